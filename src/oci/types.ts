@@ -1,0 +1,34 @@
+// What the image writer takes: entries of the one new layer, and the config to keep.
+import type { Readable } from 'node:stream';
+import type { History, ImageConfig, TarEntry } from '../image/types.js';
+
+/** An entry to write. Files give their bytes lazily so nothing is held in memory. */
+export interface WriteEntry extends Omit<TarEntry, 'dataOffset'> {
+  /** Regular files: opens exactly `size` bytes of content. */
+  open?: () => Promise<Readable> | Readable;
+}
+
+export interface NewImage {
+  /** Kept verbatim except rootfs, history and created, which the writer sets. */
+  config: ImageConfig;
+  /** The history entry describing what made the layer. */
+  history: History;
+  /** Entries in any order; the writer sorts them (parents first, hardlinks after targets). */
+  entries: Iterable<WriteEntry> | AsyncIterable<WriteEntry>;
+  /** Reference name for index.json / the engine tag, e.g. "myapp.slim:latest". */
+  refName?: string;
+  /** gzip the layer blob (default: false for the engine sink, true for files and registries). */
+  gzip?: boolean;
+}
+
+export interface WrittenImage {
+  /** OCI layout directory holding oci-layout, index.json, manifest.json, blobs/. */
+  layoutDir: string;
+  manifestDigest: string;
+  configDigest: string;
+  layerDigest: string;
+  layerDiffId: string;
+  /** Uncompressed layer size and blob size. */
+  layerSize: number;
+  blobSize: number;
+}

@@ -1,0 +1,12 @@
+// Docker-dependent tests run for real: the engine and the sample base image are provisioned
+// here, and a missing engine fails the run loudly instead of skipping tests.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export default function setup(): void {
+  if (process.env.SLIMTS_TEST_NO_ENGINE === '1') return; // host-only runs (sensor, select) by hand
+  execFileSync('bash', [`${root}/bin/ensure-engine`], { stdio: 'inherit' });
+  execFileSync('bash', [`${root}/samples/base/build-base.sh`], { stdio: 'inherit' });
+}
