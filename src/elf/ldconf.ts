@@ -1,0 +1,94 @@
+// /etc/ld.so.conf as ldconfig reads it: one dir per line (or comma/space separated),
+// '#' comments, "include GLOB" lines relative to the including file, "hwcap" lines ignored.
+import { posix } from 'node:path';
+import { resolvePath } from './resolve-path.js';
+import type { FileView } from './view.js';
+
+const MAX_DEPTH = 8;
+
+export function readLdSoConf(view: FileView, confPath = '/etc/ld.so.conf'): string[] {
+  const dirs: string[] = [];
+  const seenFiles = new Set<string>();
+  const visit = (file: string, depth: number) => {
+    if (depth > MAX_DEPTH) return;
+    const real = resolvePath(view, file).path;
+    if (seenFiles.has(real)) return;
+    seenFiles.add(real);
+    const text = readWhole(view, file);
+    if (text === undefined) return;
+    for (const raw of text.split('\n')) {
+      const line = raw.replace(/#.*/, '').trim();
+      if (line === '') continue;
+      const inc = /^include\s+(.+)$/.exec(line);
+      if (inc) {
+        for (const pat of inc[1]!.split(/\s+/)) {
+          const abs = pat.startsWith('/') ? pat : posix.join(posix.dirname(file), pat);
+          for (const f of glob(view, abs)) visit(f, depth + 1);
+        }
+        continue;
+      }
+      if (/^hwcap\s/.test(line)) continue;
+      for (const d of line.split(/[\s,:]+/)) {
+        // "dir=TYPE" is an old libc5 syntax; the dir is the part before '='.
+        const dir = posix.normalize(d.replace(/=.*$/, ''));
+        if (dir.startsWith('/') && !dirs.includes(dir)) dirs.push(dir);
+      }
+    }
+  };
+  visit(confPath, 0);
+  return dirs;
+}
+
+/** Whole small file through the view, following symlinks; undefined when unreadable. */
+export function readWhole(view: FileView, path: string, max = 1 << 20): string | undefined {
+  const r = resolvePath(view, path);
+  if (!r.stat || r.stat.type !== 'file') return undefined;
+  try {
+    return view.read(r.path, 0, Math.min(r.stat.size, max)).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Expands '*', '?' and '[...]' in each component, sorted like glob(3). */
+function glob(view: FileView, pattern: string): string[] {
+  const comps = pattern.split('/').filter((c) => c !== '');
+  let paths = ['/'];
+  for (const comp of comps) {
+    const next: string[] = [];
+    for (const base of paths) {
+      if (!/[*?[]/.test(comp)) {
+        next.push(posix.join(base, comp));
+        continue;
+      }
+      if (!view.listDir) continue;
+      const re = globToRegExp(comp);
+      const dir = resolvePath(view, base).path;
+      for (const name of [...view.listDir(dir)].sort()) {
+        if (re.test(name) && !(name.startsWith('.') && !comp.startsWith('.'))) next.push(posix.join(base, name));
+      }
+    }
+    paths = next;
+  }
+  return paths.filter((p) => resolvePath(view, p).stat !== undefined);
+}
+
+function globToRegExp(g: string): RegExp {
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = g.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let body = g.slice(i + 1, end);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += '[' + body.replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp('^' + re + '$');
+}

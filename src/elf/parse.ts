@@ -1,0 +1,218 @@
+// ELF header facts for library resolution, read through a random-access callback so the
+// same code works on host files and on files inside image layers. Reads only the ELF
+// header, the program headers, PT_INTERP, PT_DYNAMIC and the dynamic string table.
+
+/** Reads `length` bytes at `offset`; may return fewer at end of file. */
+export type ReadAt = (offset: number, length: number) => Buffer;
+
+export const EM_386 = 3;
+export const EM_MIPS = 8;
+export const EM_PPC = 20;
+export const EM_PPC64 = 21;
+export const EM_S390 = 22;
+export const EM_ARM = 40;
+export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
+export const EM_RISCV = 243;
+export const EM_LOONGARCH = 258;
+
+export type ElfType = 'rel' | 'exec' | 'dyn' | 'core' | 'other';
+
+export interface ElfInfo {
+  class: 32 | 64;
+  endian: 'le' | 'be';
+  /** e_machine (EM_X86_64, EM_AARCH64...). */
+  machine: number;
+  type: ElfType;
+  /** PT_INTERP path, e.g. "/lib64/ld-linux-x86-64.so.2". */
+  interpreter?: string;
+  /** DT_NEEDED names in order. */
+  needed: string[];
+  /** DT_RPATH split on ':' (undefined when absent). */
+  rpath?: string[];
+  /** DT_RUNPATH split on ':' (undefined when absent). */
+  runpath?: string[];
+  soname?: string;
+  /** DF_1_NODEFLIB: skip ld.so.cache and the default dirs. */
+  nodeflib: boolean;
+  /** No PT_INTERP and no DT_NEEDED. */
+  static: boolean;
+}
+
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+const DT_NULL = 0;
+const DT_NEEDED = 1;
+const DT_STRTAB = 5;
+const DT_STRSZ = 10;
+const DT_SONAME = 14;
+const DT_RPATH = 15;
+const DT_RUNPATH = 29;
+const DT_FLAGS_1 = 0x6ffffffb;
+const DF_1_NODEFLIB = 0x800;
+const PN_XNUM = 0xffff;
+
+// Caps so a corrupt header cannot make us read gigabytes.
+const MAX_PHNUM = 4096;
+const MAX_DYN_BYTES = 1 << 20;
+const MAX_STRTAB_BYTES = 16 << 20;
+
+interface Phdr {
+  type: number;
+  offset: number;
+  vaddr: number;
+  filesz: number;
+}
+
+/** True when the first bytes are the ELF magic. */
+export function isElfMagic(b: Buffer): boolean {
+  return b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+}
+
+/** Parses the ELF facts of a file of `size` bytes, or undefined if it is not a usable ELF. */
+export function parseElf(read: ReadAt, size: number): ElfInfo | undefined {
+  try {
+    return parse(read, size);
+  } catch (err) {
+    if (err instanceof Truncated) return undefined;
+    throw err;
+  }
+}
+
+class Truncated extends Error {}
+
+function parse(read: ReadAt, size: number): ElfInfo | undefined {
+  if (size < 52) return undefined;
+  const ident = read(0, 64);
+  if (!isElfMagic(ident) || ident.length < 52) return undefined;
+  const cls = ident[4] === 1 ? 32 : ident[4] === 2 ? 64 : 0;
+  const endian = ident[5] === 1 ? 'le' : ident[5] === 2 ? 'be' : undefined;
+  if (!cls || !endian) return undefined;
+  if (cls === 64 && ident.length < 64) return undefined;
+  const r = new Reader(endian, cls);
+
+  const etype = r.u16(ident, 16);
+  const machine = r.u16(ident, 18);
+  const phoff = cls === 64 ? r.u64(ident, 0x20) : r.u32(ident, 0x1c);
+  const shoff = cls === 64 ? r.u64(ident, 0x28) : r.u32(ident, 0x20);
+  const phentsize = r.u16(ident, cls === 64 ? 0x36 : 0x2a);
+  let phnum = r.u16(ident, cls === 64 ? 0x38 : 0x2c);
+  if (phnum === PN_XNUM && shoff > 0) {
+    // Real count lives in sh_info of section 0.
+    const sh = readExact(read, shoff, cls === 64 ? 64 : 40, size);
+    phnum = r.u32(sh, cls === 64 ? 0x2c : 0x1c);
+  }
+  const info: ElfInfo = {
+    class: cls,
+    endian,
+    machine,
+    type: etype === 1 ? 'rel' : etype === 2 ? 'exec' : etype === 3 ? 'dyn' : etype === 4 ? 'core' : 'other',
+    needed: [],
+    nodeflib: false,
+    static: true,
+  };
+  const minEnt = cls === 64 ? 56 : 32;
+  if (phoff === 0 || phnum === 0 || phentsize < minEnt || phnum > MAX_PHNUM) return info;
+
+  const table = readExact(read, phoff, phnum * phentsize, size);
+  const phdrs: Phdr[] = [];
+  for (let i = 0; i < phnum; i++) phdrs.push(r.phdr(table, i * phentsize));
+  const loads = phdrs.filter((p) => p.type === PT_LOAD);
+
+  const interp = phdrs.find((p) => p.type === PT_INTERP);
+  if (interp && interp.filesz > 0 && interp.filesz < 4096) {
+    info.interpreter = cstring(readExact(read, interp.offset, interp.filesz, size), 0);
+  }
+
+  const dyn = phdrs.find((p) => p.type === PT_DYNAMIC);
+  if (dyn && dyn.filesz > 0) {
+    const buf = readExact(read, dyn.offset, Math.min(dyn.filesz, MAX_DYN_BYTES), size);
+    const entSize = cls === 64 ? 16 : 8;
+    const tags: Array<[number, number]> = [];
+    for (let off = 0; off + entSize <= buf.length; off += entSize) {
+      const tag = r.sword(buf, off);
+      if (tag === DT_NULL) break;
+      tags.push([tag, r.word(buf, off + entSize / 2)]);
+    }
+    const strtabAddr = tags.find(([t]) => t === DT_STRTAB)?.[1];
+    const strsz = tags.find(([t]) => t === DT_STRSZ)?.[1];
+    const strOff = strtabAddr === undefined ? undefined : vaddrToOffset(loads, strtabAddr);
+    if (strOff !== undefined) {
+      const len = Math.min(strsz ?? MAX_STRTAB_BYTES, MAX_STRTAB_BYTES, size - strOff);
+      const strtab = len > 0 ? read(strOff, len) : Buffer.alloc(0);
+      const str = (i: number) => (i < strtab.length ? cstring(strtab, i) : undefined);
+      for (const [tag, val] of tags) {
+        if (tag === DT_NEEDED) {
+          const s = str(val);
+          if (s) info.needed.push(s);
+        } else if (tag === DT_RPATH || tag === DT_RUNPATH) {
+          const s = str(val);
+          if (s === undefined) continue;
+          const dirs = s.split(':').filter((d) => d !== '');
+          if (tag === DT_RPATH) info.rpath = [...(info.rpath ?? []), ...dirs];
+          else info.runpath = [...(info.runpath ?? []), ...dirs];
+        } else if (tag === DT_SONAME) {
+          info.soname = str(val);
+        }
+      }
+    }
+    const flags1 = tags.find(([t]) => t === DT_FLAGS_1)?.[1];
+    if (flags1 !== undefined) info.nodeflib = (flags1 & DF_1_NODEFLIB) !== 0;
+  }
+  info.static = info.interpreter === undefined && info.needed.length === 0;
+  return info;
+}
+
+function vaddrToOffset(loads: Phdr[], vaddr: number): number | undefined {
+  for (const p of loads) {
+    if (vaddr >= p.vaddr && vaddr < p.vaddr + p.filesz) return p.offset + (vaddr - p.vaddr);
+  }
+  return undefined;
+}
+
+function readExact(read: ReadAt, offset: number, length: number, size: number): Buffer {
+  if (offset < 0 || length < 0 || offset + length > size) throw new Truncated();
+  const b = read(offset, length);
+  if (b.length < length) throw new Truncated();
+  return b;
+}
+
+function cstring(b: Buffer, start: number): string {
+  let end = b.indexOf(0, start);
+  if (end < 0) end = b.length;
+  return b.toString('utf8', start, end);
+}
+
+/** Endian- and class-aware field reads; 64-bit values become numbers (offsets fit). */
+class Reader {
+  constructor(
+    private readonly endian: 'le' | 'be',
+    private readonly cls: 32 | 64,
+  ) {}
+  u16(b: Buffer, o: number): number {
+    return this.endian === 'le' ? b.readUInt16LE(o) : b.readUInt16BE(o);
+  }
+  u32(b: Buffer, o: number): number {
+    return this.endian === 'le' ? b.readUInt32LE(o) : b.readUInt32BE(o);
+  }
+  u64(b: Buffer, o: number): number {
+    const v = this.endian === 'le' ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+  }
+  word(b: Buffer, o: number): number {
+    return this.cls === 64 ? this.u64(b, o) : this.u32(b, o);
+  }
+  /** Signed word, for d_tag; values outside the safe range cannot match a known tag. */
+  sword(b: Buffer, o: number): number {
+    if (this.cls === 32) return this.endian === 'le' ? b.readInt32LE(o) : b.readInt32BE(o);
+    const v = this.endian === 'le' ? b.readBigInt64LE(o) : b.readBigInt64BE(o);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER) ? -1 : Number(v);
+  }
+  phdr(b: Buffer, o: number): Phdr {
+    if (this.cls === 64) {
+      return { type: this.u32(b, o), offset: this.u64(b, o + 8), vaddr: this.u64(b, o + 16), filesz: this.u64(b, o + 32) };
+    }
+    return { type: this.u32(b, o), offset: this.u32(b, o + 4), vaddr: this.u32(b, o + 8), filesz: this.u32(b, o + 16) };
+  }
+}

@@ -1,0 +1,56 @@
+// Symlink resolution over a FileView that remembers every link on the way, because an image
+// that keeps only the final file breaks every path that reached it through a link.
+import { posix } from 'node:path';
+import type { FileStat, FileView } from './view.js';
+
+/** Linux's limit on symlinks followed in one lookup (MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+export interface ResolvedPath {
+  /** The input path made real: no component is a symlink (best effort when `error` is set). */
+  path: string;
+  /** Every symlink traversed, in order, each named by its own real location. */
+  links: string[];
+  /** Stat of the final path; undefined when it does not resolve. */
+  stat?: FileStat;
+  error?: 'missing' | 'loop' | 'notdir';
+}
+
+export function resolvePath(view: FileView, path: string): ResolvedPath {
+  const links: string[] = [];
+  const pending = split(path);
+  let current = '/';
+  let stat: FileStat | undefined = view.lstat('/');
+  let followed = 0;
+  while (pending.length > 0) {
+    const comp = pending.shift()!;
+    if (comp === '.') continue;
+    if (comp === '..') {
+      current = posix.dirname(current);
+      stat = view.lstat(current);
+      continue;
+    }
+    if (stat && stat.type !== 'dir') {
+      return { path: posix.join(current, comp, ...pending), links, error: 'notdir' };
+    }
+    const next = current === '/' ? `/${comp}` : `${current}/${comp}`;
+    const st = view.lstat(next);
+    if (!st) return { path: posix.join(next, ...pending), links, error: 'missing' };
+    if (st.type === 'symlink') {
+      if (++followed > MAX_LINKS) return { path: posix.join(next, ...pending), links, error: 'loop' };
+      if (!links.includes(next)) links.push(next);
+      const target = st.linkname ?? '';
+      if (target.startsWith('/')) current = '/';
+      pending.unshift(...split(target));
+      stat = view.lstat(current);
+      continue;
+    }
+    current = next;
+    stat = st;
+  }
+  return stat ? { path: current, links, stat } : { path: current, links, error: 'missing' };
+}
+
+function split(p: string): string[] {
+  return p.split('/').filter((c) => c !== '');
+}
