@@ -31,4 +31,8 @@ export interface WrittenImage {
   /** Uncompressed layer size and blob size. */
   layerSize: number;
   blobSize: number;
+  /** Normalised NAME:TAG the layout names (index.json, manifest.json), if any. */
+  refName?: string;
+  manifestSize?: number;
+  layerMediaType?: string;
 }

@@ -1,0 +1,76 @@
+// Streams the tar of one layer from ordered entries. Small pieces (headers, padding, small
+// files) are batched into large chunks so hashing/gzip/write see few, big buffers.
+import type { Readable } from 'node:stream';
+import { encodeHeader, padding, ZEROS, type TarType } from './tarheader.js';
+import { tarName } from './order.js';
+import type { WriteEntry } from './types.js';
+import type { EntryType } from '../image/types.js';
+
+const TYPES: Record<EntryType, TarType> = {
+  file: 'file', dir: 'dir', symlink: 'symlink', hardlink: 'hardlink', char: 'char', block: 'block', fifo: 'fifo',
+};
+const BATCH = 256 * 1024;
+const BIG = 64 * 1024; // chunks this large pass through unbatched
+
+export async function* layerTar(ordered: WriteEntry[]): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let len = 0;
+  const take = (): Buffer => {
+    const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts, len);
+    parts = [];
+    len = 0;
+    return b;
+  };
+  const push = (b: Buffer) => {
+    if (b.length === 0) return;
+    parts.push(b);
+    len += b.length;
+  };
+
+  for (const e of ordered) {
+    const isFile = e.type === 'file';
+    const size = isFile ? e.size : 0;
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`writer: bad size ${e.size} for ${e.path}`);
+    push(encodeHeader({
+      name: tarName(e.path, e.type === 'dir'),
+      type: TYPES[e.type],
+      mode: e.mode & 0o7777,
+      uid: e.uid,
+      gid: e.gid,
+      uname: e.uname,
+      gname: e.gname,
+      mtime: e.mtime,
+      size,
+      linkname: e.type === 'hardlink' ? tarName(e.linkname!, false) : e.type === 'symlink' ? e.linkname ?? '' : undefined,
+      devmajor: e.type === 'char' || e.type === 'block' ? e.devmajor ?? 0 : undefined,
+      devminor: e.type === 'char' || e.type === 'block' ? e.devminor ?? 0 : undefined,
+      xattrs: e.xattrs && Object.keys(e.xattrs).length ? e.xattrs : undefined,
+    }));
+    if (size > 0) {
+      if (!e.open) throw new Error(`writer: file ${e.path} has ${size} bytes but no content`);
+      const src: Readable = await e.open();
+      let n = 0;
+      try {
+        for await (const c of src) {
+          const b: Buffer = Buffer.isBuffer(c) ? c : c instanceof Uint8Array ? Buffer.from(c.buffer, c.byteOffset, c.byteLength) : Buffer.from(String(c));
+          n += b.length;
+          if (n > size) throw new Error(`writer: content of ${e.path} is longer than its size ${size}`);
+          if (b.length >= BIG) {
+            if (len) yield take();
+            yield b;
+          } else {
+            push(b);
+            if (len >= BATCH) yield take();
+          }
+        }
+      } finally {
+        src.destroy();
+      }
+      if (n !== size) throw new Error(`writer: content of ${e.path} is ${n} bytes, expected ${size}`);
+      push(ZEROS.subarray(0, padding(size)));
+    }
+    if (len >= BATCH) yield take();
+  }
+  push(ZEROS); // two zero blocks end the archive
+  yield take();
+}

@@ -1,0 +1,75 @@
+// Writes a one-layer image as an OCI layout (plus docker's manifest.json) in a fresh temp dir.
+// The layer is streamed: entries → tar → sha256 (diff_id) → [gzip → sha256 (digest)] → file.
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { buildConfig, creationTime } from './config.js';
+import { HashTap } from './hashtap.js';
+import { blobPath, MT, putBlob, writeLayoutIndex } from './layout.js';
+import { layerTar } from './layertar.js';
+import { orderEntries } from './order.js';
+import { normaliseRefName } from './refname.js';
+import type { NewImage, WriteEntry, WrittenImage } from './types.js';
+
+export interface WriteOptions {
+  /** Parent of the temp layout dir (default: the OS temp dir). */
+  tmpDir?: string;
+  /** Seconds since the epoch for created/history (default: SOURCE_DATE_EPOCH, else 0). */
+  sourceDateEpoch?: number;
+}
+
+export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promise<WrittenImage> {
+  const refName = img.refName === undefined ? undefined : normaliseRefName(img.refName);
+  const created = creationTime(opts.sourceDateEpoch);
+  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'slimts-oci-'));
+  try {
+    const entries: WriteEntry[] = [];
+    for await (const e of img.entries) entries.push(e);
+    const ordered = orderEntries(entries);
+
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    const tmpLayer = join(dir, 'blobs', 'layer.partial');
+    const gzip = img.gzip ?? false;
+    const tarTap = new HashTap();
+    const blobTap = gzip ? new HashTap() : tarTap;
+    const src = Readable.from(layerTar(ordered), { objectMode: false });
+    const out = createWriteStream(tmpLayer);
+    // Node's gzip header carries mtime 0 and no file name, so the output is reproducible.
+    if (gzip) await pipeline(src, tarTap, createGzip(), blobTap, out);
+    else await pipeline(src, tarTap, out);
+    const diffId = tarTap.digest();
+    const layerDigest = gzip ? blobTap.digest() : diffId;
+    const blobSize = blobTap.bytes;
+    await rename(tmpLayer, blobPath(dir, layerDigest));
+
+    const cfg = await putBlob(dir, MT.config, buildConfig(img.config, img.history, diffId, created));
+    const layerDesc = { mediaType: gzip ? MT.layerGzip : MT.layer, digest: layerDigest, size: blobSize };
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MT.manifest,
+      config: cfg,
+      layers: [layerDesc],
+    };
+    const man = await putBlob(dir, MT.manifest, Buffer.from(JSON.stringify(manifest)));
+    await writeLayoutIndex(dir, { manifest: man, configDigest: cfg.digest, layerDigests: [layerDigest] }, refName);
+    return {
+      layoutDir: dir,
+      manifestDigest: man.digest,
+      configDigest: cfg.digest,
+      layerDigest,
+      layerDiffId: diffId,
+      layerSize: tarTap.bytes,
+      blobSize,
+      refName,
+      manifestSize: man.size,
+      layerMediaType: layerDesc.mediaType,
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+// Registry sink: pushes the layout over the OCI distribution API (blob HEAD, POST + monolithic
+// PUT, manifest PUT). No auth yet. Plain http for loopback hosts or when asked (`insecure`).
+import { createReadStream } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { blobPath, readLayout } from '../oci/layout.js';
+import { parseRefName } from '../oci/refname.js';
+import type { WrittenImage } from '../oci/types.js';
+import { UserError } from '../util/errors.js';
+import { oneLine } from './errors.js';
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function request(url: URL, method: string, headers: Record<string, string | number>, body?: Buffer | Readable): Promise<Reply> {
+  return new Promise((resolvePromise, reject) => {
+    const mod = url.protocol === 'https:' ? https : http;
+    const req = mod.request(url, { method, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (!body) req.end();
+    else if (Buffer.isBuffer(body)) req.end(body);
+    else {
+      body.on('error', (e) => req.destroy(e));
+      body.pipe(req);
+    }
+  });
+}
+
+const isLoopback = (host: string) => /^(localhost|127(?:\.\d+){3}|\[::1\]|::1)$/i.test(host);
+
+/** "sha256:…" upload target: Location may be relative and may already carry a query. */
+function withDigest(location: string, base: URL, digest: string): URL {
+  const u = new URL(location, base);
+  u.searchParams.set('digest', digest);
+  return u;
+}
+
+export async function sendToRegistry(written: WrittenImage, refStr: string, insecure = false): Promise<{ where: string }> {
+  const ref = parseRefName(refStr);
+  if (!ref.hasDomain) throw new UserError(`registry: "${refStr}" names no registry host; use HOST[:PORT]/NAME[:TAG]`);
+  const host = ref.domain.replace(/:\d+$/, '');
+  const base = new URL(`${insecure || isLoopback(host) ? 'http' : 'https'}://${ref.domain}`);
+  const repo = `/v2/${ref.path}`;
+  const where = `${ref.domain}/${ref.path}:${ref.tag}`;
+
+  const call = async (url: URL, method: string, headers: Record<string, string | number>, body?: Buffer | Readable, ok: number[] = [200, 201, 202]) => {
+    let r: Reply;
+    try {
+      r = await request(url, method, headers, body);
+    } catch (err) {
+      throw new UserError(`registry: ${method} ${url.origin}${url.pathname} failed: ${oneLine(err)}`);
+    }
+    if (ok.includes(r.status)) return r;
+    if (r.status === 401 || r.status === 403) {
+      throw new UserError(`registry: ${ref.domain} refused ${method} ${url.pathname} (${r.status}); authentication is not supported yet`);
+    }
+    let why = r.body;
+    try {
+      const j = JSON.parse(r.body) as { errors?: { code?: string; message?: string }[] };
+      if (j.errors?.length) why = j.errors.map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ');
+    } catch { /* not JSON */ }
+    throw new UserError(`registry: ${method} ${url.pathname} → ${r.status}: ${oneLine(why) || 'no details'}`);
+  };
+
+  const layout = await readLayout(written.layoutDir);
+  const blobs = [...layout.layers, { digest: layout.configDigest, size: layout.configSize }];
+  for (const b of blobs) {
+    const head = await call(new URL(`${repo}/blobs/${b.digest}`, base), 'HEAD', {}, undefined, [200, 404]);
+    if (head.status === 200) continue;
+    const start = await call(new URL(`${repo}/blobs/uploads/`, base), 'POST', { 'Content-Length': 0 }, undefined, [202]);
+    const loc = start.headers.location;
+    if (!loc) throw new UserError(`registry: ${ref.domain} gave no upload location`);
+    await call(withDigest(loc, base, b.digest), 'PUT', {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': b.size,
+    }, createReadStream(blobPath(written.layoutDir, b.digest)), [201]);
+  }
+  await call(new URL(`${repo}/manifests/${ref.tag}`, base), 'PUT', {
+    'Content-Type': layout.manifest.mediaType,
+    'Content-Length': layout.manifestBytes.length,
+  }, layout.manifestBytes, [201]);
+  return { where };
+}
