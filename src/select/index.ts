@@ -1,0 +1,7 @@
+// The keep-set selector: which entries of an image a slim image needs, and why.
+export { selectKeep } from './select.js';
+export { explain, formatReason } from './reasons.js';
+export { compileGlobs, globToRegExp } from './glob.js';
+export { walk, resolvePath, lookPath, normalize, joinPath, envValue, DEFAULT_PATH } from './paths.js';
+export { findLibrary, systemDirs } from './libs.js';
+export type * from './types.js';

@@ -1,0 +1,46 @@
+// Human words for reasons, and the chain of reasons that explains why a path is kept.
+import type { KeepSet, Reason } from './types.js';
+
+export function formatReason(r: Reason): string {
+  const of = r.of ?? '?';
+  switch (r.kind) {
+    case 'traced': return `traced ${r.detail ?? 'access'}${r.of ? ` of ${r.of}` : ''}`;
+    case 'on-path': return `directory on path of ${of}`;
+    case 'symlink-on-path': return `symlink on path of ${of}`;
+    case 'symlink-target': return `symlink target of ${of}`;
+    case 'parent': return `parent of ${of}`;
+    case 'elf-interpreter': return `ELF interpreter of ${of}`;
+    case 'elf-needed': return `library ${r.detail ?? ''} NEEDED by ${of}`.replace('  ', ' ');
+    case 'ld-cache': return 'dynamic loader cache';
+    case 'shebang': return `shebang interpreter of ${of}`;
+    case 'hardlink': return `hardlink of ${of}`;
+    case 'user-db': return `user database${r.detail ? ` (USER ${r.detail})` : ''}`;
+    case 'nsswitch': return 'nsswitch';
+    case 'include-path': return `--include-path ${r.detail ?? ''}`.trim();
+    case 'include-bin': return `--include-bin ${r.detail ?? ''}`.trim();
+    case 'include-exe': return `--include-exe ${r.detail ?? ''}`.trim();
+    case 'include-shell': return '--include-shell';
+    case 'workdir': return 'workdir';
+    case 'volume': return 'volume';
+    case 'entrypoint': return `entrypoint${r.detail ? ` ${r.detail}` : ''}`;
+  }
+}
+
+/**
+ * Why `path` is kept: its reasons, then the reasons of what it was kept for, up to a root
+ * cause (a traced access, an include option, the config). Empty when not kept.
+ */
+export function explain(keep: KeepSet, path: string, maxDepth = 12): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  let cur: string | undefined = path;
+  for (let depth = 0; cur !== undefined && depth < maxDepth && !seen.has(cur); depth++) {
+    seen.add(cur);
+    const k = keep.get(cur);
+    if (!k) break;
+    lines.push(`${cur}: ${k.reasons.map(formatReason).join('; ')}`);
+    // follow the first reason that points at another kept path
+    cur = k.reasons.find((r) => r.of && r.of !== cur && keep.has(r.of) && r.kind !== 'traced')?.of;
+  }
+  return lines;
+}

@@ -1,0 +1,209 @@
+// selectKeep: the keep-set of an image from a trace, file facts and the config. Pure: reads
+// only its inputs, so it is unit-tested on hand-made indexes without an engine.
+import type { FsEntry } from '../image/types.js';
+import type { KeepSet, Reason, SelectInput, TraceLike } from './types.js';
+import { compileGlobs } from './glob.js';
+import { envValue, joinPath, lookPath, normalize, walk } from './paths.js';
+import { findLibrary } from './libs.js';
+
+const MAX_REASONS_PER_KIND = 3;
+
+/** What a trace event's intent means, in the words of a reason. */
+function tracedOp(ev: TraceLike): string {
+  switch (ev.intent) {
+    case 'x': return 'exec';
+    case 's': return 'stat';
+    case 'd': return 'chdir';
+    case 'w': return 'write';
+    default: return /readlink/.test(ev.syscall) ? 'readlink' : 'open';
+  }
+}
+
+function failed(ev: TraceLike): string | undefined {
+  const r = String(ev.result);
+  return r === '0' || r === '' ? undefined : r;
+}
+
+export function selectKeep(input: SelectInput): KeepSet {
+  const { index, facts, config } = input;
+  const opts = input.options ?? {};
+  const cc = config.config ?? {};
+  const env = cc.Env ?? [];
+  const pathVar = envValue(env, 'PATH');
+  const workdir = cc.WorkingDir ? normalize(cc.WorkingDir) : '/';
+  const keep: KeepSet = new Map();
+  const work: string[] = []; // newly kept paths whose dependencies are not followed yet
+
+  const add = (path: string, entry: FsEntry, reason: Reason): void => {
+    let k = keep.get(path);
+    if (!k) {
+      k = { entry, reasons: [] };
+      keep.set(path, k);
+      work.push(path);
+    }
+    const same = k.reasons.filter((r) => r.kind === reason.kind);
+    if (same.some((r) => r.of === reason.of && r.detail === reason.detail)) return;
+    if (same.length < MAX_REASONS_PER_KIND) k.reasons.push(reason);
+  };
+
+  /**
+   * Keeps what a lookup of `path` touches: directories and symlinks on the way (also for a
+   * missing path, since the lookup traversed them), then the final entry with `reason`.
+   */
+  const keepLookup = (path: string, reason: Reason, followFinal = true): string | undefined => {
+    const asked = normalize(path);
+    let lastLink: string | undefined;
+    // the raw path: ".." after a symlink must go up from where the link led, as the kernel does
+    return walk(index, path, (s) => {
+      if (s.role === 'link') {
+        // links at the end of the path (the name asked, then its chain) get the main reason too
+        add(s.path, s.entry, s.last ? reason : { kind: 'symlink-on-path', of: asked });
+        lastLink = s.path;
+      } else if (s.role === 'dir') add(s.path, s.entry, { kind: 'on-path', of: asked });
+      else {
+        add(s.path, s.entry, reason);
+        if (lastLink && s.path !== asked) add(s.path, s.entry, { kind: 'symlink-target', of: lastLink });
+      }
+    }, followFinal);
+  };
+
+  // 1. Traced accesses: any intent, successful or not.
+  for (const ev of input.trace) {
+    const err = failed(ev);
+    const op = tracedOp(ev);
+    const detail = err ? `${op} (${err})` : op;
+    if (!ev.path?.startsWith('/')) continue;
+    // lstat/readlink look at the link itself; keeping its target too costs little and makes
+    // "what the link points at" survive for apps that readlink then open.
+    keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
+    if (ev.path2 && ev.path2.startsWith('/') && !/symlink/.test(ev.syscall)) {
+      keepLookup(ev.path2, { kind: 'traced', detail, of: normalize(ev.path2) });
+    }
+  }
+
+  // 2. The config: entrypoint executable, workdir, volumes, user database.
+  const argv0 = (cc.Entrypoint && cc.Entrypoint.length > 0 ? cc.Entrypoint : cc.Cmd ?? [])[0];
+  if (argv0) {
+    const exe = lookPath(index, argv0, pathVar, workdir);
+    if (exe) keepLookup(exe, { kind: 'entrypoint', detail: argv0 });
+  }
+  if (cc.WorkingDir) keepLookup(workdir, { kind: 'workdir' });
+  for (const v of Object.keys(cc.Volumes ?? {})) keepLookup(v, { kind: 'volume' });
+  const user = (cc.User ?? '').split(':')[0];
+  for (const p of ['/etc/passwd', '/etc/group']) {
+    keepLookup(p, { kind: 'user-db', detail: user && !/^\d+$/.test(user) ? user : undefined });
+  }
+  keepLookup('/etc/nsswitch.conf', { kind: 'nsswitch' });
+
+  // 3. Include options.
+  if (opts.includePaths?.length) {
+    const match = compileGlobs(opts.includePaths);
+    for (const e of index.entries()) {
+      const g = match(e.path);
+      if (g) keepLookup(e.path, { kind: 'include-path', detail: g }, true);
+    }
+  }
+  for (const b of opts.includeBins ?? []) keepLookup(joinPath(workdir, b), { kind: 'include-bin', detail: b });
+  for (const x of opts.includeExes ?? []) {
+    const p = lookPath(index, x, pathVar, workdir);
+    if (p) keepLookup(p, { kind: 'include-exe', detail: x });
+  }
+  if (opts.includeShell) keepLookup('/bin/sh', { kind: 'include-shell' });
+
+  // 4. Dependencies of everything kept, to a fixed point: parents, hardlink names, ELF
+  // interpreter + NEEDED closure, #! interpreters.
+  const ldLibraryPath = envValue(env, 'LD_LIBRARY_PATH');
+  const confDirs = opts.ldLibraryDirs ?? [];
+  let sawElf = false;
+  while (work.length > 0) {
+    const path = work.pop()!;
+    const k = keep.get(path)!;
+    const e = k.entry;
+    for (let p = parentOf(path); p !== undefined; p = parentOf(p)) {
+      const pe = index.get(p);
+      if (pe) add(p, pe, { kind: 'parent', of: path });
+    }
+    if (e.type === 'symlink') {
+      // a kept link keeps what it points at (parents' links were followed by the walk)
+      const l = e.linkname ?? '';
+      if (l) keepLookup(l.startsWith('/') ? l : `${parentOf(path) ?? ''}/${l}`, { kind: 'symlink-target', of: path });
+      continue;
+    }
+    if (e.type !== 'file' && e.type !== 'hardlink') continue;
+    for (const other of index.hardlinkGroup(path)) {
+      if (other === path) continue;
+      const oe = index.get(other);
+      if (oe) add(other, oe, { kind: 'hardlink', of: path });
+    }
+    const f = facts(path);
+    if (f?.elf) {
+      sawElf = true;
+      if (f.elf.interp) keepLookup(joinPath('/', f.elf.interp), { kind: 'elf-interpreter', of: path });
+      for (const name of f.elf.needed) {
+        const lib = findLibrary(index, name, path, f.elf, facts, ldLibraryPath, confDirs);
+        if (lib) keepLookup(lib, { kind: 'elf-needed', of: path, detail: name });
+      }
+    }
+    if (f?.shebang) {
+      const interp = joinPath('/', f.shebang.interpreter);
+      keepLookup(interp, { kind: 'shebang', of: path });
+      const base = interp.slice(interp.lastIndexOf('/') + 1);
+      if (base === 'env' && f.shebang.arg) {
+        const prog = envTarget(f.shebang.arg);
+        const found = prog ? lookPath(index, prog, pathVar, '/') : undefined;
+        if (found) keepLookup(found, { kind: 'shebang', of: path });
+      }
+    }
+  }
+  if (sawElf) {
+    const cache = index.get('/etc/ld.so.cache');
+    if (cache && !keep.has('/etc/ld.so.cache')) {
+      keepLookup('/etc/ld.so.cache', { kind: 'ld-cache' });
+      drainParents();
+    }
+  }
+
+  // 5. Excludes, last; a directory that still holds kept entries stays.
+  if (opts.excludes?.length) {
+    const match = compileGlobs(opts.excludes);
+    const removed = [...keep.keys()].filter((p) => match(p));
+    for (const p of removed) keep.delete(p);
+    const needed = new Set<string>();
+    for (const p of keep.keys()) for (let q = parentOf(p); q !== undefined; q = parentOf(q)) needed.add(q);
+    for (const p of removed) {
+      const e = index.get(p);
+      if (needed.has(p) && e) keep.set(p, { entry: e, reasons: [{ kind: 'parent', of: firstChild(p) }] });
+    }
+  }
+  return keep;
+
+  function drainParents(): void {
+    while (work.length > 0) {
+      const p0 = work.pop()!;
+      for (let p = parentOf(p0); p !== undefined; p = parentOf(p)) {
+        const pe = index.get(p);
+        if (pe) add(p, pe, { kind: 'parent', of: p0 });
+      }
+    }
+  }
+  function firstChild(dir: string): string | undefined {
+    const prefix = dir === '/' ? '/' : dir + '/';
+    for (const p of keep.keys()) if (p.startsWith(prefix)) return p;
+    return undefined;
+  }
+}
+
+function parentOf(p: string): string | undefined {
+  if (p === '/') return undefined;
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+/** The program `/usr/bin/env [-S] [-i] [NAME=V...] prog args` runs. */
+function envTarget(arg: string): string | undefined {
+  for (const w of arg.trim().split(/\s+/)) {
+    if (w === '' || w.startsWith('-') || w.includes('=')) continue;
+    return w;
+  }
+  return undefined;
+}
