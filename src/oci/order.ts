@@ -45,9 +45,21 @@ export function orderEntries(input: WriteEntry[]): WriteEntry[] {
     if (!target) throw new Error(`writer: hardlink ${e.path} has no target`);
     const t = byPath.get(target);
     if (!t) throw new Error(`writer: hardlink ${e.path} → ${target}: target not in the layer`);
-    if (t.type === 'dir') throw new Error(`writer: hardlink ${e.path} → ${target}: target is a directory`);
-    if (emitted.has(target)) emit(e);
-    else waiting.set(target, [...(waiting.get(target) ?? []), e]);
+    let inode = t; // a link to a link shares the final target's inode
+    for (let hops = 0; inode.type === 'hardlink'; hops++) {
+      const next = byPath.get(inode.linkname ?? '');
+      if (!next || hops > byPath.size) throw new Error(`writer: hardlink ${e.path} → ${target}: broken or cyclic link chain`);
+      inode = next;
+    }
+    if (inode.type === 'dir') throw new Error(`writer: hardlink ${e.path} → ${target}: target is a directory`);
+    // A hardlink shares its target's inode, and extractors apply the link header's owner and
+    // mode to that inode: give the link the target's metadata so order cannot change them.
+    const linked: WriteEntry = {
+      ...e,
+      mode: inode.mode, uid: inode.uid, gid: inode.gid, uname: inode.uname, gname: inode.gname, mtime: inode.mtime, xattrs: inode.xattrs,
+    };
+    if (emitted.has(target)) emit(linked);
+    else waiting.set(target, [...(waiting.get(target) ?? []), linked]);
   }
   if (waiting.size) {
     const [t, ls] = [...waiting][0]!;
