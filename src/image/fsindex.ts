@@ -1,0 +1,229 @@
+// The merged filesystem of an image: layers applied in order with overlay whiteout rules,
+// holding metadata and content locations only (never content).
+import { createReadStream, readSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { fdFor, releaseContent, seekableOf, seekableOfSync } from './fdcache.js';
+import { normalizePath, readLayerEntries } from './tar.js';
+import type { FsEntry, FsIndex, Image, TarEntry } from './types.js';
+
+export { releaseContent };
+
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+/** How many layers are read (hashed, decompressed, parsed) at once; applying stays in order. */
+const READ_CONCURRENCY = 3;
+
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+function baseOf(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** Path order where "/" sorts first, so a directory's subtree is contiguous. */
+export function comparePaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca !== cb) {
+      if (ca === 47) return -1;
+      if (cb === 47) return 1;
+      return ca - cb;
+    }
+  }
+  return a.length - b.length;
+}
+
+function syntheticDir(path: string, layer: number): FsEntry {
+  return { path, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0, dataOffset: 0, layer };
+}
+
+class MergedIndex implements FsIndex {
+  private readonly map = new Map<string, FsEntry>();
+  private readonly kids = new Map<string, Set<string>>();
+  private sorted?: FsEntry[];
+  private groups?: Map<string, string[]>;
+
+  constructor() {
+    this.map.set('/', syntheticDir('/', 0));
+    this.kids.set('/', new Set());
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(path: string): FsEntry | undefined {
+    const p = normalizePath(path);
+    return p === null ? undefined : this.map.get(p);
+  }
+
+  children(dir: string): FsEntry[] {
+    const p = normalizePath(dir);
+    const set = p === null ? undefined : this.kids.get(p);
+    if (!set) return [];
+    return [...set].sort(comparePaths).map((c) => this.map.get(c)!);
+  }
+
+  entries(): Iterable<FsEntry> {
+    this.sorted ??= [...this.map.values()].sort((a, b) => comparePaths(a.path, b.path));
+    return this.sorted;
+  }
+
+  hardlinkGroup(path: string): string[] {
+    const e = this.get(path);
+    if (!e?.content) return [e?.path ?? path];
+    if (!this.groups) {
+      const byContent = new Map<string, string[]>();
+      for (const x of this.map.values()) {
+        if (!x.content) continue;
+        const k = `${x.content.layer}:${x.content.offset}`;
+        const list = byContent.get(k);
+        if (list) list.push(x.path);
+        else byContent.set(k, [x.path]);
+      }
+      this.groups = byContent;
+    }
+    const list = this.groups.get(`${e.content.layer}:${e.content.offset}`)!;
+    return [...list].sort(comparePaths);
+  }
+
+  // --- building ---
+
+  private remove(p: string): void {
+    const kids = this.kids.get(p);
+    if (kids) {
+      for (const c of kids) this.remove(c);
+      this.kids.delete(p);
+    }
+    this.map.delete(p);
+    this.kids.get(parentOf(p))?.delete(p);
+  }
+
+  private put(e: FsEntry): void {
+    this.map.set(e.path, e);
+    if (e.path === '/') return;
+    this.kids.get(parentOf(e.path))!.add(e.path);
+    if (e.type === 'dir' && !this.kids.has(e.path)) this.kids.set(e.path, new Set());
+  }
+
+  /** Makes sure directory `p` exists; a lower layer's dir entry is kept as is. */
+  private ensureDir(p: string, layer: number): void {
+    const e = this.map.get(p);
+    if (e?.type === 'dir') return;
+    if (e) this.remove(p);
+    this.ensureDir(parentOf(p), layer);
+    this.put(syntheticDir(p, layer));
+  }
+
+  /** Opaque dir: drops what lower layers put under `dir`; returns whether anything stayed. */
+  private opaque(dir: string, layer: number): boolean {
+    let kept = false;
+    for (const c of [...(this.kids.get(dir) ?? [])]) {
+      const e = this.map.get(c)!;
+      const keepSub = e.type === 'dir' ? this.opaque(c, layer) : false;
+      if (e.layer !== layer && !keepSub) this.remove(c);
+      else kept = true;
+    }
+    return kept;
+  }
+
+  apply(t: TarEntry, layer: number): void {
+    const path = t.path;
+    if (path === '/') {
+      if (t.type === 'dir') this.map.set('/', { ...t, layer });
+      return;
+    }
+    const dir = parentOf(path);
+    const base = baseOf(path);
+    this.ensureDir(dir, layer);
+    if (base === OPAQUE) {
+      this.opaque(dir, layer);
+      return;
+    }
+    if (base.startsWith(WH)) {
+      if (base.startsWith(WH + WH)) return; // other aufs metadata (.wh..wh.plnk...)
+      const victim = `${dir === '/' ? '' : dir}/${base.slice(WH.length)}`;
+      if (this.map.has(victim)) this.remove(victim);
+      return;
+    }
+    const e: FsEntry = { ...t, layer };
+    if (t.type === 'file') e.content = { layer, offset: t.dataOffset, size: t.size };
+    else if (t.type === 'hardlink') {
+      // The link shares its target's bytes as they are now, even if a later layer replaces the target.
+      const target = this.map.get(t.linkname!);
+      if (target?.content) e.content = target.content;
+    }
+    const old = this.map.get(path);
+    if (old && old.type === 'dir' && t.type !== 'dir') this.remove(path);
+    this.put(e);
+  }
+}
+
+async function collect(image: Image, i: number): Promise<TarEntry[]> {
+  const out: TarEntry[] = [];
+  for await (const e of readLayerEntries(image.layers[i])) out.push(e);
+  await seekableOf(image, i); // free now: the layer is verified (and decompressed if it had to be)
+  return out;
+}
+
+/** Applies the image's layers in order. Reads layers concurrently, applies them in order. */
+export async function buildIndex(image: Image): Promise<FsIndex> {
+  const index = new MergedIndex();
+  const n = image.layers.length;
+  const pending: Promise<TarEntry[]>[] = [];
+  let next = 0;
+  const launch = () => {
+    while (next < n && next - applied < READ_CONCURRENCY) {
+      const p = collect(image, next++);
+      p.catch(() => undefined); // awaited below in order; avoid unhandled rejections meanwhile
+      pending.push(p);
+    }
+  };
+  let applied = 0;
+  launch();
+  for (; applied < n; ) {
+    const entries = await pending[applied];
+    for (const e of entries) index.apply(e, applied);
+    pending[applied] = Promise.resolve([]);
+    applied++;
+    launch();
+  }
+  return index;
+}
+
+/** Streams an entry's content (files and hardlinks) from its layer, `content.size` bytes. */
+export async function openContent(image: Image, entry: FsEntry): Promise<Readable> {
+  const c = entry.content;
+  if (!c) throw new Error(`${entry.path} has no content (${entry.type})`);
+  if (c.size === 0) return Readable.from([]);
+  const s = await seekableOf(image, c.layer);
+  const start = s.offset + c.offset;
+  return createReadStream(s.path, { start, end: start + c.size - 1 });
+}
+
+/**
+ * Reads up to `length` bytes at `offset` within an entry's content, synchronously (for small
+ * random reads such as ELF headers). File descriptors are cached per image and released by
+ * image.close() (or releaseContent(image)). The layer must have been resolved by buildIndex()
+ * or openContent(). Returns fewer bytes at the end of the content.
+ */
+export function readContentSync(image: Image, entry: FsEntry, offset: number, length: number): Buffer {
+  const c = entry.content;
+  if (!c) throw new Error(`${entry.path} has no content (${entry.type})`);
+  const n = Math.max(0, Math.min(length, c.size - offset));
+  const buf = Buffer.alloc(n);
+  if (n === 0) return buf;
+  const s = seekableOfSync(image, c.layer);
+  const fd = fdFor(image, s.path);
+  let got = 0;
+  while (got < n) {
+    const r = readSync(fd, buf, got, n - got, s.offset + c.offset + offset + got);
+    if (r === 0) break;
+    got += r;
+  }
+  return got === n ? buf : buf.subarray(0, got);
+}

@@ -1,0 +1,36 @@
+// Platform strings ("linux/amd64", "linux/arm/v7") and how they match descriptors.
+import { UserError } from '../util/errors.js';
+import type { Platform } from './types.js';
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+export function hostPlatform(): Platform {
+  return { os: 'linux', architecture: ARCH[process.arch] ?? process.arch };
+}
+
+export function parsePlatform(s: string): Platform {
+  const parts = s.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !p)) {
+    throw new UserError(`invalid platform "${s}" (expected os/arch[/variant], e.g. linux/amd64)`);
+  }
+  const [os, architecture, variant] = parts;
+  return variant ? { os, architecture, variant } : { os, architecture };
+}
+
+export function formatPlatform(p: Platform): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/** arm64's only variant is v8, so "linux/arm64" and "linux/arm64/v8" are the same thing. */
+function variantOf(p: Platform): string | undefined {
+  if (p.variant) return p.variant;
+  return p.architecture === 'arm64' ? 'v8' : undefined;
+}
+
+/** Does `have` (a descriptor's or config's platform) satisfy the wanted one? */
+export function platformMatches(have: Platform, want: Platform): boolean {
+  if (have.os !== want.os || have.architecture !== want.architecture) return false;
+  const wv = variantOf(want);
+  const hv = variantOf(have);
+  return !want.variant || !hv || wv === hv;
+}

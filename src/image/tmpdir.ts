@@ -1,0 +1,25 @@
+// A private temp dir made on first use and removed by image.close().
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export class TmpDir {
+  private dir: string | undefined;
+  private n = 0;
+  constructor(private readonly parent = tmpdir()) {}
+
+  path(): string {
+    this.dir ??= mkdtempSync(join(this.parent, 'slimts-image-'));
+    return this.dir;
+  }
+
+  /** A fresh file name inside the dir. */
+  file(hint: string): string {
+    return join(this.path(), `${this.n++}-${hint.replace(/[^\w.-]/g, '_')}`);
+  }
+
+  remove(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}
