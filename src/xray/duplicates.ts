@@ -1,0 +1,69 @@
+// Same content stored at different paths. Only sizes shared by >= 2 files are hashed, and
+// contents are streamed from the layer tars, so cost stays proportional to the candidates.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { StackedTree } from './tree.js';
+
+export interface DuplicateGroup {
+  sha256: string;
+  size: number;
+  paths: string[];
+  /** size * (copies - 1): what keeping one copy would save. */
+  wastedBytes: number;
+}
+
+export interface DuplicatesResult {
+  minSize: number;
+  groups: DuplicateGroup[];
+  wastedBytes: number;
+}
+
+/** Opens `size` bytes of a regular file's content stored at `dataOffset` in layer `layer`. */
+export type ContentOpener = (layer: number, dataOffset: number, size: number) => Promise<Readable>;
+
+export interface Candidate {
+  path: string;
+  size: number;
+  layer: number;
+  dataOffset: number;
+}
+
+export function sizeCollisions(tree: StackedTree, minSize: number): Candidate[][] {
+  const bySize = new Map<number, Candidate[]>();
+  for (const [path, n] of tree.walk()) {
+    const m = n.meta;
+    // Hardlinks share their target's bytes: they are not duplicates.
+    if (!m || m.type !== 'file' || m.size < minSize) continue;
+    let g = bySize.get(m.size);
+    if (!g) bySize.set(m.size, (g = []));
+    g.push({ path, size: m.size, layer: m.layer, dataOffset: m.dataOffset });
+  }
+  return [...bySize.values()].filter((g) => g.length >= 2);
+}
+
+async function hashOf(open: ContentOpener, c: Candidate): Promise<string> {
+  const h = createHash('sha256');
+  const s = await open(c.layer, c.dataOffset, c.size);
+  for await (const chunk of s) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export async function findDuplicates(tree: StackedTree, open: ContentOpener, minSize = 1024): Promise<DuplicatesResult> {
+  const groups: DuplicateGroup[] = [];
+  for (const sameSize of sizeCollisions(tree, minSize)) {
+    const byHash = new Map<string, string[]>();
+    for (const c of sameSize) {
+      const h = await hashOf(open, c);
+      const list = byHash.get(h) ?? [];
+      list.push(c.path);
+      byHash.set(h, list);
+    }
+    for (const [sha256, paths] of byHash) {
+      if (paths.length < 2) continue;
+      const size = sameSize[0].size;
+      groups.push({ sha256, size, paths: paths.sort(), wastedBytes: size * (paths.length - 1) });
+    }
+  }
+  groups.sort((a, b) => b.wastedBytes - a.wastedBytes || (a.paths[0] < b.paths[0] ? -1 : 1));
+  return { minSize, groups, wastedBytes: groups.reduce((s, g) => s + g.wastedBytes, 0) };
+}

@@ -1,0 +1,165 @@
+// xray(ref): what an image is made of, what it wastes and what it exposes.
+import { readImage } from '../image/read.js';
+import type { History, Image } from '../image/types.js';
+import { diffImages, type FileInfo, type PackageDb } from './diff.js';
+import { reverseDockerfile } from './dockerfile.js';
+import { packageOfListFile, parseDpkgList, parseDpkgStatus } from './dpkg.js';
+import { findDuplicates } from './duplicates.js';
+import { userWastedPercent } from './efficiency.js';
+import { collectFindings } from './findings.js';
+import { evaluateGate, type GateConfig } from './gate.js';
+import type { LayerAnalyzer } from './layers.js';
+import type { LayerReport, XrayReport } from './report.js';
+import { contentOpener, readFinalFile, scanLayers } from './scan.js';
+import { StackedTree, baseName, joinPath, parentPath } from './tree.js';
+
+export interface XrayOptions {
+  /** "os/arch[/variant]" for multi-platform images (default: the host's). */
+  platform?: string;
+  tmpDir?: string;
+  /** How many biggest files / inefficiencies to list (default 10). */
+  top?: number;
+  /** Smallest file size considered for duplicate detection (default 1024). */
+  dupMinSize?: number;
+  /** Compare with this image. */
+  diff?: string;
+  /** Path depth of the directories the diff sums by (default 2). */
+  diffDepth?: number;
+  /** Evaluate the CI gate with these thresholds. */
+  gate?: GateConfig;
+}
+
+/** Matches history to layers as dive does: in order, skipping empty_layer entries. */
+export function historyForLayers(history: History[] | undefined, layerCount: number): (History | undefined)[] {
+  const out: (History | undefined)[] = [];
+  const h = history ?? [];
+  let hi = 0;
+  for (let i = 0; i < layerCount; i++) {
+    while (hi < h.length && h[hi].empty_layer) hi++;
+    out.push(hi < h.length ? h[hi++] : undefined);
+  }
+  return out;
+}
+
+function finalFiles(tree: StackedTree): { map: Map<string, FileInfo>; count: number; dirs: number; bytes: number } {
+  const map = new Map<string, FileInfo>();
+  let count = 0;
+  let dirs = 0;
+  let bytes = 0;
+  for (const [p, n] of tree.walk()) {
+    const type = n.meta?.type ?? 'dir';
+    const size = n.meta?.size ?? 0;
+    map.set(p, { type, size });
+    if (type === 'dir') dirs++;
+    else {
+      count++;
+      bytes += size;
+    }
+  }
+  return { map, count, dirs, bytes };
+}
+
+/** Loads dpkg's database of an image, when it has one; paths are canonicalised via symlinks. */
+async function loadPackageDb(image: Image, tree: StackedTree): Promise<PackageDb | undefined> {
+  const open = contentOpener(image);
+  const status = await readFinalFile(tree, open, '/var/lib/dpkg/status');
+  if (!status) return undefined;
+  const installed = new Set(parseDpkgStatus(status.toString('utf8')).map((p) => p.name));
+  const owners = new Map<string, string>();
+  const info = tree.resolve('/var/lib/dpkg/info');
+  const canonDir = new Map<string, string>();
+  const canonical = (p: string) => {
+    // usrmerge: lists say /bin/bash while the file is /usr/bin/bash.
+    const dir = parentPath(p);
+    let c = canonDir.get(dir);
+    if (c === undefined) canonDir.set(dir, (c = tree.resolve(dir)?.path ?? dir));
+    return joinPath(c, baseName(p));
+  };
+  for (const [name, node] of info?.node.children ?? []) {
+    const pkg = packageOfListFile(`/var/lib/dpkg/info/${name}`);
+    if (!pkg || node.meta?.type !== 'file') continue;
+    const text = await readFinalFile(tree, open, `/var/lib/dpkg/info/${name}`);
+    if (!text) continue;
+    for (const p of parseDpkgList(text.toString('utf8'))) owners.set(canonical(p), pkg);
+  }
+  return { installed, owner: (p) => owners.get(p), statusSize: status.length };
+}
+
+function layerReports(image: Image, analyzer: LayerAnalyzer): LayerReport[] {
+  const hist = historyForLayers(image.config.history, image.layers.length);
+  return image.layers.map((l, index) => {
+    const s = analyzer.layers[index];
+    const h = hist[index];
+    return {
+      index,
+      digest: l.digest,
+      diffId: l.diffId,
+      mediaType: l.mediaType,
+      blobSize: l.size,
+      size: s.size,
+      createdBy: h?.created_by ?? null,
+      created: h?.created ?? null,
+      comment: h?.comment ?? null,
+      entries: s.entries,
+      added: s.added,
+      modified: s.modified,
+      deleted: s.deleted,
+      whiteouts: s.whiteouts,
+      opaqueDirs: s.opaqueDirs,
+    };
+  });
+}
+
+export async function xray(ref: string, opts: XrayOptions = {}): Promise<XrayReport> {
+  const top = opts.top ?? 10;
+  const image = await readImage(ref, { platform: opts.platform, tmpDir: opts.tmpDir });
+  try {
+    const analyzer = await scanLayers(image);
+    const layers = layerReports(image, analyzer);
+    const eff = analyzer.efficiency.result();
+    const sizeBytes = layers.reduce((s, l) => s + l.size, 0);
+    const userBytes = sizeBytes - (layers[0]?.size ?? 0);
+    const uwp = userWastedPercent(eff.wastedBytes, userBytes);
+    const findings = collectFindings(analyzer.tree, { top });
+    const duplicates = await findDuplicates(analyzer.tree, contentOpener(image), opts.dupMinSize ?? 1024);
+    const files = finalFiles(analyzer.tree);
+    const c = image.config;
+    const report: XrayReport = {
+      schemaVersion: 1,
+      image: { ref, id: image.configDigest, os: c.os, architecture: c.architecture, variant: c.variant ?? null, created: c.created ?? null },
+      size: { bytes: sizeBytes, userBytes, blobBytes: image.layers.reduce((s, l) => s + l.size, 0) },
+      efficiency: {
+        score: eff.score,
+        wastedBytes: eff.wastedBytes,
+        userWastedPercent: Number.isFinite(uwp) ? uwp : null,
+        inefficientPaths: eff.inefficiencies.length,
+        inefficiencies: eff.inefficiencies.slice(0, top),
+      },
+      layers,
+      files: { count: files.count, dirs: files.dirs, bytes: files.bytes },
+      biggestFiles: findings.biggestFiles,
+      duplicates,
+      security: { setuid: findings.setuid, setgid: findings.setgid, capabilities: findings.capabilities, worldWritableDirs: findings.worldWritableDirs },
+      shells: findings.shells,
+      packageManagers: findings.packageManagers,
+      dockerfile: reverseDockerfile(c),
+    };
+    if (opts.diff) {
+      const imageDb = await loadPackageDb(image, analyzer.tree);
+      const other = await readImage(opts.diff, { platform: opts.platform, tmpDir: opts.tmpDir });
+      try {
+        const otherTree = (await scanLayers(other)).tree;
+        const otherDb = await loadPackageDb(other, otherTree);
+        report.diff = diffImages(files.map, finalFiles(otherTree).map, { otherRef: opts.diff, depth: opts.diffDepth, imageDb, otherDb });
+      } finally {
+        await other.close();
+      }
+    }
+    if (opts.gate) {
+      report.ci = evaluateGate({ efficiency: eff.score, wastedBytes: eff.wastedBytes, userWastedPercent: uwp, sizeBytes }, opts.gate);
+    }
+    return report;
+  } finally {
+    await image.close();
+  }
+}
