@@ -1,0 +1,101 @@
+// seccomp-bpf filter: SECCOMP_RET_TRACE for the path syscalls of syscalls.c, ALLOW for the
+// rest, so the tracer only wakes up for events it records. Constants are defined here
+// because musl ships no linux/seccomp.h.
+#include "sensor.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <string.h>
+#include <unistd.h>
+
+struct sock_filter { uint16_t code; uint8_t jt, jf; uint32_t k; };
+struct sock_fprog { unsigned short len; struct sock_filter *filter; };
+
+#define BPF_LD 0x00
+#define BPF_JMP 0x05
+#define BPF_RET 0x06
+#define BPF_W 0x00
+#define BPF_ABS 0x20
+#define BPF_JEQ 0x10
+#define BPF_JGE 0x30
+#define BPF_JSET 0x40
+#define BPF_K 0x00
+#define STMT(c, k) ((struct sock_filter){(uint16_t)(c), 0, 0, (uint32_t)(k)})
+#define JUMP(c, k, t, f) ((struct sock_filter){(uint16_t)(c), (uint8_t)(t), (uint8_t)(f), (uint32_t)(k)})
+
+#define SECCOMP_SET_MODE_FILTER 1
+#define SECCOMP_RET_ALLOW 0x7fff0000U
+#define SECCOMP_RET_TRACE 0x7ff00000U
+#define OFF_NR 0
+#define OFF_ARCH 4
+#define OFF_ARG(i) (16 + 8 * (i)) // low word on little-endian
+
+#if defined(__x86_64__)
+#define AUDIT_ARCH_NATIVE 0xc000003eU // AUDIT_ARCH_X86_64
+#define X32_BIT 0x40000000U
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_NATIVE 0xc00000b7U
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+static struct sock_filter prog[16 + 8 * 128];
+
+static int build(void)
+{
+	int n = 0;
+	prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARCH);
+	// Other ABIs (i386 compat) are allowed: the decode table is native only.
+	prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0);
+	prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR);
+#ifdef X32_BIT
+	prog[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1);
+	prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#endif
+	for (int i = 0; i < nsysdescs; i++) {
+		const struct sysdesc *d = &sysdescs[i];
+		int flagarg = -1;
+		// fstat() is newfstatat/statx(fd, "", AT_EMPTY_PATH) in glibc >= 2.33: the fd was
+		// recorded when opened, so skip those stops (hot in python). Stats with AT_FDCWD
+		// or without AT_EMPTY_PATH still trap.
+		if (!strcmp(d->name, "newfstatat") || !strcmp(d->name, "fstatat"))
+			flagarg = 3;
+		else if (!strcmp(d->name, "statx"))
+			flagarg = 2;
+		if (flagarg < 0) {
+			prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, d->nr, 0, 1);
+			prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+			continue;
+		}
+		prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, d->nr, 0, 6);
+		prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARG(flagarg));
+		prog[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 0, 2);
+		prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARG(0));
+		prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)AT_FDCWD, 0, 1);
+		prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+		prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	return n;
+}
+
+static int install(struct sock_fprog *fp)
+{
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, fp);
+}
+
+// Without no_new_privs (needs CAP_SYS_ADMIN) setuid binaries and file capabilities still
+// elevate under the filter; with it they do not, so that is only the fallback.
+int filter_install(int want)
+{
+	struct sock_fprog fp = {(unsigned short)build(), prog};
+	if (want <= MODE_SECCOMP && install(&fp) == 0)
+		return MODE_SECCOMP;
+	if (want <= MODE_NNP && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && install(&fp) == 0)
+		return MODE_NNP;
+	return want == MODE_NONE ? MODE_NONE : MODE_PTRACE;
+}

@@ -1,0 +1,240 @@
+// slimts-sensor [options] --trace FILE -- CMD [ARGS...]
+// Runs CMD as its traced child, acts as PID 1 (signal forwarding, reaping, exit status) and
+// writes every path the process tree touches to FILE (see src/trace/FORMAT.md).
+#include "sensor.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef PTRACE_SEIZE
+#define PTRACE_SEIZE 0x4206
+#endif
+#ifndef PTRACE_O_EXITKILL
+#define PTRACE_O_EXITKILL 0x100000
+#endif
+#ifndef PTRACE_O_TRACESECCOMP
+#define PTRACE_O_TRACESECCOMP 0x80
+#endif
+
+volatile pid_t g_child;
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("slimts-sensor: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+const char *mode_name(int mode, int fan, char *buf, size_t size)
+{
+	static const char *const names[] = {"ptrace+seccomp", "ptrace+seccomp-nnp", "ptrace", "none"};
+	snprintf(buf, size, "%s%s", names[mode], fan ? "+fanotify" : "");
+	return buf;
+}
+
+static void usage(int rc)
+{
+	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append]\n"
+	      "                     [--mode seccomp|nnp|ptrace] --trace FILE -- CMD [ARGS...]\n",
+	      rc ? stderr : stdout);
+	exit(rc);
+}
+
+static int tty_signal(int sig)
+{
+	return sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH;
+}
+
+// Forward to the app. kill() is async-signal-safe, so there is no window in which a signal
+// waits for the loop. A terminal's ^C already reached the app (same process group).
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	pid_t c = g_child;
+	(void)uc;
+	if (c <= 0)
+		return;
+	if (si && si->si_code == SI_KERNEL && tty_signal(sig) && getpgid(c) == getpgrp())
+		return;
+	kill(c, sig);
+}
+
+static int forwarded(int sig)
+{
+	switch (sig) {
+	case SIGKILL: case SIGSTOP: case SIGCHLD: case SIGSEGV: case SIGBUS: case SIGILL:
+	case SIGFPE: case SIGABRT: case SIGSYS: case SIGTRAP: case SIGPIPE:
+		return 0;
+	}
+	return 1;
+}
+
+static void set_signals(int child)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	for (int s = 1; s < 65; s++) {
+		if (!forwarded(s) && s != SIGPIPE)
+			continue;
+		if (child || s == SIGPIPE) {
+			sa.sa_handler = child ? SIG_DFL : SIG_IGN;
+			sa.sa_flags = 0;
+		} else {
+			sa.sa_sigaction = on_signal;
+			sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		}
+		sigaction(s, &sa, NULL); // musl-reserved RT signals fail: fine
+	}
+}
+
+// Keep only what tracing needs once the child is forked (it keeps the full set).
+static void drop_caps(void)
+{
+	struct { uint32_t version; int pid; } hdr = {0x20080522, 0};
+	struct { uint32_t eff, perm, inh; } data[2];
+	uint32_t keep = 1u << 1 | 1u << 2 | 1u << 5 | 1u << 19; // DAC_OVERRIDE, DAC_READ_SEARCH, KILL, SYS_PTRACE
+	if (geteuid() != 0 || syscall(SYS_capget, &hdr, data) < 0)
+		return;
+	data[0].eff &= keep;
+	data[0].perm &= keep;
+	data[0].inh = 0;
+	data[1].eff = data[1].perm = data[1].inh = 0;
+	syscall(SYS_capset, &hdr, data);
+}
+
+static int want_mode(const char *s)
+{
+	if (!strcmp(s, "seccomp"))
+		return MODE_SECCOMP;
+	if (!strcmp(s, "nnp"))
+		return MODE_NNP;
+	if (!strcmp(s, "ptrace"))
+		return MODE_PTRACE;
+	die("unknown --mode %s", s);
+	return 0;
+}
+
+static void run_child(char **argv, int syncfd, int repfd, struct user_spec *u)
+{
+	char c = 'n', m;
+	set_signals(1);
+	if (read(syncfd, &c, 1) != 1)
+		_exit(127);
+	int mode = c == 'n' ? MODE_NONE : filter_install(c - '0');
+	m = (char)('0' + mode);
+	if (write(repfd, &m, 1) != 1)
+		_exit(127);
+	close(repfd);
+	close(syncfd);
+	if (u && user_apply(u) < 0) {
+		fprintf(stderr, "slimts-sensor: cannot switch to uid %d: %s\n", (int)u->uid, strerror(errno));
+		_exit(126);
+	}
+	if (mode != MODE_NONE)
+		raise(SIGSTOP); // lets the tracer resume us with the right ptrace op
+	execvp(argv[0], argv);
+	fprintf(stderr, "slimts-sensor: %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+int main(int argc, char **argv)
+{
+	const char *trace = NULL, *user = NULL;
+	struct tracer_opts o = {MODE_SECCOMP, NULL};
+	int append = 0, fan = 0, i;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "--trace") && i + 1 < argc) {
+			trace = argv[++i];
+		} else if (!strcmp(a, "--user") && i + 1 < argc) {
+			user = argv[++i];
+		} else if (!strcmp(a, "--ready") && i + 1 < argc) {
+			o.ready = argv[++i];
+		} else if (!strcmp(a, "--mode") && i + 1 < argc) {
+			o.mode = want_mode(argv[++i]);
+		} else if (!strcmp(a, "--append")) {
+			append = 1;
+		} else if (!strcmp(a, "--fanotify")) {
+			fan = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(0);
+		} else if (a[0] == '-') {
+			usage(2);
+		} else {
+			break;
+		}
+	}
+	if (!trace || i >= argc)
+		usage(2);
+	char **cmd = argv + i;
+
+	struct user_spec us, *u = NULL;
+	if (user) {
+		if (user_lookup(user, &us) < 0)
+			return 2;
+		u = &us;
+	}
+	if (trace_open(trace, append) < 0)
+		die("cannot create trace %s: %s", trace, strerror(errno));
+	if (fan && fan_setup() < 0) {
+		fprintf(stderr, "slimts-sensor: fanotify unavailable (%s), continuing without it\n", strerror(errno));
+		fan = 0;
+	}
+	set_signals(0);
+
+	int syncp[2], repp[2];
+	if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(repp, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	pid_t child = fork();
+	if (child < 0)
+		die("fork: %s", strerror(errno));
+	if (child == 0) {
+		close(syncp[1]);
+		close(repp[0]);
+		run_child(cmd, syncp[0], repp[1], u);
+	}
+	g_child = child;
+	close(syncp[0]);
+	close(repp[1]);
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+		    PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+	char c = (char)('0' + o.mode), m = '0' + MODE_NONE, mb[64];
+	if (ptrace(PTRACE_SEIZE, child, 0, (void *)opts) < 0) {
+		fprintf(stderr, "slimts-sensor: cannot trace (%s): needs CAP_SYS_PTRACE; running untraced\n",
+			strerror(errno));
+		c = 'n';
+	}
+	if (write(syncp[1], &c, 1) != 1 || read(repp[0], &m, 1) != 1)
+		m = '0' + MODE_NONE; // the child died before exec
+	close(syncp[1]);
+	close(repp[0]);
+	o.mode = m - '0';
+	mode_name(o.mode, fan, mb, sizeof mb);
+	if (o.mode != MODE_SECCOMP)
+		fprintf(stderr, "slimts-sensor: tracing in mode=%s%s\n", mb,
+			o.mode == MODE_NNP ? " (no CAP_SYS_ADMIN: setuid/file caps do not elevate)"
+			: o.mode == MODE_PTRACE ? " (no seccomp filter: slower)" : "");
+	trace_header(mb, child);
+	drop_caps();
+	if (fan)
+		fan_start();
+	int status = trace_loop(child, &o);
+	fan_stop();
+	if (trace_finish(status, mb) < 0)
+		fprintf(stderr, "slimts-sensor: cannot finish trace %s: %s\n", trace, strerror(errno));
+	return status;
+}

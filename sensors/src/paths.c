@@ -1,0 +1,133 @@
+// Tracee memory access and path resolution: relative paths are joined to /proc/PID/cwd or
+// /proc/PID/fd/DIRFD and folded lexically (symlinks are not resolved, see FORMAT.md).
+#include "sensor.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static int no_vm_readv; // process_vm_readv unavailable (seccomp profile, old kernel)
+
+static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		uint64_t a = (addr + done) & ~(uint64_t)7;
+		errno = 0;
+		long w = ptrace(PTRACE_PEEKDATA, pid, (void *)a, 0);
+		if (errno)
+			return done ? (ssize_t)done : -1;
+		size_t off = (size_t)(addr + done - a), n = 8 - off;
+		if (n > len - done)
+			n = len - done;
+		memcpy((char *)buf + done, (char *)&w + off, n);
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	if (!no_vm_readv) {
+		struct iovec l = {buf, len}, r = {(void *)addr, len};
+		ssize_t n = process_vm_readv(pid, &l, 1, &r, 1, 0);
+		if (n >= 0)
+			return n;
+		if (errno != ENOSYS && errno != EPERM)
+			return -1;
+		no_vm_readv = 1;
+	}
+	return peek(pid, addr, buf, len);
+}
+
+// Reads a NUL-terminated string page by page (a read across an unmapped page fails).
+ssize_t read_str(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+	size_t got = 0;
+	if (!addr)
+		return -1;
+	while (got < size - 1) {
+		size_t chunk = 4096 - ((addr + got) & 4095);
+		if (chunk > size - 1 - got)
+			chunk = size - 1 - got;
+		ssize_t n = read_mem(pid, addr + got, buf + got, chunk);
+		if (n <= 0)
+			break;
+		char *z = memchr(buf + got, 0, (size_t)n);
+		if (z)
+			return z - buf;
+		got += (size_t)n;
+	}
+	buf[got] = 0;
+	return got ? (ssize_t)got : -1;
+}
+
+// Folds "//", "/./" and "/../" in an absolute path, in place.
+void normalize(char *p)
+{
+	if (p[0] != '/')
+		return;
+	char *out = p, *in = p;
+	while (*in) {
+		while (*in == '/')
+			in++;
+		char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t len = (size_t)(in - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = 0;
+}
+
+static int fd_path(pid_t pid, int fd, char *out, size_t size)
+{
+	char link[64];
+	if (fd == AT_FDCWD)
+		snprintf(link, sizeof link, "/proc/%d/cwd", pid);
+	else
+		snprintf(link, sizeof link, "/proc/%d/fd/%d", pid, fd);
+	ssize_t n = readlink(link, out, size - 1);
+	if (n < 0)
+		return -1;
+	out[n] = 0;
+	return 0;
+}
+
+// path NULL or "" means the directory fd itself (AT_EMPTY_PATH, fchdir, utimensat(fd, NULL)).
+int resolve_at(pid_t pid, int dfd, const char *path, char *out, size_t size)
+{
+	if (path && path[0] == '/') {
+		snprintf(out, size, "%s", path);
+	} else {
+		char base[SENSOR_PATH_MAX];
+		if (fd_path(pid, dfd, base, sizeof base) < 0) {
+			snprintf(out, size, "%s", path ? path : "");
+			return -1;
+		}
+		if (base[0] != '/') { // pipe:[..], socket:[..], anon_inode:..
+			snprintf(out, size, "%s", base);
+			return 0;
+		}
+		if (path && path[0])
+			snprintf(out, size, "%s/%s", base, path);
+		else
+			snprintf(out, size, "%s", base);
+	}
+	normalize(out);
+	return 0;
+}

@@ -1,0 +1,80 @@
+// Shared declarations of the slimts sensor (static C, x86_64/arm64 Linux).
+#ifndef SLIMTS_SENSOR_H
+#define SLIMTS_SENSOR_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SENSOR_PATH_MAX 4096
+
+// Tracing modes, best first; the child reports which one its filter install reached.
+enum mode { MODE_SECCOMP = 0, MODE_NNP = 1, MODE_PTRACE = 2, MODE_NONE = 3 };
+const char *mode_name(int mode, int fanotify, char *buf, size_t size);
+
+// How the sensor decodes one path-naming syscall (arg indexes, -1 = none).
+enum kind { K_PLAIN, K_OPEN, K_OPENAT2, K_SYMLINK, K_SOCK };
+struct sysdesc {
+	int nr;
+	const char *name;
+	char intent;      // r w x s d; open* decide from flags
+	signed char dfd;  // dirfd arg (AT_FDCWD handling), or -1
+	signed char path; // path arg; -1 with dfd >= 0 means "the fd itself" (fchdir)
+	signed char dfd2, path2;
+	signed char flags; // open flags arg (K_OPEN)
+	unsigned char kind;
+};
+const struct sysdesc *sysdesc_for(long nr);
+extern const struct sysdesc sysdescs[];
+extern const int nsysdescs;
+
+// filter.c: install the seccomp-bpf filter in the child; returns the mode reached.
+int filter_install(int want);
+
+// paths.c: tracee memory and path resolution.
+ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
+ssize_t read_str(pid_t pid, uint64_t addr, char *buf, size_t size);
+int resolve_at(pid_t pid, int dfd, const char *path, char *out, size_t size);
+void normalize(char *path);
+
+// writer.c: the trace file.
+int trace_open(const char *file, int append);
+void trace_header(const char *mode, pid_t root);
+void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
+void trace_note_process(void);
+int trace_finish(int status, const char *mode);
+const char *errno_name(int e, char *buf);
+
+// user.c: --user USER[:GROUP] from the image's /etc/passwd and /etc/group, no NSS.
+#define MAX_GROUPS 64
+struct user_spec {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[MAX_GROUPS];
+	int ngroups;
+	char name[256];
+	char home[SENSOR_PATH_MAX];
+};
+int user_lookup(const char *spec, struct user_spec *u);
+int user_apply(const struct user_spec *u);
+
+// fanotify.c: whole-container opens/execs, read in a thread.
+int fan_setup(void);
+int fan_start(void);
+void fan_stop(void);
+
+// tracer.c: the ptrace loop; returns the root's status as a shell reports it.
+struct tracer_opts {
+	int mode;
+	const char *ready;
+};
+int trace_loop(pid_t root, const struct tracer_opts *o);
+
+extern volatile pid_t g_child; // the app, target of forwarded signals
+void die(const char *fmt, ...);
+void warnx_(const char *fmt, ...);
+
+#endif

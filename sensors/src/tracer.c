@@ -1,0 +1,313 @@
+// The ptrace loop. With the seccomp filter a tracee only stops at the path syscalls: at the
+// seccomp stop the arguments are read and the path resolved, PTRACE_SYSCALL then gives the
+// exit stop with the result, and PTRACE_CONT lets it run free again. Without a filter
+// (mode ptrace) every syscall stops and the table decides what is recorded.
+#include "sensor.h"
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef PTRACE_GET_SYSCALL_INFO
+#define PTRACE_GET_SYSCALL_INFO 0x420e
+#endif
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+#ifndef PTRACE_LISTEN
+#define PTRACE_LISTEN 0x4208
+#endif
+#define SCI_ENTRY 1
+#define SCI_EXIT 2
+#define SCI_SECCOMP 3
+
+struct sc_info {
+	uint8_t op;
+	uint8_t pad[3];
+	uint32_t arch;
+	uint64_t ip, sp;
+	union {
+		struct {
+			uint64_t nr, args[6];
+		} entry; // also the layout of the seccomp stop
+		struct {
+			int64_t rval;
+			uint8_t is_error;
+		} exit;
+	};
+};
+
+struct proc {
+	struct proc *next;
+	pid_t pid;
+	unsigned char pending, started;
+	char intent;
+	const struct sysdesc *d;
+	int has2;
+	char path[SENSOR_PATH_MAX], path2[SENSOR_PATH_MAX];
+};
+
+#define NBUCKET 1024
+static struct proc *table[NBUCKET];
+static int base_op = PTRACE_CONT;
+
+static struct proc *proc_find(pid_t pid)
+{
+	for (struct proc *p = table[pid % NBUCKET]; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+static struct proc *proc_get(pid_t pid)
+{
+	struct proc *p = proc_find(pid);
+	if (p)
+		return p;
+	p = calloc(1, sizeof *p);
+	if (!p)
+		die("out of memory");
+	p->pid = pid;
+	p->next = table[pid % NBUCKET];
+	table[pid % NBUCKET] = p;
+	trace_note_process();
+	return p;
+}
+
+static void proc_drop(pid_t pid)
+{
+	for (struct proc **pp = &table[pid % NBUCKET]; *pp; pp = &(*pp)->next)
+		if ((*pp)->pid == pid) {
+			struct proc *p = *pp;
+			*pp = p->next;
+			free(p);
+			return;
+		}
+}
+
+static void resume(struct proc *p, int sig)
+{
+	ptrace(p->pending ? PTRACE_SYSCALL : base_op, p->pid, 0, (void *)(long)sig);
+}
+
+static int sockpath(pid_t pid, const struct sysdesc *d, const uint64_t *a, char *out)
+{
+	struct sockaddr_un sa;
+	size_t len = (size_t)a[d->flags];
+	if (len <= offsetof(struct sockaddr_un, sun_path) + 1)
+		return 0;
+	if (len > sizeof sa)
+		len = sizeof sa;
+	memset(&sa, 0, sizeof sa);
+	if (read_mem(pid, a[d->path], &sa, len) < (ssize_t)len || sa.sun_family != AF_UNIX || !sa.sun_path[0])
+		return 0; // abstract sockets have no file
+	sa.sun_path[sizeof sa.sun_path - 1] = 0;
+	resolve_at(pid, AT_FDCWD, sa.sun_path, out, SENSOR_PATH_MAX);
+	return 1;
+}
+
+// Reads the arguments at syscall entry into p; returns 0 when there is nothing to record.
+static int decode(struct proc *p, long nr, const uint64_t *a)
+{
+	const struct sysdesc *d = sysdesc_for(nr);
+	char raw[SENSOR_PATH_MAX];
+	if (!d)
+		return 0;
+	p->d = d;
+	p->intent = d->intent;
+	p->has2 = 0;
+	if (d->kind == K_SOCK)
+		return sockpath(p->pid, d, a, p->path);
+	int dfd = d->dfd >= 0 ? (int)a[d->dfd] : AT_FDCWD;
+	if (d->path < 0) {
+		resolve_at(p->pid, dfd, NULL, p->path, sizeof p->path); // fchdir
+	} else {
+		if (read_str(p->pid, a[d->path], raw, sizeof raw) < 0)
+			raw[0] = 0;
+		if (!raw[0] && (d->dfd < 0 || d->intent == 's'))
+			return 0; // fstat via AT_EMPTY_PATH (as the filter skips it), or a bad pointer
+		resolve_at(p->pid, dfd, raw, p->path, sizeof p->path);
+	}
+	if (d->kind == K_OPEN || d->kind == K_OPENAT2) {
+		uint64_t fl = a[d->flags];
+		if (d->kind == K_OPENAT2 && read_mem(p->pid, a[2], &fl, sizeof fl) != sizeof fl)
+			fl = 0;
+		if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
+			p->intent = 'w';
+	}
+	if (d->path2 >= 0) {
+		if (read_str(p->pid, a[d->path2], raw, sizeof raw) < 0)
+			raw[0] = 0;
+		if (d->kind == K_SYMLINK) // the target is text, not a path the process resolved
+			snprintf(p->path2, sizeof p->path2, "%s", raw);
+		else
+			resolve_at(p->pid, d->dfd2 >= 0 ? (int)a[d->dfd2] : AT_FDCWD, raw, p->path2, sizeof p->path2);
+		p->has2 = 1;
+	}
+	return 1;
+}
+
+static void record(struct proc *p, long result)
+{
+	trace_event(p->pid, p->d->name, p->intent, result, p->path, p->has2 ? p->path2 : NULL);
+	p->pending = 0;
+}
+
+static int get_info(pid_t pid, struct sc_info *si)
+{
+	return ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof *si, si) > 0 ? 0 : -1;
+}
+
+static void on_entry(struct proc *p, const struct sc_info *si)
+{
+	p->pending = 0;
+	if (decode(p, (long)si->entry.nr, si->entry.args))
+		p->pending = 1;
+}
+
+static void on_exit_stop(struct proc *p, const struct sc_info *si)
+{
+	if (!p->pending)
+		return;
+	long rv = si->exit.is_error ? (long)si->exit.rval : 0;
+	if (rv <= -512 && rv >= -516) { // ERESTART*: the syscall is re-run and stops again
+		p->pending = 0;
+		return;
+	}
+	record(p, rv);
+}
+
+// Files the kernel opens itself on exec, which no syscall names: the "#!" interpreter(s)
+// of a script and the ELF program interpreter (ld.so), as the file names them.
+static void exec_extras(pid_t pid, const char *path)
+{
+	char cur[SENSOR_PATH_MAX], buf[256];
+	snprintf(cur, sizeof cur, "%s", path);
+	for (int depth = 0; depth < 4; depth++) {
+		int fd = open(cur, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n < 3 || buf[0] != '#' || buf[1] != '!')
+			break;
+		buf[n] = 0;
+		char *s = buf + 2 + strspn(buf + 2, " \t");
+		s[strcspn(s, " \t\r\n")] = 0;
+		if (!*s)
+			break;
+		resolve_at(pid, AT_FDCWD, s, cur, sizeof cur);
+		trace_event(pid, "interp", 'x', 0, cur, NULL);
+	}
+	snprintf(buf, sizeof buf, "/proc/%d/exe", pid);
+	int fd = open(buf, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	Elf64_Ehdr eh;
+	if (pread(fd, &eh, sizeof eh, 0) == sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr)) {
+		for (int i = 0; i < eh.e_phnum && i < 64; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != sizeof ph)
+				break;
+			if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz >= sizeof cur)
+				continue;
+			if (pread(fd, cur, ph.p_filesz, (off_t)ph.p_offset) == (ssize_t)ph.p_filesz) {
+				cur[ph.p_filesz] = 0;
+				trace_event(pid, "interp", 'x', 0, cur, NULL);
+			}
+			break;
+		}
+	}
+	close(fd);
+}
+
+static void on_exec(struct proc *p, pid_t root, const char *ready, int *ready_done)
+{
+	unsigned long former = 0;
+	ptrace(PTRACE_GETEVENTMSG, p->pid, 0, &former);
+	struct proc *src = (pid_t)former != p->pid ? proc_find((pid_t)former) : p;
+	if (src && src->pending && src->d && src->d->intent == 'x') {
+		// A non-leader thread exec'd: the event is reported under the leader's pid.
+		src->pid = p->pid;
+		record(src, 0);
+		src->pid = (pid_t)former;
+		exec_extras(p->pid, src->path);
+	}
+	if (src && src != p)
+		proc_drop((pid_t)former);
+	p->pending = 0;
+	if (p->pid == root && ready && !*ready_done) {
+		int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		*ready_done = 1;
+	}
+}
+
+int trace_loop(pid_t root, const struct tracer_opts *o)
+{
+	int ready_done = 0, status = 0;
+	base_op = o->mode == MODE_PTRACE ? PTRACE_SYSCALL : PTRACE_CONT;
+	for (;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; // ECHILD: nothing left
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			proc_drop(pid);
+			if (pid == root) {
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+				break;
+			}
+			continue; // a thread, a tracee, or a re-parented orphan reaped as PID 1
+		}
+		if (!WIFSTOPPED(st))
+			continue;
+		struct proc *p = proc_get(pid);
+		int sig = WSTOPSIG(st), ev = st >> 16;
+		struct sc_info si;
+		if (sig == (SIGTRAP | 0x80)) { // syscall entry/exit (unfiltered or after seccomp)
+			if (get_info(pid, &si) == 0) {
+				if (si.op == SCI_EXIT)
+					on_exit_stop(p, &si);
+				else if (si.op == SCI_ENTRY)
+					on_entry(p, &si);
+			}
+			resume(p, 0);
+			continue;
+		}
+		if (sig == SIGTRAP && ev) {
+			if (ev == PTRACE_EVENT_SECCOMP) {
+				if (get_info(pid, &si) == 0 && si.op == SCI_SECCOMP)
+					on_entry(p, &si);
+			} else if (ev == PTRACE_EVENT_EXEC) {
+				on_exec(p, root, o->ready, &ready_done);
+			}
+			resume(p, 0); // fork/vfork/clone events, new tracee's attach stop
+			continue;
+		}
+		if (ev == PTRACE_EVENT_STOP) { // group-stop: stay stopped, but keep reporting
+			ptrace(PTRACE_LISTEN, pid, 0, 0);
+			continue;
+		}
+		if (pid == root && sig == SIGSTOP && !p->started) { // the child's own "ready" stop
+			p->started = 1;
+			resume(p, 0);
+			continue;
+		}
+		resume(p, sig); // signal-delivery stop: deliver it
+	}
+	return status;
+}

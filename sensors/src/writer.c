@@ -1,0 +1,150 @@
+// Trace writer: events are formatted into a memory buffer and written in 64 KiB batches to
+// FILE.tmp (FILE.<pid>.part with --append), renamed to the final name once the summary is
+// written, so a trace under its final name is complete. Shared with the fanotify thread.
+#include "sensor.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define BATCH (64 << 10)
+static char buf[BATCH + 4 * 2 * SENSOR_PATH_MAX + 512];
+static size_t used;
+static int fd = -1;
+static unsigned long long seq, nproc;
+static char tmpname[SENSOR_PATH_MAX], finalname[SENSOR_PATH_MAX];
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void flush(void)
+{
+	size_t off = 0;
+	while (off < used) {
+		ssize_t n = write(fd, buf + off, used - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; // disk full: drop rather than stall the app
+		off += (size_t)n;
+	}
+	used = 0;
+}
+
+int trace_open(const char *file, int append)
+{
+	if (append) {
+		snprintf(tmpname, sizeof tmpname, "%s.%d.part", file, (int)getpid());
+		snprintf(finalname, sizeof finalname, "%s.%d.done", file, (int)getpid());
+	} else {
+		snprintf(tmpname, sizeof tmpname, "%s.tmp", file);
+		snprintf(finalname, sizeof finalname, "%s", file);
+	}
+	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return fd < 0 ? -1 : 0;
+}
+
+void trace_header(const char *mode, pid_t root)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	pthread_mutex_lock(&mu);
+	used += (size_t)sprintf(buf + used, "#slimts-trace 1 mode=%s pid=%d start=%llu\n", mode, (int)root,
+				(unsigned long long)tv.tv_sec * 1000 + (unsigned long long)tv.tv_usec / 1000);
+	flush(); // header on disk early so a killed sensor still leaves a readable .tmp
+	pthread_mutex_unlock(&mu);
+}
+
+static char *escape(char *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned char c = *p;
+		if (c == '\t') {
+			*o++ = '\\';
+			*o++ = 't';
+		} else if (c == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
+		} else if (c == '\r') {
+			*o++ = '\\';
+			*o++ = 'r';
+		} else if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (c < 0x20 || c == 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	return o;
+}
+
+static char *put_u(char *o, unsigned long long v)
+{
+	char t[24];
+	int n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+
+void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2)
+{
+	char eb[16];
+	const char *res = result < 0 ? errno_name((int)-result, eb) : "0";
+	pthread_mutex_lock(&mu);
+	char *o = buf + used;
+	o = put_u(o, ++seq);
+	*o++ = '\t';
+	o = put_u(o, (unsigned long long)pid);
+	*o++ = '\t';
+	o = stpcpy(o, sys);
+	*o++ = '\t';
+	*o++ = intent;
+	*o++ = '\t';
+	o = stpcpy(o, res);
+	*o++ = '\t';
+	o = escape(o, path);
+	if (path2) {
+		*o++ = '\t';
+		o = escape(o, path2);
+	}
+	*o++ = '\n';
+	used = (size_t)(o - buf);
+	if (used >= BATCH)
+		flush();
+	pthread_mutex_unlock(&mu);
+}
+
+void trace_note_process(void)
+{
+	__atomic_add_fetch(&nproc, 1, __ATOMIC_RELAXED);
+}
+
+int trace_finish(int status, const char *mode)
+{
+	if (fd < 0)
+		return -1;
+	pthread_mutex_lock(&mu);
+	used += (size_t)sprintf(buf + used, "#end events=%llu processes=%llu dropped=0 exit=%d mode=%s\n", seq,
+				nproc, status, mode);
+	flush();
+	// No fsync: the rename orders the name after the data for readers on this host, and
+	// syncing would add to the app's measured run time.
+	int rc = 0;
+	close(fd);
+	fd = -1;
+	if (rename(tmpname, finalname) < 0)
+		rc = -1;
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
