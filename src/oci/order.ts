@@ -23,7 +23,13 @@ export function orderEntries(input: WriteEntry[]): WriteEntry[] {
     if (byPath.has(e.path)) throw new Error(`writer: duplicate entry ${e.path}`);
     byPath.set(e.path, e);
   }
-  const sorted = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Component-wise order ("/" sorts before any other character), as a directory walk gives:
+  // parents come first and each subtree stays contiguous ("/a", "/a/x", "/a-b").
+  const key = (p: string) => p.replaceAll('/', '\0');
+  const sorted = [...byPath.values()]
+    .map((e) => ({ e, k: key(e.path) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((x) => x.e);
   const out: WriteEntry[] = [];
   const emitted = new Set<string>();
   const waiting = new Map<string, WriteEntry[]>(); // target path → hardlinks waiting for it
