@@ -1,0 +1,154 @@
+// Parser for the sensor's trace format (see FORMAT.md). Pure functions over text plus a
+// reader for a trace set (the main file and the `.done` parts of the exec helper).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** r read, w write, x exec, s stat-only probe, d chdir. */
+export type Intent = 'r' | 'w' | 'x' | 's' | 'd';
+
+export interface TraceEvent {
+  seq: number;
+  pid: number;
+  /** Kernel syscall name, `interp` (file the kernel loaded on exec), or `fanotify-open`/`fanotify-exec`. */
+  syscall: string;
+  intent: Intent;
+  /** `0` on success, else the errno name (`ENOENT`, ...). */
+  result: string;
+  /** Absolute, lexically normalized, symlinks not resolved. */
+  path: string;
+  path2?: string;
+}
+
+export interface TraceHeader {
+  version: number;
+  mode: string;
+  pid: number;
+  start: number;
+}
+
+export interface TraceSummary {
+  events: number;
+  processes: number;
+  dropped: number;
+  /** The app's exit status as a shell reports it (128+signal when killed). */
+  exit: number;
+  mode: string;
+}
+
+export interface Trace {
+  header?: TraceHeader;
+  events: TraceEvent[];
+  summary?: TraceSummary;
+  /** True when the `#end` summary line was read (the sensor finished the trace). */
+  complete: boolean;
+}
+
+const INTENTS = new Set(['r', 'w', 'x', 's', 'd']);
+
+/** Reverses the sensor's escaping: `\t` `\n` `\r` `\\` `\xHH` (bytes, decoded as UTF-8). */
+export function unescapeField(s: string): string {
+  if (!s.includes('\\')) return s;
+  const bytes: number[] = [];
+  const raw = Buffer.from(s, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c !== 0x5c || i + 1 >= raw.length) {
+      bytes.push(c);
+      continue;
+    }
+    const n = raw[++i]!;
+    if (n === 0x74) bytes.push(9);
+    else if (n === 0x6e) bytes.push(10);
+    else if (n === 0x72) bytes.push(13);
+    else if (n === 0x5c) bytes.push(0x5c);
+    else if (n === 0x78 && i + 2 < raw.length) {
+      bytes.push(parseInt(String.fromCharCode(raw[i + 1]!, raw[i + 2]!), 16));
+      i += 2;
+    } else bytes.push(0x5c, n);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function keyValues(line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tok of line.split(' ')) {
+    const eq = tok.indexOf('=');
+    if (eq > 0) out[tok.slice(0, eq)] = tok.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Parses one trace file's text. Malformed lines (e.g. a torn last line) are skipped. */
+export function parseTrace(text: string): Trace {
+  const trace: Trace = { events: [], complete: false };
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    if (line.startsWith('#slimts-trace ')) {
+      const kv = keyValues(line);
+      trace.header = {
+        version: Number(line.split(' ')[1]),
+        mode: kv.mode ?? '',
+        pid: Number(kv.pid ?? 0),
+        start: Number(kv.start ?? 0),
+      };
+      continue;
+    }
+    if (line.startsWith('#end ')) {
+      const kv = keyValues(line);
+      trace.summary = {
+        events: Number(kv.events ?? 0),
+        processes: Number(kv.processes ?? 0),
+        dropped: Number(kv.dropped ?? 0),
+        exit: Number(kv.exit ?? 0),
+        mode: kv.mode ?? '',
+      };
+      trace.complete = true;
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const f = line.split('\t');
+    if (f.length < 6 || !INTENTS.has(f[3]!)) continue;
+    const ev: TraceEvent = {
+      seq: Number(f[0]),
+      pid: Number(f[1]),
+      syscall: f[2]!,
+      intent: f[3] as Intent,
+      result: f[4]!,
+      path: unescapeField(f[5]!),
+    };
+    if (f.length > 6) ev.path2 = unescapeField(f[6]!);
+    if (!Number.isFinite(ev.seq) || !Number.isFinite(ev.pid)) continue;
+    trace.events.push(ev);
+  }
+  return trace;
+}
+
+export interface TraceSet extends Trace {
+  /** The exec helper's finished parts (`FILE.<pid>.done`), in name order. */
+  parts: Trace[];
+}
+
+/**
+ * Reads `mainFile` (or, if the sensor was killed before finishing, `mainFile.tmp`, then
+ * complete is false) and merges every `mainFile.<pid>.done` part's events after its own.
+ * Unfinished `.part` files are ignored.
+ */
+export function readTraceSet(mainFile: string): TraceSet {
+  let main: Trace = { events: [], complete: false };
+  if (existsSync(mainFile)) main = parseTrace(readFileSync(mainFile, 'utf8'));
+  else if (existsSync(`${mainFile}.tmp`)) {
+    main = parseTrace(readFileSync(`${mainFile}.tmp`, 'utf8'));
+    main.complete = false;
+  }
+  const dir = dirname(mainFile);
+  const base = basename(mainFile);
+  const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.done$`);
+  const names = existsSync(dir) ? readdirSync(dir).filter((n) => re.test(n)) : [];
+  names.sort((a, b) => Number(re.exec(a)![1]) - Number(re.exec(b)![1]));
+  const parts = names.map((n) => parseTrace(readFileSync(join(dir, n), 'utf8')));
+  return {
+    ...main,
+    events: [...main.events, ...parts.flatMap((p) => p.events)],
+    parts,
+  };
+}
