@@ -1,0 +1,119 @@
+// The one place that talks to the Docker engine API. Honours DOCKER_HOST (docker-modem reads
+// it), and nothing here bind-mounts host paths, so a remote engine or podman's API works.
+import Docker from 'dockerode';
+import type { ContainerConfig, ImageConfig } from '../image/types.js';
+import { UserError } from '../util/errors.js';
+
+let client: Docker | undefined;
+
+/** The shared dockerode client (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH honoured). */
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+/** A printable name for the engine endpoint, for messages. */
+export function engineEndpoint(): string {
+  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+/**
+ * The host name under which ports published by the engine are reachable from here:
+ * loopback for a local engine, the engine's host for tcp:// or ssh:// DOCKER_HOST.
+ */
+export function engineHostAddress(): string {
+  const h = process.env.DOCKER_HOST;
+  if (h && /^(tcp|ssh|https?):\/\//.test(h)) {
+    try {
+      const host = new URL(h.replace(/^tcp:/, 'http:')).hostname;
+      if (host) return host.replace(/^\[|\]$/g, '');
+    } catch {
+      /* fall through */
+    }
+  }
+  return '127.0.0.1';
+}
+
+/** True when the engine runs on another machine (published ports must not bind loopback there). */
+export function engineIsRemote(): boolean {
+  const a = engineHostAddress();
+  return a !== '127.0.0.1' && a !== 'localhost' && a !== '::1';
+}
+
+/** Throws a one-line UserError unless the engine answers a ping. */
+export async function engineReachable(): Promise<void> {
+  try {
+    await docker().ping();
+  } catch {
+    throw new UserError(`no Docker engine answers at ${engineEndpoint()} (start dockerd or run bin/ensure-engine)`);
+  }
+}
+
+export interface InspectImageOptions {
+  /** Pull the image when the engine does not have it. */
+  pull?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface InspectedImage {
+  /** The engine's image id ("sha256:..."). */
+  id: string;
+  ref: string;
+  config: ImageConfig;
+}
+
+/** Inspects `ref` in the engine (pulling it first if asked and missing). */
+export async function inspectImage(ref: string, opts: InspectImageOptions = {}): Promise<InspectedImage> {
+  await engineReachable();
+  let info: Docker.ImageInspectInfo;
+  try {
+    info = await docker().getImage(ref).inspect();
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+    if (!opts.pull) throw new UserError(`image "${ref}" not found; use --pull to pull it`);
+    opts.onProgress?.(`pulling ${ref}`);
+    await pullImage(ref);
+    info = await docker().getImage(ref).inspect();
+  }
+  return { id: info.Id, ref, config: toImageConfig(info) };
+}
+
+/** Pulls `ref`, resolving when the pull finished; errors become UserErrors. */
+export async function pullImage(ref: string): Promise<void> {
+  const d = docker();
+  try {
+    const stream = await d.pull(ref);
+    await new Promise<void>((resolve, reject) => {
+      d.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
+        const failed = events?.find((e) => e.error);
+        if (err || failed) reject(err ?? new Error(failed?.error));
+        else resolve();
+      });
+    });
+  } catch (err) {
+    throw new UserError(`could not pull "${ref}": ${oneLine(err)}`);
+  }
+}
+
+/** The image config in OCI/docker config-file shape, from an engine inspect answer. */
+export function toImageConfig(info: Docker.ImageInspectInfo): ImageConfig {
+  const c = (info.Config ?? {}) as unknown as ContainerConfig;
+  return {
+    architecture: info.Architecture,
+    os: info.Os,
+    ...((info as unknown as { Variant?: string }).Variant ? { variant: (info as unknown as { Variant: string }).Variant } : {}),
+    created: info.Created,
+    config: c,
+    rootfs: { type: 'layers', diff_ids: info.RootFS?.Layers ?? [] },
+  };
+}
+
+/** HTTP status of a docker-modem error, if any. */
+export function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
+
+export function oneLine(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return String(e?.json?.message ?? e?.message ?? err).trim().split('\n')[0]!;
+}

@@ -1,0 +1,319 @@
+// Runs an image once in the engine: create, (inject the sensor), start, wait until ready,
+// probe or wait for the chosen moment, stop gracefully, collect output and traces, remove
+// everything. Every path, including errors and Ctrl-C, removes what it created.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type Docker from 'dockerode';
+import { docker, engineHostAddress, engineIsRemote, oneLine, statusOf } from '../engine/docker.js';
+import type { ContainerConfig } from '../image/types.js';
+import { runProbes, TargetGoneError } from '../probe/run.js';
+import { sleep } from '../probe/tcp.js';
+import type { PortTarget, ProbeResult } from '../probe/types.js';
+import { onCleanup } from '../util/cleanup.js';
+import { UserError } from '../util/errors.js';
+import { extractDir, injectSensor, pathExists } from './archive.js';
+import { execIn } from './exec.js';
+import { lastLines, readLogs } from './logs.js';
+import { parseMount } from './mounts.js';
+import { buildCreateOptions, effectiveUser, exposedTcpPorts, healthArgv, READY_FILE, sensorPrefix, SLIMTS_DIR } from './spec.js';
+import type { ContinueAfter, HealthState, PlainRunOptions, RunResult, TraceFiles, TracedRunOptions, TracedRunResult } from './types.js';
+
+/** Runs the image under the sensor and returns what it did, with the trace files. */
+export async function runTraced(opts: TracedRunOptions): Promise<TracedRunResult> {
+  const r = await runContainer(opts, opts.sensor);
+  return r as TracedRunResult;
+}
+
+/** Runs the image as it is (no sensor): for verifying a slim image against the original. */
+export async function runPlain(opts: PlainRunOptions): Promise<RunResult> {
+  return runContainer(opts, undefined);
+}
+
+/** The continue-after mode actually used (defaults and the TTY/CI rule for "enter"). */
+export function resolveContinueAfter(c: ContainerConfig, requested?: ContinueAfter, warn?: (m: string) => void): ContinueAfter {
+  const fallback: ContinueAfter = exposedTcpPorts(c).length > 0 ? { mode: 'probe' } : { mode: 'exit' };
+  if (!requested) return fallback;
+  if (requested.mode === 'enter' && (!process.stdin.isTTY || process.env.CI)) {
+    warn?.(`--continue-after enter needs an interactive terminal (and no CI); using ${fallback.mode}`);
+    return fallback;
+  }
+  return requested;
+}
+
+const DEFAULT_TIMEOUT_S = 600;
+const DEFAULT_STOP_TIMEOUT_S = 10;
+
+async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sensor'] | undefined): Promise<RunResult | TracedRunResult> {
+  const t0 = Date.now();
+  const d = docker();
+  const c = opts.config.config ?? {};
+  const warnings: string[] = [];
+  const progress = opts.onProgress ?? (() => {});
+  const warn = (message: string) => {
+    warnings.push(message);
+    progress({ phase: 'warning', message });
+  };
+  const mode = resolveContinueAfter(c, opts.continueAfter, warn);
+  const user = effectiveUser(c, opts.overrides);
+  const timeoutS = opts.timeout ?? DEFAULT_TIMEOUT_S;
+
+  // One abort signal for the whole run: the caller's, or our overall timeout.
+  const ac = new AbortController();
+  const onOuterAbort = () => ac.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal?.aborted) ac.abort(opts.signal.reason);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort(new UserError(`the run did not finish within ${timeoutS} s (--timeout)`));
+  }, timeoutS * 1000);
+  const checkAbort = () => {
+    if (ac.signal.aborted) throw ac.signal.reason ?? new Error('aborted');
+  };
+
+  let container: Docker.Container | undefined;
+  const undo: Array<() => Promise<void>> = [];
+  let unregister = () => {};
+  const removeAll = async () => {
+    progress({ phase: 'cleanup', message: 'removing the container' });
+    for (const fn of undo.splice(0).reverse()) await fn().catch(() => {});
+  };
+  unregister = onCleanup(removeAll);
+
+  try {
+    await createdVolumes(opts.overrides?.mounts ?? [], undo);
+    const create = buildCreateOptions({
+      image: opts.image,
+      config: c,
+      overrides: opts.overrides,
+      ...(sensor ? { sensor: { fanotify: sensor.fanotify } } : {}),
+      publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
+    });
+    progress({ phase: 'create', message: `creating a container from ${opts.image}` });
+    try {
+      container = await d.createContainer(create);
+    } catch (err) {
+      throw new UserError(`cannot create a container from ${opts.image}: ${oneLine(err)}`);
+    }
+    const created = container;
+    undo.push(() => created.remove({ force: true, v: true }).catch((e) => (statusOf(e) === 404 ? undefined : Promise.reject(e))));
+    checkAbort();
+    if (sensor) await injectSensor(container, sensor.path);
+    checkAbort();
+    progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
+    try {
+      await container.start();
+    } catch (err) {
+      throw new UserError(`cannot start ${opts.image}: ${oneLine(err)}`);
+    }
+
+    const state = async () => (await container!.inspect()).State;
+    const alive = async () => (await state()).Running === true;
+    const exitedError = async (when: string) => {
+      const st = await state();
+      return new UserError(`the app exited with code ${st.ExitCode} ${when}; its last output:\n${await lastLines(container!, 20)}`);
+    };
+
+    let probes: ProbeResult[] = [];
+    let ports: PortTarget[] = [];
+    let exitedByItself = false;
+
+    if (mode.mode === 'exit') {
+      progress({ phase: 'ready', message: 'waiting for the app to exit' });
+      await waitExit(container, ac.signal);
+      checkAbort();
+      exitedByItself = true;
+    } else {
+      if (sensor && !(await waitReady(container, ac.signal))) throw await exitedError('before it was ready');
+      checkAbort();
+      progress({ phase: 'ready', message: 'the app is running' });
+      ports = publishedPorts(await container.inspect(), c, opts.overrides?.network);
+      const health = healthArgv(c.Healthcheck);
+      try {
+        probes = await runProbes(
+          {
+            ports,
+            exec: (cmd, ms) => execIn(container!, sensor ? [...sensorPrefix({ user, append: true }), ...cmd] : cmd, ms),
+            ...(health ? { healthcheck: health } : {}),
+            alive,
+            signal: ac.signal,
+            onResult: (probe) => progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe }),
+          },
+          opts.probes,
+        );
+      } catch (err) {
+        if (err instanceof TargetGoneError) throw await exitedError('while it was probed');
+        throw err;
+      }
+      checkAbort();
+      if (mode.mode !== 'probe') await waitTrigger(mode, t0, container, ac.signal, progress);
+      checkAbort();
+      if (!(await alive())) {
+        exitedByItself = true;
+        warn(`the app exited by itself (code ${(await state()).ExitCode}) before it was stopped`);
+      }
+    }
+
+    const health = await healthState(container);
+    let killed = false;
+    if (!exitedByItself) killed = await stop(container, c.StopSignal, opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S, progress);
+    if (killed) warn(`the app ignored ${c.StopSignal || 'SIGTERM'} for ${opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S} s and was killed`);
+    const exitCode = (await state()).ExitCode ?? -1;
+
+    if (mode.mode === 'exit' && exitCode !== 0 && !opts.allowNonZeroExit) {
+      throw await exitedError('(expected 0)');
+    }
+
+    progress({ phase: 'collect', message: 'collecting output' });
+    const { stdout, stderr } = await readLogs(container);
+    const base: RunResult = { containerId: container.id, exitCode, exitedByItself, killed, stdout, stderr, probes, ...(health ? { health } : {}), ports, warnings, durationMs: 0 };
+    if (!sensor) {
+      base.durationMs = Date.now() - t0;
+      return base;
+    }
+
+    const trace = await collectTrace(container);
+    if (!trace.files.complete) warn(`the trace is incomplete${killed ? ' (the sensor was killed)' : ''}`);
+    const result: TracedRunResult = { ...base, trace: trace.files, dispose: trace.dispose, durationMs: Date.now() - t0 };
+    return result;
+  } catch (err) {
+    if (timedOut && ac.signal.reason instanceof UserError && container) {
+      throw new UserError(`${ac.signal.reason.message}; the app's last output:\n${await lastLines(container, 20)}`);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    await removeAll();
+    unregister();
+  }
+}
+
+/** Named volumes a --mount would create implicitly: removed afterwards if they did not exist. */
+async function createdVolumes(mounts: string[], undo: Array<() => Promise<void>>): Promise<void> {
+  for (const m of mounts.map(parseMount)) {
+    if (m.Type !== 'volume' || !m.Source) continue;
+    const v = docker().getVolume(m.Source);
+    const exists = await v.inspect().then(() => true, (e) => (statusOf(e) === 404 ? false : Promise.reject(e)));
+    if (!exists) undo.push(() => v.remove({ force: true }).catch(() => {}));
+  }
+}
+
+/** Polls for the sensor's ready file; false when the container exited first. */
+async function waitReady(container: Docker.Container, signal: AbortSignal): Promise<boolean> {
+  for (let delay = 50; !signal.aborted; delay = Math.min(delay * 2, 500)) {
+    if (await pathExists(container, READY_FILE)) return true;
+    if (!(await container.inspect()).State.Running) return false;
+    await sleep(delay, signal);
+  }
+  return false;
+}
+
+async function waitExit(container: Docker.Container, signal: AbortSignal): Promise<void> {
+  const waited = container.wait({ condition: 'not-running' });
+  await Promise.race([waited, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+}
+
+/** Waits for the timeout / SIGUSR1 / Enter trigger, or for the app to exit on its own. */
+async function waitTrigger(mode: ContinueAfter, t0: number, container: Docker.Container, signal: AbortSignal, progress: NonNullable<PlainRunOptions['onProgress']>): Promise<void> {
+  const ac = new AbortController();
+  const both = AbortSignal.any([signal, ac.signal]);
+  const exited = container.wait({ condition: 'not-running' }).then(() => ac.abort(), () => {});
+  let cleanup = () => {};
+  const trigger = new Promise<void>((resolve) => {
+    if (mode.mode === 'timeout') {
+      const left = mode.seconds * 1000 - (Date.now() - t0);
+      progress({ phase: 'ready', message: `running for ${mode.seconds} s` });
+      void sleep(Math.max(0, left), both).then(resolve);
+    } else if (mode.mode === 'signal') {
+      progress({ phase: 'ready', message: `send SIGUSR1 to process ${process.pid} to stop the run` });
+      const h = () => resolve();
+      process.once('SIGUSR1', h);
+      cleanup = () => process.removeListener('SIGUSR1', h);
+    } else if (mode.mode === 'enter') {
+      progress({ phase: 'ready', message: 'press Enter to stop the run' });
+      const rl = createInterface({ input: process.stdin });
+      rl.once('line', () => resolve());
+      cleanup = () => rl.close();
+    }
+    both.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await trigger;
+  cleanup();
+  ac.abort();
+  void exited;
+}
+
+/** Stop signal, grace period, then SIGKILL. Returns true when SIGKILL was needed. */
+async function stop(container: Docker.Container, stopSignal: string | undefined, graceS: number, progress: NonNullable<PlainRunOptions['onProgress']>): Promise<boolean> {
+  const sig = normalizeSignal(stopSignal);
+  progress({ phase: 'stop', message: `stopping with ${sig}` });
+  const waited = container.wait({ condition: 'not-running' }).then(() => true, () => true);
+  try {
+    await container.kill({ signal: sig });
+  } catch (err) {
+    if (statusOf(err) !== 409) throw err; // 409: not running any more
+    return false;
+  }
+  const inTime = await Promise.race([waited, sleep(graceS * 1000).then(() => false)]);
+  if (inTime) return false;
+  progress({ phase: 'stop', message: `no exit after ${graceS} s; SIGKILL` });
+  await container.kill({ signal: 'SIGKILL' }).catch(() => {});
+  await waited;
+  return true;
+}
+
+function normalizeSignal(s: string | undefined): string {
+  if (!s) return 'SIGTERM';
+  if (/^\d+$/.test(s)) return s;
+  return s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`;
+}
+
+async function healthState(container: Docker.Container): Promise<HealthState | undefined> {
+  const h = (await container.inspect()).State.Health as { Status?: string; FailingStreak?: number; Log?: Array<{ Output?: string }> } | undefined;
+  if (!h?.Status) return undefined;
+  const last = h.Log?.[h.Log.length - 1]?.Output;
+  return { status: h.Status, failingStreak: h.FailingStreak ?? 0, ...(last ? { lastOutput: last.trim() } : {}) };
+}
+
+/** Where each exposed port is reachable from here. */
+export function publishedPorts(info: Docker.ContainerInspectInfo, c: ContainerConfig, network?: string): PortTarget[] {
+  const host = engineHostAddress();
+  const exposed = exposedTcpPorts(c);
+  if (network === 'host') return exposed.map((p) => ({ containerPort: p, host, hostPort: p }));
+  const bound = (info.NetworkSettings?.Ports ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+  const out: PortTarget[] = [];
+  for (const p of exposed) {
+    const b = bound[`${p}/tcp`]?.find((x) => x.HostPort);
+    if (b) out.push({ containerPort: p, host, hostPort: Number(b.HostPort) });
+  }
+  return out;
+}
+
+async function collectTrace(container: Docker.Container): Promise<{ files: TraceFiles; dispose: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'slimts-trace-'));
+  let unregister = () => {};
+  const dispose = async () => {
+    unregister();
+    await rm(dir, { recursive: true, force: true });
+  };
+  unregister = onCleanup(dispose);
+  try {
+    await extractDir(container, SLIMTS_DIR, dir, (name) => name === 'slimts-sensor' || name === 'ready');
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  const names = (await readdir(dir)).sort();
+  const main = names.includes('trace') ? join(dir, 'trace') : undefined;
+  const files: TraceFiles = {
+    dir,
+    ...(main ? { main } : {}),
+    parts: names.filter((n) => /^trace\.\d+\.done$/.test(n)).map((n) => join(dir, n)),
+    partial: names.filter((n) => /\.(tmp|part)$/.test(n)).map((n) => join(dir, n)),
+    complete: main !== undefined,
+  };
+  return { files, dispose };
+}

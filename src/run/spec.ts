@@ -1,0 +1,122 @@
+// Builds the engine's container-create request from an image config, run overrides and
+// (for a traced run) the sensor wrapping. Pure, so it is unit-tested without an engine.
+import type { ContainerCreateOptions, HealthConfig as EngineHealth } from 'dockerode';
+import type { ContainerConfig, HealthConfig } from '../image/types.js';
+import { UserError } from '../util/errors.js';
+import { parseMount } from './mounts.js';
+import type { RunOverrides } from './types.js';
+
+export const SLIMTS_DIR = '/.slimts';
+export const SENSOR_IN_CONTAINER = `${SLIMTS_DIR}/slimts-sensor`;
+export const READY_FILE = `${SLIMTS_DIR}/ready`;
+export const TRACE_FILE = `${SLIMTS_DIR}/trace`;
+export const RUN_LABEL = 'io.slimts.run';
+
+/** The argv the container would run, with docker's override rules. */
+export function effectiveCommand(c: ContainerConfig, o: RunOverrides = {}): string[] {
+  // Overriding the entrypoint drops the image's CMD unless a cmd is given too.
+  const entrypoint = o.entrypoint ?? c.Entrypoint ?? [];
+  const cmd = o.cmd ?? (o.entrypoint ? [] : (c.Cmd ?? []));
+  const argv = [...entrypoint, ...cmd];
+  if (argv.length === 0) throw new UserError('the image has no ENTRYPOINT or CMD; give one with --entrypoint/--cmd');
+  return argv;
+}
+
+/** The user the app runs as: override, else the image's USER; undefined means root. */
+export function effectiveUser(c: ContainerConfig, o: RunOverrides = {}): string | undefined {
+  const u = o.user ?? c.User;
+  return u ? u : undefined;
+}
+
+/** The health test as argv, or undefined when there is none (or it is NONE). */
+export function healthArgv(h: HealthConfig | undefined): string[] | undefined {
+  const t = h?.Test;
+  if (!t || t.length === 0) return undefined;
+  if (t[0] === 'NONE') return undefined;
+  if (t[0] === 'CMD') return t.length > 1 ? t.slice(1) : undefined;
+  if (t[0] === 'CMD-SHELL') return t.length > 1 ? ['/bin/sh', '-c', t.slice(1).join(' ')] : undefined;
+  return t; // legacy: bare argv
+}
+
+/** Sensor argv prefix for the app (main trace) or for an exec'd command (--append). */
+export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?: boolean }): string[] {
+  const argv = [SENSOR_IN_CONTAINER];
+  if (opts.fanotify && !opts.append) argv.push('--fanotify');
+  if (opts.user) argv.push('--user', opts.user);
+  if (!opts.append) argv.push('--ready', READY_FILE);
+  argv.push('--trace', TRACE_FILE);
+  if (opts.append) argv.push('--append');
+  argv.push('--');
+  return argv;
+}
+
+export function exposedTcpPorts(c: ContainerConfig): number[] {
+  return Object.keys(c.ExposedPorts ?? {})
+    .map((k) => /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(k))
+    .filter((m): m is RegExpExecArray => !!m && (m[2] ?? 'tcp') === 'tcp')
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+export interface SpecInput {
+  image: string;
+  config: ContainerConfig;
+  overrides?: RunOverrides;
+  /** Wrap in the sensor (traced run). */
+  sensor?: { fanotify?: boolean };
+  /** Host IP the exposed ports are published on ("127.0.0.1", or "0.0.0.0" for a remote engine). */
+  publishIp: string;
+  name?: string;
+}
+
+export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
+  const c = input.config;
+  const o = input.overrides ?? {};
+  const argv = effectiveCommand(c, o);
+  const user = effectiveUser(c, o);
+  const network = o.network;
+  const publish = network !== 'host' && network !== 'none';
+  const ports = exposedTcpPorts(c);
+
+  const opts: ContainerCreateOptions = {
+    Image: input.image,
+    ...(input.name ? { name: input.name } : {}),
+    Labels: { [RUN_LABEL]: '1' },
+    Env: o.env ?? [],
+    AttachStdin: false,
+    OpenStdin: false, // the app sees EOF on stdin: nothing ever waits for a terminal
+    Tty: false,
+    ...(o.workdir ? { WorkingDir: o.workdir } : {}),
+    ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
+    HostConfig: {
+      PortBindings: publish ? Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: input.publishIp, HostPort: '' }]])) : {},
+      Mounts: (o.mounts ?? []).map(parseMount),
+      ...(network ? { NetworkMode: network } : {}),
+      AutoRemove: false,
+    },
+  };
+
+  if (input.sensor) {
+    // The sensor starts as root (it needs its capabilities to trace) and drops to the app's user.
+    opts.Entrypoint = [...sensorPrefix({ user, fanotify: input.sensor.fanotify }), ...argv];
+    opts.Cmd = [];
+    opts.User = '0:0';
+    opts.HostConfig!.CapAdd = ['SYS_PTRACE', 'SYS_ADMIN'];
+    const test = healthArgv(c.Healthcheck);
+    if (test) opts.Healthcheck = { ...engineHealth(c.Healthcheck!), Test: ['CMD', ...sensorPrefix({ user, append: true }), ...test] };
+  } else {
+    opts.Entrypoint = o.entrypoint ?? (c.Entrypoint && c.Entrypoint.length ? c.Entrypoint : []);
+    opts.Cmd = argv.slice(opts.Entrypoint.length);
+    if (user) opts.User = user;
+  }
+  return opts;
+}
+
+function engineHealth(h: HealthConfig): EngineHealth {
+  const r: EngineHealth = {};
+  if (h.Interval) r.Interval = h.Interval;
+  if (h.Timeout) r.Timeout = h.Timeout;
+  if (h.StartPeriod) r.StartPeriod = h.StartPeriod;
+  if (h.Retries) r.Retries = h.Retries;
+  return r;
+}
