@@ -11,7 +11,7 @@ import { writeImage } from '../../src/oci/write.js';
 import type { WrittenImage } from '../../src/oci/types.js';
 import { UserError } from '../../src/util/errors.js';
 import { docker, uniqueName } from '../helpers/docker.js';
-import { buildHello, bytes, dir, fromFile, hardlink, listTar, netBindCapability, scratchConfig, symlink, type Listed } from './fixtures.js';
+import { buildCapEff, buildHello, bytes, dir, fromFile, hardlink, listTar, netBindCapability, scratchConfig, symlink, type Listed } from './fixtures.js';
 
 let work: string;
 let hello: string;
@@ -115,6 +115,21 @@ describe('engine sink', () => {
     expect(file.content!.toString()).toBe('shared content\n');
     expect([file.mode & 0o7777, file.uid]).toEqual([0o640, 1234]);
     expect(fs.get('d/sym')).toMatchObject({ type: 'symlink', linkname: 'setuid' });
+  });
+
+  test('a file capability works in a container run as a non-root user', async () => {
+    const tag = `${uniqueName('slimts-oci-cap')}:t`;
+    tags.push(tag);
+    const exe = buildCapEff(work);
+    const w = await write({
+      config: scratchConfig(['/capeff'], { config: { Entrypoint: ['/capeff'], User: '1234:1234' } }),
+      history: {},
+      refName: tag,
+      entries: [fromFile('/capeff', exe, { xattrs: { 'security.capability': netBindCapability() } }), fromFile('/nocap', exe)],
+    });
+    await sendImage(w, { kind: 'engine', tag });
+    expect(docker(['run', '--rm', tag]).stdout).toBe('CapEff:\t0000000000000400\n'); // cap_net_bind_service only
+    expect(docker(['run', '--rm', '--entrypoint', '/nocap', tag]).stdout).toBe('CapEff:\t0000000000000000\n');
   });
 
   test('a broken layout is reported as one-line UserError', async () => {

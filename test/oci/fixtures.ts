@@ -40,6 +40,18 @@ export function buildHello(dir: string, line = 'hello from slimts'): string {
   return `${dir}/hello`;
 }
 
+/** A static executable printing the CapEff line of /proc/self/status. */
+export function buildCapEff(dir: string): string {
+  writeFileSync(`${dir}/capeff.c`, [
+    '#include <stdio.h>',
+    '#include <string.h>',
+    'int main(void){char l[256];FILE*f=fopen("/proc/self/status","r");if(!f)return 1;',
+    'while(fgets(l,sizeof l,f))if(!strncmp(l,"CapEff:",7))fputs(l,stdout);return 0;}',
+  ].join('\n'));
+  execFileSync('musl-gcc', ['-static', '-Os', '-s', '-o', `${dir}/capeff`, `${dir}/capeff.c`]);
+  return `${dir}/capeff`;
+}
+
 export interface Listed {
   name: string;
   type: string;
