@@ -4,11 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { pack as tarPack, type Headers } from 'tar-stream';
+import { pack as tarPack, type Header } from 'tar-stream';
 
 export interface Spec {
   name: string;
-  type?: Headers['type'];
+  type?: Header['type'];
   content?: string | Buffer;
   linkname?: string;
   mode?: number;
@@ -19,9 +19,9 @@ export interface Spec {
 export async function tarOf(specs: Spec[]): Promise<Buffer> {
   const p = tarPack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((res, rej) => {
-    p.on('end', res);
+  p.on('data', (c) => void chunks.push(c as Buffer));
+  const done = new Promise<void>((res, rej) => {
+    p.on('end', () => res());
     p.on('error', rej);
   });
   for (const s of specs) {
@@ -30,7 +30,7 @@ export async function tarOf(specs: Spec[]): Promise<Buffer> {
     await new Promise<void>((res, rej) =>
       p.entry(
         { name: s.name, type, linkname: s.linkname, mode: s.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000), pax: s.pax, size: body?.length ?? 0 },
-        body,
+        body ?? '',
         (err) => (err ? rej(err) : res()),
       ),
     );
