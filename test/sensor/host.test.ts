@@ -1,0 +1,243 @@
+// The sensor on the host (as root, no container): what it records and how it behaves as PID 1.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execedPrograms, readTraceSet, summarizeTrace, type TraceEvent } from '../../src/trace/index.js';
+import { PYTHON, buildSensor, runSensor, startSensor, tempDir, waitFor } from './helpers.js';
+
+const has = (evs: TraceEvent[], f: (e: TraceEvent) => boolean) => evs.some(f);
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(() => {
+  buildSensor();
+  tmp = tempDir();
+});
+afterAll(() => tmp.cleanup());
+
+function sub(name: string): string {
+  const d = join(tmp.dir, name);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+describe('sensor on the host', () => {
+  it('records python imports: json/__init__ opened, os.py only stat-ed (landmark)', () => {
+    const d = sub('py');
+    const r = runSensor(d, [], [PYTHON, '-c', 'import json; print(json.dumps([1]))']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('[1]');
+    const t = r.trace;
+    expect(t.complete).toBe(true);
+    expect(t.header?.mode).toBe('ptrace+seccomp');
+    expect(t.summary?.exit).toBe(0);
+    expect(t.summary?.events).toBe(t.events.length);
+    const ev = t.events;
+    // The source or its cached bytecode is opened; the .py itself is always looked up.
+    expect(has(ev, (e) => /^open/.test(e.syscall) && e.result === '0' && /\/json\/(__pycache__\/)?__init__\.(py|cpython-\d+\.pyc)$/.test(e.path))).toBe(true);
+    expect(has(ev, (e) => e.path.endsWith('/json/__init__.py') && e.result === '0')).toBe(true);
+    const os = ev.filter((e) => /\/python3\.\d+\/os\.py$/.test(e.path) && e.result === '0');
+    expect(os.length).toBeGreaterThan(0);
+    expect(os.some((e) => e.intent === 's')).toBe(true);
+    expect(ev[0]).toMatchObject({ seq: 1, syscall: 'execve', intent: 'x', result: '0', path: PYTHON });
+    expect(has(ev, (e) => e.syscall === 'interp' && /ld-linux/.test(e.path))).toBe(true);
+    expect(ev.every((e) => e.path.startsWith('/') || /^[a-z_]+:/.test(e.path))).toBe(true);
+    expect(ev.map((e) => e.seq)).toEqual(ev.map((_, i) => i + 1));
+  });
+
+  it('opens an uncached module source (.py), with bytecode writing off', () => {
+    const d = sub('pymod');
+    writeFileSync(join(d, 'mymod.py'), 'X = 1\n');
+    const r = runSensor(d, [], [PYTHON, '-B', '-c', 'import mymod'], { env: { ...process.env, PYTHONPATH: d } });
+    expect(r.status).toBe(0);
+    expect(has(r.trace.events, (e) => /^open/.test(e.syscall) && e.intent === 'r' && e.path === join(d, 'mymod.py'))).toBe(true);
+  });
+
+  it('records a shell script: the #! interpreter and every command it runs', () => {
+    const d = sub('sh');
+    const script = join(d, 'run.sh');
+    writeFileSync(script, '#!/bin/sh\nls / >/dev/null\ncat /etc/hostname >/dev/null 2>&1\nexec env true\n', { mode: 0o755 });
+    const r = runSensor(d, [], [script]);
+    expect(r.status).toBe(0);
+    const ev = r.trace.events;
+    expect(ev[0]).toMatchObject({ syscall: 'execve', path: script, result: '0' });
+    expect(has(ev, (e) => e.syscall === 'interp' && e.path === '/bin/sh')).toBe(true);
+    const progs = execedPrograms(ev);
+    for (const p of ['/usr/bin/ls', '/usr/bin/cat', '/usr/bin/env', '/usr/bin/true'])
+      expect(progs.some((x) => x === p || x === p.replace('/usr', ''))).toBe(true);
+    expect(has(ev, (e) => e.path === '/etc/hostname')).toBe(true);
+    expect(r.trace.summary!.processes).toBeGreaterThanOrEqual(3);
+  });
+
+  it('follows threads, fork+exec and vfork+exec', () => {
+    const d = sub('forks');
+    const bin = join(d, 'forks');
+    execFileSync('gcc', ['-O2', '-pthread', '-o', bin, join(import.meta.dirname, 'fixtures/forks.c')]);
+    const target = join(d, 'thread-opened.txt');
+    writeFileSync(target, 'x');
+    const r = runSensor(d, [], [bin, target, '/bin/true']);
+    expect(r.status).toBe(0);
+    const ev = r.trace.events;
+    const rootPid = r.trace.header!.pid;
+    const threadOpen = ev.find((e) => e.path === target && e.syscall.startsWith('open'));
+    expect(threadOpen?.result).toBe('0');
+    expect(threadOpen?.pid).not.toBe(rootPid); // opened by the thread (its own tid)
+    const execs = ev.filter((e) => e.syscall === 'execve' && e.path === '/bin/true' && e.result === '0');
+    expect(execs.length).toBe(2);
+    expect(new Set(execs.map((e) => e.pid)).size).toBe(2);
+    expect(execs.every((e) => e.pid !== rootPid)).toBe(true);
+  });
+
+  it('resolves relative paths after chdir and openat with a dirfd; records ENOENT', () => {
+    const d = sub('rel');
+    mkdirSync(join(d, 'a/b'), { recursive: true });
+    writeFileSync(join(d, 'a/b/f.txt'), 'x');
+    const py = [
+      'import os',
+      `os.chdir(${JSON.stringify(join(d, 'a'))})`,
+      "open('b/f.txt').close()",
+      "fd = os.open('b', os.O_RDONLY | os.O_DIRECTORY)",
+      "os.close(os.open('./f.txt', os.O_RDONLY, dir_fd=fd))",
+      "os.stat('../b//f.txt', dir_fd=fd)",
+      "os.fchdir(fd)",
+      "open('f.txt', 'a').close()",
+      'try: open("missing.txt")',
+      'except FileNotFoundError: pass',
+    ].join('\n');
+    const r = runSensor(d, [], [PYTHON, '-S', '-c', py]);
+    expect(r.status).toBe(0);
+    const ev = r.trace.events;
+    const f = join(d, 'a/b/f.txt');
+    expect(has(ev, (e) => e.syscall === 'chdir' && e.intent === 'd' && e.path === join(d, 'a'))).toBe(true);
+    expect(ev.filter((e) => e.path === f && e.intent === 'r' && e.result === '0').length).toBeGreaterThanOrEqual(2);
+    expect(has(ev, (e) => e.path === f && e.intent === 's' && e.result === '0')).toBe(true);
+    expect(has(ev, (e) => e.syscall === 'fchdir' && e.path === join(d, 'a/b'))).toBe(true);
+    expect(has(ev, (e) => e.path === f && e.intent === 'w')).toBe(true);
+    expect(ev.find((e) => e.path === join(d, 'a/b/missing.txt'))?.result).toBe('ENOENT');
+    const u = summarizeTrace(ev);
+    expect(u.missing).toContain(join(d, 'a/b/missing.txt'));
+    expect(u.read).toContain(f);
+  });
+
+  it('records rename, symlink, mkdir, unlink with both paths', () => {
+    const d = sub('ops');
+    const py = [
+      'import os',
+      "os.mkdir('m')",
+      "open('m/a', 'w').close()",
+      "os.rename('m/a', 'm/b')",
+      "os.symlink('b', 'm/l')",
+      "os.readlink('m/l')",
+      "os.unlink('m/l')",
+    ].join('\n');
+    const r = runSensor(d, [], [PYTHON, '-S', '-c', py]);
+    expect(r.status).toBe(0);
+    const ev = r.trace.events;
+    expect(has(ev, (e) => e.syscall === 'mkdir' && e.path === join(d, 'm') && e.intent === 'w')).toBe(true);
+    expect(ev.find((e) => e.syscall === 'rename')).toMatchObject({ path: join(d, 'm/a'), path2: join(d, 'm/b'), result: '0' });
+    expect(ev.find((e) => e.syscall === 'symlink')).toMatchObject({ path: join(d, 'm/l'), path2: 'b' });
+    expect(has(ev, (e) => e.syscall === 'readlink' && e.intent === 'r' && e.path === join(d, 'm/l'))).toBe(true);
+    expect(has(ev, (e) => e.syscall === 'unlink' && e.path === join(d, 'm/l'))).toBe(true);
+  });
+
+  it('exits with the app status: 3, 128+signal when killed', () => {
+    const d = sub('exit');
+    expect(runSensor(d, [], ['sh', '-c', 'exit 3']).status).toBe(3);
+    const killed = runSensor(d, [], ['sh', '-c', 'kill -KILL $$']);
+    expect(killed.status).toBe(137);
+    expect(killed.trace.summary?.exit).toBe(137);
+    expect(runSensor(d, [], ['sh', '-c', 'kill -TERM $$']).status).toBe(143);
+    const missing = runSensor(d, [], ['/nonexistent/prog']);
+    expect(missing.status).toBe(127);
+    expect(missing.trace.complete).toBe(true);
+  });
+
+  it('forwards SIGTERM/SIGINT/SIGUSR1 to the app and finishes the trace', async () => {
+    for (const [sig, code] of [['SIGTERM', 7], ['SIGINT', 8], ['SIGUSR1', 9]] as const) {
+      const d = sub(`sig-${sig}`);
+      const marker = join(d, 'handler-ready');
+      const py = `import signal, sys, time\nsignal.signal(signal.${sig}, lambda *a: sys.exit(${code}))\nopen(${JSON.stringify(marker)}, 'w').close()\ntime.sleep(30)\n`;
+      const s = startSensor(d, ['--ready', join(d, 'ready')], [PYTHON, '-S', '-c', py]);
+      await waitFor(join(d, 'ready'));
+      await waitFor(marker);
+      s.child.kill(sig);
+      const r = await s.done;
+      expect(r.status).toBe(code);
+      const t = readTraceSet(join(d, 'trace'));
+      expect(t.complete).toBe(true);
+      expect(t.summary?.exit).toBe(code);
+    }
+  });
+
+  it('an app killed by a forwarded signal gives 128+n; group-stop and SIGCONT work', async () => {
+    const d = sub('stop');
+    const s = startSensor(d, ['--ready', join(d, 'ready')], ['sleep', '30']);
+    await waitFor(join(d, 'ready'));
+    const sleeper = Number(execFileSync('pgrep', ['-P', String(s.child.pid)]).toString().trim());
+    process.kill(sleeper, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(execFileSync('ps', ['-o', 'stat=', '-p', String(sleeper)]).toString()).toMatch(/^[Tt]/);
+    process.kill(sleeper, 'SIGCONT');
+    await new Promise((r) => setTimeout(r, 100));
+    s.child.kill('SIGTERM');
+    expect((await s.done).status).toBe(143);
+  });
+
+  it('--user nobody runs the app as 65534 with HOME/USER set', () => {
+    const d = sub('user');
+    const r = runSensor(d, ['--user', 'nobody'], ['sh', '-c', 'id -u; id -g; echo $USER; echo $HOME']);
+    expect(r.status).toBe(0);
+    const [uid, , user] = r.stdout.trim().split('\n');
+    expect(uid).toBe('65534');
+    expect(user).toBe('nobody');
+    expect(r.trace.header?.mode).toBe('ptrace+seccomp');
+    expect(has(r.trace.events, (e) => e.syscall === 'execve' && /\/id$/.test(e.path))).toBe(true);
+    const g = runSensor(d, ['--user', '65534:0'], ['sh', '-c', 'id -u; id -g; id -G']);
+    expect(g.stdout.trim().split('\n')).toEqual(['65534', '0', '0']);
+    expect(runSensor(d, ['--user', 'no-such-user-x'], ['true']).status).not.toBe(0);
+  });
+
+  it('falls back to nnp and plain ptrace modes and records the same files', () => {
+    const d = sub('modes');
+    const cmd = [PYTHON, '-S', '-c', 'import json'];
+    const paths: Record<string, Set<string>> = {};
+    for (const m of ['seccomp', 'nnp', 'ptrace']) {
+      const r = runSensor(d, ['--mode', m], cmd);
+      expect(r.status).toBe(0);
+      expect(r.trace.header?.mode).toBe({ seccomp: 'ptrace+seccomp', nnp: 'ptrace+seccomp-nnp', ptrace: 'ptrace' }[m]);
+      expect(r.trace.summary?.mode).toBe(r.trace.header?.mode);
+      if (m !== 'seccomp') expect(r.stderr).toContain('mode=');
+      paths[m] = new Set(r.trace.events.filter((e) => e.result === '0').map((e) => `${e.syscall} ${e.path}`));
+    }
+    expect([...paths.seccomp!].filter((p) => !paths.ptrace!.has(p))).toEqual([]);
+    expect([...paths.seccomp!].filter((p) => !paths.nnp!.has(p))).toEqual([]);
+  });
+
+  it('--append writes FILE.<pid>.done parts merged by readTraceSet', () => {
+    const d = sub('append');
+    const main = runSensor(d, [], ['cat', '/etc/hostname']);
+    const a = runSensor(d, ['--append'], ['sh', '-c', 'cat /etc/os-release >/dev/null; exit 4']);
+    expect(a.status).toBe(4);
+    runSensor(d, ['--append'], ['true']);
+    const files = readdirSync(d).sort();
+    expect(files.filter((f) => /^trace\.\d+\.done$/.test(f)).length).toBe(2);
+    expect(files.some((f) => f.endsWith('.part') || f.endsWith('.tmp'))).toBe(false);
+    const set = readTraceSet(join(d, 'trace'));
+    expect(set.parts.length).toBe(2);
+    expect(set.complete).toBe(true);
+    expect(set.summary?.exit).toBe(0); // the main trace's own summary
+    expect(set.parts.some((p) => p.summary?.exit === 4)).toBe(true);
+    expect(has(set.events, (e) => e.path === '/etc/os-release')).toBe(true);
+    expect(has(set.events, (e) => e.path === '/etc/hostname')).toBe(true);
+    expect(main.trace.events.length).toBeLessThan(set.events.length);
+  });
+
+  it('a trace under its final name appears only when finished', () => {
+    const d = sub('atomic');
+    const r = runSensor(d, [], ['true']);
+    expect(existsSync(join(d, 'trace'))).toBe(true);
+    expect(existsSync(join(d, 'trace.tmp'))).toBe(false);
+    expect(r.trace.summary?.events).toBe(r.trace.events.length);
+  });
+});
+
