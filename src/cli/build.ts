@@ -1,7 +1,150 @@
+// `slimts build IMAGE`: a thin handler mapping flags onto build(); prints a summary (or the
+// report as JSON), writes slim.report.json, and exits 0 / 2 bad input / 3 verify failed.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { build, summaryLines } from '../build/index.js';
+import type { BuildOptions, Stage } from '../build/index.js';
+import {
+  nonNegInt, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
+} from '../build/flags.js';
+import { UserError } from '../util/errors.js';
+
+interface Flags {
+  entrypoint?: string; cmd?: string; env: string[]; workdir?: string; user?: string; mount: string[]; network?: string;
+  pull?: boolean; continueAfter?: string; timeout?: string; stopTimeout?: string;
+  httpProbeCmd: string[]; httpProbeFile?: string; exec: string[]; probeScript?: string; httpProbe: boolean;
+  crawlDepth?: string; crawlMax?: string; probeWait?: string; fanotify?: boolean;
+  includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
+  exclude: string[]; includePathsFile: string[];
+  tag?: string; output?: string;
+  newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
+  removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
+  verify: boolean; report?: string; json?: boolean;
+}
+
+const many = (v: string, prev: string[] = []) => [...prev, v];
+
+export function toBuildOptions(image: string, f: Flags): BuildOptions {
+  const http = [...f.httpProbeCmd.map(parseHttpProbeCmd), ...(f.httpProbeFile ? readHttpProbeFile(f.httpProbeFile) : [])];
+  return {
+    image,
+    pull: f.pull,
+    run: {
+      entrypoint: f.entrypoint !== undefined ? parseCommand(f.entrypoint, '--entrypoint') : undefined,
+      cmd: f.cmd !== undefined ? parseCommand(f.cmd, '--cmd') : undefined,
+      env: f.env.length ? f.env : undefined,
+      workdir: f.workdir,
+      user: f.user,
+      mounts: f.mount.length ? f.mount : undefined,
+      network: f.network,
+    },
+    continueAfter: parseContinueAfter(f.continueAfter),
+    timeout: nonNegInt(f.timeout, '--timeout'),
+    stopTimeout: nonNegInt(f.stopTimeout, '--stop-timeout'),
+    probes: {
+      http: http.length ? http : undefined,
+      exec: f.exec.length ? f.exec : undefined,
+      script: f.probeScript ? resolve(f.probeScript) : undefined,
+      noHttpProbe: f.httpProbe === false ? true : undefined,
+      crawlDepth: nonNegInt(f.crawlDepth, '--crawl-depth'),
+      crawlMax: nonNegInt(f.crawlMax, '--crawl-max'),
+      probeWait: nonNegInt(f.probeWait, '--probe-wait'),
+    },
+    fanotify: f.fanotify,
+    select: {
+      includePaths: [...f.includePath, ...f.includePathsFile.flatMap(readPathsFile)],
+      includeBins: f.includeBin,
+      includeExes: f.includeExe,
+      includeShell: f.includeShell,
+      excludes: f.exclude,
+    },
+    exes: f.exe,
+    edits: {
+      entrypoint: f.newEntrypoint !== undefined ? parseCommand(f.newEntrypoint, '--new-entrypoint') : undefined,
+      cmd: f.newCmd !== undefined ? parseCommand(f.newCmd, '--new-cmd') : undefined,
+      env: f.newEnv, labels: f.newLabel, expose: f.newExpose, workdir: f.newWorkdir,
+      removeEnv: f.removeEnv, removeLabels: f.removeLabel, removeExpose: f.removeExpose, removeVolumes: f.removeVolume,
+      removeHealthcheck: f.removeHealthcheck,
+    },
+    tag: f.tag,
+    output: f.output ? resolve(f.output) : undefined,
+    verify: f.verify,
+  };
+}
 
 export function registerBuild(program: Command): void {
-  program.command('build').description('(not yet implemented)').action(() => {
-    throw new Error('build: not implemented');
-  });
+  program
+    .command('build')
+    .description('Make a slim image that keeps only what a traced run of the app used, then check it still works')
+    .argument('<image>', 'engine image name')
+    // how the container runs (traced and verify runs only; the output config is unchanged)
+    .option('--entrypoint <cmd>', 'run with this entrypoint (JSON array or words)')
+    .option('--cmd <cmd>', 'run with this command (JSON array or words)')
+    .option('--env <KEY=VALUE>', 'extra environment for the runs (repeatable)', many, [])
+    .option('--workdir <dir>', 'working directory for the runs')
+    .option('--user <user>', 'user for the runs')
+    .option('--mount <spec>', 'docker --mount spec for the runs (repeatable)', many, [])
+    .option('--network <name>', 'network for the runs')
+    .option('--pull', 'pull the image when the engine does not have it')
+    .option('--continue-after <mode>', 'stop the traced run after: probe, exit, timeout[:N], signal, enter')
+    .option('--timeout <seconds>', 'longest a run may take')
+    .option('--stop-timeout <seconds>', 'grace between the stop signal and SIGKILL')
+    // probes
+    .option('--http-probe-cmd <spec>', '[METHOD:[PORT:]]/PATH to request (repeatable)', many, [])
+    .option('--http-probe-file <file>', 'JSON list of HTTP requests')
+    .option('--exec <cmd>', 'command to run inside the container (repeatable, via /bin/sh -c)', many, [])
+    .option('--probe-script <file>', 'host program run with SLIMTS_TARGET_* env')
+    .option('--no-http-probe', 'do not GET / or crawl (ports must still open)')
+    .option('--crawl-depth <n>', 'crawl depth from /')
+    .option('--crawl-max <n>', 'max pages crawled per port')
+    .option('--probe-wait <seconds>', 'how long to wait for ports to open')
+    .option('--fanotify', 'also record opens with fanotify (needs privileges)')
+    // what to keep
+    .option('--include-path <glob>', 'keep these image paths (a dir keeps its subtree; repeatable)', many, [])
+    .option('--include-paths-file <file>', 'file with one --include-path glob per line (repeatable)', many, [])
+    .option('--include-bin <path>', 'keep this binary with its libraries (repeatable)', many, [])
+    .option('--include-exe <name>', 'keep this executable from PATH with its libraries (repeatable)', many, [])
+    .option('--include-shell', 'keep /bin/sh and what it needs')
+    .option('--exe <HOST[:DEST]>', 'add a host static binary (repeatable)', many, [])
+    .option('--exclude <glob>', 'drop these paths (never a dir holding kept entries; repeatable)', many, [])
+    // output
+    .option('--tag <name:tag>', 'engine tag of the slim image (default NAME.slim:TAG)')
+    .option('--output <path>', 'write an OCI layout dir, or an OCI archive when PATH ends in .tar')
+    .option('--new-entrypoint <cmd>', 'set ENTRYPOINT of the output')
+    .option('--new-cmd <cmd>', 'set CMD of the output')
+    .option('--new-env <KEY=VALUE>', 'set an env var in the output (repeatable)', many, [])
+    .option('--new-label <KEY=VALUE>', 'set a label in the output (repeatable)', many, [])
+    .option('--new-expose <port>', 'expose a port in the output (repeatable)', many, [])
+    .option('--new-workdir <dir>', 'set WORKDIR of the output')
+    .option('--remove-env <KEY>', 'drop an env var from the output (repeatable)', many, [])
+    .option('--remove-label <KEY>', 'drop a label from the output (repeatable)', many, [])
+    .option('--remove-expose <port>', 'drop an exposed port from the output (repeatable)', many, [])
+    .option('--remove-volume <path>', 'drop a volume from the output (repeatable)', many, [])
+    .option('--remove-healthcheck', 'drop the HEALTHCHECK from the output')
+    .option('--no-verify', 'do not run the slim image to check it')
+    .option('--report <file>', 'where to write the JSON report', 'slim.report.json')
+    .option('--json', 'print the report as JSON on stdout')
+    .action(async (image: string, f: Flags) => {
+      const opts = toBuildOptions(image, f);
+      const progress = !f.json || process.stderr.isTTY;
+      opts.onStage = (s: Stage, state, ms) => {
+        if (!progress) return;
+        if (state === 'start') process.stderr.write(`slimts: ${s}...\n`);
+        else if (ms !== undefined && ms >= 1000) process.stderr.write(`slimts: ${s} done in ${(ms / 1000).toFixed(1)}s\n`);
+      };
+      opts.onProgress = (e) => {
+        if (progress && (e.phase === 'warning' || e.phase === 'ready')) process.stderr.write(`slimts: ${e.message}\n`);
+      };
+      const report = await build(opts);
+      const reportPath = resolve(f.report ?? 'slim.report.json');
+      try {
+        writeFileSync(reportPath, JSON.stringify(report, null, 2) + '\n');
+      } catch (err) {
+        throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      }
+      if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else process.stdout.write(summaryLines(report, reportPath).join('\n') + '\n');
+      process.exitCode = report.exitCode;
+    });
 }

@@ -1,0 +1,45 @@
+// File facts for the selector, computed lazily from the image's bytes: ELF dependencies and
+// "#!" lines. Only the first bytes of each kept file are read (the ELF parser seeks).
+import type { FsEntry, FsIndex } from '../image/types.js';
+import { parseElf, parseShebang, isElfMagic, SHEBANG_MAX } from '../elf/index.js';
+import type { FileFacts } from '../select/index.js';
+
+export type ReadContent = (entry: FsEntry, offset: number, length: number) => Buffer;
+
+export function imageFacts(index: FsIndex, read: ReadContent): (path: string) => FileFacts | undefined {
+  const cache = new Map<string, FileFacts | undefined>();
+  return (path) => {
+    if (cache.has(path)) return cache.get(path);
+    const f = compute(path);
+    cache.set(path, f);
+    return f;
+  };
+
+  function compute(path: string): FileFacts | undefined {
+    const e = index.get(path);
+    if (!e || (e.type !== 'file' && e.type !== 'hardlink')) return undefined;
+    const size = e.content?.size ?? e.size;
+    if (size < 4) return {};
+    const at = (off: number, len: number): Buffer => {
+      if (off >= size) return Buffer.alloc(0);
+      return read(e, off, Math.min(len, size - off));
+    };
+    const head = at(0, Math.min(size, SHEBANG_MAX));
+    if (isElfMagic(head)) {
+      const info = parseElf(at, size);
+      if (!info) return {};
+      return {
+        elf: {
+          interp: info.interpreter,
+          needed: info.needed,
+          runpath: info.runpath ?? [],
+          rpath: info.rpath ?? [],
+          class: info.class,
+          machine: info.machine,
+        },
+      };
+    }
+    const sb = parseShebang(head);
+    return sb ? { shebang: sb } : {};
+  }
+}

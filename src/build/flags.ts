@@ -1,0 +1,101 @@
+// Parsing of flag values shared by the build CLI: commands, durations, probe specs.
+import { readFileSync } from 'node:fs';
+import type { ContinueAfter } from '../run/types.js';
+import type { HttpProbeSpec } from '../probe/types.js';
+import { UserError } from '../util/errors.js';
+
+/** A command: a JSON array ('["/app","-x"]') or words split like a shell would (quotes kept together). */
+export function parseCommand(s: string, flag: string): string[] {
+  const t = s.trim();
+  if (t.startsWith('[')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch {
+      throw new UserError(`${flag}: not a valid JSON array: ${s}`);
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${flag}: want a JSON array of strings`);
+    return v as string[];
+  }
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let q: '"' | "'" | undefined;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if (q) {
+      if (c === q) q = undefined;
+      else if (c === '\\' && q === '"' && i + 1 < t.length) cur += t[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") { q = c; has = true; }
+    else if (c === '\\' && i + 1 < t.length) { cur += t[++i]; has = true; }
+    else if (/\s/.test(c)) { if (has || cur) out.push(cur); cur = ''; has = false; }
+    else cur += c;
+  }
+  if (q) throw new UserError(`${flag}: unterminated quote in ${s}`);
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+export function nonNegInt(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} wants a number ≥ 0, got "${v}"`);
+  return n;
+}
+
+/** probe | exit | signal | enter | timeout[:N] | N (seconds). */
+export function parseContinueAfter(v: string | undefined): ContinueAfter | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim().toLowerCase();
+  if (s === 'probe' || s === 'exit' || s === 'signal' || s === 'enter') return { mode: s };
+  const m = /^(?:timeout(?::(\d+(?:\.\d+)?))?|(\d+(?:\.\d+)?))$/.exec(s);
+  if (m) return { mode: 'timeout', seconds: Number(m[1] ?? m[2] ?? 60) };
+  throw new UserError(`--continue-after wants probe, exit, timeout[:SECONDS], signal or enter, got "${v}"`);
+}
+
+/** "PATH", "METHOD PATH", "METHOD:PATH" or "METHOD:PORT:PATH" (PATH starts with "/"). */
+export function parseHttpProbeCmd(s: string): HttpProbeSpec {
+  const t = s.trim();
+  const m = /^(?:([A-Za-z]+)[\s:]+)?(?:(\d{1,5}):)?(\/\S*)$/.exec(t);
+  if (!m) throw new UserError(`--http-probe-cmd wants [METHOD[:PORT]:]/PATH, got "${s}"`);
+  const spec: HttpProbeSpec = { method: (m[1] ?? 'GET').toUpperCase(), path: m[3]! };
+  if (m[2]) spec.port = Number(m[2]);
+  return spec;
+}
+
+/**
+ * --http-probe-file: JSON, either an array of {method, path|resource, port?, body?, headers?}
+ * or DockerSlim's {"commands": [...]}.
+ */
+export function readHttpProbeFile(file: string): HttpProbeSpec[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`--http-probe-file ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const list = Array.isArray(v) ? v : (v as { commands?: unknown[] })?.commands;
+  if (!Array.isArray(list)) throw new UserError(`--http-probe-file ${file}: want a JSON array or {"commands": [...]}`);
+  return list.map((x, i) => {
+    const o = x as Record<string, unknown>;
+    const path = (o.path ?? o.resource) as string | undefined;
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new UserError(`--http-probe-file ${file}: entry ${i} has no "/path"`);
+    const spec: HttpProbeSpec = { method: String(o.method ?? 'GET').toUpperCase(), path };
+    if (o.port !== undefined) spec.port = Number(o.port);
+    if (typeof o.body === 'string') spec.body = o.body;
+    if (o.headers && typeof o.headers === 'object') spec.headers = o.headers as Record<string, string>;
+    return spec;
+  });
+}
+
+/** --include-paths-file: one glob per line, "#" comments and blank lines skipped. */
+export function readPathsFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--include-paths-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+}

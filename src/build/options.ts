@@ -1,0 +1,36 @@
+// Everything `slimts build` can be asked, as the library takes it (the CLI maps flags here).
+import type { ContinueAfter, ProgressEvent, RunOverrides } from '../run/types.js';
+import type { ProbeOptions } from '../probe/types.js';
+import type { SelectOptions } from '../select/index.js';
+import type { ConfigEdits } from './config-edit.js';
+
+export type Stage = 'inspect' | 'read' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify';
+
+export interface BuildOptions {
+  /** The image to slim, as the engine names it. */
+  image: string;
+  pull?: boolean;
+  /** How the container runs while traced and verified; never changes the output image. */
+  run?: RunOverrides;
+  continueAfter?: ContinueAfter;
+  timeout?: number;
+  stopTimeout?: number;
+  probes?: ProbeOptions;
+  fanotify?: boolean;
+  select?: SelectOptions;
+  /** HOST[:DEST] static binaries to add. */
+  exes?: string[];
+  /** Edits of the output config. */
+  edits?: ConfigEdits;
+  /** Engine tag of the output (default NAME.slim:TAG). */
+  tag?: string;
+  /** Write the output to PATH instead of the engine: *.tar → OCI archive, else OCI layout dir. */
+  output?: string;
+  /** Run the slim image with the same probes and compare (default true). */
+  verify?: boolean;
+  /** Host path of slimts-sensor (default: the package's sensors/build/, or $SLIMTS_SENSOR). */
+  sensorPath?: string;
+  onStage?: (stage: Stage, state: 'start' | 'done', ms?: number) => void;
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,214 @@
+// `slimts build`: inspect → read → index → traced run → trace → keep-set → write → send →
+// verify. Leaves nothing behind on error or Ctrl-C; never touches the original image.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { docker, inspectImage } from '../engine/docker.js';
+import { readImage } from '../image/read.js';
+import { buildIndex, openContent, readContentSync } from '../image/fsindex.js';
+import type { FsIndex, Image, ImageConfig } from '../image/types.js';
+import { indexView, readLdSoConf } from '../elf/index.js';
+import { writeImage } from '../oci/write.js';
+import { discard, sendImage } from '../sink/index.js';
+import type { SinkResult, SinkSpec } from '../sink/types.js';
+import type { WrittenImage } from '../oci/types.js';
+import { effectiveCommand } from '../run/spec.js';
+import { selectKeep } from '../select/index.js';
+import type { KeepSet } from '../select/index.js';
+import { onCleanup } from '../util/cleanup.js';
+import { UserError } from '../util/errors.js';
+import { editConfig } from './config-edit.js';
+import { exeEntries, keptEntries, mergeEntries } from './entries.js';
+import { imageFacts } from './facts.js';
+import type { BuildOptions, Stage } from './options.js';
+import { keptFiles, type BuildReport, type VerifyReport } from './report.js';
+import { defaultSlimTag } from './tag.js';
+import { runTraced, runPlain, compareRuns, readTraceSet, type TracedRun } from './controller.js';
+
+const PKG_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function defaultSensorPath(): string {
+  return process.env.SLIMTS_SENSOR ?? `${PKG_ROOT}sensors/build/slimts-sensor`;
+}
+
+export async function build(opts: BuildOptions): Promise<BuildReport> {
+  const t0 = Date.now();
+  const stages: Record<string, number> = {};
+  const stage = async <T>(name: Stage, fn: () => Promise<T> | T): Promise<T> => {
+    opts.onStage?.(name, 'start');
+    const s = Date.now();
+    try {
+      return await fn();
+    } finally {
+      stages[name] = (stages[name] ?? 0) + Date.now() - s;
+      opts.onStage?.(name, 'done', stages[name]);
+    }
+  };
+  const sensorPath = opts.sensorPath ?? defaultSensorPath();
+  if (!existsSync(sensorPath)) throw new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`, 70);
+
+  const inspected = await stage('inspect', () => inspectImage(opts.image, { pull: opts.pull }));
+  if (effectiveCommand(inspected.config.config ?? {}, opts.run).length === 0) {
+    throw new UserError(`image "${opts.image}" has neither ENTRYPOINT nor CMD; give --entrypoint or --cmd`);
+  }
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanupAll = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
+  };
+  const unregister = onCleanup(cleanupAll);
+  try {
+    // The run needs nothing from the read, and the read nothing from the run: overlap them.
+    const imageP = stage('read', () => readImage(inspected.id ?? opts.image));
+    imageP.then((img) => cleanups.push(() => img.close()), () => undefined);
+    const indexP = imageP.then((img) => stage('index', () => buildIndex(img)));
+    indexP.catch(() => undefined);
+    const traced = await stage('run', () => runTraced({
+      image: opts.image,
+      config: inspected.config,
+      overrides: opts.run,
+      continueAfter: opts.continueAfter,
+      timeout: opts.timeout,
+      stopTimeout: opts.stopTimeout,
+      probes: opts.probes,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+      sensor: { path: sensorPath, fanotify: opts.fanotify },
+    }));
+    cleanups.push(() => traced.dispose());
+    const image = await imageP;
+    const index = await indexP;
+    const trace = await stage('trace', () => readTraceSet(traced.trace));
+    const keep = await stage('select', () => selectFor(image, index, trace.events, opts));
+    const config = editConfig(image.config, opts.edits ?? {});
+
+    const { written, sent } = await writeAndSend(image, index, keep, config, opts, stage, cleanups);
+    const verify = opts.verify === false
+      ? { ran: false, ok: true, notes: ['--no-verify'] }
+      : await stage('verify', () => verifyRun(sent, written, config, traced, opts, cleanups));
+
+    const report = await makeReport(opts, inspected.id, image, index, keep, written, sent, traced, trace, verify);
+    report.stages = stages;
+    report.totalMs = Date.now() - t0;
+    return report;
+  } finally {
+    await cleanupAll();
+    unregister();
+  }
+}
+
+function selectFor(image: Image, index: FsIndex, events: Parameters<typeof selectKeep>[0]['trace'], opts: BuildOptions): KeepSet {
+  const read = (e: Parameters<typeof readContentSync>[1], off: number, len: number) => readContentSync(image, e, off, len);
+  const view = indexView(index, read);
+  let ldLibraryDirs: string[] = [];
+  try {
+    ldLibraryDirs = readLdSoConf(view);
+  } catch {
+    // an unreadable ld.so.conf leaves the loader's default dirs
+  }
+  return selectKeep({
+    index, trace: events, facts: imageFacts(index, read), config: image.config,
+    options: { ...opts.select, ldLibraryDirs },
+  });
+}
+
+function sinkFor(opts: BuildOptions): SinkSpec {
+  if (opts.output) {
+    const tag = opts.tag ?? defaultSlimTag(opts.image);
+    return opts.output.endsWith('.tar') ? { kind: 'oci-archive', path: opts.output, tag } : { kind: 'oci-dir', path: opts.output, tag };
+  }
+  return { kind: 'engine', tag: opts.tag ?? defaultSlimTag(opts.image) };
+}
+
+async function writeAndSend(
+  image: Image, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions,
+  stage: <T>(n: Stage, fn: () => Promise<T> | T) => Promise<T>, cleanups: Array<() => Promise<unknown>>,
+): Promise<{ written: WrittenImage; sent: SinkResult }> {
+  const spec = sinkFor(opts);
+  const written = await stage('write', () => {
+    const entries = mergeEntries(keptEntries(keep, (e) => openContent(image, e)), exeEntries(opts.exes ?? []));
+    return writeImage({
+      config,
+      history: { created_by: historyLine(opts, keep.size, index.size), comment: 'slimts build' },
+      entries,
+      refName: spec.kind === 'registry' ? spec.ref : spec.tag,
+    });
+  });
+  cleanups.push(() => discard(written));
+  const sent = await stage('send', () => sendImage(written, spec));
+  return { written, sent };
+}
+
+function historyLine(opts: BuildOptions, kept: number, total: number): string {
+  return `slimts build ${opts.image}: kept ${kept} of ${total} entries seen in use by a traced run`;
+}
+
+async function verifyRun(
+  sent: SinkResult, written: WrittenImage, config: ImageConfig, traced: TracedRun, opts: BuildOptions,
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<VerifyReport> {
+  let ref = sent.kind === 'engine' ? sent.where : undefined;
+  if (!ref) {
+    // the output went to a file: load it under a throwaway tag to run it, then remove that tag
+    const tmpTag = `slimts-verify/${process.pid}-${Date.now().toString(36)}:tmp`;
+    const r = await sendImage(written, { kind: 'engine', tag: tmpTag });
+    ref = r.where;
+    cleanups.push(() => docker().getImage(tmpTag).remove({ force: true }).catch(() => undefined));
+  }
+  const plain = await runPlain({
+    image: ref,
+    config,
+    overrides: opts.run,
+    continueAfter: opts.continueAfter,
+    timeout: opts.timeout,
+    stopTimeout: opts.stopTimeout,
+    probes: { ...opts.probes, replay: traced.probes },
+    allowNonZeroExit: true,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  }).catch((err: unknown) => err as Error);
+  if (plain instanceof Error) return { ran: true, ok: false, notes: [`the slim image did not run: ${plain.message.split('\n')[0]}`] };
+  const cmp = compareRuns(traced, plain);
+  return { ran: true, ok: cmp.ok, notes: cmp.notes, probes: plain.probes, exitCode: plain.exitCode };
+}
+
+async function engineSize(ref: string): Promise<number | undefined> {
+  try {
+    return (await docker().getImage(ref).inspect()).Size;
+  } catch {
+    return undefined;
+  }
+}
+
+async function makeReport(
+  opts: BuildOptions, sourceId: string | undefined, image: Image, index: FsIndex, keep: KeepSet,
+  written: WrittenImage, sent: SinkResult, traced: TracedRun, trace: Awaited<ReturnType<typeof readTraceSet>>, verify: VerifyReport,
+): Promise<BuildReport> {
+  let bytes = 0;
+  for (const e of index.entries()) if (e.type === 'file') bytes += e.size;
+  const kept = keptFiles(keep);
+  const keptBytes = kept.reduce((n, k) => n + (k.type === 'file' ? k.size : 0), 0);
+  const srcSize = await engineSize(sourceId ?? opts.image);
+  const outSize = sent.kind === 'engine' ? await engineSize(sent.where) : undefined;
+  const ratio = srcSize && outSize ? srcSize / outSize : bytes / Math.max(1, keptBytes);
+  const ok = verify.ok;
+  return {
+    version: 1,
+    ok,
+    exitCode: ok ? 0 : 3,
+    source: { ref: opts.image, id: sourceId, size: srcSize, files: index.size, bytes },
+    output: {
+      kind: sent.kind, where: sent.where, imageId: sent.imageId, size: outSize,
+      layerSize: written.layerSize, blobSize: written.blobSize, files: keep.size, bytes: keptBytes,
+    },
+    ratio,
+    trace: {
+      events: trace.events.length, processes: trace.processes, mode: trace.mode, complete: trace.complete,
+      exitCode: traced.exitCode, warnings: [...traced.warnings, ...trace.warnings],
+    },
+    probes: traced.probes,
+    verify,
+    stages: {},
+    totalMs: 0,
+    kept,
+  };
+  void image;
+}

@@ -1,0 +1,72 @@
+// slim.report.json: what went in, what came out, why each file was kept, how the app was
+// exercised and whether the slim image still does the same.
+import type { ProbeResult } from '../probe/types.js';
+import type { KeepSet } from '../select/index.js';
+import { formatReason } from '../select/index.js';
+
+export interface KeptFile {
+  path: string;
+  type: string;
+  size: number;
+  reasons: string[];
+}
+
+export interface VerifyReport {
+  ran: boolean;
+  ok: boolean;
+  /** Why it did not run, or what differed. */
+  notes: string[];
+  probes?: ProbeResult[];
+  exitCode?: number;
+}
+
+export interface BuildReport {
+  version: 1;
+  ok: boolean;
+  /** The exit status the CLI returns: 0 ok, 3 verify failed. */
+  exitCode: number;
+  source: { ref: string; id?: string; size?: number; files: number; bytes: number };
+  output: { kind: string; where: string; imageId?: string; size?: number; layerSize: number; blobSize: number; files: number; bytes: number };
+  /** source.size / output size (engine sizes when both known, else merged-fs bytes). */
+  ratio: number;
+  trace: { events: number; processes?: number; mode?: string; complete: boolean; exitCode?: number; warnings: string[] };
+  probes: ProbeResult[];
+  verify: VerifyReport;
+  /** Milliseconds per stage, in order. */
+  stages: Record<string, number>;
+  totalMs: number;
+  kept: KeptFile[];
+}
+
+export function keptFiles(keep: KeepSet): KeptFile[] {
+  return [...keep.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([path, k]) => ({
+      path,
+      type: k.entry.type,
+      size: k.entry.type === 'file' || k.entry.type === 'hardlink' ? (k.entry.content?.size ?? k.entry.size) : 0,
+      reasons: k.reasons.map(formatReason),
+    }));
+}
+
+function mb(n: number | undefined): string {
+  return n === undefined ? '?' : `${(n / 1e6).toFixed(1)} MB`;
+}
+
+/** The plain-text summary printed at the end (also under a TTY, after the live view). */
+export function summaryLines(r: BuildReport, reportPath?: string): string[] {
+  const lines: string[] = [];
+  lines.push(`${r.source.ref}: ${mb(r.source.size)} → ${r.output.where}: ${mb(r.output.size ?? r.output.layerSize)} (${r.ratio.toFixed(1)}× smaller, ${r.output.files} of ${r.source.files} entries kept)`);
+  const probes = r.probes.filter((p) => p.ok).length;
+  lines.push(`traced ${r.trace.events} events${r.trace.mode ? ` (${r.trace.mode})` : ''}; probes: ${probes}/${r.probes.length} ok`);
+  for (const w of r.trace.warnings) lines.push(`warning: ${w}`);
+  if (!r.verify.ran) lines.push(`verify: skipped${r.verify.notes.length ? ` (${r.verify.notes.join('; ')})` : ''}`);
+  else if (r.verify.ok) lines.push('verify: the slim image answers like the original');
+  else {
+    lines.push('verify: FAILED — the slim image does worse than the original:');
+    for (const n of r.verify.notes) lines.push(`  - ${n}`);
+  }
+  lines.push(`stages: ${Object.entries(r.stages).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`).join(', ')}; total ${(r.totalMs / 1000).toFixed(2)}s`);
+  if (reportPath) lines.push(`report: ${reportPath}`);
+  return lines;
+}
