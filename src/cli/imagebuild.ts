@@ -1,7 +1,47 @@
+// slimts imagebuild: a thin commander handler over imageBuild().
 import type { Command } from 'commander';
+import { DEFAULT_EXE_DIR, imageBuild } from '../imagebuild/index.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerImagebuild(program: Command): void {
-  program.command('imagebuild').description('(not yet implemented)').action(() => {
-    throw new Error('imagebuild: not implemented');
-  });
+  program
+    .command('imagebuild')
+    .description('Build an image from host executables: each ships with its ELF interpreter and libraries (or #! interpreter)')
+    .option('--exe <PATH[:DEST]>', `executable to ship (repeatable; default DEST ${DEFAULT_EXE_DIR}/NAME; the first is the entrypoint)`, collect, [])
+    .option('--path <HOST[:DEST]>', 'file or directory to copy (repeatable; default DEST is the absolute host path)', collect, [])
+    .option('--entrypoint <CMD>', 'entrypoint: JSON array, or a string split like a shell would without running one')
+    .option('--cmd <CMD>', 'default arguments: JSON array or a string')
+    .option('--env <K=V>', 'environment variable (repeatable)', collect, [])
+    .option('--workdir <DIR>', 'working directory (absolute)')
+    .option('--user <USER>', 'user[:group] to run as')
+    .option('--expose <PORT[/PROTO]>', 'port to expose (repeatable)', collect, [])
+    .option('--label <K=V>', 'label (repeatable)', collect, [])
+    .option('--platform <OS/ARCH>', 'target platform; must match the executables')
+    .option('--tag <NAME[:TAG]>', 'image name (default: first exe basename:latest)')
+    .option('--output <PATH>', 'write an OCI archive (PATH.tar) or OCI layout dir instead of loading into the engine')
+    .option('-v, --verbose', 'list every file put in the image and why')
+    .action(async (o: Record<string, string | string[] | boolean | undefined>) => {
+      const res = await imageBuild({
+        exe: o.exe as string[],
+        path: o.path as string[],
+        entrypoint: o.entrypoint as string | undefined,
+        cmd: o.cmd as string | undefined,
+        env: o.env as string[],
+        workdir: o.workdir as string | undefined,
+        user: o.user as string | undefined,
+        expose: o.expose as string[],
+        label: o.label as string[],
+        platform: o.platform as string | undefined,
+        tag: o.tag as string | undefined,
+        output: o.output as string | undefined,
+      });
+      if (o.verbose) for (const f of res.files) process.stderr.write(`  ${f.path}  (${f.reason})\n`);
+      process.stdout.write(`${res.where}\n`);
+      process.stderr.write(`imagebuild: ${res.files.length} files, ${formatBytes(res.size)} layer, ${res.platform}\n`);
+    });
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
 }
