@@ -93,7 +93,9 @@ export function diffImages(
   }
   const result: DiffResult = { other: opts.otherRef, depth, onlyInImage: a.side, onlyInOther: b.side, changed };
   const { imageDb, otherDb } = opts;
-  const useImage = imageDb && (!otherDb || imageDb.statusSize >= otherDb.statusSize);
+  // The fuller database names more owners; on a tie, attribute the side that lacks more.
+  const useImage =
+    imageDb && (!otherDb || imageDb.statusSize > otherDb.statusSize || (imageDb.statusSize === otherDb.statusSize && a.side.bytes >= b.side.bytes));
   const db = useImage ? imageDb : otherDb;
   if (db) {
     const lacking = useImage ? a : b;

@@ -24,10 +24,18 @@ export function instructionOf(createdBy: string | undefined): string | undefined
   if (!createdBy) return undefined;
   let s = createdBy.trim();
   s = s.replace(/\s+# buildkit$/, '');
-  if (NOP.test(s)) return fixExpose(s.replace(NOP, '').trim());
+  if (NOP.test(s)) return fixExecForm(fixExpose(s.replace(NOP, '').trim()));
   if (SHELL_C.test(s)) return `RUN ${s.replace(SHELL_C, '')}`;
   if (s.startsWith('RUN ')) return fromBuildkitRun(s);
-  return fixExpose(s);
+  return fixExecForm(fixExpose(s));
+}
+
+// The classic builder records exec form as `CMD ["sh" "-c" "x"]` (Go's %q list): add commas.
+function fixExecForm(s: string): string {
+  const m = /^(CMD|ENTRYPOINT|SHELL|VOLUME) \[(.*)\]$/.exec(s);
+  if (!m || m[2].includes('",')) return s;
+  const words = [...m[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((w) => JSON.parse(`"${w[1]}"`) as string);
+  return `${m[1]} ${JSON.stringify(words)}`;
 }
 
 // Old builders wrote `EXPOSE map[80/tcp:{}]` / `EXPOSE 80/tcp`: make it a valid line.

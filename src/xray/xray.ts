@@ -29,12 +29,21 @@ export interface XrayOptions {
   gate?: GateConfig;
 }
 
-/** Matches history to layers as dive does: in order, skipping empty_layer entries. */
+/**
+ * Matches history to layers as dive does: in order, skipping empty_layer entries. When
+ * history has fewer layer entries than there are layers (a base image built without
+ * history), the entries go to the last layers, not the first, unlike dive.
+ */
 export function historyForLayers(history: History[] | undefined, layerCount: number): (History | undefined)[] {
   const out: (History | undefined)[] = [];
   const h = history ?? [];
+  const missing = layerCount - h.filter((x) => !x.empty_layer).length;
   let hi = 0;
   for (let i = 0; i < layerCount; i++) {
+    if (i < missing) {
+      out.push(undefined);
+      continue;
+    }
     while (hi < h.length && h[hi].empty_layer) hi++;
     out.push(hi < h.length ? h[hi++] : undefined);
   }

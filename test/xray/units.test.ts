@@ -56,6 +56,7 @@ describe('reverse Dockerfile', () => {
     expect(instructionOf('RUN /bin/sh -c echo hi # buildkit')).toBe('RUN echo hi');
     expect(instructionOf('/bin/sh -c #(nop)  EXPOSE map[80/tcp:{} 443/tcp:{}]')).toBe('EXPOSE 80/tcp 443/tcp');
     expect(instructionOf('WORKDIR /app')).toBe('WORKDIR /app');
+    expect(instructionOf('/bin/sh -c #(nop)  CMD ["sh" "-c" "echo \\"hi\\""]')).toBe('CMD ["sh","-c","echo \\"hi\\""]');
     expect(instructionOf('')).toBeUndefined();
   });
 
@@ -83,6 +84,8 @@ describe('reverse Dockerfile', () => {
     const h = historyForLayers(HISTORY, 3).map((x) => x?.created_by);
     expect(h).toEqual([HISTORY[0].created_by, HISTORY[2].created_by, HISTORY[3].created_by]);
     expect(historyForLayers([], 2)).toEqual([undefined, undefined]);
+    // A base layer without history: the entries describe the last layers.
+    expect(historyForLayers([{ created_by: 'x' }], 2)).toEqual([undefined, { created_by: 'x' }]);
   });
 });
 
