@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseExpose, parseKeyValue, parsePlatformFlag, splitHostDest } from '../../src/imagebuild/config-flags.js';
+import { parseCommand, splitWords } from '../../src/imagebuild/words.js';
+import { UserError } from '../../src/util/errors.js';
+
+describe('imagebuild flag parsing', () => {
+  it('splits commands without a shell', () => {
+    expect(splitWords(`/app/x --name "a b" 'c d' e\\ f`, '--cmd')).toEqual(['/app/x', '--name', 'a b', 'c d', 'e f']);
+    expect(splitWords('  ', '--cmd')).toEqual([]);
+    expect(splitWords(`""`, '--cmd')).toEqual(['']);
+    expect(splitWords('echo $HOME;ls', '--cmd')).toEqual(['echo', '$HOME;ls']);
+    expect(() => splitWords('"open', '--cmd')).toThrow(UserError);
+    expect(parseCommand('["/bin/x", "-v"]', '--entrypoint')).toEqual(['/bin/x', '-v']);
+    expect(() => parseCommand('[1, 2]', '--entrypoint')).toThrow(/only strings/);
+    expect(() => parseCommand('[oops', '--entrypoint')).toThrow(/JSON/);
+  });
+  it('validates KEY=VALUE, ports and platforms', () => {
+    expect(parseKeyValue('A=b=c', '--env')).toEqual(['A', 'b=c']);
+    expect(parseKeyValue('A=', '--env')).toEqual(['A', '']);
+    for (const bad of ['A', '=b', 'A B=c', '']) expect(() => parseKeyValue(bad, '--env')).toThrow(UserError);
+    expect(parseExpose('80')).toBe('80/tcp');
+    expect(parseExpose('53/UDP')).toBe('53/udp');
+    for (const bad of ['0', '65536', 'http', '80/icmp', '80/']) expect(() => parseExpose(bad)).toThrow(UserError);
+    expect(parsePlatformFlag('linux/amd64')).toEqual({ os: 'linux', architecture: 'amd64' });
+    expect(parsePlatformFlag('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
+    expect(parsePlatformFlag('linux/x86_64')).toEqual({ os: 'linux', architecture: 'amd64' });
+    for (const bad of ['amd64', 'windows/amd64', 'linux/', 'linux/a/b/c']) expect(() => parsePlatformFlag(bad)).toThrow(UserError);
+  });
+  it('splits HOST[:DEST]', () => {
+    expect(splitHostDest('./x', '--exe')).toEqual({ host: './x' });
+    expect(splitHostDest('./x:/usr/bin/y', '--exe')).toEqual({ host: './x', dest: '/usr/bin/y' });
+    expect(() => splitHostDest('./x:', '--exe')).toThrow(UserError);
+    expect(() => splitHostDest('./x:rel', '--exe')).toThrow(/absolute/);
+  });
+});
