@@ -39,7 +39,7 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
     const src = Readable.from(layerTar(ordered), { objectMode: false });
     const out = createWriteStream(tmpLayer);
     // Node's gzip header carries mtime 0 and no file name, so the output is reproducible.
-    if (gzip) await pipeline(src, tarTap, createGzip(), blobTap, out);
+    if (gzip) await pipeline(src, tarTap, createGzip({ chunkSize: 1 << 20 }), blobTap, out);
     else await pipeline(src, tarTap, out);
     const diffId = tarTap.digest();
     const layerDigest = gzip ? blobTap.digest() : diffId;
