@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../util/errors.js';
 
 export class TmpDir {
   private dir: string | undefined;
@@ -9,7 +10,13 @@ export class TmpDir {
   constructor(private readonly parent = tmpdir()) {}
 
   path(): string {
-    this.dir ??= mkdtempSync(join(this.parent, 'slimts-image-'));
+    if (!this.dir) {
+      try {
+        this.dir = mkdtempSync(join(this.parent, 'slimts-image-'));
+      } catch (err) {
+        throw new UserError(`cannot create a temp dir in "${this.parent}": ${(err as NodeJS.ErrnoException).code ?? err}`);
+      }
+    }
     return this.dir;
   }
 
