@@ -1,6 +1,6 @@
 // slimts imagebuild: a thin commander handler over imageBuild().
 import type { Command } from 'commander';
-import { DEFAULT_EXE_DIR, imageBuild } from '../imagebuild/index.js';
+import { DEFAULT_EXE_DIR } from '../imagebuild/defaults.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -22,6 +22,8 @@ export function registerImagebuild(program: Command): void {
     .option('--output <PATH>', 'write an OCI archive (PATH.tar) or OCI layout dir instead of loading into the engine')
     .option('-v, --verbose', 'list every file put in the image and why')
     .action(async (o: Record<string, string | string[] | boolean | undefined>) => {
+      // Loaded on use: other commands and --help need none of the image machinery.
+      const { imageBuild } = await import('../imagebuild/index.js');
       const res = await imageBuild({
         exe: o.exe as string[],
         path: o.path as string[],

@@ -5,12 +5,11 @@ import { posix } from 'node:path';
 import { defaultLibDirs, isElfMagic, parseElf, parseShebang, resolveLibraries, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
 import { UserError } from '../util/errors.js';
+import { DEFAULT_PATH } from './defaults.js';
 
 /** The kernel follows at most this many nested "#!" interpreters (BINPRM_MAX_RECURSION). */
 const MAX_SCRIPT_DEPTH = 4;
 
-/** Docker's default PATH for containers whose image sets none. */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface HostFile {
   /** Host path, which is also the image path unless `dest` says otherwise. */

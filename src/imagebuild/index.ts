@@ -12,15 +12,15 @@ import { writeImage } from '../oci/write.js';
 import { discard, sendImage } from '../sink/index.js';
 import type { SinkSpec } from '../sink/types.js';
 import { UserError } from '../util/errors.js';
-import { closureOf, DEFAULT_PATH } from './closure.js';
+import { closureOf } from './closure.js';
+import { DEFAULT_EXE_DIR, DEFAULT_PATH } from './defaults.js';
 import { parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir, splitHostDest } from './config-flags.js';
 import type { PlatformSpec } from './config-flags.js';
 import { addHostPath } from './paths.js';
 import { LayerPlan } from './plan.js';
 import { parseCommand } from './words.js';
 
-/** Where an --exe goes without ":DEST": /app/NAME (never collides with /bin, /lib...). */
-export const DEFAULT_EXE_DIR = '/app';
+export { DEFAULT_EXE_DIR } from './defaults.js';
 
 export interface ImageBuildOptions {
   /** "PATH[:DEST]"; the first is the entrypoint unless `entrypoint` is set. */
