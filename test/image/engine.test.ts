@@ -121,11 +121,25 @@ describe('archives and layouts made from the same image', () => {
     }
   });
 
+  test('skopeo docker-archive and a gzipped docker save', async () => {
+    const sk = join(work, 'skopeo-docker.tar');
+    execFileSync('skopeo', ['copy', '-q', `docker-daemon:${TAG}`, `docker-archive:${sk}:${TAG}`]);
+    const gz = join(work, 'save.tar.gz');
+    execFileSync('sh', ['-c', `gzip -1 -c '${join(work, 'save.tar')}' > '${gz}'`]);
+    const parent = mkdtempSync(join(work, 'tmp-'));
+    for (const ref of [sk, gz]) {
+      const img = await readImage(ref, { tmpDir: parent });
+      expect(summary(await checkImage(img))).toEqual(engineSummary);
+      await img.close();
+      expect(readdirSync(parent)).toEqual([]);
+    }
+  });
+
   test('skopeo OCI dir and OCI archive with gzip layers', async () => {
     const dir = join(work, 'oci');
     const file = join(work, 'oci.tar');
     execFileSync('skopeo', ['copy', '-q', `docker-daemon:${TAG}`, `oci:${dir}:t`]);
-    execFileSync('skopeo', ['copy', '-q', `docker-daemon:${TAG}`, `oci-archive:${file}:t`]);
+    execFileSync('skopeo', ['copy', '-q', `oci:${dir}:t`, `oci-archive:${file}:t`]); // reuses the gzip blobs
     for (const ref of [dir, `oci:${dir}`, `oci:${dir}:t`, file, `oci-archive:${file}`]) {
       const img = await readImage(ref);
       expect(img.manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');

@@ -121,6 +121,7 @@ describe('readLayerEntries', () => {
       { name: '../evil', content: 'x' },
       { name: 'a/../../evil', content: 'x' },
       { name: 'ok', type: 'link' as const, linkname: '../../etc/shadow' },
+      { name: 'nul', content: 'x', pax: { path: 'evil\0name' } },
     ]) {
       const tar = await tarOf([{ name: 'a/' }, spec]);
       const err = await entriesOf(tar).catch((e) => e);
