@@ -24,6 +24,7 @@
 #endif
 
 volatile pid_t g_child;
+volatile int g_flush;
 
 void die(const char *fmt, ...)
 {
@@ -62,6 +63,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	pid_t c = g_child;
 	(void)uc;
+	g_flush = 1;
 	if (c <= 0)
 		return;
 	if (si && si->si_code == SI_KERNEL && tty_signal(sig) && getpgid(c) == getpgrp())
@@ -92,7 +94,7 @@ static void set_signals(int child)
 			sa.sa_flags = 0;
 		} else {
 			sa.sa_sigaction = on_signal;
-			sa.sa_flags = SA_SIGINFO | SA_RESTART;
+			sa.sa_flags = SA_SIGINFO; // no SA_RESTART: waitpid returns and the loop flushes
 		}
 		sigaction(s, &sa, NULL); // musl-reserved RT signals fail: fine
 	}
@@ -218,7 +220,12 @@ int main(int argc, char **argv)
 			strerror(errno));
 		c = 'n';
 	}
-	if (write(syncp[1], &c, 1) != 1 || read(repp[0], &m, 1) != 1)
+	ssize_t got;
+	if (write(syncp[1], &c, 1) != 1)
+		m = '0' + MODE_NONE;
+	while ((got = read(repp[0], &m, 1)) < 0 && errno == EINTR) // forwarded signals interrupt
+		;
+	if (got != 1)
 		m = '0' + MODE_NONE; // the child died before exec
 	close(syncp[1]);
 	close(repp[0]);
@@ -229,6 +236,11 @@ int main(int argc, char **argv)
 			o.mode == MODE_NNP ? " (no CAP_SYS_ADMIN: setuid/file caps do not elevate)"
 			: o.mode == MODE_PTRACE ? " (no seccomp filter: slower)" : "");
 	trace_header(mb, child);
+	if (o.mode == MODE_NONE && o.ready) { // no exec event will come
+		int rfd = open(o.ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (rfd >= 0)
+			close(rfd);
+	}
 	drop_caps();
 	if (fan)
 		fan_start();

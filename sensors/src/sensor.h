@@ -45,6 +45,7 @@ int trace_open(const char *file, int append);
 void trace_header(const char *mode, pid_t root);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
+void trace_flush(void);
 int trace_finish(int status, const char *mode);
 const char *errno_name(int e, char *buf);
 
@@ -74,6 +75,7 @@ struct tracer_opts {
 int trace_loop(pid_t root, const struct tracer_opts *o);
 
 extern volatile pid_t g_child; // the app, target of forwarded signals
+extern volatile int g_flush;  // a signal arrived: flush the trace buffer
 void die(const char *fmt, ...);
 void warnx_(const char *fmt, ...);
 

@@ -260,6 +260,10 @@ int trace_loop(pid_t root, const struct tracer_opts *o)
 	for (;;) {
 		int st;
 		pid_t pid = waitpid(-1, &st, __WALL);
+		if (g_flush) {
+			g_flush = 0;
+			trace_flush();
+		}
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;

@@ -115,7 +115,11 @@ describe('sensor in containers', () => {
     docker(['exec', name, 'cat', '/etc/debian_version']);
     const helper = docker(['exec', name, '/slimts-sensor', '--trace', '/trace/t', '--append', '--', 'sh', '-c', 'cat /etc/issue >/dev/null; exit 5'], { allowFail: true });
     expect(helper.status).toBe(5);
-    await new Promise((r) => setTimeout(r, 300)); // fanotify events are asynchronous
+    // An orphan of a docker exec'd shell is re-parented to PID 1, the sensor, which reaps it.
+    docker(['exec', name, 'sh', '-c', 'sleep 0.2 & exit 0']);
+    await new Promise((r) => setTimeout(r, 700)); // also lets fanotify events arrive
+    const states = docker(['exec', name, 'sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null']).stdout;
+    expect(states.split('\n').filter((l) => / Z /.test(l))).toEqual([]);
     docker(['stop', '-t', '10', name]);
     const { trace, logs } = collect(name);
     expect(trace.complete, logs).toBe(true);
