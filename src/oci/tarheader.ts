@@ -90,11 +90,10 @@ function ustarBlock(h: {
   return b;
 }
 
-/** PAX time: decimal seconds, exact for the fractional part a double can hold. */
+/** PAX time: the shortest decimal that reads back as the same double (what readers parsed). */
 function paxTime(t: number): string {
-  if (Number.isInteger(t)) return String(t);
-  const s = t.toFixed(9).replace(/0+$/, '');
-  return s.endsWith('.') ? s.slice(0, -1) : s;
+  const s = String(t);
+  return /e/i.test(s) ? t.toFixed(9).replace(/\.?0+$/, '') : s;
 }
 
 /** The header blocks of one entry: [PAX header + records + padding] + ustar block. */

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { buildConfig, creationTime } from './config.js';
 import { HashTap } from './hashtap.js';
 import { blobPath, MT, putBlob, writeLayoutIndex } from './layout.js';
 import { layerTar } from './layertar.js';
 import { orderEntries } from './order.js';
+import { ParallelGzip } from './pgzip.js';
 import { normaliseRefName } from './refname.js';
 import type { NewImage, WriteEntry, WrittenImage } from './types.js';
 
@@ -38,8 +38,8 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
     const blobTap = gzip ? new HashTap() : tarTap;
     const src = Readable.from(layerTar(ordered), { objectMode: false });
     const out = createWriteStream(tmpLayer);
-    // Node's gzip header carries mtime 0 and no file name, so the output is reproducible.
-    if (gzip) await pipeline(src, tarTap, createGzip({ chunkSize: 1 << 20 }), blobTap, out);
+    // The gzip header has mtime 0 and no name, and blocks are fixed-size: reproducible bytes.
+    if (gzip) await pipeline(src, tarTap, new ParallelGzip(), blobTap, out);
     else await pipeline(src, tarTap, out);
     const diffId = tarTap.digest();
     const layerDigest = gzip ? blobTap.digest() : diffId;
