@@ -110,14 +110,15 @@ describe('sensor in containers', () => {
   });
 
   it('--fanotify records docker exec’d commands; --append traces them into the set', async () => {
-    const name = startTraced(CAPS, ['--fanotify'], ['sleep', '60']);
+    // The app leaves an orphan: re-parented to PID 1, the sensor, which must reap it.
+    const name = startTraced(CAPS, ['--fanotify'], ['sh', '-c', '(sleep 1.5 &); exec sleep 60']);
     await waitReady(name);
     docker(['exec', name, 'cat', '/etc/debian_version']);
+    const orphan = docker(['exec', name, 'sh', '-c', 'grep -l "^PPid:.1$" /proc/[0-9]*/status | wc -l']).stdout.trim();
+    expect(Number(orphan)).toBe(2); // the app and the orphan
     const helper = docker(['exec', name, '/slimts-sensor', '--trace', '/trace/t', '--append', '--', 'sh', '-c', 'cat /etc/issue >/dev/null; exit 5'], { allowFail: true });
     expect(helper.status).toBe(5);
-    // An orphan of a docker exec'd shell is re-parented to PID 1, the sensor, which reaps it.
-    docker(['exec', name, 'sh', '-c', 'sleep 0.2 & exit 0']);
-    await new Promise((r) => setTimeout(r, 700)); // also lets fanotify events arrive
+    await new Promise((r) => setTimeout(r, 1600)); // the orphan exits; fanotify events arrive
     const states = docker(['exec', name, 'sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null']).stdout;
     expect(states.split('\n').filter((l) => / Z /.test(l))).toEqual([]);
     docker(['stop', '-t', '10', name]);
