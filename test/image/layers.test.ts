@@ -296,6 +296,44 @@ describe('sources', () => {
     }
   });
 
+  test('hand-made legacy docker-archive: symlinked repeated layer, synthesized manifest', async () => {
+    const l0 = await tarOf([{ name: 'a', content: 'one' }]);
+    const l1 = await tarOf([{ name: 'b', content: 'two' }]);
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(l0), sha(l1), sha(l0)] } });
+    const cfgName = `${sha(config).slice(7)}.json`;
+    const manifest = JSON.stringify([{ Config: cfgName, RepoTags: ['x:1'], Layers: ['l0/layer.tar', 'l1/layer.tar', 'l2/layer.tar'] }]);
+    const archive = await tarOf([
+      { name: cfgName, content: config },
+      { name: 'l0/' },
+      { name: 'l0/layer.tar', content: l0 },
+      { name: 'l1/' },
+      { name: 'l1/layer.tar', content: l1 },
+      { name: 'l2/' },
+      { name: 'l2/layer.tar', type: 'symlink', linkname: '../l0/layer.tar' },
+      { name: 'manifest.json', content: manifest },
+    ]);
+    const file = join(tmp(), 'legacy.tar');
+    writeFileSync(file, archive);
+    const img = await readImage(`docker-archive:${file}`);
+    expect(img.configDigest).toBe(sha(config));
+    expect(img.rawConfig.toString()).toBe(config);
+    expect(img.manifest).toEqual({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length },
+      layers: [l0, l1, l0].map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: sha(l), size: l.length })),
+    });
+    const idx = await buildIndex(img);
+    expect(idx.get('/a')!.layer).toBe(2);
+    expect(await text(img, idx, '/b')).toBe('two');
+    expect((await img.layers[2].seekable()).offset).toBe((await img.layers[0].seekable()).offset);
+    await img.close();
+    // A config whose name is not its digest is refused.
+    const bad = join(tmp(), 'bad.tar');
+    writeFileSync(bad, archive.toString('latin1').replace('"amd64"', '"arm64"'), 'latin1');
+    await expect(readImage(bad)).rejects.toThrow(/digest mismatch for blob sha256:/);
+  });
+
   test('digest mismatches are detected', async () => {
     const l0 = await tarOf([{ name: 'a', content: 'original' }]);
     // Corrupt layer blob: detected while streaming.
