@@ -10,6 +10,7 @@ export function registerImagebuild(program: Command): void {
     .description('Build an image from host executables: each ships with its ELF interpreter and libraries (or #! interpreter)')
     .option('--exe <PATH[:DEST]>', `executable to ship (repeatable; default DEST ${DEFAULT_EXE_DIR}/NAME; the first is the entrypoint)`, collect, [])
     .option('--path <HOST[:DEST]>', 'file or directory to copy (repeatable; default DEST is the absolute host path)', collect, [])
+    .option('--from <IMAGE>', 'base image (engine name, oci:DIR, oci-archive:PATH, docker-archive:PATH); default: scratch')
     .option('--entrypoint <CMD>', 'entrypoint: JSON array, or a string split like a shell would without running one')
     .option('--cmd <CMD>', 'default arguments: JSON array or a string')
     .option('--env <K=V>', 'environment variable (repeatable)', collect, [])
@@ -27,6 +28,7 @@ export function registerImagebuild(program: Command): void {
       const res = await imageBuild({
         exe: o.exe as string[],
         path: o.path as string[],
+        from: o.from as string | undefined,
         entrypoint: o.entrypoint as string | undefined,
         cmd: o.cmd as string | undefined,
         env: o.env as string[],

@@ -24,6 +24,8 @@ export interface ShipFile {
   via?: FoundVia;
   /** The search directory the library was found in, as searched (before symlinks). */
   dir?: string;
+  /** The path the loader opens: PT_INTERP, or search dir + DT_NEEDED name (before symlinks). */
+  found: string;
 }
 
 export interface MissingLibrary {
@@ -113,8 +115,9 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
     if (!ie || !compatible(ie)) {
       out.missing.push({ name: elf.interpreter, neededBy: exeRes.path, interpreter: true });
     } else {
-      for (const l of r.links) ship({ path: l, type: 'symlink', reason, object: r.path, via: 'interpreter' });
-      ship({ path: r.path, type: 'file', reason, object: r.path, via: 'interpreter' });
+      const found = elf.interpreter;
+      for (const l of r.links) ship({ path: l, type: 'symlink', reason, object: r.path, via: 'interpreter', found });
+      ship({ path: r.path, type: 'file', reason, object: r.path, via: 'interpreter', found });
       interp = { found: elf.interpreter, real: r.path, elf: ie, loader: exe, origin: posix.dirname(elf.interpreter) };
       byReal.set(r.path, interp);
       byName.set(posix.basename(elf.interpreter), interp);
@@ -192,8 +195,9 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
         out.missing.push({ name, neededBy: req.real });
         continue;
       }
-      for (const l of hit.r.links) ship({ path: l, type: 'symlink', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir });
-      ship({ path: hit.r.path, type: 'file', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir });
+      const found = hit.candidate;
+      for (const l of hit.r.links) ship({ path: l, type: 'symlink', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found });
+      ship({ path: hit.r.path, type: 'file', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found });
       let obj = byReal.get(hit.r.path);
       if (!obj) {
         obj = { found: hit.candidate, real: hit.r.path, elf: hit.e, loader: req, origin: posix.dirname(hit.candidate) };

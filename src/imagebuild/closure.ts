@@ -18,6 +18,8 @@ export interface HostFile {
   reason: string;
   /** Image path when it differs from the host's ($ORIGIN-relative libraries of the exe). */
   dest?: string;
+  /** The path the kernel or loader opens to reach this file (a base image may already have it). */
+  lookup: string;
 }
 
 export interface Closure {
@@ -67,8 +69,8 @@ export function closureOf(view: FileView, hostPath: string, opts: ClosureOptions
       throw new UserError(`${what}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     if (!isTop) {
-      for (const l of r.links) ship({ path: l, type: 'symlink', reason });
-      ship({ path: r.path, type: 'file', reason });
+      for (const l of r.links) ship({ path: l, type: 'symlink', reason, lookup: path });
+      ship({ path: r.path, type: 'file', reason, lookup: path });
     }
     if (isElfMagic(head)) {
       const elf = parseElf((o, n) => view.read(r.path, o, n), r.stat.size);
@@ -116,10 +118,11 @@ export function closureOf(view: FileView, hostPath: string, opts: ClosureOptions
       if (fromOrigin) {
         // The exe moves to destDir, so its $ORIGIN does: put the library where the moved
         // exe's search path will look (lexically the same relative place).
-        if (f.type === 'file') ship({ path: f.path, type: 'file', reason: f.reason, dest: posix.normalize(`${opts.destDir}/${f.dir!.slice(hostOrigin.length)}/${f.name}`) });
+        const dest = posix.normalize(`${opts.destDir}/${f.dir!.slice(hostOrigin.length)}/${f.name}`);
+        if (f.type === 'file') ship({ path: f.path, type: 'file', reason: f.reason, dest, lookup: dest });
         continue;
       }
-      ship({ path: f.path, type: f.type, reason: f.reason });
+      ship({ path: f.path, type: f.type, reason: f.reason, lookup: f.found });
       if (f.type === 'file' && f.via === 'ldconfig' && f.dir && !safeDirs.has(f.dir) && !out.libraryPath.includes(f.dir)) out.libraryPath.push(f.dir);
     }
   };

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { basename, posix, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
-import { hostView, ociArch } from '../elf/index.js';
+import { hostView, ociArch, resolvePath } from '../elf/index.js';
 import type { ElfInfo } from '../elf/index.js';
 import type { ContainerConfig, ImageConfig } from '../image/types.js';
 import { parseRefName } from '../oci/refname.js';
@@ -13,6 +13,10 @@ import { discard, sendImage } from '../sink/index.js';
 import type { SinkSpec } from '../sink/types.js';
 import { UserError } from '../util/errors.js';
 import { closureOf } from './closure.js';
+import type { Closure } from './closure.js';
+import { openBase } from './base.js';
+import type { BaseImage } from './base.js';
+import { stackOnBase } from './stack.js';
 import { DEFAULT_EXE_DIR, DEFAULT_PATH } from './defaults.js';
 import { parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir, splitHostDest } from './config-flags.js';
 import type { PlatformSpec } from './config-flags.js';
@@ -23,6 +27,8 @@ import { parseCommand } from './words.js';
 export { DEFAULT_EXE_DIR } from './defaults.js';
 
 export interface ImageBuildOptions {
+  /** Base image (engine name, oci:DIR, oci-archive:PATH, docker-archive:PATH); default scratch. */
+  from?: string;
   /** "PATH[:DEST]"; the first is the entrypoint unless `entrypoint` is set. */
   exe: string[];
   /** "HOST[:DEST]" files or dirs; DEST defaults to the absolute host path. */
@@ -60,34 +66,41 @@ export interface ImageBuildResult {
 }
 
 export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildResult> {
-  const prepared = prepare(opts);
-  const written = await writeImage(prepared.image);
+  const prepared = await prepare(opts);
   try {
-    const res = await sendImage(written, prepared.sink, { docker: opts.docker });
-    return {
-      kind: res.kind,
-      where: res.where,
-      tag: prepared.tag,
-      imageId: res.imageId,
-      files: prepared.files,
-      size: written.layerSize,
-      platform: prepared.platform,
-    };
+    const layer = await writeImage(prepared.image);
+    try {
+      const written = prepared.base ? await stackOnBase(layer, prepared.base.image) : layer;
+      const res = await sendImage(written, prepared.sink, { docker: opts.docker });
+      return {
+        kind: res.kind,
+        where: res.where,
+        tag: prepared.tag,
+        imageId: res.imageId,
+        files: prepared.files,
+        size: layer.layerSize,
+        platform: prepared.platform,
+      };
+    } finally {
+      await discard(layer);
+    }
   } finally {
-    await discard(written);
+    await prepared.base?.close();
   }
 }
 
-interface Prepared {
+export interface Prepared {
   image: NewImage;
   sink: SinkSpec;
   tag: string;
   files: Array<{ path: string; reason: string }>;
   platform: string;
+  /** The --from image (close it when done). */
+  base?: BaseImage;
 }
 
 /** Validates every flag and plans the layer; throws UserError before anything is written. */
-export function prepare(opts: ImageBuildOptions): Prepared {
+export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
   if (opts.exe.length === 0 && (opts.path ?? []).length === 0) throw new UserError('nothing to put in the image: give --exe (or --path)');
   // Flags first: cheap checks fail fast.
   const platformFlag = opts.platform === undefined ? undefined : parsePlatformFlag(opts.platform);
@@ -110,22 +123,56 @@ export function prepare(opts: ImageBuildOptions): Prepared {
       : { kind: 'oci-dir', path: resolve(opts.output), tag }
     : { kind: 'engine', tag };
 
-  // Host dependencies first, at their host paths, so user destinations resolve through
-  // the symlinks they bring (e.g. /lib → usr/lib).
   const view = hostView();
   const hostPath = (opts.hostPath ?? process.env.PATH ?? DEFAULT_PATH).split(':');
-  const plan = new LayerPlan();
   const closures = exes.map((e) => ({ ...e, c: closureOf(view, resolve(e.host), { hostPath, destDir: posix.dirname(e.dest), label: `--exe ${e.host}` }) }));
   const platform = checkPlatform(closures.flatMap((x) => x.c.elves), platformFlag);
+  const base = opts.from === undefined ? undefined : await openBase(opts.from, platform, opts.docker);
+  try {
+    const planned = plan(opts, { exes: closures, platform, base, env, labels, exposed, workdir, entrypointFlag, cmd });
+    planned.image.refName = tag;
+    return { ...planned, sink, tag, base };
+  } catch (err) {
+    await base?.close();
+    throw err;
+  }
+}
+
+interface Checked {
+  exes: Array<{ host: string; dest: string; c: Closure }>;
+  platform: PlatformSpec;
+  base?: BaseImage;
+  env: Array<[string, string]>;
+  labels: Array<[string, string]>;
+  exposed: string[];
+  workdir?: string;
+  entrypointFlag?: string[];
+  cmd?: string[];
+}
+
+function plan(opts: ImageBuildOptions, k: Checked): Pick<Prepared, 'image' | 'files' | 'platform'> {
+  const view = hostView();
+  const plan = new LayerPlan(k.base?.index);
+  const baseView = k.base && plan.view();
+  // What the base already has where the kernel or loader looks is not shipped again.
+  const inBase = (lookup: string) => baseView !== undefined && resolvePath(baseView, lookup).stat?.type === 'file';
+
+  // Host dependencies first, at their host paths, so user destinations resolve through
+  // the symlinks they bring (e.g. /lib → usr/lib).
   const libraryPath: string[] = [];
   const binPath: string[] = [];
-  for (const { c } of closures) {
-    for (const f of c.files) if (!f.dest) plan.add(mirrorEntry(view, f.path, f.type, f.reason));
+  for (const { c } of k.exes) {
+    const skip = new Map<string, boolean>();
+    for (const f of c.files) {
+      if (f.dest) continue;
+      if (!skip.has(f.lookup)) skip.set(f.lookup, inBase(f.lookup));
+      if (!skip.get(f.lookup)) plan.add(mirrorEntry(view, f.path, f.type, f.reason));
+    }
     for (const d of c.libraryPath) if (!libraryPath.includes(d)) libraryPath.push(d);
     for (const d of c.binPath) if (!binPath.includes(d)) binPath.push(d);
   }
   const entrypointDests: string[] = [];
-  for (const { c, dest, host } of closures) {
+  for (const { c, dest, host } of k.exes) {
     const st = view.lstat(c.real)!;
     const placed = plan.place(dest);
     entrypointDests.push(placed);
@@ -133,26 +180,37 @@ export function prepare(opts: ImageBuildOptions): Prepared {
     for (const f of c.files) {
       if (!f.dest) continue;
       const s = view.lstat(f.path)!;
-      plan.add({ path: plan.place(f.dest), type: 'file', mode: s.mode ?? 0o644, mtime: s.mtime ?? 0, size: s.size, source: f.path, reason: f.reason });
+      plan.add({ path: f.dest, type: 'file', mode: s.mode ?? 0o644, mtime: s.mtime ?? 0, size: s.size, source: f.path, reason: f.reason });
     }
   }
   for (const p of opts.path ?? []) addHostPath(plan, p);
 
-  // The config.
-  const cc: ContainerConfig = {};
+  // The config: the base's, with the flags applied like Dockerfile instructions would.
+  const baseCfg = k.base?.image.config;
+  const cc: ContainerConfig = structuredClone(baseCfg?.config ?? {});
   if (opts.user !== undefined) cc.User = opts.user;
   const envMap = new Map<string, string>();
-  if (binPath.length) envMap.set('PATH', `${DEFAULT_PATH}:${binPath.join(':')}`);
-  if (libraryPath.length) envMap.set('LD_LIBRARY_PATH', libraryPath.join(':'));
-  for (const [k, v] of env) envMap.set(k, v);
-  if (envMap.size) cc.Env = [...envMap].map(([k, v]) => `${k}=${v}`);
-  const entrypoint = entrypointFlag ?? (entrypointDests[0] ? [entrypointDests[0]] : undefined);
-  if (entrypoint) cc.Entrypoint = entrypoint;
-  if (cmd) cc.Cmd = cmd;
-  if (workdir) cc.WorkingDir = workdir;
-  if (exposed.length) cc.ExposedPorts = Object.fromEntries(exposed.map((p) => [p, {}]));
-  if (labels.length) cc.Labels = Object.fromEntries(labels);
+  for (const e of cc.Env ?? []) {
+    const i = e.indexOf('=');
+    envMap.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
+  }
+  if (binPath.length) envMap.set('PATH', [envMap.get('PATH') ?? DEFAULT_PATH, ...binPath].join(':'));
+  if (libraryPath.length) envMap.set('LD_LIBRARY_PATH', [...(envMap.get('LD_LIBRARY_PATH')?.split(':') ?? []), ...libraryPath].filter(Boolean).join(':'));
+  for (const [key, v] of k.env) envMap.set(key, v);
+  if (envMap.size) cc.Env = [...envMap].map(([key, v]) => `${key}=${v}`);
+  const entrypoint = k.entrypointFlag ?? (entrypointDests[0] ? [entrypointDests[0]] : undefined);
+  if (entrypoint) {
+    cc.Entrypoint = entrypoint;
+    // As in a Dockerfile, a new ENTRYPOINT drops the CMD inherited from the base.
+    if (baseCfg) cc.Cmd = null;
+  }
+  if (k.cmd) cc.Cmd = k.cmd;
+  if (k.workdir) cc.WorkingDir = k.workdir;
+  if (k.exposed.length) cc.ExposedPorts = { ...(cc.ExposedPorts ?? {}), ...Object.fromEntries(k.exposed.map((p) => [p, {}])) };
+  if (k.labels.length) cc.Labels = { ...(cc.Labels ?? {}), ...Object.fromEntries(k.labels) };
+  const { platform } = k;
   const config: ImageConfig = {
+    ...(baseCfg ? withoutLayers(baseCfg) : {}),
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
@@ -162,26 +220,32 @@ export function prepare(opts: ImageBuildOptions): Prepared {
 
   const planned = plan.all();
   const entries: WriteEntry[] = planned.map((e) => {
-    const w: WriteEntry = { path: e.path, type: e.type, mode: e.mode, uid: 0, gid: 0, mtime: e.mtime, size: e.type === 'file' ? e.size : 0 };
+    const w: WriteEntry = { path: e.path, type: e.type, mode: e.mode, uid: e.uid ?? 0, gid: e.gid ?? 0, mtime: e.mtime, size: e.type === 'file' ? e.size : 0 };
+    if (e.uname !== undefined) w.uname = e.uname;
+    if (e.gname !== undefined) w.gname = e.gname;
     if (e.linkname !== undefined) w.linkname = e.linkname;
     const src = e.source;
     // Exactly `size` bytes, as stat'ed when planning.
     if (src && e.size > 0) w.open = () => createReadStream(src, { start: 0, end: e.size - 1 });
     return w;
   });
+  const created = [opts.from ? `--from ${opts.from}` : '', ...opts.exe.map((e) => `--exe ${e}`), ...(opts.path ?? []).map((p) => `--path ${p}`)];
   return {
     image: {
       config,
-      history: { created_by: `slimts imagebuild ${opts.exe.map((e) => `--exe ${e}`).join(' ')}`.trim(), comment: 'slimts imagebuild' },
+      history: { created_by: `slimts imagebuild ${created.filter(Boolean).join(' ')}`.trim(), comment: 'slimts imagebuild' },
       entries,
-      refName: tag,
-      gzip: sink.kind !== 'engine',
+      gzip: !!opts.output,
     },
-    sink,
-    tag,
     files: planned.filter((e) => e.reason).map((e) => ({ path: e.path, reason: e.reason! })).sort((a, b) => (a.path < b.path ? -1 : 1)),
     platform: `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`,
   };
+}
+
+/** A base config without what the writer recomputes for the new image. */
+function withoutLayers(cfg: ImageConfig): Partial<ImageConfig> {
+  const { rootfs: _r, history: _h, created: _c, config: _cc, ...rest } = cfg;
+  return rest;
 }
 
 function mirrorEntry(view: ReturnType<typeof hostView>, path: string, type: 'file' | 'symlink', reason: string) {

@@ -1,9 +1,10 @@
-// The new layer being planned: entries by image path, with a FileView over them so paths
-// given by the user are resolved through symlinks already planned (e.g. "/lib" → "usr/lib"
-// on merged-/usr hosts) instead of writing files under a symlink.
+// The new layer being planned: entries by image path, with a FileView over them (and over the
+// base image, if any) so destinations resolve through symlinks already there (e.g. "/lib" →
+// "usr/lib") instead of writing files under a symlink or replacing a base directory.
 import { posix } from 'node:path';
 import { resolvePath } from '../elf/index.js';
-import type { FileView } from '../elf/index.js';
+import type { FileStat, FileView } from '../elf/index.js';
+import type { FsEntry, FsIndex } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 
 export interface PlannedEntry {
@@ -13,6 +14,11 @@ export interface PlannedEntry {
   mtime: number;
   size: number;
   linkname?: string;
+  /** Owner, when copied from a base image's directory; root otherwise. */
+  uid?: number;
+  gid?: number;
+  uname?: string;
+  gname?: string;
   /** Host file whose bytes the entry carries. */
   source?: string;
   /** Why it is in the image; undefined for parent dirs made only to hold other entries. */
@@ -22,44 +28,48 @@ export interface PlannedEntry {
 export class LayerPlan {
   private readonly entries = new Map<string, PlannedEntry>();
 
-  constructor() {
-    this.entries.set('/', { path: '/', type: 'dir', mode: 0o755, mtime: 0, size: 0 });
-  }
-
-  get(path: string): PlannedEntry | undefined {
-    return this.entries.get(path);
+  constructor(private readonly base?: FsIndex) {
+    if (!base) this.entries.set('/', { path: '/', type: 'dir', mode: 0o755, mtime: 0, size: 0 });
   }
 
   all(): PlannedEntry[] {
     return [...this.entries.values()];
   }
 
-  /** A view of the plan: lets resolvePath walk planned symlinks. */
+  /** A view of the plan over the base: lets resolvePath walk planned and base symlinks. */
   view(): FileView {
     return {
       lstat: (p) => {
         const e = this.entries.get(p);
-        return e && { type: e.type, size: e.size, linkname: e.linkname, mode: e.mode, mtime: e.mtime };
+        if (e) return { type: e.type, size: e.size, linkname: e.linkname, mode: e.mode, mtime: e.mtime };
+        const b = this.base?.get(p);
+        if (b) return baseStat(b);
+        return p === '/' ? { type: 'dir', size: 0 } : undefined;
       },
       read: () => Buffer.alloc(0),
     };
   }
 
-  /** Where `dest` lands once planned symlinks in its parent dirs are followed. */
+  /** Where `dest` lands once symlinks in its parent dirs (planned or in the base) are followed. */
   place(dest: string): string {
     const norm = posix.normalize(dest);
+    if (norm === '/') return '/';
     const parent = resolvePath(this.view(), posix.dirname(norm));
     if (parent.error === 'loop') throw new UserError(`${dest}: symlink loop in the image`);
-    const parentEntry = this.entries.get(parent.path);
-    if (parentEntry && parentEntry.type !== 'dir') throw new UserError(`${dest}: ${parent.path} is not a directory in the image`);
+    if (parent.error === 'notdir' || (parent.stat && parent.stat.type !== 'dir')) throw new UserError(`${dest}: a parent is not a directory in the image`);
     return posix.join(parent.path, posix.basename(norm));
   }
 
   /**
-   * Adds an entry at an already-real path (host mirrors) with its parent dirs. A second
-   * entry at the same path must agree on type; files and links are replaced by the later one.
+   * Adds an entry at `e.path` after placing it. A base image's directories and symlinks win
+   * over symlinks wanted at the same path (replacing them would hide or redirect the base's
+   * files); a second entry at a planned path must agree on dir-ness, else later files win.
    */
-  add(e: PlannedEntry): void {
+  add(wanted: PlannedEntry): void {
+    const e = { ...wanted, path: this.place(wanted.path) };
+    const b = this.base?.get(e.path);
+    if (b && e.type === 'symlink') return;
+    if (b && b.type === 'dir' && e.type === 'file') throw new UserError(`${e.path}: wanted as a file (${e.reason}) but the base image has a directory there`);
     this.ensureDirs(posix.dirname(e.path));
     const old = this.entries.get(e.path);
     if (old) {
@@ -67,8 +77,7 @@ export class LayerPlan {
         throw new UserError(`${e.path}: wanted as a ${e.type} (${e.reason ?? 'parent directory'}) but already a ${old.type} (${old.reason ?? 'parent directory'})`);
       }
       if (old.type === 'dir') {
-        // Keep the first explicit dir's metadata, but remember a reason given later.
-        if (!old.reason && e.reason) this.entries.set(e.path, e);
+        if (!old.reason && e.reason) this.entries.set(e.path, e); // an explicit dir's metadata wins
         return;
       }
       if (old.type === 'symlink' && e.type === 'symlink' && old.linkname === e.linkname) return;
@@ -77,10 +86,22 @@ export class LayerPlan {
   }
 
   private ensureDirs(dir: string): void {
-    if (dir === '/' || this.entries.get(dir)?.type === 'dir') return;
     const e = this.entries.get(dir);
+    if (e?.type === 'dir') return;
     if (e) throw new UserError(`${dir}: needed as a directory but already a ${e.type} (${e.reason ?? ''})`);
-    this.ensureDirs(posix.dirname(dir));
-    this.entries.set(dir, { path: dir, type: 'dir', mode: 0o755, mtime: 0, size: 0 });
+    if (dir !== '/') this.ensureDirs(posix.dirname(dir));
+    const b = this.base?.get(dir);
+    if (b && b.type !== 'dir') throw new UserError(`${dir}: needed as a directory but the base image has a ${b.type} there`);
+    // A dir the base has keeps its owner and mode (e.g. /tmp 1777); new ones are 0755 root.
+    this.entries.set(dir, b
+      ? { path: dir, type: 'dir', mode: b.mode, mtime: b.mtime, size: 0, uid: b.uid, gid: b.gid, uname: b.uname, gname: b.gname }
+      : { path: dir, type: 'dir', mode: 0o755, mtime: 0, size: 0 });
   }
+}
+
+function baseStat(b: FsEntry): FileStat {
+  if (b.type === 'dir') return { type: 'dir', size: 0, mode: b.mode, mtime: b.mtime };
+  if (b.type === 'symlink') return { type: 'symlink', size: 0, linkname: b.linkname ?? '', mode: b.mode, mtime: b.mtime };
+  if (b.type === 'file' || b.type === 'hardlink') return { type: 'file', size: b.content?.size ?? b.size, mode: b.mode, mtime: b.mtime };
+  return { type: 'other', size: 0, mode: b.mode, mtime: b.mtime };
 }

@@ -49,7 +49,7 @@ try {
   }
 
   // The same image (uncompressed layer, as the engine sink sends it) as a tar for `docker load`.
-  const p = prepare({ exe: [exe], tag });
+  const p = await prepare({ exe: [exe], tag });
   p.image.gzip = false;
   const written = await writeImage(p.image);
   const tar = join(dir, 'image.tar');
