@@ -84,9 +84,13 @@ export async function sendToRegistry(written: WrittenImage, refStr: string, inse
       'Content-Length': b.size,
     }, createReadStream(blobPath(written.layoutDir, b.digest)), [201]);
   }
-  await call(new URL(`${repo}/manifests/${ref.tag}`, base), 'PUT', {
+  const put = await call(new URL(`${repo}/manifests/${ref.tag}`, base), 'PUT', {
     'Content-Type': layout.manifest.mediaType,
     'Content-Length': layout.manifestBytes.length,
   }, layout.manifestBytes, [201]);
+  const stored = put.headers['docker-content-digest'];
+  if (typeof stored === 'string' && stored !== layout.manifest.digest) {
+    throw new UserError(`registry: ${ref.domain} stored the manifest as ${stored}, expected ${layout.manifest.digest}`);
+  }
   return { where };
 }

@@ -9,11 +9,13 @@ import { writeImage } from '../../src/oci/write.js';
 import type { NewImage, WrittenImage } from '../../src/oci/types.js';
 import { discard, sendImage } from '../../src/sink/index.js';
 import { UserError } from '../../src/util/errors.js';
+import { docker, uniqueName } from '../helpers/docker.js';
 import { buildHello, dir, fromFile, listTar, readJson, scratchConfig, symlink } from './fixtures.js';
 
 let work: string;
 let hello: string;
 const written: WrittenImage[] = [];
+const NAME = uniqueName('slimts-files-test');
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'slimts-oci-files-'));
@@ -28,7 +30,7 @@ const image = (): NewImage => ({
   config: scratchConfig(['/bin/hello'], { config: { Entrypoint: ['/bin/hello'], Labels: { a: 'b' } } }),
   history: { created_by: 'slimts test' },
   entries: [dir('/bin'), fromFile('/bin/hello', hello, { mtime: 1_650_000_000 }), symlink('/hello', 'bin/hello')],
-  refName: 'slimts-files-test:v1',
+  refName: `${NAME}:v1`,
   gzip: true,
 });
 async function write(img = image(), epoch?: number) {
@@ -59,6 +61,14 @@ describe('oci-archive sink', () => {
     ]);
     expect(entries.every((e) => e.mtime === 0 && e.uid === 0 && e.gid === 0)).toBe(true);
     expect(readdirSync(work).filter((f) => f.includes('slimts-'))).toEqual([]); // no temp file left
+    // The archive carries docker's manifest.json too, so `docker load -i` takes it as is.
+    const tag = `${NAME}:v1`;
+    try {
+      expect(docker(['load', '-q', '-i', path]).stdout).toContain(tag);
+      expect(docker(['run', '--rm', tag]).stdout).toBe('hello from slimts\n');
+    } finally {
+      docker(['rmi', '-f', tag], { allowFail: true });
+    }
   });
 
   test('two writes with the same SOURCE_DATE_EPOCH give byte-identical archives', async () => {
