@@ -120,6 +120,40 @@ describe('slimts imagebuild', () => {
     expect(JSON.parse(d.stdout.toString()).Os).toBe('linux');
   });
 
+  describe('--from a base image', () => {
+    const BASE = process.env.SLIMTS_BASE_TAG ?? 'slimts-base/bookworm:minbase';
+
+    it('ships only what the base lacks and stacks the layer on top', () => {
+      const tag = `${uniqueName('slimts-ib')}:t`;
+      tags.push(tag);
+      const r = slimts(['imagebuild', '--from', BASE, '--exe', fx.zlibUser, '--tag', tag, '--verbose', '--env', 'EXTRA=1']);
+      expect(r.status, r.stderr).toBe(0);
+      // The base has glibc and zlib: only the executable goes in the new layer.
+      expect(r.stderr).toMatch(/^ {2}\/app\/zuser {2}\(--exe /m);
+      expect(r.stderr).not.toMatch(/libc\.so\.6|libz\.so/);
+      expect(run(tag)).toMatch(/^zlib /);
+      const base = JSON.parse(docker(['image', 'inspect', BASE]).stdout)[0];
+      const img = JSON.parse(docker(['image', 'inspect', tag]).stdout)[0];
+      expect(img.RootFS.Layers.slice(0, -1)).toEqual(base.RootFS.Layers);
+      expect(img.RootFS.Layers).toHaveLength(base.RootFS.Layers.length + 1);
+      expect(img.Config.Env).toEqual(expect.arrayContaining(['EXTRA=1', ...(base.Config.Env ?? [])]));
+      expect(img.Config.Entrypoint).toEqual(['/app/zuser']);
+    });
+
+    it('keeps the base dirs and symlinks: files go through /lib -> usr/lib, /tmp stays 1777', () => {
+      const tag = `${uniqueName('slimts-ib')}:t`;
+      tags.push(tag);
+      const note = join(tmp, 'note.txt');
+      writeFileSync(note, 'note\n');
+      const r = slimts(['imagebuild', '--from', BASE, '--exe', `${fx.staticHello}:/lib/hello`, '--path', `${note}:/tmp/note.txt`, '--tag', tag]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(inspect(tag).Config.Entrypoint).toEqual(['/usr/lib/hello']);
+      const out = run(tag, ['-c', 'stat -c "%n %A" /tmp /lib /usr/lib/hello /tmp/note.txt'], ['--entrypoint', '/bin/sh']);
+      expect(out).toBe('/tmp drwxrwxrwt\n/lib lrwxrwxrwx\n/usr/lib/hello -rwxr-xr-x\n/tmp/note.txt -rw-r--r--\n');
+      expect(run(tag)).toBe('hello from slimts\n');
+    });
+  });
+
   describe('bad input: one line, non-zero, nothing loaded or written', () => {
     let before: Set<string>;
     let n = 0;
@@ -184,6 +218,10 @@ describe('slimts imagebuild', () => {
       rejects(['--exe', fx.staticHello, '--expose', 'http'], /--expose/);
       rejects(['--exe', fx.staticHello, '--entrypoint', '["a", 1]'], /--entrypoint/);
       rejects(['--exe', fx.staticHello, '--tag', 'Bad Name'], /invalid image name/);
+    });
+
+    it('--from an image that does not exist', () => {
+      rejects(['--exe', fx.staticHello, '--from', `${prefix}-nosuchbase:latest`], /.+/);
     });
 
     it('unresolvable library', () => {
