@@ -35,13 +35,13 @@ async function write(...args: Parameters<typeof writeImage>) {
   return w;
 }
 
-function exportFs(image: string): Promise<Listed[]> {
+async function exportFs(image: string): Promise<Listed[]> {
   const cid = docker(['create', image]).stdout.trim();
   try {
     const p = spawn('docker', ['export', cid], { stdio: ['ignore', 'pipe', 'inherit'] });
-    return listTar(p.stdout);
+    return await listTar(p.stdout);
   } finally {
-    setTimeout(() => docker(['rm', '-f', cid], { allowFail: true }), 0);
+    docker(['rm', '-f', cid], { allowFail: true });
   }
 }
 
@@ -80,6 +80,7 @@ describe('engine sink', () => {
       history: {},
       refName: tag,
       entries: [
+        dir('/', { mode: 0o755 }), // the root itself is written as "./"
         fromFile('/hello', hello),
         dir('/d', { uid: 1234, gid: 1234, mtime: 1_234_567_890 }),
         dir('/d/sticky', { mode: 0o1777 }),
