@@ -88,6 +88,32 @@ describe('sensor on the host', () => {
     expect(execs.every((e) => e.pid !== rootPid)).toBe(true);
   });
 
+  it('records an exec from a non-leader thread under the process pid', () => {
+    const d = sub('thread-exec');
+    const bin = join(d, 'forks');
+    execFileSync('gcc', ['-O2', '-pthread', '-o', bin, join(import.meta.dirname, 'fixtures/forks.c')]);
+    const r = runSensor(d, [], [bin, '/dev/null', '/bin/true', 'thread-exec']);
+    expect(r.status).toBe(0);
+    const root = r.trace.header!.pid;
+    const ex = r.trace.events.filter((e) => e.syscall === 'execve' && e.result === '0');
+    expect(ex.map((e) => [e.pid, e.path])).toEqual([[root, bin], [root, '/bin/true']]);
+    expect(r.trace.events.some((e) => e.syscall === 'interp' && e.pid === root && /ld-linux/.test(e.path))).toBe(true);
+  });
+
+  it('keeps setuid working for a non-root app (filter without no_new_privs)', () => {
+    const d = sub('setuid');
+    const id = join(d, 'suid-id');
+    execFileSync('cp', ['/usr/bin/id', id]);
+    execFileSync('chmod', ['4755', join(d, 'suid-id')]);
+    execFileSync('chmod', ['755', d, tmp.dir]); // reachable by nobody
+    const r = runSensor(d, ['--user', 'nobody'], [id, '-u']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('0'); // effective uid: the setuid bit applied
+    expect(runSensor(d, ['--user', 'nobody'], [id, '-ru']).stdout.trim()).toBe('65534');
+    expect(r.trace.events.some((e) => e.syscall === 'execve' && e.path === id && e.result === '0')).toBe(true);
+    expect(runSensor(d, ['--user', 'nobody', '--mode', 'nnp'], [id, '-u']).stdout.trim()).toBe('65534');
+  });
+
   it('resolves relative paths after chdir and openat with a dirfd; records ENOENT', () => {
     const d = sub('rel');
     mkdirSync(join(d, 'a/b'), { recursive: true });
