@@ -17,7 +17,7 @@ export interface NewImage {
   entries: Iterable<WriteEntry> | AsyncIterable<WriteEntry>;
   /** Reference name for index.json / the engine tag, e.g. "myapp.slim:latest". */
   refName?: string;
-  /** gzip the layer blob (default: false for the engine sink, true for files and registries). */
+  /** gzip the layer blob. writeImage defaults to false; pick with sink's wantsGzip(spec): false for the engine, true for files and registries. */
   gzip?: boolean;
 }
 

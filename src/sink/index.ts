@@ -9,6 +9,11 @@ import type { SinkResult, SinkSpec } from './types.js';
 
 export type { SinkResult, SinkSpec } from './types.js';
 
+/** Whether a sink's layer should be gzipped: not for the engine (it would only decompress it). */
+export function wantsGzip(spec: SinkSpec): boolean {
+  return spec.kind !== 'engine';
+}
+
 export async function sendImage(written: WrittenImage, spec: SinkSpec, opts: { docker?: Dockerode } = {}): Promise<SinkResult> {
   switch (spec.kind) {
     case 'engine': {
