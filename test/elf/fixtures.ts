@@ -10,6 +10,8 @@ export interface Fixtures {
   staticHello: string;
   /** gcc hello (dynamic, glibc). */
   dynHello: string;
+  /** musl-gcc hello (dynamic, interpreter /lib/ld-musl-*.so.1). */
+  muslHello: string;
   /** bin/greet with RUNPATH $ORIGIN/../lib needing libgreet.so (in lib/). */
   greetRunpath: string;
   /** bin/greet-rpath with DT_RPATH $ORIGIN/../lib2 needing libouter.so, which needs libinner.so (both in lib2/). */
@@ -39,6 +41,7 @@ export function buildFixtures(): Fixtures {
   for (const d of ['bin', 'lib', 'lib2']) mkdirSync(join(dir, d), { recursive: true });
   cc(['musl-gcc', '-static', '-O2', '-o', 'bin/static-hello', 'src/hello.c'], dir);
   cc(['gcc', '-O2', '-o', 'bin/dyn-hello', 'src/hello.c'], dir);
+  cc(['musl-gcc', '-O2', '-o', 'bin/musl-hello', 'src/hello.c'], dir);
   cc(['gcc', '-shared', '-fPIC', '-Wl,-soname,libgreet.so', '-o', 'lib/libgreet.so', 'src/libgreet.c'], dir);
   cc(['gcc', '-o', 'bin/greet', 'src/greet.c', '-Llib', '-lgreet', '-Wl,--enable-new-dtags', "-Wl,-rpath,$ORIGIN/../lib"], dir);
   cc(['gcc', '-shared', '-fPIC', '-Wl,-soname,libinner.so', '-o', 'lib2/libinner.so', 'src/libinner.c'], dir);
@@ -49,6 +52,7 @@ export function buildFixtures(): Fixtures {
     dir,
     staticHello: join(dir, 'bin/static-hello'),
     dynHello: join(dir, 'bin/dyn-hello'),
+    muslHello: join(dir, 'bin/musl-hello'),
     greetRunpath: join(dir, 'bin/greet'),
     greetRpath: join(dir, 'bin/greet-rpath'),
     greetMissing: join(dir, 'bin/greet-missing'),

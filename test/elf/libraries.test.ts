@@ -76,6 +76,16 @@ describe('resolveLibraries', () => {
     expect(r.files.find((f) => f.name === 'libgreet.so')?.path).toBe(join(fx.libDir, 'libgreet.so'));
   });
 
+  it('knows musl: libc names are the interpreter itself', () => {
+    const r = resolveLibraries(hostView(), fx.muslHello);
+    expect(r.elf?.interpreter).toMatch(/ld-musl-x86_64\.so\.1$/);
+    expect(r.missing).toEqual([]);
+    const files = r.files.filter((f) => f.type === 'file');
+    expect(files).toHaveLength(1);
+    expect(files[0]!.path).toBe(realOf(r.elf!.interpreter!));
+    expect(files[0]!.found).toBe(r.elf!.interpreter);
+  });
+
   it('resolves nothing for a static executable and for non-ELF files', () => {
     const s = resolveLibraries(hostView(), fx.staticHello);
     expect(s.elf?.static).toBe(true);
