@@ -120,10 +120,12 @@ describe('engine', () => {
     await again.close();
   });
 
-  test('missing image is a UserError', async () => {
+  test('missing image and wrong platform are UserErrors', async () => {
     const err = await readImage('slimts-test/image-does-not-exist:nope').catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toBe('image "slimts-test/image-does-not-exist:nope" not found in the engine');
+    await expect(readImage(`docker:${TAG}`, { platform: 'linux/s390x' })).rejects.toThrow(/is linux\/amd64, not linux\/s390x/);
+    await expect(readImage(TAG, { platform: 'linux' })).rejects.toThrow(/invalid platform "linux"/);
   });
 });
 
