@@ -85,6 +85,6 @@ test('50k entries, 384 MiB, 10k whiteouts and a 10k-entry opaque dir index quick
   expect(idx.children('/opt/o').map((e) => e.path)).toEqual(['/opt/o/new']);
   expect(readContentSync(img, idx.get('/big/b5')!, (64 << 20) - 1, 8).toString()).toBe('a');
   expect(idx.size).toBe(1 + 1 + 100 + 50 * 100 + 50 * 300 + 1 + 1 + 1 + 1 + 6);
-  expect(ms).toBeLessThan(8000);
+  expect(ms).toBeLessThan(15_000); // generous: a quadratic step would take minutes; CI shares CPUs
   await img.close();
 });
