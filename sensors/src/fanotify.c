@@ -66,7 +66,7 @@ static void *loop(void *arg)
 			while (drain(self))
 				;
 	}
-	while (drain(self)) // events queued before the app exited
+	for (int i = 0; i < 64 && drain(self); i++) // events queued before the app exited
 		;
 	return NULL;
 }
