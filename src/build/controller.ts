@@ -1,11 +1,14 @@
 // The controller and trace parser as the pipeline uses them (one place to adapt to their API).
-import type { PlainRunOptions, RunResult, TracedRunOptions, TracedRunResult, TraceFiles } from '../run/types.js';
-import type { TraceLike } from '../select/index.js';
+import { runTraced, runPlain, compareRuns as compare } from '../run/index.js';
+import type { RunResult, TraceFiles, TracedRunResult } from '../run/types.js';
+import { readTraceSet as readSet } from '../trace/index.js';
+import type { TraceEvent } from '../trace/index.js';
 
+export { runTraced, runPlain };
 export type TracedRun = TracedRunResult;
 
 export interface TraceSummary {
-  events: TraceLike[];
+  events: TraceEvent[];
   processes?: number;
   mode?: string;
   complete: boolean;
@@ -17,15 +20,26 @@ export interface Comparison {
   notes: string[];
 }
 
-export async function runTraced(_o: TracedRunOptions): Promise<TracedRunResult> {
-  throw new Error('controller not landed');
+export function compareRuns(original: RunResult, slim: RunResult): Comparison {
+  const regressions = compare(original, slim);
+  return { ok: regressions.length === 0, notes: regressions.map((r) => `${r.target}: ${r.message}`) };
 }
-export async function runPlain(_o: PlainRunOptions): Promise<RunResult> {
-  throw new Error('controller not landed');
-}
-export function compareRuns(_a: RunResult, _b: RunResult): Comparison {
-  throw new Error('controller not landed');
-}
-export async function readTraceSet(_f: TraceFiles): Promise<TraceSummary> {
-  throw new Error('trace parser not landed');
+
+/** The main trace plus the exec helper's parts; a trace the sensor could not finish is a warning. */
+export function readTraceSet(files: TraceFiles): TraceSummary {
+  const warnings: string[] = [];
+  if (!files.main) {
+    if (files.partial.length === 0) throw new Error('the traced run left no trace (did the sensor start?)');
+    warnings.push('the sensor did not finish its trace; using what it wrote');
+  }
+  const main = files.main ?? files.partial.find((p) => p.endsWith('.tmp'))?.replace(/\.tmp$/, '') ?? files.partial[0]!;
+  const set = readSet(main);
+  if (set.summary && set.summary.dropped > 0) warnings.push(`the sensor dropped ${set.summary.dropped} events`);
+  return {
+    events: set.events,
+    processes: set.summary?.processes,
+    mode: set.summary?.mode ?? set.header?.mode,
+    complete: set.complete && files.complete,
+    warnings,
+  };
 }

@@ -22,6 +22,7 @@ import { imageFacts } from './facts.js';
 import type { BuildOptions, Stage } from './options.js';
 import { keptFiles, type BuildReport, type VerifyReport } from './report.js';
 import { defaultSlimTag } from './tag.js';
+import { releaseHeadSockets } from './linger.js';
 import { runTraced, runPlain, compareRuns, readTraceSet, type TracedRun } from './controller.js';
 
 const PKG_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -92,6 +93,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   } finally {
     await cleanupAll();
     unregister();
+    releaseHeadSockets();
   }
 }
 
