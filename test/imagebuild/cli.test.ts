@@ -18,7 +18,13 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (tags.length) docker(['rmi', '-f', ...tags], { allowFail: true });
+  // One by one with a retry: a busy engine (parallel suites) can refuse a batch removal.
+  for (const t of tags) {
+    for (let i = 0; i < 3 && docker(['image', 'inspect', t], { allowFail: true }).status === 0; i++) {
+      const r = docker(['rmi', '-f', t], { allowFail: true });
+      if (r.status !== 0) console.warn(`cleanup: docker rmi ${t}: ${r.stderr.trim()}`);
+    }
+  }
   fx?.cleanup();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
