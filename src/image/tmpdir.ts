@@ -1,8 +1,16 @@
-// A private temp dir made on first use and removed by image.close().
+// A private temp dir made on first use and removed by image.close() — or, as a safety net for
+// images nobody closed (a failed command), when the process exits.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
+
+const live = new Set<TmpDir>();
+let hooked = false;
+
+function removeAll(): void {
+  for (const t of live) t.remove();
+}
 
 export class TmpDir {
   private dir: string | undefined;
@@ -16,6 +24,11 @@ export class TmpDir {
       } catch (err) {
         throw new UserError(`cannot create a temp dir in "${this.parent}": ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
+      live.add(this);
+      if (!hooked) {
+        hooked = true;
+        process.once('exit', removeAll);
+      }
     }
     return this.dir;
   }
@@ -28,5 +41,6 @@ export class TmpDir {
   remove(): void {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+    live.delete(this);
   }
 }
