@@ -1,0 +1,186 @@
+// Helpers for build e2e tests: build the CLI once, slim an image, and compare the slim image
+// with the original (config, exported metadata, answers) through the real engine.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { iterateTar, ChunkSource } from '../../src/image/tarheader.js';
+import { normalizePath } from '../../src/image/tar.js';
+import { ROOT, docker, slimts, uniqueName } from '../helpers/docker.js';
+import type { BuildReport } from '../../src/build/index.js';
+
+let built = false;
+/** tsc + sensor, once per worker. */
+export function ensureCli(): void {
+  if (built) return;
+  try {
+    execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    // type errors elsewhere still emit JS; the runs below show whether it works
+  }
+  execFileSync('make', ['-s', '-C', 'sensors'], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+}
+
+export function buildSample(name: string): string {
+  execFileSync('bash', [`${ROOT}/samples/build-samples.sh`, name], { stdio: 'inherit' });
+  return `slimts-sample/${name}:1`;
+}
+
+/** Builds samples/trouble/<name> as slimts-trouble/<name>:1 (cached by tag). */
+export function buildTrouble(name: string): string {
+  const tag = `slimts-trouble/${name}:1`;
+  if (docker(['image', 'inspect', tag], { allowFail: true }).status !== 0) {
+    execFileSync('docker', ['build', '--network', 'host', '-q', '--build-arg', `BASE=${process.env.SLIMTS_BASE_TAG ?? 'slimts-base/bookworm:minbase'}`,
+      '-t', tag, `${ROOT}/samples/trouble/${name}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return tag;
+}
+
+export interface Slimmed {
+  tag: string;
+  status: number;
+  stdout: string;
+  stderr: string;
+  report?: BuildReport;
+  cleanup(): void;
+}
+
+/** `slimts build IMAGE --tag <unique>` with default flags otherwise. */
+export function slim(image: string, extra: string[] = []): Slimmed {
+  ensureCli();
+  const dir = mkdtempSync(join(tmpdir(), 'slimts-e2e-'));
+  const tag = `${uniqueName('slimts-e2e/slim')}:1`;
+  const r = slimts(['build', image, '--tag', tag, '--report', join(dir, 'report.json'), ...extra]);
+  let report: BuildReport | undefined;
+  try {
+    report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as BuildReport;
+  } catch {
+    // no report on error
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { tag, ...r, report, cleanup: () => void docker(['rmi', '-f', tag], { allowFail: true }) };
+}
+
+export function imageSize(ref: string): number {
+  return Number(docker(['image', 'inspect', '-f', '{{.Size}}', ref]).stdout.trim());
+}
+
+export const CONFIG_FIELDS = ['Entrypoint', 'Cmd', 'Env', 'User', 'WorkingDir', 'ExposedPorts', 'Volumes', 'Labels', 'StopSignal', 'Healthcheck', 'Shell', 'OnBuild'];
+
+export function configOf(ref: string): Record<string, unknown> {
+  const c = JSON.parse(docker(['image', 'inspect', '-f', '{{json .Config}}', ref]).stdout) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of CONFIG_FIELDS) out[k] = c[k] ?? null;
+  return out;
+}
+
+export interface Meta {
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  linkname: string;
+  xattrs: Record<string, string>;
+}
+
+// Written by the engine into every container (init layer, mounts): not the image's.
+const ENGINE_PATHS = /^\/(\.dockerenv|dev(\/.*)?|proc|sys|etc\/(hosts|hostname|resolv\.conf|mtab))$/;
+const ENGINE_PARENTS = new Set(['/', '/etc', '/dev']);
+
+/** Metadata of every entry of `docker export` of a container created (not started) from ref. */
+export async function exportedMeta(ref: string): Promise<Map<string, Meta>> {
+  const name = uniqueName('slimts-e2e-export');
+  docker(['create', '--name', name, ref, '/nonexistent']);
+  try {
+    const child = spawn('docker', ['export', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = new Map<string, Meta>();
+    for await (const raw of iterateTar(new ChunkSource(child.stdout as AsyncIterable<Buffer>))) {
+      const p = normalizePath(raw.name);
+      if (!p || ENGINE_PATHS.test(p)) continue;
+      const xattrs: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw.xattrs ?? {})) xattrs[k] = v.toString('hex');
+      out.set(p, { type: raw.typeflag, mode: raw.mode & 0o7777, uid: raw.uid, gid: raw.gid, mtime: Math.floor(raw.mtime), linkname: raw.linkname, xattrs });
+    }
+    await new Promise((r) => child.on('close', r));
+    return out;
+  } finally {
+    docker(['rm', '-f', name], { allowFail: true });
+  }
+}
+
+/** Every slim entry's metadata equals the original's; returns the differences. */
+export async function metadataDiffs(original: string, slimTag: string): Promise<string[]> {
+  const [a, b] = await Promise.all([exportedMeta(original), exportedMeta(slimTag)]);
+  const diffs: string[] = [];
+  for (const [p, m] of b) {
+    const o = a.get(p);
+    if (!o) { diffs.push(`${p}: not in the original`); continue; }
+    const skipMtime = ENGINE_PARENTS.has(p) && m.type === '5';
+    // a hardlink's header in one export may be the file's in the other: compare as files
+    const ot = o.type === '1' ? '0' : o.type;
+    const mt = m.type === '1' ? '0' : m.type;
+    if (ot !== mt) diffs.push(`${p}: type ${o.type} → ${m.type}`);
+    if (o.mode !== m.mode) diffs.push(`${p}: mode ${o.mode.toString(8)} → ${m.mode.toString(8)}`);
+    if (o.uid !== m.uid || o.gid !== m.gid) diffs.push(`${p}: owner ${o.uid}:${o.gid} → ${m.uid}:${m.gid}`);
+    if (!skipMtime && o.mtime !== m.mtime) diffs.push(`${p}: mtime ${o.mtime} → ${m.mtime}`);
+    if (o.type === '2' && o.linkname !== m.linkname) diffs.push(`${p}: link ${o.linkname} → ${m.linkname}`);
+    if (JSON.stringify(o.xattrs) !== JSON.stringify(m.xattrs)) diffs.push(`${p}: xattrs ${JSON.stringify(o.xattrs)} → ${JSON.stringify(m.xattrs)}`);
+  }
+  return diffs;
+}
+
+/** Runs `ref` detached with `port` published on loopback; returns the host port and a stop. */
+export function serve(ref: string, port: number, args: string[] = []): { hostPort: () => Promise<number>; logs: () => string; stop: () => void } {
+  const name = uniqueName('slimts-e2e-run');
+  docker(['run', '-d', '--name', name, '-p', `127.0.0.1::${port}`, ...args, ref]);
+  return {
+    hostPort: async () => {
+      const out = docker(['port', name, `${port}/tcp`]).stdout.trim().split('\n')[0]!;
+      return Number(out.slice(out.lastIndexOf(':') + 1));
+    },
+    logs: () => { const r = docker(['logs', name], { allowFail: true }); return r.stdout + r.stderr; },
+    stop: () => void docker(['rm', '-f', '-v', name], { allowFail: true }),
+  };
+}
+
+/** GETs path until it answers (or gives up after `ms`). */
+export async function getWhenUp(hostPort: number, path: string, ms = 30_000): Promise<{ status: number; body: string }> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${hostPort}${path}`);
+      return { status: r.status, body: await r.text() };
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`no answer on ${hostPort}${path}: ${String(last)}`);
+}
+
+/** Answers of the original and the slim image to the same GETs. */
+export async function sameAnswers(original: string, slimTag: string, port: number, paths: string[], args: string[] = []) {
+  const results: Array<{ path: string; a: { status: number; body: string }; b: { status: number; body: string } }> = [];
+  const sa = serve(original, port, args);
+  const sb = serve(slimTag, port, args);
+  try {
+    const [pa, pb] = [await sa.hostPort(), await sb.hostPort()];
+    for (const p of paths) {
+      const a = await getWhenUp(pa, p);
+      let b;
+      try {
+        b = await getWhenUp(pb, p);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\nslim logs:\n${sb.logs()}`);
+      }
+      results.push({ path: p, a, b });
+    }
+    return { results, slimLogs: sb.logs() };
+  } finally {
+    sa.stop();
+    sb.stop();
+  }
+}
