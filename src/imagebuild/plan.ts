@@ -63,7 +63,7 @@ export class LayerPlan {
   /**
    * Adds an entry at `e.path` after placing it. A base image's directories and symlinks win
    * over symlinks wanted at the same path (replacing them would hide or redirect the base's
-   * files); a second entry at a planned path must agree on dir-ness, else later files win.
+   * files). A path planned twice must be the same dir, link or host file both times.
    */
   add(wanted: PlannedEntry): void {
     const e = { ...wanted, path: this.place(wanted.path) };
@@ -81,6 +81,9 @@ export class LayerPlan {
         return;
       }
       if (old.type === 'symlink' && e.type === 'symlink' && old.linkname === e.linkname) return;
+      if (old.type === 'file' && e.type === 'file' && old.source === e.source) return;
+      // Two different things wanted at one path: silently keeping either would surprise.
+      throw new UserError(`${e.path}: wanted twice, by ${old.reason ?? 'a parent directory'} and by ${e.reason ?? 'a parent directory'}`);
     }
     this.entries.set(e.path, e);
   }

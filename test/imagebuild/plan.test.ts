@@ -33,6 +33,16 @@ describe('LayerPlan', () => {
     expect(() => p.add(file('/a/b/c'))).toThrow(UserError);
   });
 
+  it('accepts the same host file or link twice, refuses two sources for one path', () => {
+    const p = new LayerPlan();
+    p.add({ ...file('/app/run', '--exe ./a/run'), source: '/h/a/run' });
+    p.add({ ...file('/app/run', '--exe ./a/run'), source: '/h/a/run' });
+    expect(() => p.add({ ...file('/app/run', '--exe ./b/run'), source: '/h/b/run' })).toThrow(/wanted twice, by --exe \.\/a\/run and by --exe \.\/b\/run/);
+    p.add({ path: '/l', type: 'symlink', mode: 0o777, mtime: 0, size: 0, linkname: 'x', reason: 'one' });
+    p.add({ path: '/l', type: 'symlink', mode: 0o777, mtime: 0, size: 0, linkname: 'x', reason: 'two' });
+    expect(() => p.add({ path: '/l', type: 'symlink', mode: 0o777, mtime: 0, size: 0, linkname: 'y', reason: 'three' })).toThrow(UserError);
+  });
+
   it('over a base: keeps base dir metadata, base links and never replaces a base dir by a link', () => {
     const base = fakeIndex([
       { path: '/', type: 'dir' },
