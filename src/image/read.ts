@@ -1,9 +1,8 @@
 // readImage: one entry point for every image source (engine, docker-archive, OCI dir/archive).
-import { promises as fsp } from 'node:fs';
+import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { createReadStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { UserError } from '../util/errors.js';
 import type { ImageParts, ReadOptions } from './blobs.js';
 import { readDockerArchive } from './dockerarchive.js';
@@ -113,10 +112,12 @@ async function openArchive(path: string, tmp: TmpDir, label: string): Promise<St
   return scanArchive(path, label);
 }
 
-async function readParts(kind: Kind, arg: string, ref: string, ro: ReadOptions, tmp: TmpDir, opts: ReadImageOptions): Promise<ImageParts> {
+async function readParts(kind: Kind, arg: string, ro: ReadOptions, tmp: TmpDir, opts: ReadImageOptions): Promise<ImageParts> {
   switch (kind) {
     case 'engine': {
-      const store = await saveFromEngine(arg, opts.docker ?? new Dockerode(), tmp);
+      // dockerode is loaded only for engine refs: it is slow to import and files need none of it.
+      const docker = opts.docker ?? new (await import('dockerode')).default();
+      const store = await saveFromEngine(arg, docker, tmp);
       // Docker 25+ saves an OCI layout alongside manifest.json; older engines only the latter.
       if (await store.get('oci-layout')) return readOciLayout(store, ro);
       return readDockerArchive(store, { ...ro, tag: arg });
@@ -139,8 +140,7 @@ async function readParts(kind: Kind, arg: string, ref: string, ro: ReadOptions, 
       return readDockerArchive(store, { ...ro, tag: name });
     }
   }
-  void ref;
-  throw new Error(`unreachable: ${kind}`);
+  throw new Error(`unreachable: ${kind satisfies never}`);
 }
 
 /**
@@ -158,7 +158,7 @@ export async function readImage(ref: string, opts: ReadImageOptions = {}): Promi
   const { kind, arg } = await classify(ref);
   const tmp = new TmpDir(opts.tmpDir ? resolve(opts.tmpDir) : undefined);
   try {
-    const parts = await readParts(kind, arg, ref, ro, tmp, opts);
+    const parts = await readParts(kind, arg, ro, tmp, opts);
     return new LocalImage(ref, parts, tmp);
   } catch (err) {
     tmp.remove();
