@@ -279,6 +279,19 @@ describe('sources', () => {
     await byName.close();
   });
 
+  test('an index whose other platforms were not saved (Docker 25 containerd store)', async () => {
+    const amd = await tarOf([{ name: 'arch', content: 'amd64' }]);
+    const arm = await tarOf([{ name: 'arch', content: 'arm64' }]);
+    const w = writeOciLayout([{ layers: [amd], architecture: 'amd64' }, { layers: [arm], architecture: 'arm64' }]);
+    dirs.push(w.dir);
+    rmSync(join(w.dir, 'blobs/sha256', w.manifests[1].slice(7)));
+    const img = await readImage(w.dir, { platform: 'linux/amd64' });
+    await img.close();
+    await expect(readImage(w.dir, { platform: 'linux/arm64' })).rejects.toThrow(
+      new RegExp(`the linux/arm64 manifest ${w.manifests[1]} is not present in OCI layout`),
+    );
+  });
+
   test('OCI archive tar is read in place, uncompressed layers seekable without copies', async () => {
     const l0 = await tarOf([{ name: 'a', content: 'in place' }]);
     const { dir } = writeOciLayout([{ layers: [l0] }]);
