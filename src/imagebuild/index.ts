@@ -116,7 +116,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
     if (d === '/' || d.endsWith('/')) throw new UserError(`--exe ${spec}: destination must name a file`);
     return { spec, host, dest: d };
   });
-  const tag = parseRefName(opts.tag ?? defaultTag(exes[0]?.host ?? opts.path![0]!)).familiar;
+  const tag = parseRefName(opts.tag ?? defaultTag(exes[0]?.host ?? splitHostDest(opts.path![0]!, '--path').host)).familiar;
   const sink: SinkSpec = opts.output
     ? opts.output.endsWith('.tar')
       ? { kind: 'oci-archive', path: resolve(opts.output), tag }
