@@ -2,9 +2,9 @@
 // files of its OCI layout (config, manifest, index.json, manifest.json). Base layers are
 // stored uncompressed (their digest is their diff_id), so no recompression is needed.
 import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, readFile, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { Descriptor, History, Image } from '../image/types.js';
+import type { Descriptor, History, Image, Layer } from '../image/types.js';
 import { blobPath, MT, putBlob, readLayout, writeLayoutIndex } from '../oci/layout.js';
 import type { WrittenImage } from '../oci/types.js';
 
@@ -18,11 +18,7 @@ export async function stackOnBase(written: WrittenImage, base: Image): Promise<W
   for (const layer of base.layers) {
     const path = blobPath(dir, layer.diffId);
     const have = await stat(path).catch(() => undefined);
-    if (!have) {
-      const tmp = `${path}.partial`;
-      await pipeline(await layer.open(), createWriteStream(tmp)); // open() checks the diff_id
-      await rename(tmp, path);
-    }
+    if (!have) await storeUncompressed(layer, path);
     baseDescs.push({ mediaType: MT.layer, digest: layer.diffId, size: (await stat(path)).size });
   }
 
@@ -39,4 +35,23 @@ export async function stackOnBase(written: WrittenImage, base: Image): Promise<W
     if (old !== cfgDesc.digest && old !== manDesc.digest) await rm(blobPath(dir, old), { force: true });
   }
   return { ...written, configDigest: cfgDesc.digest, manifestDigest: manDesc.digest, manifestSize: manDesc.size };
+}
+
+/**
+ * The layer's uncompressed tar at `path`: a hard link when the reader already holds it as a
+ * whole file (no copy of a big base), else streamed (open() checks the diff_id either way).
+ */
+async function storeUncompressed(layer: Layer, path: string): Promise<void> {
+  const s = await layer.seekable();
+  if (s.offset === 0 && (await stat(s.path)).size === s.size) {
+    try {
+      await link(s.path, path);
+      return;
+    } catch {
+      // Another file system: copy below.
+    }
+  }
+  const tmp = `${path}.partial`;
+  await pipeline(await layer.open(), createWriteStream(tmp));
+  await rename(tmp, path);
 }
