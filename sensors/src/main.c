@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 			close(rfd);
 	}
 	drop_caps();
+	trace_start_flusher();
 	if (fan)
 		fan_start();
 	int status = trace_loop(child, &o);

@@ -46,6 +46,7 @@ void trace_header(const char *mode, pid_t root);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
 void trace_flush(void);
+void trace_start_flusher(void);
 int trace_finish(int status, const char *mode);
 const char *errno_name(int e, char *buf);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -18,14 +19,6 @@ static int fd = -1;
 static unsigned long long seq, nproc;
 static char tmpname[SENSOR_PATH_MAX], finalname[SENSOR_PATH_MAX];
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static long long last_flush;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); // vDSO: no syscall
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void flush(void)
 {
@@ -39,7 +32,6 @@ static void flush(void)
 		off += (size_t)n;
 	}
 	used = 0;
-	last_flush = now_ms();
 }
 
 // Called when the sensor gets a signal: what is buffered reaches FILE.tmp even if a SIGKILL
@@ -140,10 +132,32 @@ void trace_event(pid_t pid, const char *sys, char intent, long result, const cha
 	}
 	*o++ = '\n';
 	used = (size_t)(o - buf);
-	// Batches of 64 KiB; a slow trickle still reaches the disk within a second.
-	if (used >= BATCH || now_ms() - last_flush > 1000)
+	if (used >= BATCH)
 		flush();
 	pthread_mutex_unlock(&mu);
+}
+
+// A slow trickle of events still reaches the disk within a second, also while the tracer
+// sleeps in waitpid, so a SIGKILLed sensor loses at most that.
+static void *flusher(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sleep(1);
+		trace_flush();
+	}
+	return NULL;
+}
+
+void trace_start_flusher(void)
+{
+	pthread_t t;
+	sigset_t all, old;
+	sigfillset(&all); // signals stay with the main thread
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, NULL, flusher, NULL) == 0)
+		pthread_detach(t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void trace_note_process(void)

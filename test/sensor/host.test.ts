@@ -1,6 +1,6 @@
 // The sensor on the host (as root, no container): what it records and how it behaves as PID 1.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execedPrograms, readTraceSet, summarizeTrace, type TraceEvent } from '../../src/trace/index.js';
@@ -207,6 +207,25 @@ describe('sensor on the host', () => {
     await new Promise((r) => setTimeout(r, 100));
     s.child.kill('SIGTERM');
     expect((await s.done).status).toBe(143);
+  });
+
+  it('a SIGKILLed sensor leaves FILE.tmp with the events so far and takes the app with it', async () => {
+    const d = sub('sigkill');
+    const s = startSensor(d, ['--ready', join(d, 'ready')], ['sh', '-c', 'cat /etc/hostname >/dev/null; exec sleep 30']);
+    await waitFor(join(d, 'ready'));
+    await new Promise((r) => setTimeout(r, 1500)); // the writer flushes at least once a second
+    const app = Number(execFileSync('pgrep', ['-P', String(s.child.pid)]).toString().trim());
+    s.child.kill('SIGKILL');
+    await s.done;
+    const t = readTraceSet(join(d, 'trace'));
+    expect(existsSync(join(d, 'trace'))).toBe(false);
+    expect(t.complete).toBe(false);
+    expect(t.header?.mode).toBe('ptrace+seccomp');
+    expect(has(t.events, (e) => e.path === '/etc/hostname')).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    // PTRACE_O_EXITKILL: gone, or a zombie waiting for its new parent to reap it.
+    const stat = existsSync(`/proc/${app}/stat`) ? readFileSync(`/proc/${app}/stat`, 'utf8') : '';
+    expect(stat === '' || / Z /.test(stat)).toBe(true);
   });
 
   it('--user nobody runs the app as 65534 with HOME/USER set', () => {
