@@ -4,12 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-static int no_vm_readv; // process_vm_readv unavailable (seccomp profile, old kernel)
+static int no_vm_readv = -1; // process_vm_readv unavailable (seccomp profile, old kernel)
 
 static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
@@ -31,6 +32,8 @@ static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
+	if (no_vm_readv < 0)
+		no_vm_readv = getenv("SLIMTS_SENSOR_PEEK") != NULL; // tests the fallback
 	if (!no_vm_readv) {
 		struct iovec l = {buf, len}, r = {(void *)addr, len};
 		ssize_t n = process_vm_readv(pid, &l, 1, &r, 1, 0);

@@ -256,9 +256,10 @@ describe('sensor on the host', () => {
     }
     expect([...paths.seccomp!].filter((p) => !paths.ptrace!.has(p))).toEqual([]);
     expect([...paths.seccomp!].filter((p) => !paths.nnp!.has(p))).toEqual([]);
-    // Kernels without PTRACE_GET_SYSCALL_INFO (< 5.3): registers are read instead.
+    // Kernels without PTRACE_GET_SYSCALL_INFO (< 5.3): registers are read instead; and
+    // without process_vm_readv, PTRACE_PEEKDATA.
     for (const m of ['seccomp', 'ptrace']) {
-      const r = runSensor(d, ['--mode', m], cmd, { env: { ...process.env, SLIMTS_SENSOR_REGS: '1' } });
+      const r = runSensor(d, ['--mode', m], cmd, { env: { ...process.env, SLIMTS_SENSOR_REGS: '1', SLIMTS_SENSOR_PEEK: '1' } });
       expect(r.status).toBe(0);
       const got = new Set(r.trace.events.filter((e) => e.result === '0').map((e) => `${e.syscall} ${e.path}`));
       expect([...paths[m]!].filter((p) => !got.has(p))).toEqual([]);
