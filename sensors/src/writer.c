@@ -47,8 +47,18 @@ void trace_flush(void)
 int trace_open(const char *file, int append)
 {
 	if (append) {
-		snprintf(tmpname, sizeof tmpname, "%s.%d.part", file, (int)getpid());
-		snprintf(finalname, sizeof finalname, "%s.%d.done", file, (int)getpid());
+		// The part is named by our pid; a pid reused since (many health checks) must not
+		// replace an earlier part, so step past pid_max's range until the name is free.
+		for (long long n = getpid(); n < (1LL << 40); n += 1 << 22) {
+			snprintf(tmpname, sizeof tmpname, "%s.%lld.part", file, n);
+			snprintf(finalname, sizeof finalname, "%s.%lld.done", file, n);
+			if (access(finalname, F_OK) == 0)
+				continue;
+			fd = open(tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (fd >= 0 || errno != EEXIST)
+				return fd < 0 ? -1 : 0;
+		}
+		return -1;
 	} else {
 		snprintf(tmpname, sizeof tmpname, "%s.tmp", file);
 		snprintf(finalname, sizeof finalname, "%s", file);

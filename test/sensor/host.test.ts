@@ -1,10 +1,10 @@
 // The sensor on the host (as root, no container): what it records and how it behaves as PID 1.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execedPrograms, readTraceSet, summarizeTrace, type TraceEvent } from '../../src/trace/index.js';
-import { PYTHON, buildSensor, runSensor, startSensor, tempDir, waitFor } from './helpers.js';
+import { PYTHON, SENSOR, buildSensor, runSensor, startSensor, tempDir, waitFor } from './helpers.js';
 
 const has = (evs: TraceEvent[], f: (e: TraceEvent) => boolean) => evs.some(f);
 let tmp: ReturnType<typeof tempDir>;
@@ -283,6 +283,18 @@ describe('sensor on the host', () => {
     expect(has(set.events, (e) => e.path === '/etc/os-release')).toBe(true);
     expect(has(set.events, (e) => e.path === '/etc/hostname')).toBe(true);
     expect(main.trace.events.length).toBeLessThan(set.events.length);
+  });
+
+  it('--append never replaces an earlier part when a pid is reused', () => {
+    const d = sub('append-reuse');
+    // Each run is pid 1 of a new pid namespace, like repeated docker exec probes can be.
+    for (const code of [1, 2, 3]) {
+      const r = spawnSync('unshare', ['--pid', '--fork', SENSOR, '--append', '--trace', join(d, 'trace'), '--', 'sh', '-c', `exit ${code}`]);
+      expect(r.status).toBe(code);
+    }
+    const set = readTraceSet(join(d, 'trace'));
+    expect(set.parts.map((p) => p.summary?.exit)).toEqual([1, 2, 3]);
+    expect(readdirSync(d).filter((f) => f.endsWith('.done')).every((f) => /^trace\.\d+\.done$/.test(f))).toBe(true);
   });
 
   it('a trace under its final name appears only when finished', () => {
