@@ -1,0 +1,83 @@
+// The new layer: host dependencies at their host paths (minus what a base image already has
+// where the loader looks), then the executables and --path files at their destinations.
+import { createReadStream } from 'node:fs';
+import { hostView, resolvePath } from '../elf/index.js';
+import type { FileView } from '../elf/index.js';
+import type { FsIndex } from '../image/types.js';
+import type { WriteEntry } from '../oci/types.js';
+import { UserError } from '../util/errors.js';
+import type { Closure } from './closure.js';
+import { addHostPath } from './paths.js';
+import { LayerPlan } from './plan.js';
+import type { PlannedEntry } from './plan.js';
+
+export interface LayerInput {
+  exes: Array<{ host: string; dest: string; c: Closure }>;
+  /** --path specs. */
+  paths: string[];
+  base?: FsIndex;
+}
+
+export interface PlannedLayer {
+  entries: PlannedEntry[];
+  /** Where each --exe landed, in order. */
+  exeDests: string[];
+  binPath: string[];
+  libraryPath: string[];
+}
+
+export function planLayer(k: LayerInput): PlannedLayer {
+  const view = hostView();
+  const plan = new LayerPlan(k.base);
+  const baseView = k.base && plan.view();
+  const inBase = (lookup: string) => baseView !== undefined && resolvePath(baseView, lookup).stat?.type === 'file';
+
+  // Host dependencies first, so destinations resolve through the links they bring (/lib → usr/lib).
+  const libraryPath: string[] = [];
+  const binPath: string[] = [];
+  for (const { c } of k.exes) {
+    const skip = new Map<string, boolean>();
+    for (const f of c.files) {
+      if (f.dest) continue;
+      if (!skip.has(f.lookup)) skip.set(f.lookup, inBase(f.lookup));
+      if (!skip.get(f.lookup)) plan.add(mirrorEntry(view, f.path, f.type, f.reason));
+    }
+    for (const d of c.libraryPath) if (!libraryPath.includes(d)) libraryPath.push(d);
+    for (const d of c.binPath) if (!binPath.includes(d)) binPath.push(d);
+  }
+  const exeDests: string[] = [];
+  for (const { c, dest, host } of k.exes) {
+    const st = view.lstat(c.real)!;
+    const placed = plan.place(dest);
+    exeDests.push(placed);
+    plan.add({ path: placed, type: 'file', mode: st.mode ?? 0o755, mtime: st.mtime ?? 0, size: st.size, source: c.real, reason: `--exe ${host}` });
+    for (const f of c.files) {
+      if (!f.dest) continue;
+      const s = view.lstat(f.path)!;
+      plan.add({ path: f.dest, type: 'file', mode: s.mode ?? 0o644, mtime: s.mtime ?? 0, size: s.size, source: f.path, reason: f.reason });
+    }
+  }
+  for (const p of k.paths) addHostPath(plan, p);
+  return { entries: plan.all(), exeDests, binPath, libraryPath };
+}
+
+/** Writer entries: owner root unless copied from a base dir; content read lazily from the host. */
+export function writeEntries(planned: PlannedEntry[]): WriteEntry[] {
+  return planned.map((e) => {
+    const w: WriteEntry = { path: e.path, type: e.type, mode: e.mode, uid: e.uid ?? 0, gid: e.gid ?? 0, mtime: e.mtime, size: e.type === 'file' ? e.size : 0 };
+    if (e.uname !== undefined) w.uname = e.uname;
+    if (e.gname !== undefined) w.gname = e.gname;
+    if (e.linkname !== undefined) w.linkname = e.linkname;
+    const src = e.source;
+    // Exactly `size` bytes, as stat'ed when planning.
+    if (src && e.size > 0) w.open = () => createReadStream(src, { start: 0, end: e.size - 1 });
+    return w;
+  });
+}
+
+function mirrorEntry(view: FileView, path: string, type: 'file' | 'symlink', reason: string): PlannedEntry {
+  const st = view.lstat(path);
+  if (!st) throw new UserError(`${path}: vanished while reading`);
+  if (type === 'symlink') return { path, type, mode: 0o777, mtime: st.mtime ?? 0, size: 0, linkname: st.linkname, reason };
+  return { path, type, mode: st.mode ?? 0o644, mtime: st.mtime ?? 0, size: st.size, source: path, reason };
+}
