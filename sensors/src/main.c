@@ -62,13 +62,12 @@ static int tty_signal(int sig)
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	pid_t c = g_child;
+	int saved = errno;
 	(void)uc;
 	g_flush = 1;
-	if (c <= 0)
-		return;
-	if (si && si->si_code == SI_KERNEL && tty_signal(sig) && getpgid(c) == getpgrp())
-		return;
-	kill(c, sig);
+	if (c > 0 && !(si && si->si_code == SI_KERNEL && tty_signal(sig) && getpgid(c) == getpgrp()))
+		kill(c, sig);
+	errno = saved;
 }
 
 static int forwarded(int sig)
@@ -81,16 +80,22 @@ static int forwarded(int sig)
 	return 1;
 }
 
+static unsigned char ignored[65]; // dispositions the sensor inherited as SIG_IGN
+
+// child = 0: install the forwarding handlers; child = 1: give the app the dispositions the
+// sensor itself was started with (SIG_IGN stays ignored across exec, as without the sensor).
 static void set_signals(int child)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	for (int s = 1; s < 65; s++) {
 		if (!forwarded(s) && s != SIGPIPE)
 			continue;
+		if (!child && sigaction(s, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			ignored[s] = 1;
 		if (child || s == SIGPIPE) {
-			sa.sa_handler = child ? SIG_DFL : SIG_IGN;
+			sa.sa_handler = child && !ignored[s] ? SIG_DFL : SIG_IGN;
 			sa.sa_flags = 0;
 		} else {
 			sa.sa_sigaction = on_signal;
