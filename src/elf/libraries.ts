@@ -140,6 +140,13 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
     return { candidate, r, e };
   };
 
+  const hwcapsVariants = (dir: string, name: string) => {
+    const hw = `${dir.replace(/\/+$/, '')}/glibc-hwcaps`;
+    const r = resolvePath(view, hw);
+    if (r.stat?.type !== 'dir' || !view.listDir) return [];
+    return [...view.listDir(r.path)].sort().flatMap((level) => tryDir(`${hw}/${level}`, name) ?? []);
+  };
+
   /** The search list for `name` requested by `req`, in loader order. */
   const searchList = (req: Obj): Array<[string, FoundVia]> => {
     const list: Array<[string, FoundVia]> = [];
@@ -206,6 +213,14 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
       }
       byName.set(name, obj);
       if (hit.e.soname && !byName.has(hit.e.soname)) byName.set(hit.e.soname, obj);
+      if (!musl && hit.dir) {
+        // glibc prefers dir/glibc-hwcaps/<level>/name on CPUs that have <level>: ship those
+        // variants too, so the result runs on any CPU, not just on this one.
+        for (const v of hwcapsVariants(hit.dir, name)) {
+          for (const l of v.r.links) ship({ path: l, type: 'symlink', reason: `hwcaps variant, ${reason}`, object: v.r.path, name, via: hit.via, dir: hit.dir, found: v.candidate });
+          ship({ path: v.r.path, type: 'file', reason: `hwcaps variant, ${reason}`, object: v.r.path, name, via: hit.via, dir: hit.dir, found: v.candidate });
+        }
+      }
     }
   }
   return out;

@@ -52,6 +52,26 @@ describe('resolveLibraries inside an arm64 image', () => {
     expect(r.files.filter((f) => f.type === 'symlink').map((f) => f.path)).toEqual(['/lib', '/usr/lib/ld-linux-aarch64.so.1']);
   });
 
+  it('ships glibc-hwcaps variants next to the library found', () => {
+    const v = memView({
+      '/app': synthElf({ ...arm, interpreter: '/ld.so', needed: ['libz.so.1'] }),
+      '/ld.so': lib(arm, 'ld.so'),
+      '/usr/lib/libz.so.1': lib(arm, 'libz.so.1'),
+      '/usr/lib/glibc-hwcaps/v9/libz.so.1': { link: 'libz.so.1.9' },
+      '/usr/lib/glibc-hwcaps/v9/libz.so.1.9': lib(arm, 'libz.so.1'),
+      '/usr/lib/glibc-hwcaps/x86-64-v3/libz.so.1': lib(x86, 'libz.so.1'),
+    });
+    const r = resolveLibraries(v, '/app', { ldSoConfDirs: [], defaultDirs: ['/usr/lib'] });
+    expect(r.missing).toEqual([]);
+    expect(r.files.map((f) => `${f.type} ${f.path}`)).toEqual([
+      'file /ld.so',
+      'file /usr/lib/libz.so.1',
+      'symlink /usr/lib/glibc-hwcaps/v9/libz.so.1',
+      'file /usr/lib/glibc-hwcaps/v9/libz.so.1.9',
+    ]);
+    expect(r.files[3]!.reason).toBe('hwcaps variant, needed by /app');
+  });
+
   it('DF_1_NODEFLIB keeps the default dirs out', () => {
     const v = memView({
       '/app': synthElf({ ...arm, interpreter: '/ld.so', needed: ['libz.so.1'] }),
