@@ -18,6 +18,10 @@ function parentOf(p: string): string {
   return i <= 0 ? '/' : p.slice(0, i);
 }
 
+function joinPath(dir: string, base: string): string {
+  return dir === '/' ? `/${base}` : `${dir}/${base}`;
+}
+
 function baseOf(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
@@ -46,6 +50,9 @@ class MergedIndex implements FsIndex {
   private readonly kids = new Map<string, Set<string>>();
   private sorted?: FsEntry[];
   private groups?: Map<string, string[]>;
+  /** Bumped whenever a symlink may have appeared or gone: invalidates the resolve cache. */
+  private gen = 0;
+  private cache = { dir: '', gen: -1, resolved: '' };
 
   constructor() {
     this.map.set('/', syntheticDir('/', 0));
@@ -94,6 +101,7 @@ class MergedIndex implements FsIndex {
   // --- building ---
 
   private remove(p: string): void {
+    this.gen++;
     const kids = this.kids.get(p);
     if (kids) {
       for (const c of kids) this.remove(c);
@@ -104,6 +112,7 @@ class MergedIndex implements FsIndex {
   }
 
   private put(e: FsEntry): void {
+    if (e.type === 'symlink' || this.map.get(e.path)?.type === 'symlink') this.gen++;
     this.map.set(e.path, e);
     if (e.path === '/') return;
     this.kids.get(parentOf(e.path))!.add(e.path);
@@ -131,14 +140,44 @@ class MergedIndex implements FsIndex {
     return kept;
   }
 
+  /**
+   * Resolves symlinks in a directory path within the root, as the engine does when it unpacks
+   * a layer whose entries go through a symlink of a lower layer (lib/x on a /lib -> usr/lib).
+   */
+  private resolveDir(dir: string): string {
+    if (dir === '/') return dir;
+    const c = this.cache;
+    if (c.dir === dir && c.gen === this.gen) return c.resolved;
+    const queue = dir.split('/').filter(Boolean);
+    let out = '';
+    let hops = 0;
+    while (queue.length) {
+      const part = queue.shift()!;
+      if (part === '.') continue;
+      if (part === '..') {
+        out = out.slice(0, out.lastIndexOf('/'));
+        continue;
+      }
+      const cand = `${out}/${part}`;
+      const e = this.map.get(cand);
+      if (e?.type === 'symlink' && e.linkname && hops++ < 40) {
+        if (e.linkname.startsWith('/')) out = '';
+        queue.unshift(...e.linkname.split('/').filter(Boolean));
+      } else out = cand;
+    }
+    const resolved = out || '/';
+    this.cache = { dir, gen: this.gen, resolved };
+    return resolved;
+  }
+
   apply(t: TarEntry, layer: number): void {
-    const path = t.path;
-    if (path === '/') {
+    if (t.path === '/') {
       if (t.type === 'dir') this.map.set('/', { ...t, layer });
       return;
     }
-    const dir = parentOf(path);
-    const base = baseOf(path);
+    const base = baseOf(t.path);
+    const dir = this.resolveDir(parentOf(t.path));
+    const path = joinPath(dir, base);
     this.ensureDir(dir, layer);
     if (base === OPAQUE) {
       this.opaque(dir, layer);
@@ -146,15 +185,16 @@ class MergedIndex implements FsIndex {
     }
     if (base.startsWith(WH)) {
       if (base.startsWith(WH + WH)) return; // other aufs metadata (.wh..wh.plnk...)
-      const victim = `${dir === '/' ? '' : dir}/${base.slice(WH.length)}`;
+      const victim = joinPath(dir, base.slice(WH.length));
       if (this.map.has(victim)) this.remove(victim);
       return;
     }
-    const e: FsEntry = { ...t, layer };
+    const e: FsEntry = { ...t, path, layer };
     if (t.type === 'file') e.content = { layer, offset: t.dataOffset, size: t.size };
     else if (t.type === 'hardlink') {
       // The link shares its target's bytes as they are now, even if a later layer replaces the target.
-      const target = this.map.get(t.linkname!);
+      const target = this.map.get(t.linkname!) ?? this.map.get(joinPath(this.resolveDir(parentOf(t.linkname!)), baseOf(t.linkname!)));
+      if (target) e.linkname = target.path;
       if (target?.content) e.content = target.content;
     }
     const old = this.map.get(path);

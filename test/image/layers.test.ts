@@ -211,6 +211,38 @@ describe('buildIndex', () => {
     await img.close();
   });
 
+  test('entries through a lower layer\'s symlinked dirs land where the symlink points', async () => {
+    const l0 = await tarOf([
+      { name: 'usr/' },
+      { name: 'usr/lib/' },
+      { name: 'usr/lib/a', content: 'a' },
+      { name: 'lib', type: 'symlink', linkname: 'usr/lib' },
+      { name: 'bin', type: 'symlink', linkname: '/usr/bin' },
+      { name: 'loop', type: 'symlink', linkname: 'loop' },
+    ]);
+    const l1 = await tarOf([
+      { name: 'lib/x', content: 'x' },
+      { name: 'lib/.wh.a', content: '' },
+      { name: 'bin/tool', content: 't' },
+      { name: 'lib/y', type: 'link', linkname: 'lib/x' },
+      { name: 'loop/f', content: 'f' },
+    ]);
+    const l2 = await tarOf([{ name: 'lib/' }, { name: 'lib/z', content: 'z' }]);
+    const { img, idx } = await indexOf([l0, l1]);
+    expect(idx.get('/lib')).toMatchObject({ type: 'symlink', linkname: 'usr/lib' });
+    expect(idx.children('/usr/lib').map((e) => e.path)).toEqual(['/usr/lib/x', '/usr/lib/y']);
+    expect(idx.get('/usr/bin/tool')!.layer).toBe(1);
+    expect(idx.get('/usr/lib/y')).toMatchObject({ type: 'hardlink', linkname: '/usr/lib/x' });
+    expect(await text(img, idx, '/usr/lib/y')).toBe('x');
+    expect(idx.get('/loop/f')).toBeDefined(); // a symlink loop is not followed forever
+    await img.close();
+    const again = await indexOf([l0, l1, l2]);
+    expect(again.idx.get('/lib')!.type).toBe('dir');
+    expect(again.idx.children('/lib').map((e) => e.path)).toEqual(['/lib/z']);
+    expect(again.idx.get('/usr/lib/x')).toBeDefined();
+    await again.img.close();
+  });
+
   test('hardlinks keep their target content and group by it', async () => {
     const l0 = await tarOf([
       { name: 'h/' },
