@@ -105,13 +105,15 @@ static void set_signals(int child)
 	}
 }
 
-// Keep only what tracing needs once the child is forked (it keeps the full set).
+// Keep only what tracing needs once the child is forked (it keeps the full set). Without
+// CAP_SYS_PTRACE, /proc/PID/{cwd,fd} and process_vm_readv need our capabilities to stay a
+// superset of the app's, so then nothing is dropped.
 static void drop_caps(void)
 {
 	struct { uint32_t version; int pid; } hdr = {0x20080522, 0};
 	struct { uint32_t eff, perm, inh; } data[2];
 	uint32_t keep = 1u << 1 | 1u << 2 | 1u << 5 | 1u << 19; // DAC_OVERRIDE, DAC_READ_SEARCH, KILL, SYS_PTRACE
-	if (geteuid() != 0 || syscall(SYS_capget, &hdr, data) < 0)
+	if (geteuid() != 0 || syscall(SYS_capget, &hdr, data) < 0 || !(data[0].eff & 1u << 19))
 		return;
 	data[0].eff &= keep;
 	data[0].perm &= keep;

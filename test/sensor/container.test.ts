@@ -109,6 +109,15 @@ describe('sensor in containers', () => {
     expect(trace.events.some((e) => e.path === '/etc/debian_version' && e.result === '0')).toBe(true);
   });
 
+  it('with no added capability at all still traces (nnp filter), relative paths included', () => {
+    const name = startTraced([], [], ['sh', '-c', 'cd /etc && cat debian_version']);
+    docker(['wait', name]);
+    const { trace, exit, logs } = collect(name);
+    expect(exit, logs).toBe(0);
+    expect(trace.header?.mode).toBe('ptrace+seccomp-nnp');
+    expect(trace.events.some((e) => e.syscall === 'openat' && e.path === '/etc/debian_version' && e.result === '0')).toBe(true);
+  });
+
   it('--fanotify records docker exec’d commands; --append traces them into the set', async () => {
     // The app leaves an orphan: re-parented to PID 1, the sensor, which must reap it.
     const name = startTraced(CAPS, ['--fanotify'], ['sh', '-c', '(sleep 1.5 &); exec sleep 60']);
