@@ -2,22 +2,22 @@
 import type { Command } from 'commander';
 import { DEFAULT_EXE_DIR } from '../imagebuild/defaults.js';
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function registerImagebuild(program: Command): void {
   program
     .command('imagebuild')
     .description('Build an image from host executables: each ships with its ELF interpreter and libraries (or #! interpreter)')
-    .option('--exe <PATH[:DEST]>', `executable to ship (repeatable; default DEST ${DEFAULT_EXE_DIR}/NAME; the first is the entrypoint)`, collect, [])
-    .option('--path <HOST[:DEST]>', 'file or directory to copy (repeatable; default DEST is the absolute host path)', collect, [])
+    .option('--exe <PATH[:DEST]>', `executable to ship (repeatable; default DEST ${DEFAULT_EXE_DIR}/NAME; the first is the entrypoint)`, collect)
+    .option('--path <HOST[:DEST]>', 'file or directory to copy (repeatable; default DEST is the absolute host path)', collect)
     .option('--from <IMAGE>', 'base image (engine name, oci:DIR, oci-archive:PATH, docker-archive:PATH); default: scratch')
     .option('--entrypoint <CMD>', 'entrypoint: JSON array, or a string split like a shell would without running one')
     .option('--cmd <CMD>', 'default arguments: JSON array or a string')
-    .option('--env <K=V>', 'environment variable (repeatable)', collect, [])
+    .option('--env <K=V>', 'environment variable (repeatable)', collect)
     .option('--workdir <DIR>', 'working directory (absolute)')
     .option('--user <USER>', 'user[:group] to run as')
-    .option('--expose <PORT[/PROTO]>', 'port to expose (repeatable)', collect, [])
-    .option('--label <K=V>', 'label (repeatable)', collect, [])
+    .option('--expose <PORT[/PROTO]>', 'port to expose (repeatable)', collect)
+    .option('--label <K=V>', 'label (repeatable)', collect)
     .option('--platform <OS/ARCH>', 'target platform; must match the executables')
     .option('--tag <NAME[:TAG]>', 'image name (default: first exe basename:latest)')
     .option('--output <PATH>', 'write an OCI archive (PATH.tar) or OCI layout dir instead of loading into the engine')
@@ -26,16 +26,16 @@ export function registerImagebuild(program: Command): void {
       // Loaded on use: other commands and --help need none of the image machinery.
       const { imageBuild } = await import('../imagebuild/index.js');
       const res = await imageBuild({
-        exe: o.exe as string[],
-        path: o.path as string[],
+        exe: (o.exe as string[] | undefined) ?? [],
+        path: (o.path as string[] | undefined) ?? [],
         from: o.from as string | undefined,
         entrypoint: o.entrypoint as string | undefined,
         cmd: o.cmd as string | undefined,
-        env: o.env as string[],
+        env: (o.env as string[] | undefined) ?? [],
         workdir: o.workdir as string | undefined,
         user: o.user as string | undefined,
-        expose: o.expose as string[],
-        label: o.label as string[],
+        expose: (o.expose as string[] | undefined) ?? [],
+        label: (o.label as string[] | undefined) ?? [],
         platform: o.platform as string | undefined,
         tag: o.tag as string | undefined,
         output: o.output as string | undefined,
