@@ -5,6 +5,7 @@ import type { FileStat, FileView } from './view.js';
 
 /** Linux's limit on symlinks followed in one lookup (MAXSYMLINKS). */
 const MAX_LINKS = 40;
+const ROOT: FileStat = { type: 'dir', size: 0 };
 
 export interface ResolvedPath {
   /** The input path made real: no component is a symlink (best effort when `error` is set). */
@@ -17,17 +18,19 @@ export interface ResolvedPath {
 }
 
 export function resolvePath(view: FileView, path: string): ResolvedPath {
+  // The root always exists, even in an index that has no entry for it.
+  const lstat = (p: string) => view.lstat(p) ?? (p === '/' ? ROOT : undefined);
   const links: string[] = [];
   const pending = split(path);
   let current = '/';
-  let stat: FileStat | undefined = view.lstat('/');
+  let stat: FileStat | undefined = lstat('/');
   let followed = 0;
   while (pending.length > 0) {
     const comp = pending.shift()!;
     if (comp === '.') continue;
     if (comp === '..') {
       current = posix.dirname(current);
-      stat = view.lstat(current);
+      stat = lstat(current);
       continue;
     }
     if (stat && stat.type !== 'dir') {
@@ -42,7 +45,7 @@ export function resolvePath(view: FileView, path: string): ResolvedPath {
       const target = st.linkname ?? '';
       if (target.startsWith('/')) current = '/';
       pending.unshift(...split(target));
-      stat = view.lstat(current);
+      stat = lstat(current);
       continue;
     }
     current = next;

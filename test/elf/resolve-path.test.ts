@@ -42,6 +42,12 @@ describe('resolvePath', () => {
     expect(resolvePath(v, '/').path).toBe('/');
   });
 
+  it('treats the root as a directory even when the view has no entry for it', () => {
+    const bare = { ...v, lstat: (p: string) => (p === '/' ? undefined : v.lstat(p)) };
+    expect(resolvePath(bare, '/').stat?.type).toBe('dir');
+    expect(resolvePath(bare, '/lib/x86_64-linux-gnu/libz.so.1').path).toBe('/usr/lib/x86_64-linux-gnu/libz.so.1.2.13');
+  });
+
   const tmp = mkdtempSync(join(tmpdir(), 'slimts-rp-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   it('works on the host filesystem', () => {
