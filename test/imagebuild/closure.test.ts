@@ -5,6 +5,9 @@ import { hostView, resolvePath } from '../../src/elf/index.js';
 import { closureOf } from '../../src/imagebuild/closure.js';
 import { UserError } from '../../src/util/errors.js';
 import { buildFixtures, type Fixtures } from '../elf/fixtures.js';
+import { memView } from '../elf/memview.js';
+import { synthElf } from '../elf/synth.js';
+import { EM_X86_64 } from '../../src/elf/index.js';
 
 let fx: Fixtures;
 beforeAll(() => {
@@ -49,6 +52,21 @@ describe('closureOf', () => {
     const c = closureOf(hostView(), script('e.sh', '#!/usr/bin/env -S bash -e\necho hi\n'), opts);
     expect(c.files.some((f) => f.path === real('/usr/bin/env'))).toBe(true);
     expect(c.files.some((f) => f.path === real('/bin/bash') && f.reason.startsWith('run by env in '))).toBe(true);
+  });
+
+  it('names library dirs only ld.so.conf knows, for LD_LIBRARY_PATH in the image', () => {
+    const x = { cls: 64 as const, endian: 'le' as const, machine: EM_X86_64 };
+    const v = memView({
+      '/etc/ld.so.conf': '/opt/vendor/lib\n',
+      '/usr/bin/app': synthElf({ ...x, interpreter: '/lib64/ld.so', needed: ['libv.so.1', 'libc.so.6'] }),
+      '/lib64/ld.so': synthElf({ ...x, type: 'dyn' }),
+      '/opt/vendor/lib/libv.so.1': synthElf({ ...x, type: 'dyn' }),
+      '/lib/x86_64-linux-gnu/libc.so.6': synthElf({ ...x, type: 'dyn' }),
+    });
+    const c = closureOf(v, '/usr/bin/app', opts);
+    expect(c.kind).toBe('dynamic');
+    expect(c.libraryPath).toEqual(['/opt/vendor/lib']);
+    expect(c.files.map((f) => f.path).sort()).toEqual(['/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld.so', '/opt/vendor/lib/libv.so.1']);
   });
 
   it('rejects what the kernel could not run', () => {
