@@ -20,5 +20,10 @@ for n in "${names[@]}"; do
     continue
   fi
   echo "building $tag"
-  docker build --network host -q --build-arg "BASE=$base" -t "$tag" "$here/$n" >/dev/null
+  # Output only on failure (the legacy builder's deprecation notice is noise).
+  if ! out=$(docker build --network host -q --build-arg "BASE=$base" -t "$tag" "$here/$n" 2>&1); then
+    echo "$out" >&2
+    echo "build-samples: building $tag failed" >&2
+    exit 1
+  fi
 done

@@ -54,10 +54,14 @@ export async function extractDir(container: Docker.Container, path: string, dest
   return written.sort();
 }
 
-/** True when `path` exists in the container (HEAD on the archive endpoint; works on stopped ones). */
+/**
+ * True when `path` exists in the container (works on stopped ones and without any tool in the
+ * image). Uses GET and drains the small answer: docker-modem leaves HEAD sockets open.
+ */
 export async function pathExists(container: Docker.Container, path: string): Promise<boolean> {
   try {
-    await container.infoArchive({ path });
+    const stream = (await container.getArchive({ path })) as unknown as Readable;
+    await streamToBuffer(stream);
     return true;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return false;

@@ -11,7 +11,7 @@ import type { ContainerConfig } from '../image/types.js';
 import { runProbes, TargetGoneError } from '../probe/run.js';
 import { sleep } from '../probe/tcp.js';
 import type { PortTarget, ProbeResult } from '../probe/types.js';
-import { onCleanup } from '../util/cleanup.js';
+import { interruptSignal, onCleanup, parkIfInterrupted } from '../util/cleanup.js';
 import { UserError } from '../util/errors.js';
 import { extractDir, injectSensor, pathExists } from './archive.js';
 import { execIn } from './exec.js';
@@ -62,7 +62,9 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   // One abort signal for the whole run: the caller's, or our overall timeout.
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
+  const onInterrupt = () => ac.abort(interruptSignal.reason);
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  interruptSignal.addEventListener('abort', onInterrupt, { once: true });
   if (opts.signal?.aborted) ac.abort(opts.signal.reason);
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -90,6 +92,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
       overrides: opts.overrides,
       ...(sensor ? { sensor: { fanotify: sensor.fanotify } } : {}),
       publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
+      ...(opts.labels ? { labels: opts.labels } : {}),
     });
     progress({ phase: 'create', message: `creating a container from ${opts.image}` });
     try {
@@ -129,7 +132,9 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
       if (sensor && !(await waitReady(container, ac.signal))) throw await exitedError('before it was ready');
       checkAbort();
       progress({ phase: 'ready', message: 'the app is running' });
-      ports = publishedPorts(await container.inspect(), c, opts.overrides?.network);
+      const info = await container.inspect();
+      if (!info.State.Running) throw await exitedError('right after it started');
+      ports = publishedPorts(info, c, opts.overrides?.network);
       const health = healthArgv(c.Healthcheck);
       try {
         probes = await runProbes(
@@ -179,6 +184,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
     const result: TracedRunResult = { ...base, trace: trace.files, dispose: trace.dispose, durationMs: Date.now() - t0 };
     return result;
   } catch (err) {
+    await parkIfInterrupted();
     if (timedOut && ac.signal.reason instanceof UserError && container) {
       throw new UserError(`${ac.signal.reason.message}; the app's last output:\n${await lastLines(container, 20)}`);
     }
@@ -186,6 +192,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
+    interruptSignal.removeEventListener('abort', onInterrupt);
     await removeAll();
     unregister();
   }
@@ -257,7 +264,9 @@ async function stop(container: Docker.Container, stopSignal: string | undefined,
     if (statusOf(err) !== 409) throw err; // 409: not running any more
     return false;
   }
-  const inTime = await Promise.race([waited, sleep(graceS * 1000).then(() => false)]);
+  const grace = new AbortController();
+  const inTime = await Promise.race([waited, sleep(graceS * 1000, grace.signal).then(() => false)]);
+  grace.abort();
   if (inTime) return false;
   progress({ phase: 'stop', message: `no exit after ${graceS} s; SIGKILL` });
   await container.kill({ signal: 'SIGKILL' }).catch(() => {});

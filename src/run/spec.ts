@@ -67,6 +67,8 @@ export interface SpecInput {
   /** Host IP the exposed ports are published on ("127.0.0.1", or "0.0.0.0" for a remote engine). */
   publishIp: string;
   name?: string;
+  /** Extra labels (io.slimts.run=1 is always set). */
+  labels?: Record<string, string>;
 }
 
 export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
@@ -81,7 +83,7 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
   const opts: ContainerCreateOptions = {
     Image: input.image,
     ...(input.name ? { name: input.name } : {}),
-    Labels: { [RUN_LABEL]: '1' },
+    Labels: { ...input.labels, [RUN_LABEL]: '1' },
     Env: o.env ?? [],
     AttachStdin: false,
     OpenStdin: false, // the app sees EOF on stdin: nothing ever waits for a terminal

@@ -57,6 +57,8 @@ export interface PlainRunOptions {
   probes?: ProbeOptions;
   /** An app that exits non-zero on its own is an error unless this is set. */
   allowNonZeroExit?: boolean;
+  /** Extra labels on the container (io.slimts.run=1 is always set). */
+  labels?: Record<string, string>;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
 }

@@ -6,6 +6,18 @@ type CleanupFn = () => unknown | Promise<unknown>;
 const pending = new Set<CleanupFn>();
 let installed = false;
 let running: Promise<void> | undefined;
+const interrupt = new AbortController();
+
+/**
+ * Aborted when SIGINT/SIGTERM arrived: long operations stop, and must not settle with an error
+ * that would end the process before the cleanups did (see parkIfInterrupted).
+ */
+export const interruptSignal: AbortSignal = interrupt.signal;
+
+/** After an interrupt, never settles: the signal handler exits once cleanups are done. */
+export async function parkIfInterrupted(): Promise<void> {
+  if (interrupt.signal.aborted) await new Promise<never>(() => {});
+}
 
 /** Registers `fn` to run on runCleanups() or on SIGINT/SIGTERM. Returns an unregister function. */
 export function onCleanup(fn: CleanupFn): () => void {
@@ -45,6 +57,7 @@ function installSignalHandlers(): void {
       // A second signal means "stop waiting": exit even if a cleanup hangs.
       if (++count > 1) process.exit(code);
       process.stderr.write(`slimts: ${signal}, cleaning up...\n`);
+      interrupt.abort(new Error(`interrupted by ${signal}`));
       void runCleanups().finally(() => process.exit(code));
     });
   };
