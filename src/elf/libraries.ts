@@ -26,6 +26,8 @@ export interface ShipFile {
   dir?: string;
   /** The path the loader opens: PT_INTERP, or search dir + DT_NEEDED name (before symlinks). */
   found: string;
+  /** When the search dir came from $ORIGIN: the origin dir substituted (moves with its object). */
+  origin?: string;
 }
 
 export interface MissingLibrary {
@@ -148,10 +150,13 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
   };
 
   /** The search list for `name` requested by `req`, in loader order. */
-  const searchList = (req: Obj): Array<[string, FoundVia]> => {
-    const list: Array<[string, FoundVia]> = [];
+  const searchList = (req: Obj): Array<[string, FoundVia, string | undefined]> => {
+    const list: Array<[string, FoundVia, string | undefined]> = [];
     const add = (dirs: string[] | undefined, origin: string, via: FoundVia) => {
-      for (const d of dirs ?? []) for (const x of expand(d, origin)) list.push([x, via]);
+      for (const d of dirs ?? []) {
+        const usesOrigin = /\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/.test(d) ? origin : undefined;
+        for (const x of expand(d, origin)) list.push([x, via, usesOrigin]);
+      }
     };
     if (musl) {
       add(ldLibraryPath, exe.origin, 'ld_library_path');
@@ -182,18 +187,18 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
         byName.set(name, interp);
         continue;
       }
-      let hit: { candidate: string; r: ReturnType<typeof resolvePath>; e: ElfInfo; via: FoundVia; dir?: string } | undefined;
+      let hit: { candidate: string; r: ReturnType<typeof resolvePath>; e: ElfInfo; via: FoundVia; dir?: string; origin?: string } | undefined;
       if (name.includes('/')) {
         const found = tryDir(posix.dirname(name.startsWith('/') ? name : `${req.origin}/${name}`), posix.basename(name));
         if (found) hit = { ...found, via: 'path' };
       } else {
         const seen = new Set<string>();
-        for (const [dir, via] of searchList(req)) {
+        for (const [dir, via, origin] of searchList(req)) {
           if (seen.has(dir)) continue;
           seen.add(dir);
           const found = tryDir(dir, name);
           if (found) {
-            hit = { ...found, via, dir };
+            hit = { ...found, via, dir, origin };
             break;
           }
         }
@@ -203,8 +208,9 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
         continue;
       }
       const found = hit.candidate;
-      for (const l of hit.r.links) ship({ path: l, type: 'symlink', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found });
-      ship({ path: hit.r.path, type: 'file', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found });
+      const o = hit.origin === undefined ? {} : { origin: hit.origin };
+      for (const l of hit.r.links) ship({ path: l, type: 'symlink', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found, ...o });
+      ship({ path: hit.r.path, type: 'file', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found, ...o });
       let obj = byReal.get(hit.r.path);
       if (!obj) {
         obj = { found: hit.candidate, real: hit.r.path, elf: hit.e, loader: req, origin: posix.dirname(hit.candidate) };

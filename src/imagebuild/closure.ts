@@ -114,7 +114,9 @@ export function closureOf(view: FileView, hostPath: string, opts: ClosureOptions
         const peer = out.elves.find((e) => e.path === f.path);
         if (!peer) out.elves.push({ path: f.path, elf: parseElf((o, n) => view.read(f.path, o, n), view.lstat(f.path)!.size)! });
       }
-      const fromOrigin = isTop && (f.via === 'rpath' || f.via === 'runpath') && f.dir !== undefined && (f.dir === hostOrigin || f.dir.startsWith(`${hostOrigin}/`));
+      // Only $ORIGIN-derived dirs move with the exe: an absolute RPATH stays where it points.
+      const under = (p: string | undefined) => p !== undefined && (p === hostOrigin || p.startsWith(`${hostOrigin}/`));
+      const fromOrigin = isTop && under(f.origin) && under(f.dir);
       if (fromOrigin) {
         // The exe moves to destDir, so its $ORIGIN does: put the library where the moved
         // exe's search path will look (lexically the same relative place).

@@ -46,7 +46,10 @@ describe('resolveLibraries', () => {
     const g = r.files.find((f) => f.name === 'libgreet.so')!;
     expect(g.path).toBe(join(fx.libDir, 'libgreet.so'));
     expect(g.via).toBe('runpath');
+    expect(g.origin).toBe(join(fx.greetRunpath, '..'));
     expect(g.reason).toBe(`needed by ${fx.greetRunpath}`);
+    const libc = r.files.find((f) => f.name === 'libc.so.6')!;
+    expect(libc.origin).toBeUndefined();
   });
 
   it('inherits DT_RPATH from the loader chain (but not DT_RUNPATH)', () => {

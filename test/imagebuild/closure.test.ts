@@ -69,6 +69,20 @@ describe('closureOf', () => {
     expect(c.files.map((f) => f.path).sort()).toEqual(['/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld.so', '/opt/vendor/lib/libv.so.1']);
   });
 
+  it('moves only $ORIGIN-found libraries, not those an absolute RUNPATH names', () => {
+    const x = { cls: 64 as const, endian: 'le' as const, machine: EM_X86_64 };
+    const v = memView({
+      '/opt/app/bin/abs': synthElf({ ...x, interpreter: '/ld.so', needed: ['libfoo.so'], runpath: '/opt/app/bin/lib' }),
+      '/opt/app/bin/rel': synthElf({ ...x, interpreter: '/ld.so', needed: ['libfoo.so'], runpath: '$ORIGIN/lib' }),
+      '/opt/app/bin/lib/libfoo.so': synthElf({ ...x, type: 'dyn' }),
+      '/ld.so': synthElf({ ...x, type: 'dyn' }),
+    });
+    const abs = closureOf(v, '/opt/app/bin/abs', { ...opts, destDir: '/app' });
+    expect(abs.files.find((f) => f.path === '/opt/app/bin/lib/libfoo.so')?.dest).toBeUndefined();
+    const rel = closureOf(v, '/opt/app/bin/rel', { ...opts, destDir: '/app' });
+    expect(rel.files.find((f) => f.path === '/opt/app/bin/lib/libfoo.so')?.dest).toBe('/app/lib/libfoo.so');
+  });
+
   it('rejects what the kernel could not run', () => {
     expect(() => closureOf(hostView(), script('n.txt', 'plain\n'), opts)).toThrow(/not an ELF executable or a #! script/);
     expect(() => closureOf(hostView(), script('r.sh', '#!sh\n'), opts)).toThrow(/not an absolute path/);
