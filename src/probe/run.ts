@@ -17,6 +17,13 @@ export class TargetGoneError extends Error {
 
 type HttpReq = Extract<ProbeRequest, { kind: 'http' }>;
 
+/** What every HTTP probe of one run shares. */
+interface HttpEnv {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  startedAt?: number;
+}
+
 export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Promise<ProbeResult[]> {
   const results: ProbeResult[] = [];
   const add = (r: ProbeResult) => {
@@ -24,6 +31,7 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
     ctx.onResult?.(r);
   };
   const timeoutMs = (opts.requestTimeout ?? 10) * 1000;
+  const env: HttpEnv = { timeoutMs, signal: ctx.signal, startedAt: ctx.startedAt };
   const schemes = new Map<number, 'http' | 'https'>();
 
   for (const p of ctx.ports) {
@@ -34,12 +42,12 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
     for (const r of opts.replay) {
       if (r.request?.kind !== 'http') continue;
       const port = ctx.ports.find((p) => p.containerPort === (r.request as HttpReq).port);
-      if (port) add(await httpProbe(port, r.request, r.kind === 'crawl' ? 'crawl' : 'http', timeoutMs, ctx.signal));
+      if (port) add(await httpProbe(port, r.request, r.kind === 'crawl' ? 'crawl' : 'http', env));
     }
   } else {
     if (!opts.noHttpProbe) {
       for (const p of ctx.ports) {
-        const found = await discover(p, timeoutMs, opts, ctx.signal);
+        const found = await discover(p, opts, env);
         if (found.scheme) schemes.set(p.containerPort, found.scheme);
         found.results.forEach(add);
       }
@@ -47,7 +55,7 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
     for (const spec of opts.http ?? []) {
       for (const p of portsFor(ctx.ports, spec)) {
         const req: HttpReq = { kind: 'http', port: p.containerPort, scheme: schemes.get(p.containerPort) ?? 'http', method: spec.method.toUpperCase(), path: spec.path, ...(spec.body !== undefined ? { body: spec.body } : {}), ...(spec.headers ? { headers: spec.headers } : {}) };
-        add(await httpProbe(p, req, 'http', timeoutMs, ctx.signal));
+        add(await httpProbe(p, req, 'http', env));
       }
     }
   }
@@ -109,7 +117,19 @@ async function send(p: PortTarget, req: HttpReq, timeoutMs: number, signal?: Abo
   }
 }
 
-function answerResult(kind: 'http' | 'crawl', req: HttpReq, a: HttpAnswer, ms: number): ProbeResult {
+/**
+ * Static content must come back byte-identical from the slim image. A response counts as static
+ * when it carries a Last-Modified older than the container (a file from the image, not one the
+ * app generated at start).
+ */
+function isStatic(a: HttpAnswer, startedAt?: number): boolean {
+  const lm = a.headers['last-modified'];
+  if (!lm) return false;
+  const t = Date.parse(lm);
+  return Number.isFinite(t) && (startedAt === undefined || t < startedAt - 2000);
+}
+
+function answerResult(kind: 'http' | 'crawl', req: HttpReq, a: HttpAnswer, ms: number, env: HttpEnv): ProbeResult {
   return {
     kind,
     target: targetOf(req),
@@ -117,16 +137,16 @@ function answerResult(kind: 'http' | 'crawl', req: HttpReq, a: HttpAnswer, ms: n
     status: a.status,
     bytes: a.body.length,
     bodyHash: sha256(a.body),
-    static: a.headers['last-modified'] !== undefined,
+    static: isStatic(a, env.startedAt),
     ms,
     request: req,
   };
 }
 
-async function httpProbe(p: PortTarget, req: HttpReq, kind: 'http' | 'crawl', timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+async function httpProbe(p: PortTarget, req: HttpReq, kind: 'http' | 'crawl', env: HttpEnv): Promise<ProbeResult> {
   const t0 = Date.now();
   try {
-    return answerResult(kind, req, await send(p, req, timeoutMs, signal), Date.now() - t0);
+    return answerResult(kind, req, await send(p, req, env.timeoutMs, env.signal), Date.now() - t0, env);
   } catch (err) {
     return { kind, target: targetOf(req), ok: false, error: (err as Error).message, ms: Date.now() - t0, request: req };
   }
@@ -136,25 +156,25 @@ async function httpProbe(p: PortTarget, req: HttpReq, kind: 'http' | 'crawl', ti
  * GET / over http, then https; a port that answers neither is a plain TCP service and was
  * already probed by connecting. HTML answers are crawled breadth-first, same origin only.
  */
-async function discover(p: PortTarget, timeoutMs: number, opts: ProbeOptions, signal?: AbortSignal): Promise<{ scheme?: 'http' | 'https'; results: ProbeResult[] }> {
-  const detectMs = Math.min(timeoutMs, 5000);
+async function discover(p: PortTarget, opts: ProbeOptions, env: HttpEnv): Promise<{ scheme?: 'http' | 'https'; results: ProbeResult[] }> {
+  const detectMs = Math.min(env.timeoutMs, 5000);
   for (const scheme of ['http', 'https'] as const) {
     const req: HttpReq = { kind: 'http', port: p.containerPort, scheme, method: 'GET', path: '/' };
     const t0 = Date.now();
     let a: HttpAnswer;
     try {
-      a = await send(p, req, detectMs, signal);
+      a = await send(p, req, detectMs, env.signal);
     } catch {
       continue;
     }
-    const results = [answerResult('http', req, a, Date.now() - t0)];
-    results.push(...(await crawl(p, scheme, a, opts, timeoutMs, signal)));
+    const results = [answerResult('http', req, a, Date.now() - t0, env)];
+    results.push(...(await crawl(p, scheme, a, opts, env)));
     return { scheme, results };
   }
   return { results: [] };
 }
 
-async function crawl(p: PortTarget, scheme: 'http' | 'https', root: HttpAnswer, opts: ProbeOptions, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult[]> {
+async function crawl(p: PortTarget, scheme: 'http' | 'https', root: HttpAnswer, opts: ProbeOptions, env: HttpEnv): Promise<ProbeResult[]> {
   const depthMax = opts.crawlDepth ?? 2;
   const pagesMax = opts.crawlMax ?? 20;
   const rootUrl = urlOf(p, scheme, '/');
@@ -172,8 +192,8 @@ async function crawl(p: PortTarget, scheme: 'http' | 'https', root: HttpAnswer, 
         const req: HttpReq = { kind: 'http', port: p.containerPort, scheme, method: 'GET', path: u.pathname + u.search };
         const t0 = Date.now();
         try {
-          const a = await send(p, req, timeoutMs, signal, 2);
-          out.push(answerResult('crawl', req, a, Date.now() - t0));
+          const a = await send(p, req, env.timeoutMs, env.signal, 2);
+          out.push(answerResult('crawl', req, a, Date.now() - t0, env));
           next.push({ url: link, answer: a });
         } catch (err) {
           out.push({ kind: 'crawl', target: targetOf(req), ok: false, error: (err as Error).message, ms: Date.now() - t0, request: req });

@@ -79,5 +79,7 @@ export interface ProbeContext {
   /** Rejects or returns false once the container is gone, so probes stop waiting. */
   alive(): Promise<boolean>;
   signal?: AbortSignal;
+  /** When the container started (ms since the epoch): files modified later are not static. */
+  startedAt?: number;
   onResult?: (r: ProbeResult) => void;
 }

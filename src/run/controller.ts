@@ -144,6 +144,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
             ...(health ? { healthcheck: health } : {}),
             alive,
             signal: ac.signal,
+            startedAt: Date.parse(info.State.StartedAt),
             onResult: (probe) => progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe }),
           },
           opts.probes,

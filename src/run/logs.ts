@@ -6,20 +6,31 @@ export interface Output {
   stderr: string;
 }
 
-/** Splits a multiplexed log buffer; a buffer without frame headers is all stdout. */
-export function demux(buf: Buffer): Output {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
+interface Frame {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+/** The frames of a multiplexed log buffer in order; bytes without frame headers are stdout. */
+function frames(buf: Buffer): Frame[] {
+  const out: Frame[] = [];
   let i = 0;
   while (i + 8 <= buf.length) {
     const kind = buf[i]!;
     const len = buf.readUInt32BE(i + 4);
     if (kind > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) break;
-    (kind === 2 ? err : out).push(buf.subarray(i + 8, i + 8 + len));
+    out.push({ stream: kind === 2 ? 'stderr' : 'stdout', data: buf.subarray(i + 8, i + 8 + len) });
     i += 8 + len;
   }
-  if (i < buf.length) out.push(buf.subarray(i));
-  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  if (i < buf.length) out.push({ stream: 'stdout', data: buf.subarray(i) });
+  return out;
+}
+
+/** Splits a multiplexed log buffer into stdout and stderr. */
+export function demux(buf: Buffer): Output {
+  const f = frames(buf);
+  const join = (s: Frame['stream']) => Buffer.concat(f.filter((x) => x.stream === s).map((x) => x.data)).toString('utf8');
+  return { stdout: join('stdout'), stderr: join('stderr') };
 }
 
 /** Everything the container wrote so far (or up to `tail` lines of each stream). */
@@ -32,8 +43,9 @@ export async function readLogs(container: Docker.Container, tail?: number): Prom
 export async function lastLines(container: Docker.Container, n = 20): Promise<string> {
   try {
     const buf = (await container.logs({ stdout: true, stderr: true, follow: false, tail: n })) as unknown as Buffer;
-    const { stdout, stderr } = demux(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
-    const lines = (stdout + stderr).split('\n').filter((l) => l.length > 0);
+    // Interleaved as written, so the error is next to what led to it.
+    const all = Buffer.concat(frames(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))).map((x) => x.data)).toString('utf8');
+    const lines = all.split('\n').filter((l) => l.length > 0);
     return lines.slice(-n).map((l) => `  | ${l}`).join('\n');
   } catch {
     return '  | (no logs)';
