@@ -41,19 +41,25 @@ export function sizeCollisions(tree: StackedTree, minSize: number): Candidate[][
   return [...bySize.values()].filter((g) => g.length >= 2);
 }
 
-async function hashOf(open: ContentOpener, c: Candidate): Promise<string> {
-  const h = createHash('sha256');
-  const s = await open(c.layer, c.dataOffset, c.size);
-  for await (const chunk of s) h.update(chunk as Buffer);
-  return h.digest('hex');
+/** sha256 (hex) of a candidate's content. */
+export type Hasher = (c: Candidate) => Promise<string>;
+
+/** A Hasher that streams contents through an opener. */
+export function streamingHasher(open: ContentOpener): Hasher {
+  return async (c) => {
+    const h = createHash('sha256');
+    const s = await open(c.layer, c.dataOffset, c.size);
+    for await (const chunk of s) h.update(chunk as Buffer);
+    return h.digest('hex');
+  };
 }
 
-export async function findDuplicates(tree: StackedTree, open: ContentOpener, minSize = 1024): Promise<DuplicatesResult> {
+export async function findDuplicates(tree: StackedTree, hashOf: Hasher, minSize = 1024): Promise<DuplicatesResult> {
   const groups: DuplicateGroup[] = [];
   for (const sameSize of sizeCollisions(tree, minSize)) {
     const byHash = new Map<string, string[]>();
     for (const c of sameSize) {
-      const h = await hashOf(open, c);
+      const h = await hashOf(c);
       const list = byHash.get(h) ?? [];
       list.push(c.path);
       byHash.set(h, list);

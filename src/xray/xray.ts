@@ -1,6 +1,5 @@
 // xray(ref): what an image is made of, what it wastes and what it exposes.
-import { readImage } from '../image/read.js';
-import type { History, Image } from '../image/types.js';
+import type { History } from '../image/types.js';
 import { diffImages, type FileInfo, type PackageDb } from './diff.js';
 import { reverseDockerfile } from './dockerfile.js';
 import { packageOfListFile, parseDpkgList, parseDpkgStatus } from './dpkg.js';
@@ -10,7 +9,7 @@ import { collectFindings } from './findings.js';
 import { evaluateGate, type GateConfig } from './gate.js';
 import type { LayerAnalyzer } from './layers.js';
 import type { LayerReport, XrayReport } from './report.js';
-import { contentOpener, readFinalFile, scanLayers } from './scan.js';
+import { readFinalFile, scanImage, type ScannedImage } from './scan.js';
 import { StackedTree, baseName, joinPath, parentPath } from './tree.js';
 
 export interface XrayOptions {
@@ -69,9 +68,9 @@ function finalFiles(tree: StackedTree): { map: Map<string, FileInfo>; count: num
 }
 
 /** Loads dpkg's database of an image, when it has one; paths are canonicalised via symlinks. */
-async function loadPackageDb(image: Image, tree: StackedTree): Promise<PackageDb | undefined> {
-  const open = contentOpener(image);
-  const status = await readFinalFile(tree, open, '/var/lib/dpkg/status');
+async function loadPackageDb(image: ScannedImage): Promise<PackageDb | undefined> {
+  const tree = image.analyzer.tree;
+  const status = await readFinalFile(tree, image.read, '/var/lib/dpkg/status');
   if (!status) return undefined;
   const installed = new Set(parseDpkgStatus(status.toString('utf8')).map((p) => p.name));
   const owners = new Map<string, string>();
@@ -87,14 +86,14 @@ async function loadPackageDb(image: Image, tree: StackedTree): Promise<PackageDb
   for (const [name, node] of info?.node.children ?? []) {
     const pkg = packageOfListFile(`/var/lib/dpkg/info/${name}`);
     if (!pkg || node.meta?.type !== 'file') continue;
-    const text = await readFinalFile(tree, open, `/var/lib/dpkg/info/${name}`);
+    const text = await readFinalFile(tree, image.read, `/var/lib/dpkg/info/${name}`);
     if (!text) continue;
     for (const p of parseDpkgList(text.toString('utf8'))) owners.set(canonical(p), pkg);
   }
   return { installed, owner: (p) => owners.get(p), statusSize: status.length };
 }
 
-function layerReports(image: Image, analyzer: LayerAnalyzer): LayerReport[] {
+function layerReports(image: ScannedImage, analyzer: LayerAnalyzer): LayerReport[] {
   const hist = historyForLayers(image.config.history, image.layers.length);
   return image.layers.map((l, index) => {
     const s = analyzer.layers[index];
@@ -121,16 +120,17 @@ function layerReports(image: Image, analyzer: LayerAnalyzer): LayerReport[] {
 
 export async function xray(ref: string, opts: XrayOptions = {}): Promise<XrayReport> {
   const top = opts.top ?? 10;
-  const image = await readImage(ref, { platform: opts.platform, tmpDir: opts.tmpDir });
+  const dupMinSize = opts.dupMinSize ?? 1024;
+  const image = await scanImage(ref, { platform: opts.platform, tmpDir: opts.tmpDir, dupMinSize });
   try {
-    const analyzer = await scanLayers(image);
+    const analyzer = image.analyzer;
     const layers = layerReports(image, analyzer);
     const eff = analyzer.efficiency.result();
     const sizeBytes = layers.reduce((s, l) => s + l.size, 0);
     const userBytes = sizeBytes - (layers[0]?.size ?? 0);
     const uwp = userWastedPercent(eff.wastedBytes, userBytes);
     const findings = collectFindings(analyzer.tree, { top });
-    const duplicates = await findDuplicates(analyzer.tree, contentOpener(image), opts.dupMinSize ?? 1024);
+    const duplicates = await findDuplicates(analyzer.tree, image.hash, dupMinSize);
     const files = finalFiles(analyzer.tree);
     const c = image.config;
     const report: XrayReport = {
@@ -154,12 +154,11 @@ export async function xray(ref: string, opts: XrayOptions = {}): Promise<XrayRep
       dockerfile: reverseDockerfile(c),
     };
     if (opts.diff) {
-      const imageDb = await loadPackageDb(image, analyzer.tree);
-      const other = await readImage(opts.diff, { platform: opts.platform, tmpDir: opts.tmpDir });
+      const imageDb = await loadPackageDb(image);
+      const other = await scanImage(opts.diff, { platform: opts.platform, tmpDir: opts.tmpDir, dupMinSize: Number.MAX_SAFE_INTEGER });
       try {
-        const otherTree = (await scanLayers(other)).tree;
-        const otherDb = await loadPackageDb(other, otherTree);
-        report.diff = diffImages(files.map, finalFiles(otherTree).map, { otherRef: opts.diff, depth: opts.diffDepth, imageDb, otherDb });
+        const otherDb = await loadPackageDb(other);
+        report.diff = diffImages(files.map, finalFiles(other.analyzer.tree).map, { otherRef: opts.diff, depth: opts.diffDepth, imageDb, otherDb });
       } finally {
         await other.close();
       }

@@ -1,0 +1,201 @@
+// xray's fast path for engine images: parses the `docker save` stream as it arrives, the
+// layer tars inside it included, so nothing is written to disk and the image is read once.
+// File contents are hashed on the fly (for duplicates) and the few dpkg files xray reads
+// are kept; everything else is metadata. Anything unexpected (compressed blobs, no
+// manifest.json) makes the caller fall back to readImage.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { posix } from 'node:path';
+import Dockerode from 'dockerode';
+import { toTarEntry } from '../image/tar.js';
+import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../image/tarheader.js';
+import type { ImageConfig, TarEntry } from '../image/types.js';
+import { UserError } from '../util/errors.js';
+
+/** Thrown when the stream holds something this path does not handle; use readImage. */
+export class NeedFallback extends Error {}
+
+export interface StreamedLayer {
+  entries: TarEntry[];
+  /** sha256 (hex) of regular files >= the duplicate threshold, by content offset. */
+  hashes: Map<number, string>;
+  /** Contents of the dpkg files xray reads, by content offset. */
+  kept: Map<number, Buffer>;
+  blobSize: number;
+}
+
+export interface StreamedImage {
+  config: ImageConfig;
+  rawConfig: Buffer;
+  configDigest: string;
+  /** In stack order. */
+  layers: StreamedLayer[];
+}
+
+const KEEP = /^\/var\/lib\/dpkg\/(status|info\/[^/]+\.list)$/;
+const KEEP_MAX = 32 << 20;
+const JSON_MAX = 64 << 20;
+
+/** A window of `size` bytes of an outer source (a member of the outer tar). */
+class Window implements TarSource {
+  offset = 0;
+  constructor(
+    private readonly outer: ChunkSource,
+    private remaining: number,
+    private prefix: Buffer,
+  ) {}
+
+  private left(): number {
+    return this.prefix.length + this.remaining;
+  }
+
+  async read(n: number): Promise<Buffer | null> {
+    if (this.left() === 0) return null;
+    if (n > this.left()) throw new TarFormatError('truncated layer tar');
+    const parts: Buffer[] = [];
+    let need = n;
+    if (this.prefix.length) {
+      const take = Math.min(need, this.prefix.length);
+      parts.push(this.prefix.subarray(0, take));
+      this.prefix = this.prefix.subarray(take);
+      need -= take;
+    }
+    if (need) {
+      const b = await this.outer.read(need);
+      if (!b) throw new TarFormatError('truncated save stream');
+      parts.push(b);
+      this.remaining -= need;
+    }
+    this.offset += n;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
+  }
+
+  async skip(n: number): Promise<void> {
+    await this.copy(n, undefined);
+  }
+
+  async copy(n: number, sink: ((c: Buffer) => void) | undefined): Promise<void> {
+    if (n > this.left()) throw new TarFormatError('truncated layer tar');
+    if (this.prefix.length) {
+      const take = Math.min(n, this.prefix.length);
+      sink?.(this.prefix.subarray(0, take));
+      this.prefix = this.prefix.subarray(take);
+      n -= take;
+      this.offset += take;
+    }
+    if (n) {
+      if (sink) await this.outer.copy(n, sink);
+      else await this.outer.skip(n);
+      this.remaining -= n;
+      this.offset += n;
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.skip(this.left());
+  }
+}
+
+async function readLayer(win: Window, label: string, dupMinSize: number): Promise<Omit<StreamedLayer, 'blobSize'>> {
+  const entries: TarEntry[] = [];
+  const hashes = new Map<number, string>();
+  const kept = new Map<number, Buffer>();
+  for await (const raw of iterateTar(win)) {
+    const e = toTarEntry(raw, label);
+    if (!e) continue;
+    entries.push(e);
+    if (e.type !== 'file' || e.size === 0) continue;
+    const keep = e.size <= KEEP_MAX && KEEP.test(e.path);
+    if (!keep && e.size < dupMinSize) continue;
+    const h = createHash('sha256');
+    const parts: Buffer[] = [];
+    await win.copy(e.size, (c) => {
+      h.update(c);
+      if (keep) parts.push(Buffer.from(c));
+    });
+    hashes.set(e.dataOffset, h.digest('hex'));
+    if (keep) kept.set(e.dataOffset, Buffer.concat(parts));
+  }
+  await win.finish();
+  return { entries, hashes, kept };
+}
+
+/** Engine image names only: anything readImage would treat as a file or prefix goes there. */
+export function isEngineRef(ref: string): boolean {
+  if (ref.startsWith('docker:') || ref.startsWith('docker-daemon:')) return true;
+  if (/^(docker-archive|oci-archive|oci):/.test(ref)) return false;
+  return !existsSync(ref) && !ref.startsWith('/') && !ref.startsWith('.');
+}
+
+export async function streamEngineImage(ref: string, opts: { dupMinSize: number; docker?: Dockerode }): Promise<StreamedImage> {
+  const name = ref.replace(/^docker(-daemon)?:/, '');
+  const docker = opts.docker ?? new Dockerode();
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.getImage(name).get();
+  } catch (err) {
+    const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string };
+    if (e.statusCode === 404) throw new UserError(`image "${name}" not found in the engine`);
+    if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') throw new UserError(`cannot reach the Docker engine (${e.code}); is it running?`);
+    if (e.statusCode) throw new UserError(`the engine refused to export "${name}": ${e.json?.message ?? e.message}`);
+    throw err;
+  }
+  const src = new ChunkSource(stream as AsyncIterable<Buffer>);
+  const jsons = new Map<string, Buffer>();
+  const members = new Map<string, StreamedLayer>();
+  const aliases = new Map<string, string>();
+  const label = `engine image "${name}"`;
+  try {
+    for await (const raw of iterateTar(src)) {
+      const member = posix.normalize(raw.name).replace(/^\.\//, '');
+      if (raw.typeflag === '2') {
+        aliases.set(member, posix.join(posix.dirname(member), raw.linkname));
+        continue;
+      }
+      if (raw.typeflag !== '0' || raw.size === 0) continue;
+      const first = (await src.read(Math.min(BLOCK, raw.size)))!;
+      if (first[0] === 0x7b /* { */ || member.endsWith('.json') || member === 'repositories') {
+        if (raw.size > JSON_MAX) throw new NeedFallback(`member ${member} too big for JSON`);
+        const rest = raw.size > first.length ? (await src.read(raw.size - first.length))! : Buffer.alloc(0);
+        jsons.set(member, Buffer.concat([first, rest]));
+        continue;
+      }
+      if (first.length >= 4 && ((first[0] === 0x1f && first[1] === 0x8b) || first.readUInt32LE(0) === 0xfd2fb528)) {
+        throw new NeedFallback(`compressed member ${member}`);
+      }
+      const tarLike = first.length === BLOCK && (first.subarray(257, 262).toString('latin1') === 'ustar' || first.every((b) => b === 0));
+      if (!tarLike && !member.endsWith('.tar')) {
+        await src.skip(raw.size - first.length); // VERSION files, oci-layout...
+        continue;
+      }
+      const win = new Window(src, raw.size - first.length, first);
+      members.set(member, { ...(await readLayer(win, `${label} ${member}`, opts.dupMinSize)), blobSize: raw.size });
+    }
+    // Read past the end-of-archive blocks: an unfinished response keeps the socket (and the
+    // process) alive.
+    await src.drain();
+  } catch (err) {
+    (stream as unknown as { destroy?: () => void }).destroy?.();
+    if (err instanceof TarFormatError) throw new NeedFallback(err.message);
+    throw err;
+  }
+  const manifestBytes = jsons.get('manifest.json');
+  if (!manifestBytes) throw new NeedFallback('no manifest.json');
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as { Config: string; Layers: string[] }[];
+  if (manifest.length !== 1) throw new NeedFallback(`${manifest.length} images in the save stream`);
+  const rawConfig = jsons.get(manifest[0].Config);
+  if (!rawConfig) throw new NeedFallback('config not found');
+  const layers = manifest[0].Layers.map((p) => {
+    let m = p;
+    for (let i = 0; i < 10 && aliases.has(m); i++) m = aliases.get(m)!;
+    const l = members.get(m);
+    if (!l) throw new NeedFallback(`layer ${p} not found`);
+    return l;
+  });
+  return {
+    config: JSON.parse(rawConfig.toString('utf8')) as ImageConfig,
+    rawConfig,
+    configDigest: 'sha256:' + createHash('sha256').update(rawConfig).digest('hex'),
+    layers,
+  };
+}
