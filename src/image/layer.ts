@@ -3,7 +3,7 @@
 // and seekable().
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { UserError } from '../util/errors.js';
@@ -97,7 +97,7 @@ export class BlobLayer implements Layer {
 
   private rawStream(): Readable {
     const m = this.spec.member;
-    if (m.size === 0) return createReadStream(m.path, { start: 1, end: 0 });
+    if (m.size === 0) return Readable.from([]);
     return createReadStream(m.path, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
   }
 
@@ -105,7 +105,7 @@ export class BlobLayer implements Layer {
     if ((await this.sniff()) !== 'none') {
       const s = await this.seekable();
       return s.size === 0
-        ? createReadStream(s.path, { start: 1, end: 0 })
+        ? Readable.from([])
         : createReadStream(s.path, { start: s.offset, end: s.offset + s.size - 1, highWaterMark: READ_CHUNK });
     }
     const raw = this.rawStream();

@@ -135,6 +135,12 @@ describe('readLayerEntries', () => {
     await img.close();
   });
 
+  test('an empty blob and an end-marker-only tar are empty layers', async () => {
+    const { img, idx } = await indexOf([Buffer.alloc(0), Buffer.alloc(1024)]);
+    expect([...idx.entries()].map((e) => e.path)).toEqual(['/']);
+    await img.close();
+  });
+
   test('rejects a truncated tar', async () => {
     const tar = await tarOf([{ name: 'f', content: 'x'.repeat(2000) }]);
     await expect(entriesOf(tar.subarray(0, 1024))).rejects.toThrow(/truncated/);
