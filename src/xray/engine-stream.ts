@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import { toTarEntry } from '../image/tar.js';
 import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../image/tarheader.js';
@@ -140,7 +141,11 @@ export async function streamEngineImage(ref: string, opts: { dupMinSize: number;
     if (e.statusCode) throw new UserError(`the engine refused to export "${name}": ${e.json?.message ?? e.message}`);
     throw err;
   }
-  const src = new ChunkSource(stream as AsyncIterable<Buffer>);
+  // A deep buffer keeps the engine writing while we hash: without it the socket fills
+  // whenever we are busy and the daemon stalls.
+  const buffered = (stream as unknown as Readable).pipe(new PassThrough({ highWaterMark: 32 << 20 }));
+  stream.on('error', (e: Error) => buffered.destroy(e));
+  const src = new ChunkSource(buffered as AsyncIterable<Buffer>);
   const jsons = new Map<string, Buffer>();
   const members = new Map<string, StreamedLayer>();
   const aliases = new Map<string, string>();

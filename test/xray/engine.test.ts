@@ -18,8 +18,8 @@ function build(tag: string, dockerfile: string) {
   docker(['build', '--network', 'host', '-q', '-t', tag, ctx]);
 }
 
-function json(args: string[]): XrayReport {
-  const r = slimts(['xray', '--json', ...args]);
+function json(args: string[], env: Record<string, string> = {}): XrayReport {
+  const r = slimts(['xray', '--json', ...args], { env });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout) as XrayReport;
@@ -73,6 +73,14 @@ describe('slimts xray on engine images', () => {
     expect(r.duplicates.groups).toContainEqual({ sha256: expect.any(String), size: 5000, paths: ['/cache/a', '/cache/b'], wastedBytes: 5000 });
     expect(r.shells.map((s) => s.name)).toEqual(expect.arrayContaining(['sh', 'bash', 'dash']));
     expect(r.packageManagers.map((s) => s.name)).toEqual(expect.arrayContaining(['apt', 'dpkg']));
+  });
+
+  it('reads engine images the same streamed (docker save, one pass) as through readImage', () => {
+    const strip = (r: XrayReport) => ({ ...r, size: { ...r.size, blobBytes: 0 }, layers: r.layers.map((l) => ({ ...l, digest: '', mediaType: '', blobSize: 0 })) });
+    const streamed = json([built]);
+    const viaReadImage = json([built], { SLIMTS_XRAY_NO_STREAM: '1' });
+    expect(strip(streamed)).toEqual(strip(viaReadImage));
+    expect(streamed.layers.map((l) => l.diffId)).toEqual(viaReadImage.layers.map((l) => l.diffId));
   });
 
   it('reverse-engineers the Dockerfile from history and config', () => {
