@@ -4,12 +4,13 @@ import Docker from 'dockerode';
 import type { ContainerConfig, ImageConfig } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 
-let client: Docker | undefined;
+let client: { host: string | undefined; docker: Docker } | undefined;
 
 /** The shared dockerode client (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH honoured). */
 export function docker(): Docker {
-  client ??= new Docker();
-  return client;
+  const host = process.env.DOCKER_HOST;
+  if (!client || client.host !== host) client = { host, docker: new Docker() };
+  return client.docker;
 }
 
 /** A printable name for the engine endpoint, for messages. */

@@ -220,8 +220,17 @@ async function waitReady(container: Docker.Container, signal: AbortSignal): Prom
 }
 
 async function waitExit(container: Docker.Container, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
   const waited = container.wait({ condition: 'not-running' });
-  await Promise.race([waited, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+  await Promise.race([waited, aborted(signal)]);
+}
+
+/** Resolves when `signal` aborts (at once if it already did). */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 /** Waits for the timeout / SIGUSR1 / Enter trigger, or for the app to exit on its own. */
@@ -246,7 +255,7 @@ async function waitTrigger(mode: ContinueAfter, t0: number, container: Docker.Co
       rl.once('line', () => resolve());
       cleanup = () => rl.close();
     }
-    both.addEventListener('abort', () => resolve(), { once: true });
+    void aborted(both).then(resolve);
   });
   await trigger;
   cleanup();
