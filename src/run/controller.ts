@@ -45,6 +45,17 @@ export function resolveContinueAfter(c: ContainerConfig, requested?: ContinueAft
 const DEFAULT_TIMEOUT_S = 600;
 const DEFAULT_STOP_TIMEOUT_S = 10;
 
+/**
+ * Seconds the whole run may take. A person ending the run (signal, enter) is not timed out
+ * unless asked; a timed run gets its own length plus room for start-up and probes.
+ */
+function overallTimeout(mode: ContinueAfter, requested: number | undefined): number {
+  if (requested !== undefined) return mode.mode === 'timeout' ? Math.max(requested, mode.seconds + 60) : requested;
+  if (mode.mode === 'signal' || mode.mode === 'enter') return Infinity;
+  if (mode.mode === 'timeout') return Math.max(DEFAULT_TIMEOUT_S, mode.seconds + 60);
+  return DEFAULT_TIMEOUT_S;
+}
+
 async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sensor'] | undefined): Promise<RunResult | TracedRunResult> {
   const t0 = Date.now();
   const d = docker();
@@ -57,7 +68,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   };
   const mode = resolveContinueAfter(c, opts.continueAfter, warn);
   const user = effectiveUser(c, opts.overrides);
-  const timeoutS = opts.timeout ?? DEFAULT_TIMEOUT_S;
+  const timeoutS = overallTimeout(mode, opts.timeout);
 
   // One abort signal for the whole run: the caller's, or our overall timeout.
   const ac = new AbortController();
@@ -70,7 +81,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   const timer = setTimeout(() => {
     timedOut = true;
     ac.abort(new UserError(`the run did not finish within ${timeoutS} s (--timeout)`));
-  }, timeoutS * 1000);
+  }, Math.min(timeoutS * 1000, 2 ** 31 - 1));
   const checkAbort = () => {
     if (ac.signal.aborted) throw ac.signal.reason ?? new Error('aborted');
   };

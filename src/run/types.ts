@@ -50,7 +50,10 @@ export interface PlainRunOptions {
   overrides?: RunOverrides;
   /** Default: probe when the image exposes TCP ports, else exit. */
   continueAfter?: ContinueAfter;
-  /** Seconds the whole run may take before it is stopped with an error. Default 600. */
+  /**
+   * Seconds the whole run may take before it is stopped with an error. Default 600 (none for
+   * continue-after signal/enter; at least the run's length + 60 for continue-after timeout).
+   */
   timeout?: number;
   /** Seconds between the stop signal and SIGKILL (--stop-timeout). Default 10. */
   stopTimeout?: number;
