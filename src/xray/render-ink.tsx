@@ -1,6 +1,6 @@
 // TTY rendering with ink: the same sections as the text output, with colour. Rendered once
 // and unmounted (the report is static), and only when stdout is a TTY.
-import { Box, Text, render } from 'ink';
+import { Box, Static, Text, render } from 'ink';
 import type { XrayReport } from './report.js';
 import { buildSections, type Section } from './sections.js';
 
@@ -30,18 +30,24 @@ function SectionView({ s }: { s: Section }) {
   );
 }
 
+// Sections go through <Static>: written once above the live area, so a report taller than
+// the terminal scrolls normally instead of making ink clear the screen and redraw.
 function Report({ report, width }: { report: XrayReport; width: number }) {
+  const sections = buildSections(report, { width });
   return (
-    <Box flexDirection="column">
-      {buildSections(report, { width }).map((s, i) => (
-        <SectionView key={i} s={s} />
-      ))}
-    </Box>
+    <Static items={sections}>
+      {(s, i) => (
+        <Box key={i} width={width}>
+          <SectionView s={s} />
+        </Box>
+      )}
+    </Static>
   );
 }
 
 export async function renderInk(report: XrayReport): Promise<void> {
-  const width = process.stdout.columns ?? 120;
+  // A pseudo-terminal may report 0 columns: lay out for a usual width then.
+  const width = process.stdout.columns || 120;
   const app = render(<Report report={report} width={width} />, { patchConsole: false, exitOnCtrlC: false });
   app.unmount();
   await app.waitUntilExit();

@@ -12,6 +12,11 @@ export interface Section {
   empty?: string;
 }
 
+function presence(list: XrayReport['shells']): string {
+  const where = (f: { path: string; resolved: string }) => (f.path === f.resolved ? f.path : `${f.path} -> ${f.resolved}`);
+  return list.map((p) => `${p.name} (${p.found.map(where).join(', ')})`).join('; ') || 'none';
+}
+
 export function buildSections(r: XrayReport, opts: { width?: number } = {}): Section[] {
   const width = opts.width ?? 120;
   const out: Section[] = [];
@@ -84,8 +89,8 @@ export function buildSections(r: XrayReport, opts: { width?: number } = {}): Sec
   out.push({
     title: 'Shells and package managers',
     rows: [
-      ['shells', r.shells.map((p) => `${p.name} (${p.found.map((f) => f.path).join(', ')})`).join('; ') || 'none'],
-      ['package managers', r.packageManagers.map((p) => `${p.name} (${p.found.map((f) => f.path).join(', ')})`).join('; ') || 'none'],
+      ['shells', presence(r.shells)],
+      ['package managers', presence(r.packageManagers)],
     ],
   });
   out.push({ title: 'Dockerfile (from history)', rows: r.dockerfile.map((l) => [l]) });
