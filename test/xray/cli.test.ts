@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLIMTS, slimts } from '../helpers/docker.js';
 import type { XrayReport } from '../../src/xray/report.js';
-import { layerTar, tempDir, writeDockerArchive, writeOciArchive, writeOciLayout, type HandImage } from './fixtures.js';
+import { layerTar, tempDir, writeDockerArchive, writeOciArchive, writeOciLayout, writeOciMultiPlatform, type HandImage } from './fixtures.js';
 import { CONFIG, EXPECT, HISTORY, LAYER0, LAYER1, LAYER2 } from './scenario.js';
 
 let dir: string;
@@ -78,6 +78,30 @@ describe('slimts xray on hand-made images', () => {
     expect(strip(json(`docker-archive:${join(dir, 'image.tar')}`))).toEqual(a);
     expect(strip(json(`oci-archive:${join(dir, 'oci.tar')}`))).toEqual(a);
     expect(strip(json(join(dir, 'image.tar')))).toEqual(a); // bare path, sniffed
+  });
+
+  it('follows a nested OCI image index to the asked platform', async () => {
+    const small: HandImage = { layers: [await layerTar([{ path: 'only-arm', content: 'x'.repeat(5) }])] };
+    const multi = join(dir, 'multi');
+    writeOciMultiPlatform(multi, [
+      { os: 'linux', architecture: 'amd64', img },
+      { os: 'linux', architecture: 'arm64', img: small },
+    ]);
+    const amd = json(`oci:${multi}`, '--platform', 'linux/amd64');
+    expect(amd.efficiency.wastedBytes).toBe(EXPECT.wastedBytes);
+    const arm = json(`oci:${multi}`, '--platform', 'linux/arm64');
+    expect(arm.image.architecture).toBe('arm64');
+    expect(arm.layers.map((l) => l.size)).toEqual([5]);
+    expect(arm.biggestFiles.map((f) => f.path)).toEqual(['/only-arm']);
+  });
+
+  it('renders with ink on a terminal', () => {
+    // script(1) gives the command a pseudo-terminal.
+    const r = spawnSync('script', ['-qec', `node ${SLIMTS} xray --top 2 oci:${join(dir, 'layout')}`, '/dev/null'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\x1b\[/);
+    expect(r.stdout).toContain('Inefficient paths (5)');
+    expect(r.stdout).not.toContain('== Layers'); // the plain renderer's marker
   });
 
   it('prints plain text without escape codes when piped, and with --plain', () => {

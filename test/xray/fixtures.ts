@@ -165,3 +165,39 @@ export function entries(specs: Spec[]): TarEntry[] {
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/**
+ * Writes an OCI layout whose index.json points to a nested image index listing one
+ * manifest per platform (as multi-platform builds do).
+ */
+export function writeOciMultiPlatform(dir: string, images: { os: string; architecture: string; img: HandImage }[]): void {
+  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
+  const put = (b: Buffer) => {
+    const d = sha(b);
+    writeFileSync(join(dir, 'blobs/sha256', d.slice(7)), b);
+    return d;
+  };
+  const manifests = images.map(({ os, architecture, img }) => {
+    const cfg = Buffer.from(configOf(img).toString().replace('"architecture":"amd64"', `"architecture":"${architecture}"`).replace('"os":"linux"', `"os":"${os}"`));
+    const layers = img.layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: put(l), size: l.length }));
+    const m = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(cfg), size: cfg.length },
+        layers,
+      }),
+    );
+    return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(m), size: m.length, platform: { os, architecture } };
+  });
+  const nested = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: put(nested), size: nested.length, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
+    }),
+  );
+}
