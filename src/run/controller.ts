@@ -1,6 +1,7 @@
 // Runs an image once in the engine: create, (inject the sensor), start, wait until ready,
 // probe or wait for the chosen moment, stop gracefully, collect output and traces, remove
 // everything. Every path, including errors and Ctrl-C, removes what it created.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,15 +105,18 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
       ...(sensor ? { sensor: { fanotify: sensor.fanotify } } : {}),
       publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
       ...(opts.labels ? { labels: opts.labels } : {}),
+      name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
     });
     progress({ phase: 'create', message: `creating a container from ${opts.image}` });
+    // Named up front and its removal registered before the request, so a Ctrl-C that lands
+    // while the engine creates it still removes it.
+    const named = d.getContainer(create.name!);
+    undo.push(() => named.remove({ force: true, v: true }).catch((e) => (statusOf(e) === 404 ? undefined : Promise.reject(e))));
     try {
       container = await d.createContainer(create);
     } catch (err) {
       throw new UserError(`cannot create a container from ${opts.image}: ${oneLine(err)}`);
     }
-    const created = container;
-    undo.push(() => created.remove({ force: true, v: true }).catch((e) => (statusOf(e) === 404 ? undefined : Promise.reject(e))));
     checkAbort();
     if (sensor) await injectSensor(container, sensor.path);
     checkAbort();

@@ -26,10 +26,16 @@ function frames(buf: Buffer): Frame[] {
   return out;
 }
 
+/** Output kept per stream: the last 16 MiB (a chatty app must not exhaust memory). */
+const MAX_BYTES = 16 << 20;
+
 /** Splits a multiplexed log buffer into stdout and stderr. */
 export function demux(buf: Buffer): Output {
   const f = frames(buf);
-  const join = (s: Frame['stream']) => Buffer.concat(f.filter((x) => x.stream === s).map((x) => x.data)).toString('utf8');
+  const join = (s: Frame['stream']) => {
+    const b = Buffer.concat(f.filter((x) => x.stream === s).map((x) => x.data));
+    return (b.length > MAX_BYTES ? b.subarray(b.length - MAX_BYTES) : b).toString('utf8');
+  };
   return { stdout: join('stdout'), stderr: join('stderr') };
 }
 

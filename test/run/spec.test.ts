@@ -120,3 +120,12 @@ describe('compareRuns', () => {
     expect(compareRuns(exitA, exitB).map((r) => r.target)).toEqual(['exit-code', 'stdout']);
   });
 });
+
+describe('demux', () => {
+  it('splits engine log frames into stdout and stderr', async () => {
+    const { demux } = await import('../../src/run/logs.js');
+    const frame = (kind: number, s: string) => Buffer.concat([Buffer.from([kind, 0, 0, 0, 0, 0, 0, s.length]), Buffer.from(s)]);
+    expect(demux(Buffer.concat([frame(1, 'a\n'), frame(2, 'e\n'), frame(1, 'b\n')]))).toEqual({ stdout: 'a\nb\n', stderr: 'e\n' });
+    expect(demux(Buffer.from('plain text'))).toEqual({ stdout: 'plain text', stderr: '' });
+  });
+});
