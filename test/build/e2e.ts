@@ -1,6 +1,7 @@
 // Helpers for build e2e tests: build the CLI once, slim an image, and compare the slim image
 // with the original (config, exported metadata, answers) through the real engine.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,21 +93,23 @@ const ENGINE_PARENTS = new Set(['/', '/etc', '/dev']);
 /** Metadata of every entry of `docker export` of a container created (not started) from ref. */
 export async function exportedMeta(ref: string): Promise<Map<string, Meta>> {
   const name = uniqueName('slimts-e2e-export');
+  const dir = mkdtempSync(join(tmpdir(), 'slimts-e2e-export-'));
   docker(['create', '--name', name, ref, '/nonexistent']);
   try {
-    const child = spawn('docker', ['export', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // to a file first: the export is read at our pace, the engine never waits on a pipe
+    execFileSync('docker', ['export', '-o', join(dir, 'fs.tar'), name], { stdio: 'inherit' });
     const out = new Map<string, Meta>();
-    for await (const raw of iterateTar(new ChunkSource(child.stdout as AsyncIterable<Buffer>))) {
+    for await (const raw of iterateTar(new ChunkSource(createReadStream(join(dir, 'fs.tar')) as AsyncIterable<Buffer>))) {
       const p = normalizePath(raw.name);
       if (!p || ENGINE_PATHS.test(p)) continue;
       const xattrs: Record<string, string> = {};
       for (const [k, v] of Object.entries(raw.xattrs ?? {})) xattrs[k] = v.toString('hex');
       out.set(p, { type: raw.typeflag, mode: raw.mode & 0o7777, uid: raw.uid, gid: raw.gid, mtime: Math.floor(raw.mtime), linkname: raw.linkname, xattrs });
     }
-    await new Promise((r) => child.on('close', r));
     return out;
   } finally {
     docker(['rm', '-f', name], { allowFail: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
