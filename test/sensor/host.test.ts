@@ -195,6 +195,12 @@ describe('sensor on the host', () => {
     }
   });
 
+  it('a terminal ^C reaches the app once (not forwarded a second time)', () => {
+    const d = sub('pty');
+    const out = execFileSync(PYTHON, [join(import.meta.dirname, 'fixtures/pty-ctrl-c.py'), SENSOR, d], { timeout: 20_000 }).toString();
+    expect(out.trim()).toBe('SIGINTS 1 0');
+  });
+
   it('holds a group-stop (SIGSTOP/SIGCONT) and exits 143 when the forwarded SIGTERM kills the app', async () => {
     const d = sub('stop');
     const s = startSensor(d, ['--ready', join(d, 'ready')], ['sleep', '30']);
