@@ -45,6 +45,9 @@ export function resolveContinueAfter(c: ContainerConfig, requested?: ContinueAft
 
 const DEFAULT_TIMEOUT_S = 600;
 const DEFAULT_STOP_TIMEOUT_S = 10;
+// A plain run has no trace to flush, and an app that is PID 1 there (the sensor is PID 1 in the
+// traced run) often ignores SIGTERM: waiting docker's full 10 s would only slow verification.
+const DEFAULT_PLAIN_STOP_TIMEOUT_S = 3;
 
 /**
  * Seconds the whole run may take. A person ending the run (signal, enter) is not timed out
@@ -179,8 +182,9 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
 
     const health = await healthState(container);
     let killed = false;
-    if (!exitedByItself) killed = await stop(container, c.StopSignal, opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S, progress);
-    if (killed) warn(`the app ignored ${c.StopSignal || 'SIGTERM'} for ${opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S} s and was killed`);
+    const grace = opts.stopTimeout ?? (sensor ? DEFAULT_STOP_TIMEOUT_S : DEFAULT_PLAIN_STOP_TIMEOUT_S);
+    if (!exitedByItself) killed = await stop(container, c.StopSignal, grace, progress);
+    if (killed) warn(`the app ignored ${c.StopSignal || 'SIGTERM'} for ${grace} s and was killed`);
     const exitCode = (await state()).ExitCode ?? -1;
 
     if (mode.mode === 'exit' && exitCode !== 0 && !opts.allowNonZeroExit) {

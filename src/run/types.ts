@@ -55,7 +55,7 @@ export interface PlainRunOptions {
    * continue-after signal/enter; at least the run's length + 60 for continue-after timeout).
    */
   timeout?: number;
-  /** Seconds between the stop signal and SIGKILL (--stop-timeout). Default 10. */
+  /** Seconds between the stop signal and SIGKILL (--stop-timeout). Default 10 traced, 3 plain. */
   stopTimeout?: number;
   probes?: ProbeOptions;
   /** An app that exits non-zero on its own is an error unless this is set. */
