@@ -195,7 +195,7 @@ describe('sensor on the host', () => {
     }
   });
 
-  it('a terminal ^C reaches the app once (not forwarded a second time)', () => {
+  it('a terminal ^C on a pty reaches the app, once', () => {
     const d = sub('pty');
     const out = execFileSync(PYTHON, [join(import.meta.dirname, 'fixtures/pty-ctrl-c.py'), SENSOR, d], { timeout: 20_000 }).toString();
     expect(out.trim()).toMatch(/SIGINTS 1 0$/); // the tty echoes ^C before it
