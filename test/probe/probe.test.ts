@@ -1,5 +1,7 @@
 // Probes against local servers on 127.0.0.1 (no engine needed).
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import { UserError } from '../../src/util/errors.js';
 const closers: Array<() => void> = [];
 afterEach(() => closers.splice(0).forEach((c) => c()));
 
-async function listen(server: http.Server | net.Server): Promise<number> {
+async function listen(server: http.Server | https.Server | net.Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   closers.push(() => {
     (server as http.Server).closeAllConnections?.();
@@ -135,6 +137,18 @@ describe('runProbes', () => {
     expect(by['exec:/bin/sh -c ls /']).toMatchObject({ ok: true, status: 0 });
     expect(by['healthcheck']).toMatchObject({ ok: false, status: 1, error: 'bad' });
     expect(by[`script:${script}`]).toMatchObject({ ok: true, status: 0 });
+  });
+
+  it('falls back to https with a self-signed certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slimts-probe-'));
+    closers.push(() => rmSync(dir, { recursive: true, force: true }));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=slimts-test', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+    const server = https.createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(req.url === '/' ? '<a href="/x">x</a>' : 'x');
+    });
+    const port = await listen(server);
+    const results = await runProbes(ctx([{ containerPort: 443, host: '127.0.0.1', hostPort: port }]));
+    expect(results.filter((r) => r.ok).map((r) => r.target)).toEqual(['tcp:443', 'GET https://:443/', 'GET https://:443/x']);
   });
 
   it('replays recorded requests instead of discovering', async () => {
