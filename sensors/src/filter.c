@@ -28,6 +28,10 @@ struct sock_fprog { unsigned short len; struct sock_filter *filter; };
 #define SECCOMP_SET_MODE_FILTER 1
 #define SECCOMP_RET_ALLOW 0x7fff0000U
 #define SECCOMP_RET_TRACE 0x7ff00000U
+#define SECCOMP_RET_ERRNO 0x00050000U
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#endif
 #define OFF_NR 0
 #define OFF_ARCH 4
 #define OFF_ARG(i) (16 + 8 * (i)) // low word on little-endian
@@ -56,6 +60,10 @@ static int build(void)
 	prog[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1);
 	prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 #endif
+	// io_uring opens and stats files without syscalls a tracer can see: say it does not
+	// exist, so programs (libuv, liburing users) fall back to plain syscalls.
+	prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1);
+	prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
 	for (int i = 0; i < nsysdescs; i++) {
 		const struct sysdesc *d = &sysdescs[i];
 		int flagarg = -1;

@@ -88,6 +88,13 @@ describe('sensor on the host', () => {
     expect(execs.every((e) => e.pid !== rootPid)).toBe(true);
   });
 
+  it('hides io_uring (its file operations bypass syscalls) so programs fall back', () => {
+    const d = sub('uring');
+    const bin = join(d, 'uring');
+    execFileSync('gcc', ['-O2', '-o', bin, join(import.meta.dirname, 'fixtures/uring.c')]);
+    for (const m of ['seccomp', 'nnp']) expect(runSensor(d, ['--mode', m], [bin]).stdout.trim()).toBe('ENOSYS');
+  });
+
   it('records an exec from a non-leader thread under the process pid', () => {
     const d = sub('thread-exec');
     const bin = join(d, 'forks');
