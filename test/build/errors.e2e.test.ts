@@ -1,0 +1,72 @@
+// Bad input: one-line errors, the right exit codes, nothing left behind, originals untouched.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { docker } from '../helpers/docker.js';
+import { buildSample, buildTrouble, ensureCli, slim } from './e2e.js';
+
+function containers(): string[] {
+  return docker(['ps', '-aq', '--filter', 'label=io.slimts.run']).stdout.split('\n').filter(Boolean);
+}
+function imageId(ref: string): string {
+  return docker(['image', 'inspect', '-f', '{{.Id}}', ref]).stdout.trim();
+}
+function tagExists(tag: string): boolean {
+  return docker(['image', 'inspect', tag], { allowFail: true }).status === 0;
+}
+/** stderr lines that are not progress lines */
+function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.trim() !== '' && !/^slimts: [a-z]+\.\.\.$/.test(l));
+}
+
+describe('slimts build on bad input', () => {
+  beforeAll(() => ensureCli());
+
+  it('a missing image: exit 2, one line', () => {
+    const s = slim('slimts-e2e/does-not-exist:1', ['--json']);
+    expect(s.status).toBe(2);
+    expect(errorLines(s.stderr)).toHaveLength(1);
+    expect(s.stderr).toMatch(/not found/);
+    expect(tagExists(s.tag)).toBe(false);
+  });
+
+  it('no ENTRYPOINT nor CMD: exit 2, one line, no container started', () => {
+    const image = buildTrouble('nocmd');
+    const before = imageId(image);
+    const s = slim(image, ['--json']);
+    expect(s.status).toBe(2);
+    expect(errorLines(s.stderr)).toEqual([expect.stringMatching(/ENTRYPOINT.*CMD/)]);
+    expect(imageId(image)).toBe(before);
+    expect(tagExists(s.tag)).toBe(false);
+  });
+
+  it('an app that exits non-zero at once: non-zero exit, nothing left', () => {
+    const image = buildTrouble('failfast');
+    const before = imageId(image);
+    const s = slim(image, ['--json']);
+    expect(s.status).not.toBe(0);
+    expect(s.stderr).toMatch(/exit|code 3/);
+    expect(containers()).toEqual([]);
+    expect(tagExists(s.tag)).toBe(false);
+    expect(imageId(image)).toBe(before);
+  });
+
+  it('a port that never opens: non-zero exit within --probe-wait, nothing left', () => {
+    const image = buildTrouble('noport');
+    const t = Date.now();
+    const s = slim(image, ['--json', '--probe-wait', '3']);
+    expect(s.status).not.toBe(0);
+    expect(s.stderr).toMatch(/8080/);
+    expect(Date.now() - t).toBeLessThan(60_000);
+    expect(containers()).toEqual([]);
+    expect(tagExists(s.tag)).toBe(false);
+  });
+
+  it('a slim image that does worse fails verify with exit 3 and a clear report', () => {
+    const image = buildSample('nginx');
+    const s = slim(image, ['--exclude', '/var/www/html/style.css']);
+    expect(s.status).toBe(3);
+    expect(s.stdout).toMatch(/verify: FAILED/);
+    expect(s.stdout).toMatch(/style\.css/);
+    expect(s.report!.verify.ok).toBe(false);
+    s.cleanup();
+  });
+});
