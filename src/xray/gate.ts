@@ -93,6 +93,13 @@ export function loadGateConfig(opts: { ciConfig?: string; cwd?: string; cli?: Pa
   }
   // Flags given on the command line win over the file.
   for (const [k, v] of Object.entries(opts.cli ?? {})) if (v !== undefined) cfg[k as RuleName] = v;
+  // Reject bad thresholds before the (possibly long) analysis, not after.
+  for (const rule of RULES) {
+    const v = cfg[rule].trim();
+    if (v === 'disabled') continue;
+    if (rule === 'highest-wasted-bytes' || rule === 'max-size') parseSize(v);
+    else parseRatio(rule, v);
+  }
   return cfg;
 }
 
