@@ -16,7 +16,7 @@ import { interruptSignal, onCleanup, parkIfInterrupted } from '../util/cleanup.j
 import { UserError } from '../util/errors.js';
 import { extractDir, injectSensor, pathExists } from './archive.js';
 import { execIn } from './exec.js';
-import { lastLines, readLogs } from './logs.js';
+import { readLogs, withLastOutput } from './logs.js';
 import { parseMount } from './mounts.js';
 import { buildCreateOptions, effectiveUser, exposedTcpPorts, healthArgv, READY_FILE, sensorPrefix, SLIMTS_DIR } from './spec.js';
 import type { ContinueAfter, HealthState, PlainRunOptions, RunResult, TraceFiles, TracedRunOptions, TracedRunResult } from './types.js';
@@ -134,7 +134,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
     const alive = async () => (await state()).Running === true;
     const exitedError = async (when: string) => {
       const st = await state();
-      return new UserError(`the app exited with code ${st.ExitCode} ${when}; its last output:\n${await lastLines(container!, 20)}`);
+      return new UserError(await withLastOutput(container!, `the app exited with code ${st.ExitCode} ${when}`));
     };
 
     let probes: ProbeResult[] = [];
@@ -147,7 +147,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
       checkAbort();
       exitedByItself = true;
     } else {
-      if (sensor && !(await waitReady(container, ac.signal))) throw await exitedError('before it was ready');
+      if (sensor && !(await waitReady(container, ac.signal))) throw await exitedError('right after it started');
       checkAbort();
       progress({ phase: 'ready', message: 'the app is running' });
       const info = await container.inspect();
@@ -206,7 +206,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   } catch (err) {
     await parkIfInterrupted();
     if (timedOut && ac.signal.reason instanceof UserError && container) {
-      throw new UserError(`${ac.signal.reason.message}; the app's last output:\n${await lastLines(container, 20)}`);
+      throw new UserError(await withLastOutput(container, ac.signal.reason.message));
     }
     throw err;
   } finally {

@@ -45,15 +45,23 @@ export async function readLogs(container: Docker.Container, tail?: number): Prom
   return demux(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
 }
 
-/** The last `n` lines of interleaved output, for error messages. */
-export async function lastLines(container: Docker.Container, n = 20): Promise<string> {
+/** The last `n` lines of interleaved output (as written), unindented. */
+export async function lastLines(container: Docker.Container, n = 20): Promise<string[]> {
   try {
     const buf = (await container.logs({ stdout: true, stderr: true, follow: false, tail: n })) as unknown as Buffer;
-    // Interleaved as written, so the error is next to what led to it.
     const all = Buffer.concat(frames(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))).map((x) => x.data)).toString('utf8');
-    const lines = all.split('\n').filter((l) => l.length > 0);
-    return lines.slice(-n).map((l) => `  | ${l}`).join('\n');
+    return all.split('\n').filter((l) => l.trim().length > 0).slice(-n);
   } catch {
-    return '  | (no logs)';
+    return [];
   }
+}
+
+/**
+ * "<what>: <last line>" then the last lines indented, so a caller that shows only the first
+ * line of an error still shows the app's own last word.
+ */
+export async function withLastOutput(container: Docker.Container, what: string, n = 20): Promise<string> {
+  const lines = await lastLines(container, n);
+  if (lines.length === 0) return `${what} (it wrote nothing)`;
+  return `${what}: ${lines[lines.length - 1]!.trim()}\nits last output:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
 }

@@ -108,7 +108,10 @@ describe('runTraced', () => {
       overrides: { cmd: ['sh', '-c', 'echo starting; echo "fatal: no config" >&2; exit 3'] },
       sensor: { path: sensor.path },
     });
-    await expect(run).rejects.toThrow(/exited with code 3[\s\S]*fatal: no config/);
+    const err = await run.catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message.split('\n')[0]).toBe('the app exited with code 3 right after it started: fatal: no config');
+    expect(err.message).toContain('  | starting\n  | fatal: no config');
     expect(leftovers(labels)).toEqual([]);
   });
 
