@@ -18,7 +18,7 @@ import { extractDir, injectSensor, pathExists } from './archive.js';
 import { execIn } from './exec.js';
 import { readLogs, withLastOutput } from './logs.js';
 import { parseMount } from './mounts.js';
-import { buildCreateOptions, effectiveUser, exposedTcpPorts, healthArgv, READY_FILE, sensorPrefix, SLIMTS_DIR } from './spec.js';
+import { buildCreateOptions, effectiveUser, exposedTcpPorts, healthArgv, READY_FILE, RUN_LABEL, sensorPrefix, SLIMTS_DIR } from './spec.js';
 import type { ContinueAfter, HealthState, PlainRunOptions, RunResult, TraceFiles, TracedRunOptions, TracedRunResult } from './types.js';
 
 /** Runs the image under the sensor and returns what it did, with the trace files. */
@@ -100,7 +100,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   unregister = onCleanup(removeAll);
 
   try {
-    await createdVolumes(opts.overrides?.mounts ?? [], undo);
+    await createdVolumes(opts.overrides?.mounts ?? [], undo, { ...opts.labels, [RUN_LABEL]: '1' });
     const create = buildCreateOptions({
       image: opts.image,
       config: c,
@@ -218,13 +218,18 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   }
 }
 
-/** Named volumes a --mount would create implicitly: removed afterwards if they did not exist. */
-async function createdVolumes(mounts: string[], undo: Array<() => Promise<void>>): Promise<void> {
+/**
+ * Named volumes a --mount names that do not exist yet: created here (labelled like everything
+ * this run makes) instead of implicitly by the engine, and removed afterwards.
+ */
+async function createdVolumes(mounts: string[], undo: Array<() => Promise<void>>, labels: Record<string, string>): Promise<void> {
   for (const m of mounts.map(parseMount)) {
     if (m.Type !== 'volume' || !m.Source) continue;
     const v = docker().getVolume(m.Source);
     const exists = await v.inspect().then(() => true, (e) => (statusOf(e) === 404 ? false : Promise.reject(e)));
-    if (!exists) undo.push(() => v.remove({ force: true }).catch(() => {}));
+    if (exists) continue;
+    undo.push(() => v.remove({ force: true }).catch(() => {}));
+    await docker().createVolume({ Name: m.Source, Labels: labels });
   }
 }
 

@@ -79,12 +79,17 @@ describe('continue-after and limits', () => {
   it('a named volume from --mount that did not exist is removed afterwards', async () => {
     const labels = testLabel();
     const vol = `slimts-test-${labels['io.slimts.test']}`;
+    let seen = '';
     const r = await runPlain({
       image: BASE_IMAGE,
       config: base,
       labels,
       overrides: { cmd: ['sh', '-c', 'echo hi > /data/x && cat /data/x && ls /scratch'], mounts: [`type=volume,src=${vol},dst=/data`, 'type=tmpfs,dst=/scratch'] },
+      onProgress: (e) => {
+        if (e.phase === 'start') seen = execFileSync('docker', ['volume', 'ls', '-q', '--filter', 'label=io.slimts.run=1', '--filter', `name=${vol}`]).toString().trim();
+      },
     });
+    expect(seen).toBe(vol);
     expect(r.stdout).toBe('hi\n');
     expect(execFileSync('docker', ['volume', 'ls', '-q', '--filter', `name=${vol}`]).toString().trim()).toBe('');
     expect(leftovers(labels)).toEqual([]);
