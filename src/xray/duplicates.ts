@@ -1,7 +1,5 @@
-// Same content stored at different paths. Only sizes shared by >= 2 files are hashed, and
-// contents are streamed from the layer tars, so cost stays proportional to the candidates.
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+// Same content stored at different paths: files of a size shared by >= 2 files, grouped by
+// the sha256 taken while their layer streamed by.
 import type { StackedTree } from './tree.js';
 
 export interface DuplicateGroup {
@@ -17,9 +15,6 @@ export interface DuplicatesResult {
   groups: DuplicateGroup[];
   wastedBytes: number;
 }
-
-/** Opens `size` bytes of a regular file's content stored at `dataOffset` in layer `layer`. */
-export type ContentOpener = (layer: number, dataOffset: number, size: number) => Promise<Readable>;
 
 export interface Candidate {
   path: string;
@@ -43,16 +38,6 @@ export function sizeCollisions(tree: StackedTree, minSize: number): Candidate[][
 
 /** sha256 (hex) of a candidate's content. */
 export type Hasher = (c: Candidate) => Promise<string>;
-
-/** A Hasher that streams contents through an opener. */
-export function streamingHasher(open: ContentOpener): Hasher {
-  return async (c) => {
-    const h = createHash('sha256');
-    const s = await open(c.layer, c.dataOffset, c.size);
-    for await (const chunk of s) h.update(chunk as Buffer);
-    return h.digest('hex');
-  };
-}
 
 export async function findDuplicates(tree: StackedTree, hashOf: Hasher, minSize = 1024): Promise<DuplicatesResult> {
   const groups: DuplicateGroup[] = [];

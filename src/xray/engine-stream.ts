@@ -8,20 +8,15 @@ import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import Dockerode from 'dockerode';
-import { toTarEntry } from '../image/tar.js';
 import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../image/tarheader.js';
-import type { ImageConfig, TarEntry } from '../image/types.js';
+import type { ImageConfig } from '../image/types.js';
+import { readLayerContents, type LayerContents } from './layer-read.js';
 import { UserError } from '../util/errors.js';
 
 /** Thrown when the stream holds something this path does not handle; use readImage. */
 export class NeedFallback extends Error {}
 
-export interface StreamedLayer {
-  entries: TarEntry[];
-  /** sha256 (hex) of regular files >= the duplicate threshold, by content offset. */
-  hashes: Map<number, string>;
-  /** Contents of the dpkg files xray reads, by content offset. */
-  kept: Map<number, Buffer>;
+export interface StreamedLayer extends LayerContents {
   blobSize: number;
 }
 
@@ -33,8 +28,6 @@ export interface StreamedImage {
   layers: StreamedLayer[];
 }
 
-const KEEP = /^\/var\/lib\/dpkg\/(status|info\/[^/]+\.list)$/;
-const KEEP_MAX = 32 << 20;
 const JSON_MAX = 64 << 20;
 
 /** A window of `size` bytes of an outer source (a member of the outer tar). */
@@ -97,30 +90,6 @@ class Window implements TarSource {
   }
 }
 
-async function readLayer(win: Window, label: string, dupMinSize: number): Promise<Omit<StreamedLayer, 'blobSize'>> {
-  const entries: TarEntry[] = [];
-  const hashes = new Map<number, string>();
-  const kept = new Map<number, Buffer>();
-  for await (const raw of iterateTar(win)) {
-    const e = toTarEntry(raw, label);
-    if (!e) continue;
-    entries.push(e);
-    if (e.type !== 'file' || e.size === 0) continue;
-    const keep = e.size <= KEEP_MAX && KEEP.test(e.path);
-    if (!keep && e.size < dupMinSize) continue;
-    const h = createHash('sha256');
-    const parts: Buffer[] = [];
-    await win.copy(e.size, (c) => {
-      h.update(c);
-      if (keep) parts.push(Buffer.from(c));
-    });
-    hashes.set(e.dataOffset, h.digest('hex'));
-    if (keep) kept.set(e.dataOffset, Buffer.concat(parts));
-  }
-  await win.finish();
-  return { entries, hashes, kept };
-}
-
 /** Engine image names only: anything readImage would treat as a file or prefix goes there. */
 export function isEngineRef(ref: string): boolean {
   if (ref.startsWith('docker:') || ref.startsWith('docker-daemon:')) return true;
@@ -174,7 +143,8 @@ export async function streamEngineImage(ref: string, opts: { dupMinSize: number;
         continue;
       }
       const win = new Window(src, raw.size - first.length, first);
-      members.set(member, { ...(await readLayer(win, `${label} ${member}`, opts.dupMinSize)), blobSize: raw.size });
+      members.set(member, { ...(await readLayerContents(win, `${label} ${member}`, opts.dupMinSize)), blobSize: raw.size });
+      await win.finish();
     }
     // Read past the end-of-archive blocks: an unfinished response keeps the socket (and the
     // process) alive.

@@ -1,53 +1,18 @@
-// Reads an image's layers (entries only, never content) into a LayerAnalyzer, and serves
-// the few file contents xray needs (duplicate hashing, dpkg files) from the layer tars.
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { readLayerEntries } from '../image/tar.js';
+// Reads an image for xray: every layer's entries go into a LayerAnalyzer in stack order,
+// and the only contents xray needs (hashes for duplicates, dpkg files) are taken as the
+// layers stream by. Engine images stream straight from `docker save`; other sources, or
+// an engine stream this path does not handle, go through readImage.
 import { readImage } from '../image/read.js';
-import type { Image, ImageConfig, SeekableTar, TarEntry } from '../image/types.js';
-import { streamingHasher, type ContentOpener, type Hasher } from './duplicates.js';
+import { ChunkSource, TarFormatError } from '../image/tarheader.js';
+import type { Image, ImageConfig, Layer } from '../image/types.js';
+import { UserError } from '../util/errors.js';
+import type { Hasher } from './duplicates.js';
 import { NeedFallback, isEngineRef, streamEngineImage } from './engine-stream.js';
+import { readLayerContents, type LayerContents } from './layer-read.js';
 import { LayerAnalyzer } from './layers.js';
 import type { Meta, StackedTree } from './tree.js';
 
-async function collect(it: AsyncGenerator<TarEntry>): Promise<TarEntry[]> {
-  const out: TarEntry[] = [];
-  for await (const e of it) out.push(e);
-  return out;
-}
-
-/**
- * Applies every layer in order. The next layer's entries are read while the current one is
- * applied (reading is I/O and hashing, applying is CPU), holding at most two layers' entry
- * lists at a time.
- */
-export async function scanLayers(image: Image): Promise<LayerAnalyzer> {
-  const analyzer = new LayerAnalyzer();
-  const n = image.layers.length;
-  let next: Promise<TarEntry[]> | undefined = n ? collect(readLayerEntries(image.layers[0])) : undefined;
-  for (let i = 0; i < n; i++) {
-    const entries = await next!;
-    next = i + 1 < n ? collect(readLayerEntries(image.layers[i + 1])) : undefined;
-    // Keep a rejected prefetch from being reported as unhandled before we await it.
-    next?.catch(() => undefined);
-    analyzer.addLayer(entries);
-  }
-  return analyzer;
-}
-
-export function contentOpener(image: Image): ContentOpener {
-  const seekables = new Map<number, Promise<SeekableTar>>();
-  return async (layer, dataOffset, size) => {
-    if (size === 0) return Readable.from([]);
-    let s = seekables.get(layer);
-    if (!s) seekables.set(layer, (s = image.layers[layer].seekable()));
-    const t = await s;
-    const start = t.offset + dataOffset;
-    return createReadStream(t.path, { start, end: start + size - 1, highWaterMark: 1 << 20 });
-  };
-}
-
-/** An image read for xray: its analysis plus the few content reads xray still needs. */
+/** An image read for xray: its analysis plus the few contents xray still needs. */
 export interface ScannedImage {
   ref: string;
   configDigest: string;
@@ -55,29 +20,77 @@ export interface ScannedImage {
   layers: { digest: string; diffId: string; size: number; mediaType: string }[];
   analyzer: LayerAnalyzer;
   hash: Hasher;
-  /** The whole content of a regular file entry. */
+  /** The whole content of a kept regular file entry (the dpkg database files). */
   read(meta: Meta): Promise<Buffer>;
   close(): Promise<void>;
 }
 
-/** Through readImage: any source; contents are read back from the layer tars on demand. */
-export async function scanWithReadImage(ref: string, opts: { platform?: string; tmpDir?: string }): Promise<ScannedImage> {
+async function readOneLayer(layer: Layer, dupMinSize: number): Promise<LayerContents> {
+  const label = `layer ${layer.digest.slice(0, 19)}`;
+  const stream = await layer.open();
+  const src = new ChunkSource(stream as AsyncIterable<Buffer>);
+  let done = false;
+  try {
+    const c = await readLayerContents(src, label, dupMinSize);
+    await src.drain(); // to the end, so the layer's digests get checked
+    done = true;
+    return c;
+  } catch (err) {
+    if (err instanceof TarFormatError) throw new UserError(`${label}: ${err.message} at offset ${src.offset}`);
+    throw err;
+  } finally {
+    if (!done) stream.destroy();
+  }
+}
+
+function contentsAccess(layers: LayerContents[]): Pick<ScannedImage, 'hash' | 'read'> {
+  return {
+    hash: async (c) => {
+      const h = layers[c.layer].hashes.get(c.dataOffset);
+      if (!h) throw new Error(`no hash recorded for ${c.path}`);
+      return h;
+    },
+    read: async (m) => {
+      const b = layers[m.layer].kept.get(m.dataOffset);
+      if (!b) throw new Error(`content of layer ${m.layer} at ${m.dataOffset} was not kept`);
+      return b;
+    },
+  };
+}
+
+/**
+ * Applies every layer in order. The next layer is read while the current one is applied,
+ * so at most two layers' entry lists are held; applied entries are dropped.
+ */
+export async function scanLayers(image: Image, dupMinSize: number): Promise<{ analyzer: LayerAnalyzer; contents: LayerContents[] }> {
+  const analyzer = new LayerAnalyzer();
+  const contents: LayerContents[] = [];
+  const n = image.layers.length;
+  let next: Promise<LayerContents> | undefined = n ? readOneLayer(image.layers[0], dupMinSize) : undefined;
+  for (let i = 0; i < n; i++) {
+    const c = await next!;
+    next = i + 1 < n ? readOneLayer(image.layers[i + 1], dupMinSize) : undefined;
+    // Keep a rejected prefetch from being reported as unhandled before we await it.
+    next?.catch(() => undefined);
+    analyzer.addLayer(c.entries);
+    c.entries = [];
+    contents.push(c);
+  }
+  return { analyzer, contents };
+}
+
+/** Through readImage: any source readImage knows. */
+export async function scanWithReadImage(ref: string, opts: { platform?: string; tmpDir?: string; dupMinSize: number }): Promise<ScannedImage> {
   const image = await readImage(ref, { platform: opts.platform, tmpDir: opts.tmpDir });
   try {
-    const analyzer = await scanLayers(image);
-    const open = contentOpener(image);
+    const { analyzer, contents } = await scanLayers(image, opts.dupMinSize);
     return {
       ref,
       configDigest: image.configDigest,
       config: image.config,
       layers: image.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size, mediaType: l.mediaType })),
       analyzer,
-      hash: streamingHasher(open),
-      read: async (m) => {
-        const chunks: Buffer[] = [];
-        for await (const c of await open(m.layer, m.dataOffset, m.size)) chunks.push(c as Buffer);
-        return Buffer.concat(chunks);
-      },
+      ...contentsAccess(contents),
       close: () => image.close(),
     };
   } catch (err) {
@@ -103,16 +116,7 @@ export async function scanImage(ref: string, opts: { platform?: string; tmpDir?:
         config: s.config,
         layers: s.layers.map((l, i) => ({ digest: diffIds[i] ?? '', diffId: diffIds[i] ?? '', size: l.blobSize, mediaType: 'application/vnd.docker.image.rootfs.diff.tar' })),
         analyzer,
-        hash: async (c) => {
-          const h = s.layers[c.layer].hashes.get(c.dataOffset);
-          if (!h) throw new Error(`no hash recorded for ${c.path}`);
-          return h;
-        },
-        read: async (m) => {
-          const b = s.layers[m.layer].kept.get(m.dataOffset);
-          if (!b) throw new Error(`content of layer ${m.layer} offset ${m.dataOffset} was not kept`);
-          return b;
-        },
+        ...contentsAccess(s.layers),
         close: async () => undefined,
       };
     } catch (err) {
@@ -122,11 +126,11 @@ export async function scanImage(ref: string, opts: { platform?: string; tmpDir?:
   return scanWithReadImage(ref, opts);
 }
 
-/** Reads a whole file of the final filesystem (following symlinks), or undefined. */
-export async function readFinalFile(tree: StackedTree, read: ScannedImage['read'], path: string, maxBytes = 32 << 20): Promise<Buffer | undefined> {
+/** Reads a whole kept file of the final filesystem (following symlinks), or undefined. */
+export async function readFinalFile(tree: StackedTree, read: ScannedImage['read'], path: string): Promise<Buffer | undefined> {
   const r = tree.resolve(path);
   let m = r?.node.meta;
   if (m?.type === 'hardlink' && m.linkname) m = tree.get(m.linkname)?.meta;
-  if (!m || m.type !== 'file' || m.size > maxBytes) return undefined;
-  return read(m);
+  if (!m || m.type !== 'file') return undefined;
+  return read(m).catch(() => undefined);
 }

@@ -1,0 +1,49 @@
+// One pass over a layer tar: its entries (metadata), a sha256 of every regular file big
+// enough to matter for duplicates, and the bytes of the few dpkg files xray parses. Reading
+// contents while they stream by means nothing is decompressed to disk or read twice.
+import { createHash } from 'node:crypto';
+import { toTarEntry } from '../image/tar.js';
+import { iterateTar, type TarSource } from '../image/tarheader.js';
+import type { TarEntry } from '../image/types.js';
+
+/** A tar source that can also hand its next bytes to a sink (ChunkSource does). */
+export interface CopySource extends TarSource {
+  copy(n: number, sink: (chunk: Buffer) => void): Promise<void>;
+}
+
+export interface LayerContents {
+  entries: TarEntry[];
+  /** sha256 (hex) of regular files >= the duplicate threshold, by content offset. */
+  hashes: Map<number, string>;
+  /** Contents of the dpkg files xray reads, by content offset. */
+  kept: Map<number, Buffer>;
+}
+
+const KEEP = /^\/var\/lib\/dpkg\/(status|info\/[^/]+\.list)$/;
+const KEEP_MAX = 32 << 20;
+
+export async function readLayerContents(src: CopySource, label: string, dupMinSize: number): Promise<LayerContents> {
+  const entries: TarEntry[] = [];
+  const hashes = new Map<number, string>();
+  const kept = new Map<number, Buffer>();
+  for await (const raw of iterateTar(src)) {
+    const e = toTarEntry(raw, label);
+    if (!e) continue;
+    // Names of owners are not used: drop them, every layer's entries may be held at once.
+    delete e.uname;
+    delete e.gname;
+    entries.push(e);
+    if (e.type !== 'file' || e.size === 0) continue;
+    const keep = e.size <= KEEP_MAX && KEEP.test(e.path);
+    if (!keep && e.size < dupMinSize) continue;
+    const h = createHash('sha256');
+    const parts: Buffer[] = [];
+    await src.copy(e.size, (c) => {
+      h.update(c);
+      if (keep) parts.push(Buffer.from(c));
+    });
+    hashes.set(e.dataOffset, h.digest('hex'));
+    if (keep) kept.set(e.dataOffset, Buffer.concat(parts));
+  }
+  return { entries, hashes, kept };
+}
