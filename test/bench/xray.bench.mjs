@@ -71,3 +71,8 @@ console.log(`image ${TAG}: ${(size / 1e9).toFixed(2)} GB`);
 console.log(`docker save > /dev/null: median ${s.toFixed(2)} s  (${save.map((v) => v.toFixed(2)).join(', ')})`);
 console.log(`slimts xray --json:      median ${x.toFixed(2)} s  (${xr.map((v) => v.toFixed(2)).join(', ')})`);
 console.log(`ratio xray / save: ${(x / s).toFixed(2)}x (goal <= 1.5x)`);
+
+// Memory stays bounded by metadata: one more run, in-process, for its peak RSS.
+const { xray } = await import(join(ROOT, 'dist/xray/xray.js'));
+await xray(TAG);
+console.log(`peak RSS of an in-process xray: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB for a ${(size / 1e9).toFixed(2)} GB image`);
