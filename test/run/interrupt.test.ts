@@ -36,29 +36,32 @@ console.log('FINISHED');
 });
 afterAll(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
+  // a failed test must not leave the child's container behind either
+  for (const id of leftovers(labels)) execFileSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
   sensor?.dispose();
 });
 
 it('SIGINT mid-run exits non-zero and leaves no container behind', async () => {
-  child = spawn('node', [join(dir, 'child.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('node', [join(dir, 'child.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = proc;
   let out = '';
   let err = '';
-  child.stderr!.on('data', (c) => (err += c));
+  proc.stderr.on('data', (c) => (err += c));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`child never got ready: ${err}`)), 60_000);
-    child.stdout!.on('data', (c) => {
+    proc.stdout.on('data', (c) => {
       out += c;
       if (out.includes('READY')) {
         clearTimeout(t);
         resolve();
       }
     });
-    child!.on('exit', () => reject(new Error(`child exited early: ${out}${err}`)));
+    proc.on('exit', () => reject(new Error(`child exited early: ${out}${err}`)));
   });
   expect(leftovers(labels).length).toBe(1);
-  child!.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child!.on('exit', (c) => resolve(c)));
+  proc.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
   expect(code).toBe(130);
   expect(out).not.toContain('FINISHED');
   expect(leftovers(labels)).toEqual([]);
