@@ -29,6 +29,8 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
   const add = (r: ProbeResult) => {
     results.push(r);
     ctx.onResult?.(r);
+    // An aborted run stops probing at once rather than collecting failures.
+    if (ctx.signal?.aborted) throw ctx.signal.reason ?? new Error('aborted');
   };
   const timeoutMs = (opts.requestTimeout ?? 10) * 1000;
   const env: HttpEnv = { timeoutMs, signal: ctx.signal, startedAt: ctx.startedAt };
