@@ -7,11 +7,14 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
+import { UserError } from '../util/errors.js';
 import { SLIMTS_DIR } from './spec.js';
 
 /** A tar holding /.slimts/ (world-writable, so the sensor can write as any user) and the sensor. */
 export async function sensorTar(sensorPath: string): Promise<Buffer> {
-  const bin = await readFile(sensorPath);
+  const bin = await readFile(sensorPath).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`) : err;
+  });
   const pack = tar.pack();
   const mtime = new Date();
   const dir = SLIMTS_DIR.slice(1);
