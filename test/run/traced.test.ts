@@ -68,7 +68,7 @@ describe('runTraced', () => {
   it('nonroot-health: runs as the image user, health check traced via exec and docker', async () => {
     const labels = testLabel();
     const img = await inspectImage('slimts-sample/nonroot-health:1');
-    const r = await runTraced({ image: img.ref, config: img.config, labels, sensor: { path: sensor.path }, continueAfter: { mode: 'timeout', seconds: 7 }, probes: { exec: ['id -u'] } });
+    const r = await runTraced({ image: img.ref, config: img.config, labels, sensor: { path: sensor.path }, continueAfter: { mode: 'timeout', seconds: 10 }, probes: { exec: ['id -u'] } });
     try {
       const root = r.probes.find((p) => p.target === 'GET http://:8080/');
       expect(root?.status).toBe(200);
