@@ -84,7 +84,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const { written, sent } = await writeAndSend(image, index, keep, config, opts, stage, cleanups);
     const verify = opts.verify === false
       ? { ran: false, ok: true, notes: ['--no-verify'] }
-      : await stage('verify', () => verifyRun(sent, written, config, traced, opts, cleanups));
+      : await stage('verify', () => verifyRun(sent, written, inspected.config, traced, opts, cleanups));
 
     const report = await makeReport(opts, inspected.id, image, index, keep, written, sent, traced, trace, verify);
     report.stages = stages;
@@ -143,6 +143,11 @@ function historyLine(opts: BuildOptions, kept: number, total: number): string {
   return `slimts build ${opts.image}: kept ${kept} of ${total} entries seen in use by a traced run`;
 }
 
+/**
+ * Runs the slim image the way the original was run (the original config decides command,
+ * ports and probes: --new-* edits are the user's to make, the check is that the kept files
+ * still do what the traced run did) and compares the two runs.
+ */
 async function verifyRun(
   sent: SinkResult, written: WrittenImage, config: ImageConfig, traced: TracedRun, opts: BuildOptions,
   cleanups: Array<() => Promise<unknown>>,
@@ -153,7 +158,8 @@ async function verifyRun(
     const tmpTag = `slimts-verify/${process.pid}-${Date.now().toString(36)}:tmp`;
     const r = await sendImage(written, { kind: 'engine', tag: tmpTag });
     ref = r.where;
-    cleanups.push(() => docker().getImage(tmpTag).remove({ force: true }).catch(() => undefined));
+    // untag only (no force): an identical image the user already has keeps its other tags
+    cleanups.push(() => docker().getImage(tmpTag).remove().catch(() => undefined));
   }
   const plain = await runPlain({
     image: ref,
