@@ -127,16 +127,25 @@ export function registerBuild(program: Command): void {
     .option('--json', 'print the report as JSON on stdout')
     .action(async (image: string, f: Flags) => {
       const opts = toBuildOptions(image, f);
-      const progress = !f.json || process.stderr.isTTY;
+      // a live view on a terminal; plain progress lines otherwise (none with --json)
+      const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('./build-progress.js')).progressView() : undefined;
+      const lines = !f.json && !live;
       opts.onStage = (s: Stage, state, ms) => {
-        if (!progress) return;
+        live?.stage(s, state, ms);
+        if (!lines) return;
         if (state === 'start') process.stderr.write(`slimts: ${s}...\n`);
         else if (ms !== undefined && ms >= 1000) process.stderr.write(`slimts: ${s} done in ${(ms / 1000).toFixed(1)}s\n`);
       };
       opts.onProgress = (e) => {
-        if (progress && (e.phase === 'warning' || e.phase === 'ready')) process.stderr.write(`slimts: ${e.message}\n`);
+        if (e.phase === 'warning' || e.phase === 'ready' || e.phase === 'stop') live?.note(e.message);
+        if (lines && (e.phase === 'warning' || e.phase === 'ready')) process.stderr.write(`slimts: ${e.message}\n`);
       };
-      const report = await build(opts);
+      let report;
+      try {
+        report = await build(opts);
+      } finally {
+        live?.close();
+      }
       const reportPath = resolve(f.report ?? 'slim.report.json');
       try {
         writeFileSync(reportPath, JSON.stringify(report, null, 2) + '\n');
