@@ -128,7 +128,7 @@ export function registerBuild(program: Command): void {
     .action(async (image: string, f: Flags) => {
       const opts = toBuildOptions(image, f);
       // a live view on a terminal; plain progress lines otherwise (none with --json)
-      const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('./build-progress.js')).progressView() : undefined;
+      const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../build/progress-view.js')).progressView() : undefined;
       const lines = !f.json && !live;
       opts.onStage = (s: Stage, state, ms) => {
         live?.stage(s, state, ms);

@@ -2,7 +2,7 @@
 // stage with a ticking time, then a check mark. Never used when output is not a TTY.
 import { useEffect, useState } from 'react';
 import { Box, Text, render, type Instance } from 'ink';
-import type { Stage } from '../build/index.js';
+import type { Stage } from './options.js';
 
 interface Row {
   stage: Stage;
