@@ -1,6 +1,6 @@
 // Bad input: one-line errors, the right exit codes, nothing left behind, originals untouched.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { docker } from '../helpers/docker.js';
+import { docker, slimts } from '../helpers/docker.js';
 import { buildSample, buildTrouble, ensureCli, slim } from './e2e.js';
 
 function containers(): string[] {
@@ -26,6 +26,12 @@ describe('slimts build on bad input', () => {
     expect(errorLines(s.stderr)).toHaveLength(1);
     expect(s.stderr).toMatch(/not found/);
     expect(tagExists(s.tag)).toBe(false);
+  });
+
+  it('an engine that does not answer: exit 2, one line', () => {
+    const r = slimts(['build', 'slimts-sample/nginx:1', '--json'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.status).toBe(2);
+    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/engine/)]);
   });
 
   it('no ENTRYPOINT nor CMD: exit 2, one line, no container started', () => {
