@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, slimts } from '../helpers/docker.js';
+import { ROOT, docker, slimts } from '../helpers/docker.js';
 import { buildTrouble, configOf, ensureCli, exportedMeta, slim } from './e2e.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slimts-e2e-opts-'));
@@ -45,14 +45,17 @@ describe('slimts build options', () => {
     expect(docker(['images', '--filter', 'reference=slimts-verify/*', '-q']).stdout.trim()).toBe('');
   });
 
-  it('the default tag is NAME.slim:TAG; --include-path and --include-shell add entries', async () => {
-    const r = slimts(['build', image, '--include-path', '/usr/share/base-files', '--include-exe', 'ls', '--report', join(tmp, 'r2.json')]);
+  it('the default tag is NAME.slim:TAG; --include-path, --include-exe and --exe add entries', async () => {
+    const r = slimts(['build', image, '--include-path', '/usr/share/base-files', '--include-exe', 'ls',
+      '--exe', `${ROOT}/sensors/build/slimts-sensor:/opt/tools/`, '--report', join(tmp, 'r2.json')]);
     const tag = 'slimts-trouble/links.slim:1';
     try {
       expect(r.status, r.stderr).toBe(0);
       const meta = await exportedMeta(tag);
       expect(meta.has('/usr/share/base-files/motd')).toBe(true);
       expect(meta.has('/usr/bin/ls')).toBe(true);
+      expect(meta.get('/opt/tools/slimts-sensor')).toMatchObject({ uid: 0, gid: 0 });
+      expect(meta.get('/opt/tools/slimts-sensor')!.mode & 0o111).not.toBe(0);
       expect(meta.has('/usr/lib/x86_64-linux-gnu/libselinux.so.1')).toBe(true); // ls's NEEDED
       expect(docker(['run', '--rm', '--entrypoint', '/usr/bin/ls', tag, '/opt/real']).stdout).toMatch(/target\.txt/);
     } finally {
