@@ -1,7 +1,6 @@
 // `slimts build`: inspect → read → index → traced run → trace → keep-set → write → send →
 // verify. Leaves nothing behind on error or Ctrl-C; never touches the original image.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { docker, inspectImage } from '../engine/docker.js';
 import { readImage } from '../image/read.js';
 import { buildIndex, openContent, readContentSync } from '../image/fsindex.js';
@@ -24,11 +23,10 @@ import { keptFiles, type BuildReport, type VerifyReport } from './report.js';
 import { defaultSlimTag } from './tag.js';
 import { releaseHeadSockets } from './linger.js';
 import { runTraced, runPlain, compareRuns, readTraceSet, type TracedRun } from './controller.js';
-
-const PKG_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { SENSOR_PATH } from '../trace/index.js';
 
 export function defaultSensorPath(): string {
-  return process.env.SLIMTS_SENSOR ?? `${PKG_ROOT}sensors/build/slimts-sensor`;
+  return process.env.SLIMTS_SENSOR ?? SENSOR_PATH;
 }
 
 export async function build(opts: BuildOptions): Promise<BuildReport> {
@@ -45,7 +43,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     }
   };
   const sensorPath = opts.sensorPath ?? defaultSensorPath();
-  if (!existsSync(sensorPath)) throw new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`, 70);
+  // checked before anything starts, so a missing build fails at once
+  if (!existsSync(sensorPath)) throw new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`);
 
   const inspected = await stage('inspect', () => inspectImage(opts.image, { pull: opts.pull }));
   if (effectiveCommand(inspected.config.config ?? {}, opts.run).length === 0) {
