@@ -55,9 +55,10 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
   };
   const unregister = onCleanup(cleanupAll);
+  let imageP: Promise<Image> | undefined;
   try {
     // The run needs nothing from the read, and the read nothing from the run: overlap them.
-    const imageP = stage('read', () => readImage(inspected.id ?? opts.image));
+    imageP = stage('read', () => readImage(inspected.id ?? opts.image));
     imageP.then((img) => cleanups.push(() => img.close()), () => undefined);
     const indexP = imageP.then((img) => stage('index', () => buildIndex(img)));
     indexP.catch(() => undefined);
@@ -93,6 +94,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     await cleanupAll();
     unregister();
     releaseHeadSockets();
+    // a read still in flight when the run failed: close the image (its temp files) once it lands
+    void imageP?.then((img) => img.close(), () => undefined);
   }
 }
 
