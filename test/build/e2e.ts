@@ -117,6 +117,7 @@ export async function exportedMeta(ref: string): Promise<Map<string, Meta>> {
 export async function metadataDiffs(original: string, slimTag: string): Promise<string[]> {
   const [a, b] = await Promise.all([exportedMeta(original), exportedMeta(slimTag)]);
   const diffs: string[] = [];
+  if (b.size < 5 || a.size < 5) diffs.push(`export looks empty: ${a.size} original, ${b.size} slim entries`);
   for (const [p, m] of b) {
     const o = a.get(p);
     if (!o) { diffs.push(`${p}: not in the original`); continue; }
