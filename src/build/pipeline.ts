@@ -21,7 +21,6 @@ import { imageFacts } from './facts.js';
 import type { BuildOptions, Stage } from './options.js';
 import { keptFiles, type BuildReport, type VerifyReport } from './report.js';
 import { defaultSlimTag } from './tag.js';
-import { releaseHeadSockets } from './linger.js';
 import { runTraced, runPlain, compareRuns, readTraceSet, type TracedRun } from './controller.js';
 import { SENSOR_PATH } from '../trace/index.js';
 
@@ -93,7 +92,6 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   } finally {
     await cleanupAll();
     unregister();
-    releaseHeadSockets();
     // a read still in flight when the run failed: close the image (its temp files) once it lands
     void imageP?.then((img) => img.close(), () => undefined);
   }
