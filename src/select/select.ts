@@ -95,12 +95,33 @@ export function selectKeep(input: SelectInput): KeepSet {
   }
   keepLookup('/etc/nsswitch.conf', { kind: 'nsswitch' });
 
-  // 3. Include options.
+  // 3. Include options. Index paths are real paths, so a glob naming a path through a symlink
+  // (/lib/... on merged /usr) is also matched at its resolved place; a matched symlink to a
+  // directory brings the target's subtree, as a matched directory brings its own.
   if (opts.includePaths?.length) {
-    const match = compileGlobs(opts.includePaths);
+    const userGlob = new Map<string, string>(); // glob as matched → as the user wrote it
+    for (const g of opts.includePaths) {
+      if (g.trim() === '') continue;
+      userGlob.set(g, g);
+      const rewritten = throughLinks(g, index);
+      for (const r of rewritten) userGlob.set(r, g);
+      // the links on the way are part of what the user named
+      if (rewritten.length) keepLookup(literalPrefix(g), { kind: 'include-path', detail: g });
+    }
+    const match = compileGlobs([...userGlob.keys()]);
+    const linkedDirs: Array<[string, string]> = [];
     for (const e of index.entries()) {
-      const g = match(e.path);
-      if (g) keepLookup(e.path, { kind: 'include-path', detail: g }, true);
+      const m = match(e.path);
+      if (!m) continue;
+      const g = userGlob.get(m) ?? m;
+      const real = keepLookup(e.path, { kind: 'include-path', detail: g }, true);
+      if (e.type === 'symlink' && real && index.get(real)?.type === 'dir') linkedDirs.push([real, g]);
+    }
+    for (const [dir, g] of linkedDirs) {
+      const prefix = dir === '/' ? '/' : dir + '/';
+      for (const e of index.entries()) {
+        if (e.path.startsWith(prefix)) keepLookup(e.path, { kind: 'include-path', detail: g }, true);
+      }
     }
   }
   for (const b of opts.includeBins ?? []) keepLookup(joinPath(workdir, b), { kind: 'include-bin', detail: b });
@@ -165,7 +186,7 @@ export function selectKeep(input: SelectInput): KeepSet {
 
   // 5. Excludes, last; a directory that still holds kept entries stays.
   if (opts.excludes?.length) {
-    const match = compileGlobs(opts.excludes);
+    const match = compileGlobs(opts.excludes.flatMap((g) => [g, ...throughLinks(g, index)]));
     const removed = [...keep.keys()].filter((p) => match(p));
     for (const p of removed) keep.delete(p);
     const needed = new Set<string>();
@@ -191,6 +212,23 @@ export function selectKeep(input: SelectInput): KeepSet {
     for (const p of keep.keys()) if (p.startsWith(prefix)) return p;
     return undefined;
   }
+}
+
+/** The glob with its literal leading directories resolved through the image's symlinks, if that differs. */
+function throughLinks(glob: string, index: Parameters<typeof walk>[0]): string[] {
+  const comps = normalize(glob.trim()).split('/').filter(Boolean);
+  const wild = comps.findIndex((c) => /[*?]/.test(c));
+  const literal = literalPrefix(glob);
+  const real = walk(index, literal, () => {});
+  if (!real || real === literal) return [];
+  return [[real === '/' ? '' : real, ...(wild < 0 ? [] : comps.slice(wild))].join('/') || '/'];
+}
+
+/** The leading components of a glob before the first wildcard. */
+function literalPrefix(glob: string): string {
+  const comps = normalize(glob.trim()).split('/').filter(Boolean);
+  const wild = comps.findIndex((c) => /[*?]/.test(c));
+  return '/' + (wild < 0 ? comps : comps.slice(0, wild)).join('/');
 }
 
 function parentOf(p: string): string | undefined {

@@ -203,6 +203,22 @@ describe('selectKeep', () => {
     expect(keep.has('/usr/local/bin/tool')).toBe(true);
   });
 
+  it('include globs through symlinks (merged /usr) and symlinks to directories', () => {
+    const keep = run([
+      '/usr/lib/x86_64-linux-gnu/libnss_dns.so.2', '/usr/lib/x86_64-linux-gnu/libnss_files.so.2',
+      '/usr/share/certs/a.pem', '/usr/share/certs/sub/b.pem', { path: '/etc/certs', link: '../usr/share/certs' },
+    ], [], { options: { includePaths: ['/lib/x86_64-linux-gnu/libnss_*', '/etc/certs'] } });
+    expect(keep.has('/usr/lib/x86_64-linux-gnu/libnss_dns.so.2')).toBe(true);
+    expect(keep.has('/usr/lib/x86_64-linux-gnu/libnss_files.so.2')).toBe(true);
+    expect(keep.get('/usr/lib/x86_64-linux-gnu/libnss_dns.so.2')!.reasons[0]).toMatchObject({ kind: 'include-path', detail: '/lib/x86_64-linux-gnu/libnss_*' });
+    expect(keep.has('/lib')).toBe(true);
+    expect(keep.has('/usr/lib/x86_64-linux-gnu/libc.so.6')).toBe(false);
+    expect(keep.has('/etc/certs')).toBe(true);
+    expect(keep.has('/usr/share/certs/sub/b.pem')).toBe(true);
+    const ex = run(['/usr/lib/x86_64-linux-gnu/libfoo.so'], [ev('r', '/usr/lib/x86_64-linux-gnu/libfoo.so')], { options: { excludes: ['/lib/x86_64-linux-gnu/libfoo*'] } });
+    expect(ex.has('/usr/lib/x86_64-linux-gnu/libfoo.so')).toBe(false);
+  });
+
   it('an exclude never removes a parent of a kept entry', () => {
     const keep = run(['/srv/a/keep.txt'], [ev('r', '/srv/a/keep.txt')], { options: { excludes: ['/srv/a'] } });
     // /srv/a matched, its child too: the child goes, then the dir is no longer needed
