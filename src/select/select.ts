@@ -109,13 +109,13 @@ export function selectKeep(input: SelectInput): KeepSet {
       if (rewritten.length) keepLookup(literalPrefix(g), { kind: 'include-path', detail: g });
     }
     const match = compileGlobs([...userGlob.keys()]);
-    const linkedDirs: Array<[string, string]> = [];
+    const linkedDirs = new Map<string, string>(); // target dir → glob
     for (const e of index.entries()) {
       const m = match(e.path);
       if (!m) continue;
       const g = userGlob.get(m) ?? m;
       const real = keepLookup(e.path, { kind: 'include-path', detail: g }, true);
-      if (e.type === 'symlink' && real && index.get(real)?.type === 'dir') linkedDirs.push([real, g]);
+      if (e.type === 'symlink' && real && !match(real) && index.get(real)?.type === 'dir') linkedDirs.set(real, g);
     }
     for (const [dir, g] of linkedDirs) {
       const prefix = dir === '/' ? '/' : dir + '/';
