@@ -4,7 +4,13 @@ import { docker, slimts } from '../helpers/docker.js';
 import { buildSample, buildTrouble, ensureCli, slim } from './e2e.js';
 
 function containers(): string[] {
-  return docker(['ps', '-aq', '--filter', 'label=io.slimts.run']).stdout.split('\n').filter(Boolean);
+  return docker(['ps', '-aq', '--no-trunc', '--filter', 'label=io.slimts.run']).stdout.split('\n').filter(Boolean);
+}
+/** Run containers created while fn ran that still exist (parallel tests have their own: only new ones count). */
+function leftBy<T>(fn: () => T): { result: T; left: string[] } {
+  const before = new Set(containers());
+  const result = fn();
+  return { result, left: containers().filter((id) => !before.has(id)) };
 }
 function imageId(ref: string): string {
   return docker(['image', 'inspect', '-f', '{{.Id}}', ref]).stdout.trim();
@@ -47,10 +53,10 @@ describe('slimts build on bad input', () => {
   it('an app that exits non-zero at once: non-zero exit, nothing left', () => {
     const image = buildTrouble('failfast');
     const before = imageId(image);
-    const s = slim(image, ['--json']);
+    const { result: s, left } = leftBy(() => slim(image, ['--json']));
     expect(s.status).not.toBe(0);
     expect(s.stderr).toMatch(/exit|code 3/);
-    expect(containers()).toEqual([]);
+    expect(left).toEqual([]);
     expect(tagExists(s.tag)).toBe(false);
     expect(imageId(image)).toBe(before);
   });
@@ -58,11 +64,11 @@ describe('slimts build on bad input', () => {
   it('a port that never opens: non-zero exit within --probe-wait, nothing left', () => {
     const image = buildTrouble('noport');
     const t = Date.now();
-    const s = slim(image, ['--json', '--probe-wait', '3']);
+    const { result: s, left } = leftBy(() => slim(image, ['--json', '--probe-wait', '3']));
     expect(s.status).not.toBe(0);
     expect(s.stderr).toMatch(/8080/);
     expect(Date.now() - t).toBeLessThan(60_000);
-    expect(containers()).toEqual([]);
+    expect(left).toEqual([]);
     expect(tagExists(s.tag)).toBe(false);
   });
 
