@@ -3,14 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { docker, slimts } from '../helpers/docker.js';
 import { buildSample, buildTrouble, ensureCli, slim } from './e2e.js';
 
-function containers(): string[] {
-  return docker(['ps', '-aq', '--no-trunc', '--filter', 'label=io.slimts.run']).stdout.split('\n').filter(Boolean);
+function containers(image: string): string[] {
+  return docker(['ps', '-aq', '--no-trunc', '--filter', 'label=io.slimts.run', '--filter', `ancestor=${image}`]).stdout.split('\n').filter(Boolean);
 }
 /** Run containers created while fn ran that still exist (parallel tests have their own: only new ones count). */
-function leftBy<T>(fn: () => T): { result: T; left: string[] } {
-  const before = new Set(containers());
+function leftBy<T>(image: string, fn: () => T): { result: T; left: string[] } {
+  const before = new Set(containers(image));
   const result = fn();
-  return { result, left: containers().filter((id) => !before.has(id)) };
+  return { result, left: containers(image).filter((id) => !before.has(id)) };
 }
 function imageId(ref: string): string {
   return docker(['image', 'inspect', '-f', '{{.Id}}', ref]).stdout.trim();
@@ -53,7 +53,7 @@ describe('slimts build on bad input', () => {
   it('an app that exits non-zero at once: non-zero exit, nothing left', () => {
     const image = buildTrouble('failfast');
     const before = imageId(image);
-    const { result: s, left } = leftBy(() => slim(image, ['--json']));
+    const { result: s, left } = leftBy(image, () => slim(image, ['--json']));
     expect(s.status).not.toBe(0);
     expect(s.stderr).toMatch(/exit|code 3/);
     expect(left).toEqual([]);
@@ -64,7 +64,7 @@ describe('slimts build on bad input', () => {
   it('a port that never opens: non-zero exit within --probe-wait, nothing left', () => {
     const image = buildTrouble('noport');
     const t = Date.now();
-    const { result: s, left } = leftBy(() => slim(image, ['--json', '--probe-wait', '3']));
+    const { result: s, left } = leftBy(image, () => slim(image, ['--json', '--probe-wait', '3']));
     expect(s.status).not.toBe(0);
     expect(s.stderr).toMatch(/8080/);
     expect(Date.now() - t).toBeLessThan(60_000);
