@@ -85,7 +85,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       ? { ran: false, ok: true, notes: ['--no-verify'] }
       : await stage('verify', () => verifyRun(sent, written, inspected.config, traced, opts, cleanups));
 
-    const report = await makeReport(opts, inspected.id, image, index, keep, written, sent, traced, trace, verify);
+    const report = await makeReport(opts, inspected.id, index, keep, written, sent, traced, trace, verify);
     report.stages = stages;
     report.totalMs = Date.now() - t0;
     return report;
@@ -187,7 +187,7 @@ async function engineSize(ref: string): Promise<number | undefined> {
 }
 
 async function makeReport(
-  opts: BuildOptions, sourceId: string | undefined, image: Image, index: FsIndex, keep: KeepSet,
+  opts: BuildOptions, sourceId: string | undefined, index: FsIndex, keep: KeepSet,
   written: WrittenImage, sent: SinkResult, traced: TracedRun, trace: Awaited<ReturnType<typeof readTraceSet>>, verify: VerifyReport,
 ): Promise<BuildReport> {
   let bytes = 0;
@@ -218,5 +218,4 @@ async function makeReport(
     totalMs: 0,
     kept,
   };
-  void image;
 }
