@@ -3,7 +3,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { build, summaryLines } from '../build/index.js';
 import type { BuildOptions, Stage } from '../build/index.js';
 import {
   nonNegInt, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
@@ -142,6 +141,7 @@ export function registerBuild(program: Command): void {
       };
       let report;
       try {
+        const { build } = await import('../build/index.js'); // loaded on use: keeps other commands' start fast
         report = await build(opts);
       } finally {
         live?.close();
@@ -153,7 +153,7 @@ export function registerBuild(program: Command): void {
         throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
       if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else process.stdout.write(summaryLines(report, reportPath).join('\n') + '\n');
+      else process.stdout.write((await import('../build/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
       process.exitCode = report.exitCode;
     });
 }

@@ -2,8 +2,6 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../util/errors.js';
 import { loadGateConfig, parseSize, type GateConfig } from '../xray/gate.js';
-import { renderText } from '../xray/render-text.js';
-import { xray } from '../xray/xray.js';
 
 interface Flags {
   json?: boolean;
@@ -58,6 +56,7 @@ export function registerXray(program: Command): void {
           },
         });
       }
+      const { xray } = await import('../xray/xray.js'); // loaded on use: keeps other commands' start fast
       const report = await xray(ref, {
         platform: f.platform,
         top: positiveInt('top', f.top),
@@ -70,7 +69,7 @@ export function registerXray(program: Command): void {
       else if (process.stdout.isTTY && !f.plain) {
         const { renderInk } = await import('../xray/render-ink.js');
         await renderInk(report);
-      } else process.stdout.write(renderText(report, { width: process.stdout.columns }));
+      } else process.stdout.write((await import('../xray/render-text.js')).renderText(report, { width: process.stdout.columns }));
       if (report.ci && !report.ci.pass) {
         for (const r of report.ci.rules) if (r.status === 'fail') process.stderr.write(`FAIL ${r.rule}: ${r.message}\n`);
         process.exitCode = 1;
