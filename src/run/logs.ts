@@ -45,23 +45,34 @@ export async function readLogs(container: Docker.Container, tail?: number): Prom
   return demux(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
 }
 
-/** The last `n` lines of interleaved output (as written), unindented. */
-export async function lastLines(container: Docker.Container, n = 20): Promise<string[]> {
+interface Line {
+  stream: Frame['stream'];
+  text: string;
+}
+
+/** The last `n` lines of interleaved output (as the engine read them), unindented. */
+async function lastLines(container: Docker.Container, n = 20): Promise<Line[]> {
   try {
     const buf = (await container.logs({ stdout: true, stderr: true, follow: false, tail: n })) as unknown as Buffer;
-    const all = Buffer.concat(frames(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))).map((x) => x.data)).toString('utf8');
-    return all.split('\n').filter((l) => l.trim().length > 0).slice(-n);
+    const lines: Line[] = [];
+    for (const f of frames(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)))) {
+      for (const text of f.data.toString('utf8').split('\n')) if (text.trim()) lines.push({ stream: f.stream, text });
+    }
+    return lines.slice(-n);
   } catch {
     return [];
   }
 }
 
 /**
- * "<what>: <last line>" then the last lines indented, so a caller that shows only the first
- * line of an error still shows the app's own last word.
+ * "<what>: <headline>" then the last lines indented, so a caller that shows only the first
+ * line of an error still shows the app's own last word. The headline is the last stderr line
+ * when there is one: that is where apps say why they stopped, and stdout and stderr arrive
+ * through separate pipes, so their relative order is not reliable.
  */
 export async function withLastOutput(container: Docker.Container, what: string, n = 20): Promise<string> {
   const lines = await lastLines(container, n);
   if (lines.length === 0) return `${what} (it wrote nothing)`;
-  return `${what}: ${lines[lines.length - 1]!.trim()}\nits last output:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
+  const headline = lines.filter((l) => l.stream === 'stderr').pop() ?? lines[lines.length - 1]!;
+  return `${what}: ${headline.text.trim()}\nits last output:\n${lines.map((l) => `  | ${l.text}`).join('\n')}`;
 }

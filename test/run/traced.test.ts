@@ -111,7 +111,9 @@ describe('runTraced', () => {
     const err = await run.catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
     expect(err.message.split('\n')[0]).toBe('the app exited with code 3 right after it started: fatal: no config');
-    expect(err.message).toContain('  | starting\n  | fatal: no config');
+    // both lines shown; their order is the engine's (two pipes)
+    expect(err.message).toContain('  | starting');
+    expect(err.message).toContain('  | fatal: no config');
     expect(leftovers(labels)).toEqual([]);
   });
 
