@@ -28,13 +28,10 @@ export function buildSample(name: string): string {
   return `slimts-sample/${name}:1`;
 }
 
-/** Builds samples/trouble/<name> as slimts-trouble/<name>:1 (cached by tag). */
+/** Builds samples/trouble/<name> as slimts-trouble/<name>:1 (rebuilt only when its sources change). */
 export function buildTrouble(name: string): string {
   const tag = `slimts-trouble/${name}:1`;
-  if (docker(['image', 'inspect', tag], { allowFail: true }).status !== 0) {
-    execFileSync('docker', ['build', '--network', 'host', '-q', '--build-arg', `BASE=${process.env.SLIMTS_BASE_TAG ?? 'slimts-base/bookworm:minbase'}`,
-      '-t', tag, `${ROOT}/samples/trouble/${name}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
+  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/trouble/${name}`], { stdio: 'inherit' });
   return tag;
 }
 

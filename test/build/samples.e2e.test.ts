@@ -3,11 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSample, configOf, imageSize, metadataDiffs, sameAnswers, slim, type Slimmed } from './e2e.js';
 
-// Debian's node maps libnode (47 MB) and libicudata (31 MB) at start: 98 MB of 365 MB is
-// what express needs, so its floor is lower than the 5× of the others.
 const cases = [
   { name: 'flask', port: 5000, paths: ['/', '/api/info'], minRatio: 5 },
-  { name: 'express', port: 3000, paths: ['/', '/api/time'], minRatio: 3.5 },
+  { name: 'express', port: 3000, paths: ['/', '/api/time'], minRatio: 5 },
 ];
 
 for (const c of cases) {
