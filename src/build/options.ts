@@ -26,6 +26,9 @@ export interface BuildOptions {
   tag?: string;
   /** Write the output to PATH instead of the engine: *.tar → OCI archive, else OCI layout dir. */
   output?: string;
+  /** Push to HOST[:PORT]/NAME[:TAG] instead of loading (the slim image is loaded under a temp tag to verify). */
+  push?: string;
+  insecureRegistry?: boolean;
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
   /** Host path of slimts-sensor (default: the package's sensors/build/, or $SLIMTS_SENSOR). */

@@ -7,8 +7,9 @@ import { buildIndex, openContent, readContentSync } from '../image/fsindex.js';
 import type { FsIndex, Image, ImageConfig } from '../image/types.js';
 import { indexView, readLdSoConf } from '../elf/index.js';
 import { writeImage } from '../oci/write.js';
-import { discard, sendImage } from '../sink/index.js';
+import { discard, sendImage, wantsGzip } from '../sink/index.js';
 import type { SinkResult, SinkSpec } from '../sink/types.js';
+import { chooseSink } from '../sink/choose.js';
 import type { WrittenImage } from '../oci/types.js';
 import { effectiveCommand } from '../run/spec.js';
 import { selectKeep } from '../select/index.js';
@@ -113,11 +114,7 @@ function selectFor(image: Image, index: FsIndex, events: Parameters<typeof selec
 }
 
 function sinkFor(opts: BuildOptions): SinkSpec {
-  if (opts.output) {
-    const tag = opts.tag ?? defaultSlimTag(opts.image);
-    return opts.output.endsWith('.tar') ? { kind: 'oci-archive', path: opts.output, tag } : { kind: 'oci-dir', path: opts.output, tag };
-  }
-  return { kind: 'engine', tag: opts.tag ?? defaultSlimTag(opts.image) };
+  return chooseSink({ tag: opts.tag ?? defaultSlimTag(opts.image), output: opts.output, push: opts.push, insecure: opts.insecureRegistry });
 }
 
 async function writeAndSend(
@@ -132,6 +129,7 @@ async function writeAndSend(
       history: { created_by: historyLine(opts, keep.size, index.size), comment: 'slimts build' },
       entries,
       refName: spec.kind === 'registry' ? spec.ref : spec.tag,
+      gzip: wantsGzip(spec),
     });
   });
   cleanups.push(() => discard(written));

@@ -16,7 +16,7 @@ interface Flags {
   crawlDepth?: string; crawlMax?: string; probeWait?: string; fanotify?: boolean;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
   exclude: string[]; includePathsFile: string[];
-  tag?: string; output?: string;
+  tag?: string; output?: string; push?: string; insecureRegistry?: boolean;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
   verify: boolean; report?: string; json?: boolean;
@@ -68,6 +68,8 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
     },
     tag: f.tag,
     output: f.output ? resolve(f.output) : undefined,
+    push: f.push,
+    insecureRegistry: f.insecureRegistry,
     verify: f.verify,
   };
 }
@@ -110,6 +112,8 @@ export function registerBuild(program: Command): void {
     // output
     .option('--tag <name:tag>', 'engine tag of the slim image (default NAME.slim:TAG)')
     .option('--output <path>', 'write an OCI layout dir, or an OCI archive when PATH ends in .tar')
+    .option('--push <ref>', 'push to a registry (HOST[:PORT]/NAME[:TAG]) instead of loading into the engine')
+    .option('--insecure-registry', 'talk plain http to the --push registry (loopback hosts always do)')
     .option('--new-entrypoint <cmd>', 'set ENTRYPOINT of the output')
     .option('--new-cmd <cmd>', 'set CMD of the output')
     .option('--new-env <KEY=VALUE>', 'set an env var in the output (repeatable)', many, [])

@@ -21,6 +21,8 @@ export function registerImagebuild(program: Command): void {
     .option('--platform <OS/ARCH>', 'target platform; must match the executables')
     .option('--tag <NAME[:TAG]>', 'image name (default: first exe basename:latest)')
     .option('--output <PATH>', 'write an OCI archive (PATH.tar) or OCI layout dir instead of loading into the engine')
+    .option('--push <REF>', 'push to a registry (HOST[:PORT]/NAME[:TAG]) instead of loading into the engine')
+    .option('--insecure-registry', 'talk plain http to the --push registry (loopback hosts always do)')
     .option('-v, --verbose', 'list every file put in the image and why')
     .action(async (o: Record<string, string | string[] | boolean | undefined>) => {
       // Loaded on use: other commands and --help need none of the image machinery.
@@ -39,6 +41,8 @@ export function registerImagebuild(program: Command): void {
         platform: o.platform as string | undefined,
         tag: o.tag as string | undefined,
         output: o.output as string | undefined,
+        push: o.push as string | undefined,
+        insecureRegistry: o.insecureRegistry as boolean | undefined,
       });
       if (o.verbose) for (const f of res.files) process.stderr.write(`  ${f.path}  (${f.reason})\n`);
       process.stdout.write(`${res.where}\n`);

@@ -6,7 +6,8 @@ import { hostView } from '../elf/index.js';
 import { parseRefName } from '../oci/refname.js';
 import type { NewImage } from '../oci/types.js';
 import { writeImage } from '../oci/write.js';
-import { discard, sendImage } from '../sink/index.js';
+import { discard, sendImage, wantsGzip } from '../sink/index.js';
+import { chooseSink } from '../sink/choose.js';
 import type { SinkSpec } from '../sink/types.js';
 import { UserError } from '../util/errors.js';
 import { openBase } from './base.js';
@@ -43,6 +44,9 @@ export interface ImageBuildOptions {
   tag?: string;
   /** Write here instead of loading into the engine: ".tar" → OCI archive, else OCI dir. */
   output?: string;
+  /** Push to HOST[:PORT]/NAME[:TAG] instead of loading. */
+  push?: string;
+  insecureRegistry?: boolean;
   docker?: Dockerode;
   /** Host PATH for "#!/usr/bin/env X" (default: process.env.PATH). */
   hostPath?: string;
@@ -113,11 +117,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
     return { spec, host, dest: d };
   });
   const tag = parseRefName(opts.tag ?? defaultTag(exes[0]?.host ?? splitHostDest(opts.path![0]!, '--path').host)).familiar;
-  const sink: SinkSpec = opts.output
-    ? opts.output.endsWith('.tar')
-      ? { kind: 'oci-archive', path: resolve(opts.output), tag }
-      : { kind: 'oci-dir', path: resolve(opts.output), tag }
-    : { kind: 'engine', tag };
+  const sink: SinkSpec = chooseSink({ tag, output: opts.output, push: opts.push, insecure: opts.insecureRegistry });
 
   const view = hostView();
   const hostPath = (opts.hostPath ?? process.env.PATH ?? DEFAULT_PATH).split(':');
@@ -145,7 +145,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
       history: { created_by: `slimts imagebuild ${made.filter(Boolean).join(' ')}`.trim(), comment: 'slimts imagebuild' },
       entries: writeEntries(layer.entries),
       refName: tag,
-      gzip: !!opts.output,
+      gzip: wantsGzip(sink),
     };
     const files = layer.entries.filter((e) => e.reason).map((e) => ({ path: e.path, reason: e.reason! })).sort((a, b) => (a.path < b.path ? -1 : 1));
     return { image, sink, tag, files, platform: formatPlatform(platform), base };

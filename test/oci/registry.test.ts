@@ -1,7 +1,6 @@
 // Registry sink against Debian's docker-registry on a loopback port.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -10,58 +9,27 @@ import type { WrittenImage } from '../../src/oci/types.js';
 import { discard, sendImage } from '../../src/sink/index.js';
 import { UserError } from '../../src/util/errors.js';
 import { docker } from '../helpers/docker.js';
+import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { buildHello, fromFile, scratchConfig } from './fixtures.js';
 
 let work: string;
 let hello: string;
-let registry: ChildProcess | undefined;
+let registry: TestRegistry | undefined;
 let host: string;
 const written: WrittenImage[] = [];
 const pulled: string[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'slimts-oci-registry-'));
   hello = buildHello(work);
-  const port = await freePort();
-  host = `127.0.0.1:${port}`;
-  writeFileSync(join(work, 'config.yml'), [
-    'version: 0.1',
-    'log: { level: error }',
-    `storage: { filesystem: { rootdirectory: ${join(work, 'storage')} } }`,
-    `http: { addr: "${host}" }`,
-    '',
-  ].join('\n'));
-  registry = spawn('/usr/bin/docker-registry', ['serve', join(work, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  registry.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`http://${host}/v2/`)).status === 200) break;
-    } catch { /* not up yet */ }
-    if (i > 100 || registry.exitCode !== null) throw new Error(`docker-registry did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  registry = await startRegistry();
+  host = registry.host;
 });
 
 afterAll(async () => {
   for (const t of pulled) docker(['rmi', '-f', t], { allowFail: true });
   for (const w of written) await discard(w);
-  if (registry && registry.exitCode === null) {
-    const exited = new Promise((r) => registry!.once('exit', r));
-    registry.kill('SIGTERM');
-    await exited;
-  }
+  await registry?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
