@@ -5,7 +5,7 @@ export { parseShebang, SHEBANG_MAX } from './shebang.js';
 export { hostView, indexView } from './view.js';
 export type { FileStat, FileView } from './view.js';
 export { resolvePath } from './resolve-path.js';
-export type { ResolvedPath } from './resolve-path.js';
+export type { PathStep, ResolvedPath } from './resolve-path.js';
 export { readLdSoConf, readWhole } from './ldconf.js';
 export { resolveLibraries, elfAt, defaultLibDirs } from './libraries.js';
 export type { FoundVia, LibraryResolution, MissingLibrary, ResolveOptions, ShipFile } from './libraries.js';

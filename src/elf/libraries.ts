@@ -6,6 +6,7 @@ import { readLdSoConf, readWhole } from './ldconf.js';
 import { parseElf } from './parse.js';
 import type { ElfInfo } from './parse.js';
 import { resolvePath } from './resolve-path.js';
+import type { ResolvedPath } from './resolve-path.js';
 import type { FileView } from './view.js';
 
 /** How a library was found. */
@@ -19,6 +20,8 @@ export interface ShipFile {
   reason: string;
   /** The real file this entry is or leads to. */
   object: string;
+  /** Real path of the object this one is the interpreter of, or is needed by. */
+  neededBy: string;
   /** DT_NEEDED name (libraries only). */
   name?: string;
   via?: FoundVia;
@@ -54,6 +57,11 @@ export interface ResolveOptions {
   ldSoConfDirs?: string[];
   /** Replaces the built-in default dirs. */
   defaultDirs?: string[];
+  /**
+   * ELF facts of a regular file (by real path) from the caller instead of parsed from the
+   * view's bytes; undefined means "not an ELF".
+   */
+  elfOf?: (realPath: string) => ElfInfo | undefined;
 }
 
 interface Obj {
@@ -69,9 +77,14 @@ interface Obj {
 const MUSL_RESERVED = /^lib(c|pthread|rt|m|dl|util|xnet)\./;
 
 /** ELF facts of a file through a view, following symlinks; undefined when absent or not ELF. */
-export function elfAt(view: FileView, path: string): ElfInfo | undefined {
-  const r = resolvePath(view, path);
+export function elfAt(view: FileView, path: string, opts: Pick<ResolveOptions, 'elfOf'> = {}): ElfInfo | undefined {
+  return elfOfResolved(view, resolvePath(view, path), opts);
+}
+
+/** ELF facts of a resolved path: from `opts.elfOf` when given, else parsed through the view. */
+function elfOfResolved(view: FileView, r: ResolvedPath, opts: Pick<ResolveOptions, 'elfOf'>): ElfInfo | undefined {
   if (!r.stat || r.stat.type !== 'file') return undefined;
+  if (opts.elfOf) return opts.elfOf(r.path);
   return parseElf((o, l) => view.read(r.path, o, l), r.stat.size);
 }
 
@@ -88,8 +101,7 @@ export function defaultLibDirs(elf: Pick<ElfInfo, 'machine' | 'class' | 'endian'
 export function resolveLibraries(view: FileView, exePath: string, opts: ResolveOptions = {}): LibraryResolution {
   const exeRes = resolvePath(view, exePath);
   const out: LibraryResolution = { exe: exeRes.path, files: [], missing: [] };
-  if (!exeRes.stat || exeRes.stat.type !== 'file') return out;
-  const elf = parseElf((o, l) => view.read(exeRes.path, o, l), exeRes.stat.size);
+  const elf = elfOfResolved(view, exeRes, opts);
   if (!elf) return out;
   out.elf = elf;
 
@@ -112,14 +124,15 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
   let interp: Obj | undefined;
   if (elf.interpreter) {
     const reason = `interpreter of ${exeRes.path}`;
+    const neededBy = exeRes.path;
     const r = resolvePath(view, elf.interpreter);
-    const ie = r.stat?.type === 'file' ? parseElf((o, l) => view.read(r.path, o, l), r.stat.size) : undefined;
+    const ie = elfOfResolved(view, r, opts);
     if (!ie || !compatible(ie)) {
       out.missing.push({ name: elf.interpreter, neededBy: exeRes.path, interpreter: true });
     } else {
       const found = elf.interpreter;
-      for (const l of r.links) ship({ path: l, type: 'symlink', reason, object: r.path, via: 'interpreter', found });
-      ship({ path: r.path, type: 'file', reason, object: r.path, via: 'interpreter', found });
+      for (const l of r.links) ship({ path: l, type: 'symlink', reason, object: r.path, neededBy, via: 'interpreter', found });
+      ship({ path: r.path, type: 'file', reason, object: r.path, neededBy, via: 'interpreter', found });
       interp = { found: elf.interpreter, real: r.path, elf: ie, loader: exe, origin: posix.dirname(elf.interpreter) };
       byReal.set(r.path, interp);
       byName.set(posix.basename(elf.interpreter), interp);
@@ -136,8 +149,7 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
   const tryDir = (dir: string, name: string) => {
     const candidate = `${dir.replace(/\/+$/, '')}/${name}`;
     const r = resolvePath(view, candidate);
-    if (!r.stat || r.stat.type !== 'file') return undefined;
-    const e = parseElf((o, l) => view.read(r.path, o, l), r.stat.size);
+    const e = elfOfResolved(view, r, opts);
     if (!e || !compatible(e) || e.type !== 'dyn') return undefined;
     return { candidate, r, e };
   };
@@ -181,6 +193,7 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
   for (let i = 0; i < queue.length; i++) {
     const req = queue[i]!;
     const reason = `needed by ${req.real}`;
+    const neededBy = req.real;
     for (const name of req.elf.needed) {
       if (byName.has(name)) continue;
       if (musl && interp && MUSL_RESERVED.test(name)) {
@@ -209,8 +222,8 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
       }
       const found = hit.candidate;
       const o = hit.origin === undefined ? {} : { origin: hit.origin };
-      for (const l of hit.r.links) ship({ path: l, type: 'symlink', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found, ...o });
-      ship({ path: hit.r.path, type: 'file', reason, object: hit.r.path, name, via: hit.via, dir: hit.dir, found, ...o });
+      for (const l of hit.r.links) ship({ path: l, type: 'symlink', reason, object: hit.r.path, neededBy, name, via: hit.via, dir: hit.dir, found, ...o });
+      ship({ path: hit.r.path, type: 'file', reason, object: hit.r.path, neededBy, name, via: hit.via, dir: hit.dir, found, ...o });
       let obj = byReal.get(hit.r.path);
       if (!obj) {
         obj = { found: hit.candidate, real: hit.r.path, elf: hit.e, loader: req, origin: posix.dirname(hit.candidate) };
@@ -223,8 +236,8 @@ export function resolveLibraries(view: FileView, exePath: string, opts: ResolveO
         // glibc prefers dir/glibc-hwcaps/<level>/name on CPUs that have <level>: ship those
         // variants too, so the result runs on any CPU, not just on this one.
         for (const v of hwcapsVariants(hit.dir, name)) {
-          for (const l of v.r.links) ship({ path: l, type: 'symlink', reason: `hwcaps variant, ${reason}`, object: v.r.path, name, via: hit.via, dir: hit.dir, found: v.candidate });
-          ship({ path: v.r.path, type: 'file', reason: `hwcaps variant, ${reason}`, object: v.r.path, name, via: hit.via, dir: hit.dir, found: v.candidate });
+          for (const l of v.r.links) ship({ path: l, type: 'symlink', reason: `hwcaps variant, ${reason}`, object: v.r.path, neededBy, name, via: hit.via, dir: hit.dir, found: v.candidate });
+          ship({ path: v.r.path, type: 'file', reason: `hwcaps variant, ${reason}`, object: v.r.path, neededBy, name, via: hit.via, dir: hit.dir, found: v.candidate });
         }
       }
     }

@@ -17,7 +17,17 @@ export interface ResolvedPath {
   error?: 'missing' | 'loop' | 'notdir';
 }
 
-export function resolvePath(view: FileView, path: string): ResolvedPath {
+/** An existing entry a lookup met: a directory walked through, a symlink followed, the final entry. */
+export type PathStep =
+  | { role: 'dir'; path: string; stat: FileStat }
+  | { role: 'link'; path: string; stat: FileStat; /** the last component of the path being walked */ last: boolean }
+  | { role: 'final'; path: string; stat: FileStat };
+
+/**
+ * Resolves `path` the way the kernel does, component by component. `onStep` hears of every
+ * existing entry met, in order, also when the path does not resolve (up to where it failed).
+ */
+export function resolvePath(view: FileView, path: string, onStep?: (s: PathStep) => void): ResolvedPath {
   // The root always exists, even in an index that has no entry for it.
   const lstat = (p: string) => view.lstat(p) ?? (p === '/' ? ROOT : undefined);
   const links: string[] = [];
@@ -27,7 +37,6 @@ export function resolvePath(view: FileView, path: string): ResolvedPath {
   let followed = 0;
   while (pending.length > 0) {
     const comp = pending.shift()!;
-    if (comp === '.') continue;
     if (comp === '..') {
       current = posix.dirname(current);
       stat = lstat(current);
@@ -40,6 +49,7 @@ export function resolvePath(view: FileView, path: string): ResolvedPath {
     const st = view.lstat(next);
     if (!st) return { path: posix.join(next, ...pending), links, error: 'missing' };
     if (st.type === 'symlink') {
+      onStep?.({ role: 'link', path: next, stat: st, last: pending.length === 0 });
       if (++followed > MAX_LINKS) return { path: posix.join(next, ...pending), links, error: 'loop' };
       if (!links.includes(next)) links.push(next);
       const target = st.linkname ?? '';
@@ -48,12 +58,14 @@ export function resolvePath(view: FileView, path: string): ResolvedPath {
       stat = lstat(current);
       continue;
     }
+    if (pending.length > 0 && st.type === 'dir') onStep?.({ role: 'dir', path: next, stat: st });
     current = next;
     stat = st;
   }
+  if (stat) onStep?.({ role: 'final', path: current, stat });
   return stat ? { path: current, links, stat } : { path: current, links, error: 'missing' };
 }
 
 function split(p: string): string[] {
-  return p.split('/').filter((c) => c !== '');
+  return p.split('/').filter((c) => c !== '' && c !== '.');
 }

@@ -42,6 +42,19 @@ describe('resolvePath', () => {
     expect(resolvePath(v, '/').path).toBe('/');
   });
 
+  it('reports the dirs walked, the links followed and the final entry to onStep', () => {
+    const steps: string[] = [];
+    const r = resolvePath(v, '/lib/./x86_64-linux-gnu/libz.so.1', (s) => steps.push(`${s.role}${s.role === 'link' && s.last ? '(last)' : ''} ${s.path}`));
+    expect(r.path).toBe('/usr/lib/x86_64-linux-gnu/libz.so.1.2.13');
+    expect(steps).toEqual([
+      'link /lib', 'dir /usr', 'dir /usr/lib', 'dir /usr/lib/x86_64-linux-gnu',
+      'link(last) /usr/lib/x86_64-linux-gnu/libz.so.1', 'final /usr/lib/x86_64-linux-gnu/libz.so.1.2.13',
+    ]);
+    const missing: string[] = [];
+    expect(resolvePath(v, '/lib/nope/x', (s) => missing.push(`${s.role} ${s.path}`)).error).toBe('missing');
+    expect(missing).toEqual(['link /lib', 'dir /usr', 'dir /usr/lib']);
+  });
+
   it('treats the root as a directory even when the view has no entry for it', () => {
     const bare = { ...v, lstat: (p: string) => (p === '/' ? undefined : v.lstat(p)) };
     expect(resolvePath(bare, '/').stat?.type).toBe('dir');

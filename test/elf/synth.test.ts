@@ -91,3 +91,23 @@ describe('resolveLibraries inside an arm64 image', () => {
     expect(resolveLibraries(v, '/app').missing).toEqual([{ name: '/ld.so', neededBy: '/app', interpreter: true }]);
   });
 });
+
+describe('resolveLibraries with ELF facts from a provider', () => {
+  it('reads no bytes when elfOf is given, and trusts it over the file content', () => {
+    const x86 = { cls: 64 as const, endian: 'le' as const, machine: EM_X86_64 };
+    const v = memView({
+      '/app': 'not parsed',
+      '/lib64/ld.so': 'not parsed',
+      '/lib/libx.so': 'not parsed',
+    });
+    const facts: Record<string, ReturnType<typeof parse>> = {
+      '/app': parse(synthElf({ ...x86, interpreter: '/lib64/ld.so', needed: ['libx.so'] })),
+      '/lib64/ld.so': parse(synthElf({ ...x86, type: 'dyn' })),
+      '/lib/libx.so': parse(synthElf({ ...x86, type: 'dyn' })),
+    };
+    const view = { ...v, read: () => { throw new Error('read'); } };
+    const r = resolveLibraries(view, '/app', { elfOf: (p) => facts[p], ldSoConfDirs: [], defaultDirs: ['/lib'] });
+    expect(r.missing).toEqual([]);
+    expect(r.files.map((f) => [f.path, f.neededBy])).toEqual([['/lib64/ld.so', '/app'], ['/lib/libx.so', '/app']]);
+  });
+});
