@@ -26,18 +26,8 @@ export function imageFacts(index: FsIndex, read: ReadContent): (path: string) =>
     };
     const head = at(0, Math.min(size, SHEBANG_MAX));
     if (isElfMagic(head)) {
-      const info = parseElf(at, size);
-      if (!info) return {};
-      return {
-        elf: {
-          interp: info.interpreter,
-          needed: info.needed,
-          runpath: info.runpath ?? [],
-          rpath: info.rpath ?? [],
-          class: info.class,
-          machine: info.machine,
-        },
-      };
+      const elf = parseElf(at, size);
+      return elf ? { elf } : {};
     }
     const sb = parseShebang(head);
     return sb ? { shebang: sb } : {};

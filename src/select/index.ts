@@ -2,6 +2,5 @@
 export { selectKeep } from './select.js';
 export { explain, formatReason } from './reasons.js';
 export { compileGlobs, globToRegExp } from './glob.js';
-export { walk, resolvePath, lookPath, normalize, joinPath, envValue, DEFAULT_PATH } from './paths.js';
-export { findLibrary, systemDirs } from './libs.js';
+export { lookPath, normalize, joinPath, envValue, DEFAULT_PATH } from './paths.js';
 export type * from './types.js';

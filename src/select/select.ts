@@ -1,10 +1,11 @@
 // selectKeep: the keep-set of an image from a trace, file facts and the config. Pure: reads
 // only its inputs, so it is unit-tested on hand-made indexes without an engine.
 import type { FsEntry } from '../image/types.js';
+import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
+import type { FileView } from '../elf/index.js';
 import type { KeepSet, Reason, SelectInput, TraceLike } from './types.js';
 import { compileGlobs } from './glob.js';
-import { envValue, joinPath, lookPath, normalize, walk } from './paths.js';
-import { findLibrary } from './libs.js';
+import { envValue, joinPath, lookPath, normalize } from './paths.js';
 
 const MAX_REASONS_PER_KIND = 3;
 
@@ -26,6 +27,11 @@ function failed(ev: TraceLike): string | undefined {
 
 export function selectKeep(input: SelectInput): KeepSet {
   const { index, facts, config } = input;
+  // The index as a FileView for src/elf's path and library resolution; ELF facts come from
+  // `facts`, so nothing reads the image's bytes.
+  const view = indexView(index, () => {
+    throw new Error('selectKeep reads no file content');
+  });
   const opts = input.options ?? {};
   const cc = config.config ?? {};
   const env = cc.Env ?? [];
@@ -50,21 +56,24 @@ export function selectKeep(input: SelectInput): KeepSet {
    * Keeps what a lookup of `path` touches: directories and symlinks on the way (also for a
    * missing path, since the lookup traversed them), then the final entry with `reason`.
    */
-  const keepLookup = (path: string, reason: Reason, followFinal = true): string | undefined => {
+  const keepLookup = (path: string, reason: Reason): string | undefined => {
     const asked = normalize(path);
     let lastLink: string | undefined;
     // the raw path: ".." after a symlink must go up from where the link led, as the kernel does
-    return walk(index, path, (s) => {
+    const r = resolvePath(view, path, (s) => {
+      const entry = index.get(s.path);
+      if (!entry) return; // the root, when the index has no entry for it
       if (s.role === 'link') {
         // links at the end of the path (the name asked, then its chain) get the main reason too
-        add(s.path, s.entry, s.last ? reason : { kind: 'symlink-on-path', of: asked });
+        add(s.path, entry, s.last ? reason : { kind: 'symlink-on-path', of: asked });
         lastLink = s.path;
-      } else if (s.role === 'dir') add(s.path, s.entry, { kind: 'on-path', of: asked });
+      } else if (s.role === 'dir') add(s.path, entry, { kind: 'on-path', of: asked });
       else {
-        add(s.path, s.entry, reason);
-        if (lastLink && s.path !== asked) add(s.path, s.entry, { kind: 'symlink-target', of: lastLink });
+        add(s.path, entry, reason);
+        if (lastLink && s.path !== asked) add(s.path, entry, { kind: 'symlink-target', of: lastLink });
       }
-    }, followFinal);
+    });
+    return r.stat ? r.path : undefined;
   };
 
   // 1. Traced accesses: any intent, successful or not.
@@ -84,7 +93,7 @@ export function selectKeep(input: SelectInput): KeepSet {
   // 2. The config: entrypoint executable, workdir, volumes, user database.
   const argv0 = (cc.Entrypoint && cc.Entrypoint.length > 0 ? cc.Entrypoint : cc.Cmd ?? [])[0];
   if (argv0) {
-    const exe = lookPath(index, argv0, pathVar, workdir);
+    const exe = lookPath(view, argv0, pathVar, workdir);
     if (exe) keepLookup(exe, { kind: 'entrypoint', detail: argv0 });
   }
   if (cc.WorkingDir) keepLookup(workdir, { kind: 'workdir' });
@@ -103,7 +112,7 @@ export function selectKeep(input: SelectInput): KeepSet {
     for (const g of opts.includePaths) {
       if (g.trim() === '') continue;
       userGlob.set(g, g);
-      const rewritten = throughLinks(g, index);
+      const rewritten = throughLinks(g, view);
       for (const r of rewritten) userGlob.set(r, g);
       // the links on the way are part of what the user named
       if (rewritten.length) keepLookup(literalPrefix(g), { kind: 'include-path', detail: g });
@@ -114,27 +123,30 @@ export function selectKeep(input: SelectInput): KeepSet {
       const m = match(e.path);
       if (!m) continue;
       const g = userGlob.get(m) ?? m;
-      const real = keepLookup(e.path, { kind: 'include-path', detail: g }, true);
+      const real = keepLookup(e.path, { kind: 'include-path', detail: g });
       if (e.type === 'symlink' && real && !match(real) && index.get(real)?.type === 'dir') linkedDirs.set(real, g);
     }
     for (const [dir, g] of linkedDirs) {
       const prefix = dir === '/' ? '/' : dir + '/';
       for (const e of index.entries()) {
-        if (e.path.startsWith(prefix)) keepLookup(e.path, { kind: 'include-path', detail: g }, true);
+        if (e.path.startsWith(prefix)) keepLookup(e.path, { kind: 'include-path', detail: g });
       }
     }
   }
   for (const b of opts.includeBins ?? []) keepLookup(joinPath(workdir, b), { kind: 'include-bin', detail: b });
   for (const x of opts.includeExes ?? []) {
-    const p = lookPath(index, x, pathVar, workdir);
+    const p = lookPath(view, x, pathVar, workdir);
     if (p) keepLookup(p, { kind: 'include-exe', detail: x });
   }
   if (opts.includeShell) keepLookup('/bin/sh', { kind: 'include-shell' });
 
   // 4. Dependencies of everything kept, to a fixed point: parents, hardlink names, ELF
-  // interpreter + NEEDED closure, #! interpreters.
-  const ldLibraryPath = envValue(env, 'LD_LIBRARY_PATH');
-  const confDirs = opts.ldLibraryDirs ?? [];
+  // interpreter + NEEDED closure (src/elf's loader search, over the facts), #! interpreters.
+  const libOpts = {
+    elfOf: (p: string) => facts(p)?.elf,
+    ldLibraryPath: (envValue(env, 'LD_LIBRARY_PATH') ?? '').split(/[:;]/).filter((d) => d !== ''),
+    ldSoConfDirs: opts.ldLibraryDirs ?? [],
+  };
   let sawElf = false;
   while (work.length > 0) {
     const path = work.pop()!;
@@ -159,10 +171,13 @@ export function selectKeep(input: SelectInput): KeepSet {
     const f = facts(path);
     if (f?.elf) {
       sawElf = true;
-      if (f.elf.interp) keepLookup(joinPath('/', f.elf.interp), { kind: 'elf-interpreter', of: path });
-      for (const name of f.elf.needed) {
-        const lib = findLibrary(index, name, path, f.elf, facts, ldLibraryPath, confDirs);
-        if (lib) keepLookup(lib, { kind: 'elf-needed', of: path, detail: name });
+      // The whole closure, DT_RPATH inherited down the loader chain; each file is kept through
+      // the path the loader opens, so the links and dirs on the way are kept with it.
+      for (const lib of resolveLibraries(view, path, libOpts).files) {
+        if (lib.type !== 'file') continue;
+        keepLookup(lib.found, lib.via === 'interpreter'
+          ? { kind: 'elf-interpreter', of: lib.neededBy }
+          : { kind: 'elf-needed', of: lib.neededBy, detail: lib.name });
       }
     }
     if (f?.shebang) {
@@ -171,7 +186,7 @@ export function selectKeep(input: SelectInput): KeepSet {
       const base = interp.slice(interp.lastIndexOf('/') + 1);
       if (base === 'env' && f.shebang.arg) {
         const prog = envTarget(f.shebang.arg);
-        const found = prog ? lookPath(index, prog, pathVar, '/') : undefined;
+        const found = prog ? lookPath(view, prog, pathVar, '/') : undefined;
         if (found) keepLookup(found, { kind: 'shebang', of: path });
       }
     }
@@ -186,7 +201,7 @@ export function selectKeep(input: SelectInput): KeepSet {
 
   // 5. Excludes, last; a directory that still holds kept entries stays.
   if (opts.excludes?.length) {
-    const match = compileGlobs(opts.excludes.flatMap((g) => [g, ...throughLinks(g, index)]));
+    const match = compileGlobs(opts.excludes.flatMap((g) => [g, ...throughLinks(g, view)]));
     const removed = [...keep.keys()].filter((p) => match(p));
     for (const p of removed) keep.delete(p);
     const needed = new Set<string>();
@@ -215,11 +230,12 @@ export function selectKeep(input: SelectInput): KeepSet {
 }
 
 /** The glob with its literal leading directories resolved through the image's symlinks, if that differs. */
-function throughLinks(glob: string, index: Parameters<typeof walk>[0]): string[] {
+function throughLinks(glob: string, view: FileView): string[] {
   const comps = normalize(glob.trim()).split('/').filter(Boolean);
   const wild = comps.findIndex((c) => /[*?]/.test(c));
   const literal = literalPrefix(glob);
-  const real = walk(index, literal, () => {});
+  const r = resolvePath(view, literal);
+  const real = r.stat ? r.path : undefined;
   if (!real || real === literal) return [];
   return [[real === '/' ? '' : real, ...(wild < 0 ? [] : comps.slice(wild))].join('/') || '/'];
 }

@@ -1,19 +1,10 @@
 // The selector's inputs and output: what to keep of an image, and why.
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
-
-/** ELF facts the loader needs to find what a file depends on. */
-export interface ElfFacts {
-  interp?: string;
-  needed: string[];
-  runpath: string[];
-  rpath: string[];
-  /** ELF class (1 = 32-bit, 2 = 64-bit, or 32/64): only compared for equality. */
-  class: number;
-  machine: number;
-}
+import type { ElfInfo } from '../elf/index.js';
 
 export interface FileFacts {
-  elf?: ElfFacts;
+  /** What the loader needs to find what the file depends on (src/elf's parse of its header). */
+  elf?: ElfInfo;
   shebang?: { interpreter: string; arg?: string };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { selectKeep, explain, globToRegExp } from '../../src/select/index.js';
 import type { FileFacts, KeepSet, TraceLike } from '../../src/select/index.js';
 import type { ImageConfig } from '../../src/image/types.js';
+import type { ElfInfo } from '../../src/elf/index.js';
 import { memIndex, type Spec } from './memindex.js';
 
 const X = 0o755;
@@ -10,9 +11,12 @@ const cfg = (c: ImageConfig['config'] = {}): ImageConfig => ({
   config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], ...c },
 });
 const ev = (intent: string, path: string, result = '0', syscall = 'openat'): TraceLike => ({ syscall, intent, result, path });
-const elf = (needed: string[] = [], interp?: string): FileFacts => ({
-  elf: { interp, needed, runpath: [], rpath: [], class: 2, machine: 62 },
+/** An x86-64 shared object (PIE executables are ET_DYN too), as src/elf's parser reports it. */
+const elfInfo = (o: Partial<ElfInfo> = {}): ElfInfo => ({
+  class: 64, endian: 'le', machine: 62, type: 'dyn', needed: [], nodeflib: false,
+  static: o.interpreter === undefined && (o.needed ?? []).length === 0, ...o,
 });
+const elf = (needed: string[] = [], interpreter?: string): FileFacts => ({ elf: elfInfo({ needed, interpreter }) });
 
 /** Merged-/usr debian-like base every test starts from. */
 const base: Spec[] = [
@@ -112,9 +116,9 @@ describe('selectKeep', () => {
       '/opt/wrong/libextra.so',
     ], [ev('x', '/opt/app/bin/server', '0', 'execve')], {
       facts: {
-        '/opt/app/bin/server': { elf: { interp: '/lib64/ld-linux-x86-64.so.2', needed: ['libapp.so', 'libc.so.6'], runpath: ['$ORIGIN/../lib'], rpath: [], class: 2, machine: 62 } },
+        '/opt/app/bin/server': { elf: elfInfo({ interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libapp.so', 'libc.so.6'], runpath: ['$ORIGIN/../lib'] }) },
         '/opt/app/lib/libapp.so': elf(['libextra.so', 'libm.so.6']),
-        '/opt/wrong/libextra.so': { elf: { needed: [], runpath: [], rpath: [], class: 1, machine: 3 } },
+        '/opt/wrong/libextra.so': { elf: elfInfo({ class: 32, machine: 3 }) },
         '/opt/extra/libextra.so': elf(),
       },
       options: { ldLibraryDirs: ['/opt/wrong', '/opt/extra'] },
@@ -126,6 +130,40 @@ describe('selectKeep', () => {
     expect(keep.has('/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2')).toBe(true);
     expect(keep.has('/etc/ld.so.cache')).toBe(true);
     expect(keep.get('/opt/app/lib/libapp.so')!.reasons).toContainEqual({ kind: 'elf-needed', of: '/opt/app/bin/server', detail: 'libapp.so' });
+  });
+
+  it('finds a library only through a DT_RPATH inherited from the executable', () => {
+    const keep = run([
+      { path: '/opt/app/bin/app', mode: X }, '/opt/app/lib/libouter.so', '/opt/app/lib/libinner.so',
+      { path: '/opt/app/lib/libinner.so.1', link: 'libinner.so' },
+    ], [ev('x', '/opt/app/bin/app', '0', 'execve')], {
+      facts: {
+        '/opt/app/bin/app': { elf: elfInfo({ interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libouter.so', 'libc.so.6'], rpath: ['$ORIGIN/../lib'] }) },
+        // no RPATH of its own: the loader searches the executable's DT_RPATH for its NEEDED too
+        '/opt/app/lib/libouter.so': elf(['libinner.so.1', 'libc.so.6']),
+        '/opt/app/lib/libinner.so': elf(['libc.so.6']),
+      },
+    });
+    expect(keep.get('/opt/app/lib/libouter.so')!.reasons).toContainEqual({ kind: 'elf-needed', of: '/opt/app/bin/app', detail: 'libouter.so' });
+    expect(keep.get('/opt/app/lib/libinner.so.1')!.reasons).toContainEqual({ kind: 'elf-needed', of: '/opt/app/lib/libouter.so', detail: 'libinner.so.1' });
+    expect(keep.get('/opt/app/lib/libinner.so')!.reasons.map((r) => r.kind)).toEqual(['elf-needed', 'symlink-target']);
+    expect(explain(keep, '/opt/app/lib/libinner.so')).toEqual([
+      '/opt/app/lib/libinner.so: library libinner.so.1 NEEDED by /opt/app/lib/libouter.so; symlink target of /opt/app/lib/libinner.so.1',
+      '/opt/app/lib/libouter.so: library libouter.so NEEDED by /opt/app/bin/app',
+      '/opt/app/bin/app: traced exec of /opt/app/bin/app',
+    ]);
+    // DT_RUNPATH is not inherited: the same layout with RUNPATH leaves libinner out
+    const runpath = run([
+      { path: '/opt/app/bin/app', mode: X }, '/opt/app/lib/libouter.so', '/opt/app/lib/libinner.so',
+    ], [ev('x', '/opt/app/bin/app', '0', 'execve')], {
+      facts: {
+        '/opt/app/bin/app': { elf: elfInfo({ interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libouter.so'], runpath: ['$ORIGIN/../lib'] }) },
+        '/opt/app/lib/libouter.so': elf(['libinner.so']),
+        '/opt/app/lib/libinner.so': elf(),
+      },
+    });
+    expect(runpath.has('/opt/app/lib/libouter.so')).toBe(true);
+    expect(runpath.has('/opt/app/lib/libinner.so')).toBe(false);
   });
 
   it('keeps #! interpreters, through /usr/bin/env on the image PATH', () => {
