@@ -1,41 +1,10 @@
-// Parsing of flag values shared by the build CLI: commands, durations, probe specs.
+// Parsing of flag values of the build CLI: durations, probe specs, files of paths.
 import { readFileSync } from 'node:fs';
 import type { ContinueAfter } from '../run/types.js';
 import type { HttpProbeSpec } from '../probe/types.js';
 import { UserError } from '../util/errors.js';
 
-/** A command: a JSON array ('["/app","-x"]') or words split like a shell would (quotes kept together). */
-export function parseCommand(s: string, flag: string): string[] {
-  const t = s.trim();
-  if (t.startsWith('[')) {
-    let v: unknown;
-    try {
-      v = JSON.parse(t);
-    } catch {
-      throw new UserError(`${flag}: not a valid JSON array: ${s}`);
-    }
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${flag}: want a JSON array of strings`);
-    return v as string[];
-  }
-  const out: string[] = [];
-  let cur = '';
-  let has = false;
-  let q: '"' | "'" | undefined;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i]!;
-    if (q) {
-      if (c === q) q = undefined;
-      else if (c === '\\' && q === '"' && i + 1 < t.length) cur += t[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") { q = c; has = true; }
-    else if (c === '\\' && i + 1 < t.length) { cur += t[++i]; has = true; }
-    else if (/\s/.test(c)) { if (has || cur) out.push(cur); cur = ''; has = false; }
-    else cur += c;
-  }
-  if (q) throw new UserError(`${flag}: unterminated quote in ${s}`);
-  if (has || cur) out.push(cur);
-  return out;
-}
+export { parseCommand } from '../util/command.js';
 
 export function nonNegInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;

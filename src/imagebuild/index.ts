@@ -19,7 +19,7 @@ import { DEFAULT_EXE_DIR, DEFAULT_PATH } from './defaults.js';
 import { planLayer, writeEntries } from './layer.js';
 import { checkPlatform, formatPlatform } from './platform.js';
 import { stackOnBase } from './stack.js';
-import { parseCommand } from './words.js';
+import { parseCommand } from '../util/command.js';
 
 export { DEFAULT_EXE_DIR } from './defaults.js';
 

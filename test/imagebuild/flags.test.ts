@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExpose, parseKeyValue, parsePlatformFlag, splitHostDest } from '../../src/imagebuild/config-flags.js';
-import { parseCommand, splitWords } from '../../src/imagebuild/words.js';
+import { parseCommand, splitWords } from '../../src/util/command.js';
 import { UserError } from '../../src/util/errors.js';
 
 describe('imagebuild flag parsing', () => {
