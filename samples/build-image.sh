@@ -7,6 +7,10 @@ tag="$1" dir="$2"
 base="${SLIMTS_BASE_TAG:-slimts-base/bookworm:minbase}"
 [ -f "$dir/Dockerfile" ] || { echo "build-image: no Dockerfile in $dir" >&2; exit 1; }
 hash=$( (cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; echo "$base") | sha256sum | cut -c1-16)
+# Parallel test workers may ask for the same image: one builds, the others wait and reuse it.
+# (The lock is on the Dockerfile itself, so no lock file is left behind.)
+exec 9<"$dir/Dockerfile"
+flock 9
 have=$(docker image inspect -f '{{index .Config.Labels "io.slimts.sources"}}' "$tag" 2>/dev/null || true)
 if [ "${SLIMTS_SAMPLES_FORCE:-0}" != 1 ] && [ "$have" = "$hash" ]; then exit 0; fi
 echo "building $tag"
