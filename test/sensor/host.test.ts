@@ -245,6 +245,22 @@ describe('sensor on the host', () => {
     expect(stat === '' || / Z /.test(stat)).toBe(true);
   });
 
+  it('keeps tracer and app on one CPU by default; --cpus all leaves the mask; a bad value is a usage error', () => {
+    const d = sub('cpus');
+    const allowed = (out: string) => /Cpus_allowed_list:\s*(\S+)/.exec(out)?.[1];
+    const host = allowed(readFileSync('/proc/self/status', 'utf8'))!;
+    const one = runSensor(d, [], ['grep', 'Cpus_allowed_list', '/proc/self/status']);
+    expect(one.status).toBe(0);
+    // the host here has 2 cores; on one core there is nothing to narrow
+    if (host.includes('-') || host.includes(',')) expect(allowed(one.stdout)).toMatch(/^\d+$/);
+    const all = runSensor(d, ['--cpus', 'all'], ['grep', 'Cpus_allowed_list', '/proc/self/status']);
+    expect(all.status).toBe(0);
+    expect(allowed(all.stdout)).toBe(host);
+    const bad = runSensor(d, ['--cpus', 'two'], ['true']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--cpus wants one or all');
+  });
+
   it('--user nobody runs the app as 65534 with HOME/USER set', () => {
     const d = sub('user');
     const r = runSensor(d, ['--user', 'nobody'], ['sh', '-c', 'id -u; id -g; echo $USER; echo $HOME']);
