@@ -3,24 +3,14 @@
 // such as security.capability get mangled), clamps big uid/gid to 7777777 and drops
 // fractional/negative mtimes. Here every PAX record value is raw bytes.
 
-export type TarType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
+import type { EntryType, TarEntry } from '../image/types.js';
 
-export interface TarHeader {
+export type TarType = EntryType;
+
+/** A header to encode: a TarEntry's metadata under its in-tar name. */
+export interface TarHeader extends Omit<TarEntry, 'path' | 'dataOffset'> {
   /** Name inside the tar: relative, no leading "/", dirs end with "/". */
   name: string;
-  type: TarType;
-  mode: number;
-  uid: number;
-  gid: number;
-  uname?: string;
-  gname?: string;
-  /** Seconds since the epoch; may be fractional or negative. */
-  mtime: number;
-  size: number;
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-  xattrs?: Record<string, Buffer>;
 }
 
 const TYPEFLAG: Record<TarType, string> = {
