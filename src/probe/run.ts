@@ -1,11 +1,14 @@
-// Runs every probe against a started container: ports, HTTP (GET / and a same-origin crawl),
-// explicit requests, commands inside the container, the health check, and a host script.
+// Runs every probe against a started container: ports (and what each speaks), HTTP discovery
+// (GET /, robots.txt, sitemap.xml, OpenAPI operations, a same-origin crawl), explicit requests,
+// commands inside the container, the health check, and a host script.
 import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
-import { httpRequest, sha256, type HttpAnswer } from './http.js';
-import { sameOriginLinks } from './links.js';
-import { sleep, waitForPort } from './tcp.js';
-import type { HttpProbeSpec, PortTarget, ProbeContext, ProbeOptions, ProbeRequest, ProbeResult } from './types.js';
+import { sha256, type HttpAnswer } from './http.js';
+import { discoverPort, runInOrder } from './discover.js';
+import { answerResult, failedResult, httpReq, send, urlOf, type HttpEnv, type HttpReq } from './send.js';
+import { sniffPort } from './sniff.js';
+import { waitForPort } from './tcp.js';
+import type { HttpProbeSpec, PortTarget, ProbeContext, ProbeOptions, ProbeRequest, ProbeResult, SniffAttempt } from './types.js';
 
 /** Thrown when the container went away while a probe waited for it. */
 export class TargetGoneError extends Error {
@@ -13,15 +16,6 @@ export class TargetGoneError extends Error {
     super(`the container exited while ${what}`);
     this.name = 'TargetGoneError';
   }
-}
-
-type HttpReq = Extract<ProbeRequest, { kind: 'http' }>;
-
-/** What every HTTP probe of one run shares. */
-interface HttpEnv {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  startedAt?: number;
 }
 
 export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Promise<ProbeResult[]> {
@@ -33,31 +27,29 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
     if (ctx.signal?.aborted) throw ctx.signal.reason ?? new Error('aborted');
   };
   const timeoutMs = (opts.requestTimeout ?? 10) * 1000;
-  const env: HttpEnv = { timeoutMs, signal: ctx.signal, startedAt: ctx.startedAt };
+  const env: HttpEnv = { timeoutMs, signal: ctx.signal, startedAt: ctx.startedAt, concurrency: Math.max(1, opts.concurrency ?? 4) };
   const schemes = new Map<number, 'http' | 'https'>();
 
-  for (const p of ctx.ports) {
-    add(await waitPort(ctx, p, (opts.probeWait ?? 60) * 1000));
-  }
-
   if (opts.replay) {
-    for (const r of opts.replay) {
-      if (r.request?.kind !== 'http') continue;
-      const port = ctx.ports.find((p) => p.containerPort === (r.request as HttpReq).port);
-      if (port) add(await httpProbe(port, r.request, r.kind === 'crawl' ? 'crawl' : 'http', env));
-    }
+    await replay(ctx, opts.replay, opts, env, add);
   } else {
-    if (!opts.noHttpProbe) {
-      for (const p of ctx.ports) {
-        const found = await discover(p, opts, env);
-        if (found.scheme) schemes.set(p.containerPort, found.scheme);
-        found.results.forEach(add);
+    for (const p of ctx.ports) {
+      const tcp = await waitPort(ctx, p, (opts.probeWait ?? 60) * 1000);
+      if (opts.noHttpProbe) {
+        add(tcp);
+        continue;
       }
+      const settled = await settlePort(p, tcp, env);
+      add(settled.tcp);
+      if (!settled.root) continue;
+      schemes.set(p.containerPort, settled.root.req.scheme);
+      add(settled.root.result);
+      if (settled.root.answer) (await discoverPort(p, settled.root.req.scheme, settled.root.answer, opts, env)).forEach(add);
     }
     for (const spec of opts.http ?? []) {
       for (const p of portsFor(ctx.ports, spec)) {
-        const req: HttpReq = { kind: 'http', port: p.containerPort, scheme: schemes.get(p.containerPort) ?? 'http', method: spec.method.toUpperCase(), path: spec.path, ...(spec.body !== undefined ? { body: spec.body } : {}), ...(spec.headers ? { headers: spec.headers } : {}) };
-        add(await httpProbe(p, req, 'http', env));
+        const req = httpReq(p, schemes.get(p.containerPort) ?? 'http', spec.method.toUpperCase(), spec.path, spec);
+        (await runInOrder(p, [req], 'http', env)).forEach(add);
       }
     }
   }
@@ -72,6 +64,38 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
   return results;
 }
 
+/**
+ * The verifier's run: the same ports (sniffed again where the traced run sniffed them, so a
+ * port that stopped speaking its protocol shows), then every HTTP probe that got an answer,
+ * in the traced run's order (safe ones concurrently between unsafe ones).
+ */
+async function replay(ctx: ProbeContext, original: ProbeResult[], opts: ProbeOptions, env: HttpEnv, add: (r: ProbeResult) => void): Promise<void> {
+  for (const p of ctx.ports) {
+    const tcp = await waitPort(ctx, p, (opts.probeWait ?? 60) * 1000);
+    const before = original.find((r) => r.kind === 'tcp' && r.request?.kind === 'tcp' && r.request.port === p.containerPort);
+    if (!before?.protocol) {
+      add(tcp);
+      continue;
+    }
+    const sniffed = await sniffPort(p.host, p.hostPort, { signal: env.signal, replyMs: env.timeoutMs });
+    add({ ...tcp, protocol: sniffed.protocol === 'unknown' ? before.protocol : sniffed.protocol, attempts: [...(tcp.attempts ?? []), ...sniffed.attempts] });
+  }
+  const answered = original.filter((r) => r.request?.kind === 'http' && r.status !== undefined);
+  for (let i = 0; i < answered.length; ) {
+    // one port and kind at a time, keeping order
+    const first = answered[i]!;
+    const port = (first.request as HttpReq).port;
+    let j = i;
+    while (j < answered.length && answered[j]!.kind === first.kind && (answered[j]!.request as HttpReq).port === port) j++;
+    const target = ctx.ports.find((p) => p.containerPort === port);
+    if (target) {
+      const kind = first.kind as 'http' | 'crawl' | 'discover' | 'api';
+      (await runInOrder(target, answered.slice(i, j).map((r) => r.request as HttpReq), kind, env)).forEach(add);
+    }
+    i = j;
+  }
+}
+
 async function waitPort(ctx: ProbeContext, p: PortTarget, waitMs: number): Promise<ProbeResult> {
   const t0 = Date.now();
   const outcome = await waitForPort(p.host, p.hostPort, { timeoutMs: waitMs, signal: ctx.signal, alive: ctx.alive });
@@ -80,7 +104,8 @@ async function waitPort(ctx: ProbeContext, p: PortTarget, waitMs: number): Promi
   if (outcome === 'timeout') {
     throw new UserError(`port ${p.containerPort} did not accept connections within ${Math.round(waitMs / 1000)} s (raise --probe-wait, or use --continue-after exit/timeout for an app that does not listen)`);
   }
-  return { kind: 'tcp', target: `tcp:${p.containerPort}`, ok: true, ms: Date.now() - t0, request: { kind: 'tcp', port: p.containerPort } };
+  const ms = Date.now() - t0;
+  return { kind: 'tcp', target: `tcp:${p.containerPort}`, ok: true, ms, attempts: [{ step: 'wait', ok: true, ms }], request: { kind: 'tcp', port: p.containerPort } };
 }
 
 function portsFor(ports: PortTarget[], spec: HttpProbeSpec): PortTarget[] {
@@ -90,126 +115,40 @@ function portsFor(ports: PortTarget[], spec: HttpProbeSpec): PortTarget[] {
   return [p];
 }
 
-function urlOf(p: PortTarget, scheme: string, path: string): string {
-  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
-  return `${scheme}://${host}:${p.hostPort}${path.startsWith('/') ? path : `/${path}`}`;
-}
-
-function targetOf(req: HttpReq): string {
-  return `${req.method} ${req.scheme}://:${req.port}${req.path}`;
-}
-
-/** Connection-level failures worth retrying (the app may still be warming up). */
-function transient(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? '';
-  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED'].includes(code) || /socket hang up/.test(String((err as Error).message));
-}
-
-/** Sends `req`, retrying transient connection failures with backoff. */
-async function send(p: PortTarget, req: HttpReq, timeoutMs: number, signal?: AbortSignal, tries = 4): Promise<HttpAnswer> {
-  let delay = 250;
-  for (let i = 1; ; i++) {
-    try {
-      return await httpRequest(urlOf(p, req.scheme, req.path), { method: req.method, headers: req.headers, body: req.body, timeoutMs, signal });
-    } catch (err) {
-      if (i >= tries || !transient(err) || signal?.aborted) throw err;
-      await sleep(delay, signal);
-      delay *= 2;
-    }
-  }
+interface Settled {
+  tcp: ProbeResult;
+  /** GET / of a port that speaks HTTP: answered, or failed (a failed probe). */
+  root?: { req: HttpReq; result: ProbeResult; answer?: HttpAnswer };
 }
 
 /**
- * Static content must come back byte-identical from the slim image. A response counts as static
- * when it carries a Last-Modified older than the container (a file from the image, not one the
- * app generated at start).
+ * What the port speaks, and its answer to GET / when it speaks HTTP. A port that stayed silent
+ * to the sniff may be a slow HTTP app: it gets GET / over http, then https, with the full request
+ * timeout, each timed into the port's attempts; answering neither, it is "other".
  */
-function isStatic(a: HttpAnswer, startedAt?: number): boolean {
-  const lm = a.headers['last-modified'];
-  if (!lm) return false;
-  const t = Date.parse(lm);
-  return Number.isFinite(t) && (startedAt === undefined || t < startedAt - 2000);
-}
-
-function answerResult(kind: 'http' | 'crawl', req: HttpReq, a: HttpAnswer, ms: number, env: HttpEnv): ProbeResult {
-  return {
-    kind,
-    target: targetOf(req),
-    ok: a.status > 0 && a.status < 500,
-    status: a.status,
-    bytes: a.body.length,
-    bodyHash: sha256(a.body),
-    static: isStatic(a, env.startedAt),
-    ms,
-    request: req,
-  };
-}
-
-async function httpProbe(p: PortTarget, req: HttpReq, kind: 'http' | 'crawl', env: HttpEnv): Promise<ProbeResult> {
-  const t0 = Date.now();
-  try {
-    return answerResult(kind, req, await send(p, req, env.timeoutMs, env.signal), Date.now() - t0, env);
-  } catch (err) {
-    return { kind, target: targetOf(req), ok: false, error: (err as Error).message, ms: Date.now() - t0, request: req };
-  }
-}
-
-/**
- * GET / over http, then https; a port that answers neither is a plain TCP service and was
- * already probed by connecting. HTML answers are crawled breadth-first, same origin only.
- */
-async function discover(p: PortTarget, opts: ProbeOptions, env: HttpEnv): Promise<{ scheme?: 'http' | 'https'; results: ProbeResult[] }> {
-  const detectMs = Math.min(env.timeoutMs, 5000);
-  for (const scheme of ['http', 'https'] as const) {
-    const req: HttpReq = { kind: 'http', port: p.containerPort, scheme, method: 'GET', path: '/' };
+async function settlePort(p: PortTarget, tcp: ProbeResult, env: HttpEnv): Promise<Settled> {
+  const sniffed = await sniffPort(p.host, p.hostPort, { signal: env.signal, replyMs: env.timeoutMs });
+  const attempts: SniffAttempt[] = [...(tcp.attempts ?? []), ...sniffed.attempts];
+  const silent = sniffed.protocol === 'unknown';
+  const schemes: Array<'http' | 'https'> = sniffed.protocol === 'http' || sniffed.protocol === 'https' ? [sniffed.protocol] : silent ? ['http', 'https'] : [];
+  let protocol = silent ? 'other' : sniffed.protocol;
+  let root: Settled['root'];
+  for (const scheme of schemes) {
+    const req = httpReq(p, scheme, 'GET', '/');
     const t0 = Date.now();
-    let a: HttpAnswer;
     try {
-      a = await send(p, req, detectMs, env.signal);
-    } catch {
-      continue;
+      const answer = await send(p, req, env.timeoutMs, env.signal);
+      root = { req, answer, result: answerResult('http', req, answer, Date.now() - t0, env) };
+      protocol = scheme;
+      break;
+    } catch (err) {
+      const ms = Date.now() - t0;
+      if (!silent) root = { req, result: failedResult('http', req, err, ms) };
+      else attempts.push({ step: scheme === 'https' ? 'tls' : 'http', ok: false, ms, detail: `GET /: ${(err as Error).message}` });
     }
-    const results = [answerResult('http', req, a, Date.now() - t0, env)];
-    results.push(...(await crawl(p, scheme, a, opts, env)));
-    return { scheme, results };
   }
-  return { results: [] };
-}
-
-async function crawl(p: PortTarget, scheme: 'http' | 'https', root: HttpAnswer, opts: ProbeOptions, env: HttpEnv): Promise<ProbeResult[]> {
-  const depthMax = opts.crawlDepth ?? 2;
-  const pagesMax = opts.crawlMax ?? 20;
-  const rootUrl = urlOf(p, scheme, '/');
-  const seen = new Set<string>([rootUrl]);
-  const out: ProbeResult[] = [];
-  let frontier: Array<{ url: string; answer: HttpAnswer }> = [{ url: rootUrl, answer: root }];
-  for (let depth = 1; depth <= depthMax && frontier.length > 0; depth++) {
-    const next: typeof frontier = [];
-    for (const page of frontier) {
-      if (!isHtml(page.answer)) continue;
-      for (const link of sameOriginLinks(page.answer.body.toString('utf8'), page.url)) {
-        if (seen.has(link) || out.length >= pagesMax) continue;
-        seen.add(link);
-        const u = new URL(link);
-        const req: HttpReq = { kind: 'http', port: p.containerPort, scheme, method: 'GET', path: u.pathname + u.search };
-        const t0 = Date.now();
-        try {
-          const a = await send(p, req, env.timeoutMs, env.signal, 2);
-          out.push(answerResult('crawl', req, a, Date.now() - t0, env));
-          next.push({ url: link, answer: a });
-        } catch (err) {
-          out.push({ kind: 'crawl', target: targetOf(req), ok: false, error: (err as Error).message, ms: Date.now() - t0, request: req });
-        }
-      }
-    }
-    frontier = next;
-  }
-  return out;
-}
-
-function isHtml(a: HttpAnswer): boolean {
-  const ct = String(a.headers['content-type'] ?? '');
-  return a.status < 400 && (/html/i.test(ct) || (!ct && /^\s*<(!doctype|html)/i.test(a.body.subarray(0, 200).toString())));
+  const ms = attempts.reduce((n, x) => n + x.ms, 0);
+  return { tcp: { ...tcp, ms, protocol, attempts }, ...(root ? { root } : {}) };
 }
 
 async function execProbe(ctx: ProbeContext, kind: 'exec' | 'healthcheck', argv: string[], timeoutMs: number): Promise<ProbeResult> {

@@ -21,6 +21,12 @@ export interface ProbeOptions {
   crawlMax?: number;
   /** Extra HTTP requests. */
   http?: HttpProbeSpec[];
+  /** API descriptions to call besides those found at the usual paths (--http-probe-apispec). */
+  apiSpecs?: ApiSpecSource[];
+  /** Also call POST/PUT/PATCH/DELETE operations of API descriptions (--http-probe-unsafe). */
+  unsafe?: boolean;
+  /** HTTP requests in flight at once per run (--probe-concurrency). Default 4. */
+  concurrency?: number;
   /** Commands run inside the container (a string runs under /bin/sh -c). */
   exec?: Array<string | string[]>;
   /** Run the image's HEALTHCHECK once explicitly (default true when it has one). */
@@ -36,7 +42,29 @@ export interface ProbeOptions {
   replay?: ProbeResult[];
 }
 
-export type ProbeKind = 'tcp' | 'http' | 'crawl' | 'exec' | 'healthcheck' | 'script';
+/** An OpenAPI/Swagger document: fetched from the container, or already read from a file. */
+export type ApiSpecSource =
+  | { kind: 'url'; path: string; port?: number; scheme?: 'http' | 'https' }
+  | { kind: 'doc'; source: string; doc: unknown };
+
+/**
+ * tcp: a port accepted connections (and what it speaks); http: GET / and explicit requests;
+ * discover: a well-known description (robots.txt, sitemap.xml, OpenAPI); crawl: a linked or
+ * listed page; api: an operation of an API description.
+ */
+export type ProbeKind = 'tcp' | 'http' | 'discover' | 'crawl' | 'api' | 'exec' | 'healthcheck' | 'script';
+
+/** What a port speaks: other = a banner, a reply that is not HTTP, or a close. */
+export type Protocol = 'http' | 'https' | 'other' | 'unknown';
+
+/** One step of finding out what a port speaks, timed whether it worked or not. */
+export interface SniffAttempt {
+  step: 'wait' | 'banner' | 'http' | 'tls';
+  ok: boolean;
+  ms: number;
+  /** What came back: the first bytes of a banner or reply, "closed", an error. */
+  detail?: string;
+}
 
 export interface ProbeResult {
   kind: ProbeKind;
@@ -52,6 +80,9 @@ export interface ProbeResult {
   static?: boolean;
   error?: string;
   ms: number;
+  /** tcp: what the port speaks, and every attempt that found it out. */
+  protocol?: Protocol;
+  attempts?: SniffAttempt[];
   /** What was sent, so the verifier can replay it exactly. */
   request?: ProbeRequest;
 }

@@ -16,6 +16,7 @@ export function compareRuns(original: RunResult, slim: RunResult): Regression[] 
     const s = slimProbes.get(o.target);
     if (!s) out.push({ target: o.target, message: 'not probed in the slim run' });
     else if (!s.ok) out.push({ target: o.target, message: `was ok${o.status !== undefined ? ` (${o.status})` : ''}, now fails: ${s.error ?? `status ${s.status}`}` });
+    else if (o.protocol && s.protocol && o.protocol !== s.protocol) out.push({ target: o.target, message: `spoke ${o.protocol}, now ${s.protocol}` });
     else if (o.status !== s.status) out.push({ target: o.target, message: `status ${o.status} became ${s.status}` });
     else if (o.static && o.bodyHash && s.bodyHash && o.bodyHash !== s.bodyHash) out.push({ target: o.target, message: 'static content changed' });
   }

@@ -62,7 +62,7 @@ describe('runProbes', () => {
   it('GETs / and crawls same-origin links to the depth limit', async () => {
     const port = await listen(siteServer());
     const results = await runProbes(ctx([{ containerPort: 80, host: '127.0.0.1', hostPort: port }]), { crawlDepth: 2 });
-    const ok = results.filter((r) => r.ok).map((r) => r.target);
+    const ok = results.filter((r) => r.ok && r.kind !== 'discover').map((r) => r.target);
     expect(ok).toEqual(['tcp:80', 'GET http://:80/', 'GET http://:80/a.html', 'GET http://:80/b.html', 'GET http://:80/img.png', 'GET http://:80/deep/c.html', 'GET http://:80/style.css']);
     expect(results.find((r) => r.target.endsWith('/style.css'))?.static).toBe(true);
     expect(results.find((r) => r.target.endsWith(':80/'))?.bodyHash).toMatch(/^[0-9a-f]{64}$/);
@@ -80,7 +80,7 @@ describe('runProbes', () => {
     const port = await listen(server);
     const results = await runProbes(ctx([{ containerPort: 6379, host: '127.0.0.1', hostPort: port }]), { requestTimeout: 2 });
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ kind: 'tcp', target: 'tcp:6379', ok: true });
+    expect(results[0]).toMatchObject({ kind: 'tcp', target: 'tcp:6379', ok: true, protocol: 'other' });
   });
 
   it('retries a server that drops the first connections', async () => {
@@ -148,7 +148,8 @@ describe('runProbes', () => {
     });
     const port = await listen(server);
     const results = await runProbes(ctx([{ containerPort: 443, host: '127.0.0.1', hostPort: port }]));
-    expect(results.filter((r) => r.ok).map((r) => r.target)).toEqual(['tcp:443', 'GET https://:443/', 'GET https://:443/x']);
+    expect(results.filter((r) => r.ok && r.kind !== 'discover').map((r) => r.target)).toEqual(['tcp:443', 'GET https://:443/', 'GET https://:443/x']);
+    expect(results[0]).toMatchObject({ protocol: 'https' });
   });
 
   it('replays recorded requests instead of discovering', async () => {
