@@ -48,7 +48,8 @@ const char *mode_name(int mode, int fan, char *buf, size_t size)
 static void usage(int rc)
 {
 	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append]\n"
-	      "                     [--mode seccomp|nnp|ptrace] [--cpus one|all] --trace FILE -- CMD [ARGS...]\n",
+	      "                     [--mode seccomp|nnp|ptrace] [--cpus one|all] [--app-drop-caps HEX]\n"
+	      "                     [--hide DIR] [--caps-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n",
 	      rc ? stderr : stdout);
 	exit(rc);
 }
@@ -156,20 +157,40 @@ static int want_mode(const char *s)
 	return 0;
 }
 
-static void run_child(char **argv, int syncfd, int repfd, struct user_spec *u)
+// How the child becomes the app: what it drops, hides and reads.
+struct child_setup {
+	uint64_t drop;          // capabilities the app must not have (the sensor's extras)
+	const char *hide;       // the sensor's dir, covered in the app's mount namespace
+	int null_stdin;         // our stdin is the controller's liveness channel, not the app's
+	struct user_spec *user; // --user
+};
+
+static void run_child(char **argv, int syncfd, int repfd, const struct child_setup *cs)
 {
-	char c = 'n', m;
+	char c = 'n', rep[2];
 	set_signals(1);
 	if (read(syncfd, &c, 1) != 1)
 		_exit(127);
+	if (cs->null_stdin) { // as docker run without -i: /dev/null
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			close(0);
+		if (fd > 0)
+			close(fd);
+	}
+	// Before the filter: these mounts are no events of the app.
+	int hidden = cs->hide && privs_hide_dir(cs->hide) == 0, hide_err = errno;
 	int mode = c == 'n' ? MODE_NONE : filter_install(c - '0');
-	m = (char)('0' + mode);
-	if (write(repfd, &m, 1) != 1)
+	rep[0] = (char)('0' + mode);
+	rep[1] = hidden ? 'h' : 'v';
+	if (write(repfd, rep, 2) != 2)
 		_exit(127);
 	close(repfd);
 	close(syncfd);
-	if (u && user_apply(u) < 0) {
-		fprintf(stderr, "slimts-sensor: cannot switch to uid %d: %s\n", (int)u->uid, strerror(errno));
+	if (cs->hide && !hidden)
+		fprintf(stderr, "slimts-sensor: cannot hide %s from the app (%s)\n", cs->hide, strerror(hide_err));
+	if (privs_apply(cs->drop, cs->user) < 0) {
+		fprintf(stderr, "slimts-sensor: cannot set the app's user or capabilities: %s\n", strerror(errno));
 		_exit(126);
 	}
 	if (mode != MODE_NONE)
@@ -182,8 +203,10 @@ static void run_child(char **argv, int syncfd, int repfd, struct user_spec *u)
 int main(int argc, char **argv)
 {
 	const char *trace = NULL, *user = NULL;
-	struct tracer_opts o = {MODE_SECCOMP, NULL};
+	struct tracer_opts o = {MODE_SECCOMP, NULL, NULL, 0};
+	struct child_setup cs = {0, NULL, 0, NULL};
 	int append = 0, fan = 0, pin = 1, i;
+	privs_guard_self(); // first: the app must never find us dumpable
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--")) {
@@ -202,6 +225,15 @@ int main(int argc, char **argv)
 			if (strcmp(a, "one") && strcmp(a, "all"))
 				die("--cpus wants one or all, got %s", a);
 			pin = !strcmp(a, "one");
+		} else if (!strcmp(a, "--app-drop-caps") && i + 1 < argc) {
+			if (privs_parse_mask(argv[++i], &cs.drop) < 0)
+				die("--app-drop-caps wants a hex mask, got %s", argv[i]);
+		} else if (!strcmp(a, "--hide") && i + 1 < argc) {
+			cs.hide = argv[++i];
+		} else if (!strcmp(a, "--caps-out") && i + 1 < argc) {
+			o.caps_out = argv[++i];
+		} else if (!strcmp(a, "--watch-stdin")) {
+			cs.null_stdin = 1;
 		} else if (!strcmp(a, "--append")) {
 			append = 1;
 		} else if (!strcmp(a, "--fanotify")) {
@@ -218,11 +250,11 @@ int main(int argc, char **argv)
 		usage(2);
 	char **cmd = argv + i;
 
-	struct user_spec us, *u = NULL;
+	struct user_spec us;
 	if (user) {
 		if (user_lookup(user, &us) < 0)
 			return 2;
-		u = &us;
+		cs.user = &us;
 	}
 	if (trace_open(trace, append) < 0)
 		die("cannot create trace %s: %s", trace, strerror(errno));
@@ -243,29 +275,35 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		close(syncp[1]);
 		close(repp[0]);
-		run_child(cmd, syncp[0], repp[1], u);
+		run_child(cmd, syncp[0], repp[1], &cs);
 	}
 	g_child = child;
 	close(syncp[0]);
 	close(repp[1]);
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
 		    PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
-	char c = (char)('0' + o.mode), m = '0' + MODE_NONE, mb[64];
+	char c = (char)('0' + o.mode), rep[2] = {'0' + MODE_NONE, 'v'}, mb[64];
 	if (ptrace(PTRACE_SEIZE, child, 0, (void *)opts) < 0) {
 		fprintf(stderr, "slimts-sensor: cannot trace (%s): needs CAP_SYS_PTRACE; running untraced\n",
 			strerror(errno));
 		c = 'n';
 	}
-	ssize_t got;
-	if (write(syncp[1], &c, 1) != 1)
-		m = '0' + MODE_NONE;
-	while ((got = read(repp[0], &m, 1)) < 0 && errno == EINTR) // forwarded signals interrupt
-		;
-	if (got != 1)
-		m = '0' + MODE_NONE; // the child died before exec
+	size_t got = 0;
+	if (write(syncp[1], &c, 1) == 1)
+		while (got < 2) {
+			ssize_t n = read(repp[0], rep + got, 2 - got);
+			if (n < 0 && errno == EINTR) // forwarded signals interrupt
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+	if (got != 2)
+		rep[0] = '0' + MODE_NONE; // the child died before exec
 	close(syncp[1]);
 	close(repp[0]);
-	o.mode = m - '0';
+	o.mode = rep[0] - '0';
+	o.hidden = rep[1] == 'h';
 	mode_name(o.mode, fan, mb, sizeof mb);
 	if (o.mode != MODE_SECCOMP)
 		fprintf(stderr, "slimts-sensor: tracing in mode=%s%s\n", mb,
@@ -278,6 +316,9 @@ int main(int argc, char **argv)
 			close(rfd);
 	}
 	drop_caps();
+	privs_guard_self(); // again: a change of credentials may reset it
+	if (cs.null_stdin)
+		watch_stdin();
 	trace_start_flusher();
 	if (fan)
 		fan_start();

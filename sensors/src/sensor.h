@@ -68,10 +68,22 @@ int fan_setup(void);
 int fan_start(void);
 void fan_stop(void);
 
+// privs.c: the app's capabilities and the sensor's protection from it.
+int privs_parse_mask(const char *s, uint64_t *out);
+int privs_hide_dir(const char *dir);
+int privs_apply(uint64_t drop, const struct user_spec *u);
+void privs_guard_self(void);
+void privs_record(pid_t pid, const char *file, int hidden);
+
+// liveness.c: --watch-stdin, the container ends when the controller is gone.
+void watch_stdin(void);
+
 // tracer.c: the ptrace loop; returns the root's status as a shell reports it.
 struct tracer_opts {
 	int mode;
 	const char *ready;
+	const char *caps_out; // where the app's capability sets are recorded at its first exec
+	int hidden;           // the trace dir is covered in the app's mount namespace
 };
 int trace_loop(pid_t root, const struct tracer_opts *o);
 

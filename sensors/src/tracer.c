@@ -260,7 +260,7 @@ static void exec_extras(pid_t pid, const char *path)
 	close(fd);
 }
 
-static void on_exec(struct proc *p, pid_t root, const char *ready, int *ready_done)
+static void on_exec(struct proc *p, pid_t root, const struct tracer_opts *o, int *ready_done)
 {
 	unsigned long former = 0;
 	ptrace(PTRACE_GETEVENTMSG, p->pid, 0, &former);
@@ -275,8 +275,10 @@ static void on_exec(struct proc *p, pid_t root, const char *ready, int *ready_do
 	if (src && src != p)
 		proc_drop((pid_t)former);
 	p->pending = 0;
-	if (p->pid == root && ready && !*ready_done) {
-		int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (p->pid == root && !*ready_done) {
+		if (o->caps_out)
+			privs_record(p->pid, o->caps_out, o->hidden);
+		int fd = o->ready ? open(o->ready, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
 		if (fd >= 0)
 			close(fd);
 		*ready_done = 1;
@@ -328,7 +330,7 @@ int trace_loop(pid_t root, const struct tracer_opts *o)
 				if (get_info(pid, &si, 1) == 0 && si.op == SCI_SECCOMP)
 					on_entry(p, &si);
 			} else if (ev == PTRACE_EVENT_EXEC) {
-				on_exec(p, root, o->ready, &ready_done);
+				on_exec(p, root, o, &ready_done);
 			}
 			resume(p, 0); // fork/vfork/clone events, new tracee's attach stop
 			continue;

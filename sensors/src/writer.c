@@ -54,7 +54,7 @@ int trace_open(const char *file, int append)
 			snprintf(finalname, sizeof finalname, "%s.%lld.done", file, n);
 			if (access(finalname, F_OK) == 0)
 				continue;
-			fd = open(tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			fd = open(tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (fd >= 0 || errno != EEXIST)
 				return fd < 0 ? -1 : 0;
 		}
@@ -63,7 +63,9 @@ int trace_open(const char *file, int append)
 		snprintf(tmpname, sizeof tmpname, "%s.tmp", file);
 		snprintf(finalname, sizeof finalname, "%s", file);
 	}
-	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	// Sensor-owned, never through a link someone planted (the app cannot reach this dir,
+	// see privs.c; this is for the --append helpers in the shared one).
+	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return fd < 0 ? -1 : 0;
 }
 

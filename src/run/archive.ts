@@ -10,7 +10,11 @@ import * as tar from 'tar-stream';
 import { UserError } from '../util/errors.js';
 import { SLIMTS_DIR } from './spec.js';
 
-/** A tar holding /.slimts/ (world-writable, so the sensor can write as any user) and the sensor. */
+/**
+ * A tar holding /.slimts/ and the sensor. Root's only: every sensor (main, exec probes, health
+ * checks) starts as root and opens its trace before it drops to the app's user, and a non-root
+ * app must not read or write it (a root app is kept out by the sensor's mount namespace).
+ */
 export async function sensorTar(sensorPath: string): Promise<Buffer> {
   const bin = await readFile(sensorPath).catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'ENOENT' ? new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`) : err;
@@ -18,7 +22,7 @@ export async function sensorTar(sensorPath: string): Promise<Buffer> {
   const pack = tar.pack();
   const mtime = new Date();
   const dir = SLIMTS_DIR.slice(1);
-  pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o1777, uid: 0, gid: 0, mtime });
+  pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o700, uid: 0, gid: 0, mtime });
   pack.entry({ name: `${dir}/slimts-sensor`, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime }, bin);
   pack.finalize();
   return streamToBuffer(pack as unknown as Readable);

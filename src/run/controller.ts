@@ -2,7 +2,7 @@
 // probe or wait for the chosen moment, stop gracefully, collect output and traces, remove
 // everything. Every path, including errors and Ctrl-C, removes what it created.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,10 +15,12 @@ import type { PortTarget, ProbeResult } from '../probe/types.js';
 import { interruptSignal, onCleanup, parkIfInterrupted } from '../util/cleanup.js';
 import { UserError } from '../util/errors.js';
 import { extractDir, injectSensor, pathExists } from './archive.js';
+import { parseAppPrivileges, tracedCaps, type AppPrivileges } from './caps.js';
 import { execIn } from './exec.js';
 import { readLogs, withLastOutput } from './logs.js';
 import { parseMount } from './mounts.js';
-import { buildCreateOptions, effectiveUser, exposedTcpPorts, healthArgv, READY_FILE, RUN_LABEL, sensorPrefix, SLIMTS_DIR } from './spec.js';
+import { ownerLabels, startReaper, sweepOrphans } from './reaper.js';
+import { buildCreateOptions, CAPS_FILE, effectiveUser, exposedTcpPorts, healthArgv, READY_FILE, RUN_LABEL, sensorPrefix, SLIMTS_DIR } from './spec.js';
 import type { ContinueAfter, HealthState, PlainRunOptions, RunResult, TraceFiles, TracedRunOptions, TracedRunResult } from './types.js';
 
 /** Runs the image under the sensor and returns what it did, with the trace files. */
@@ -99,15 +101,20 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   };
   unregister = onCleanup(removeAll);
 
+  // Every container and volume is labelled with this process as its owner, so the reaper or
+  // the next run removes it should this process be killed before its own cleanup.
+  const labels = { ...opts.labels, ...ownerLabels() };
+  startReaper();
   try {
-    await createdVolumes(opts.overrides?.mounts ?? [], undo, { ...opts.labels, [RUN_LABEL]: '1' });
+    await sweepOrphans();
+    await createdVolumes(opts.overrides?.mounts ?? [], undo, { ...labels, [RUN_LABEL]: '1' });
     const create = buildCreateOptions({
       image: opts.image,
       config: c,
       overrides: opts.overrides,
       ...(sensor ? { sensor: { fanotify: sensor.fanotify } } : {}),
       publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
-      ...(opts.labels ? { labels: opts.labels } : {}),
+      labels,
       name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
     });
     progress({ phase: 'create', message: `creating a container from ${opts.image}` });
@@ -121,7 +128,10 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
       throw new UserError(`cannot create a container from ${opts.image}: ${oneLine(err)}`);
     }
     checkAbort();
-    if (sensor) await injectSensor(container, sensor.path);
+    if (sensor) {
+      await injectSensor(container, sensor.path);
+      await holdLiveness(container, undo);
+    }
     checkAbort();
     progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
     try {
@@ -158,7 +168,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
         probes = await runProbes(
           {
             ports,
-            exec: (cmd, ms) => execIn(container!, sensor ? [...sensorPrefix({ user, append: true }), ...cmd] : cmd, ms),
+            exec: (cmd, ms) => execIn(container!, sensor ? [...sensorPrefix({ user, append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop }), ...cmd] : cmd, ms),
             ...(health ? { healthcheck: health } : {}),
             alive,
             signal: ac.signal,
@@ -201,7 +211,12 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
 
     const trace = await collectTrace(container);
     if (!trace.files.complete) warn(`the trace is incomplete${killed ? ' (the sensor was killed)' : ''}`);
-    const result: TracedRunResult = { ...base, trace: trace.files, dispose: trace.dispose, durationMs: Date.now() - t0 };
+    const privileges = await readPrivileges(trace.files.dir);
+    if (!privileges) warn('the sensor did not record the capabilities the app ran with');
+    else if (!privileges.traceHidden) warn('the engine did not let the sensor hide its trace from the app (mounts denied, e.g. by AppArmor): the app could write to it');
+    const result: TracedRunResult = {
+      ...base, trace: trace.files, ...(privileges ? { appPrivileges: privileges } : {}), dispose: trace.dispose, durationMs: Date.now() - t0,
+    };
     return result;
   } catch (err) {
     await parkIfInterrupted();
@@ -231,6 +246,22 @@ async function createdVolumes(mounts: string[], undo: Array<() => Promise<void>>
     undo.push(() => v.remove({ force: true }).catch(() => {}));
     await docker().createVolume({ Name: m.Source, Labels: labels });
   }
+}
+
+/**
+ * Attaches to the traced container's stdin (before start) and holds it for the whole run: the
+ * sensor's liveness channel. Should this process die, the engine closes the container's stdin
+ * and the sensor ends the container; on the normal path it is closed once the app stopped.
+ */
+async function holdLiveness(container: Docker.Container, undo: Array<() => Promise<void>>): Promise<void> {
+  const stream = (await container.attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true })) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
+  stream.on('error', () => {});
+  undo.push(async () => stream.destroy());
+}
+
+async function readPrivileges(dir: string): Promise<AppPrivileges | undefined> {
+  const text = await readFile(join(dir, CAPS_FILE.slice(SLIMTS_DIR.length + 1)), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : parseAppPrivileges(text);
 }
 
 /** Polls for the sensor's ready file; false when the container exited first. */

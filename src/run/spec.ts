@@ -3,6 +3,7 @@
 import type { ContainerCreateOptions, HealthConfig as EngineHealth } from 'dockerode';
 import type { ContainerConfig, HealthConfig } from '../image/types.js';
 import { UserError } from '../util/errors.js';
+import { tracedCaps } from './caps.js';
 import { parseMount } from './mounts.js';
 import type { RunOverrides } from './types.js';
 
@@ -10,6 +11,8 @@ export const SLIMTS_DIR = '/.slimts';
 export const SENSOR_IN_CONTAINER = `${SLIMTS_DIR}/slimts-sensor`;
 export const READY_FILE = `${SLIMTS_DIR}/ready`;
 export const TRACE_FILE = `${SLIMTS_DIR}/trace`;
+/** The app's capability sets, recorded by the sensor at its first exec. */
+export const CAPS_FILE = `${SLIMTS_DIR}/app.caps`;
 export const RUN_LABEL = 'io.slimts.run';
 
 /** The argv the container would run, with docker's override rules. */
@@ -38,12 +41,19 @@ export function healthArgv(h: HealthConfig | undefined): string[] | undefined {
   return t; // legacy: bare argv
 }
 
-/** Sensor argv prefix for the app (main trace) or for an exec'd command (--append). */
-export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?: boolean }): string[] {
+/**
+ * Sensor argv prefix for the app (main trace) or for an exec'd command (--append). Every
+ * command it starts gets the plain run's capabilities (`appDrop`, see caps.ts) and a mount
+ * namespace in which the sensor's dir is covered; the main one also records the app's sets
+ * and ends the container when the controller's attach stream (its stdin) closes.
+ */
+export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?: boolean; appDrop?: string }): string[] {
   const argv = [SENSOR_IN_CONTAINER];
   if (opts.fanotify && !opts.append) argv.push('--fanotify');
   if (opts.user) argv.push('--user', opts.user);
-  if (!opts.append) argv.push('--ready', READY_FILE);
+  if (opts.appDrop !== undefined) argv.push('--app-drop-caps', opts.appDrop);
+  argv.push('--hide', SLIMTS_DIR);
+  if (!opts.append) argv.push('--ready', READY_FILE, '--caps-out', CAPS_FILE, '--watch-stdin');
   argv.push('--trace', TRACE_FILE);
   if (opts.append) argv.push('--append');
   argv.push('--');
@@ -95,20 +105,30 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
       Mounts: (o.mounts ?? []).map(parseMount),
       ...(network ? { NetworkMode: network } : {}),
       AutoRemove: false,
+      ...(o.capAdd?.length ? { CapAdd: o.capAdd } : {}),
+      ...(o.capDrop?.length ? { CapDrop: o.capDrop } : {}),
     },
   };
 
   if (input.sensor) {
-    // The sensor starts as root (it needs its capabilities to trace) and drops to the app's user.
-    opts.Entrypoint = [...sensorPrefix({ user, fanotify: input.sensor.fanotify }), ...argv];
+    // The sensor starts as root with the plain run's capabilities plus its own (never
+    // Privileged or ALL) and gives the app exactly the plain run's (caps.ts). Docker's default
+    // seccomp profile already allows ptrace, seccomp(), mount/unshare and fanotify_init with
+    // these, so no SecurityOpt is needed (checked on Docker 20.10: mode=ptrace+seccomp).
+    const caps = tracedCaps(o);
+    opts.Entrypoint = [...sensorPrefix({ user, fanotify: input.sensor.fanotify, appDrop: caps.appDrop }), ...argv];
     opts.Cmd = [];
     opts.User = '0:0';
-    // Only these two (never Privileged or ALL). Docker's default seccomp profile already allows
-    // ptrace, seccomp() and (with CAP_SYS_ADMIN) fanotify_init, so no SecurityOpt is needed:
-    // checked on Docker 20.10, where the sensor reports mode=ptrace+seccomp(+fanotify).
-    opts.HostConfig!.CapAdd = ['SYS_PTRACE', 'SYS_ADMIN'];
+    opts.HostConfig!.CapAdd = caps.capAdd;
+    if (caps.capDrop.length) opts.HostConfig!.CapDrop = caps.capDrop;
+    else delete opts.HostConfig!.CapDrop;
+    // The sensor's liveness channel: the controller attaches to stdin and holds it; when that
+    // stream closes (the controller died), docker closes stdin (StdinOnce) and the sensor ends
+    // the container. The app itself gets /dev/null, as without -i.
+    opts.OpenStdin = true;
+    opts.StdinOnce = true;
     const test = healthArgv(c.Healthcheck);
-    if (test) opts.Healthcheck = { ...engineHealth(c.Healthcheck!), Test: ['CMD', ...sensorPrefix({ user, append: true }), ...test] };
+    if (test) opts.Healthcheck = { ...engineHealth(c.Healthcheck!), Test: ['CMD', ...sensorPrefix({ user, append: true, appDrop: caps.appDrop }), ...test] };
   } else {
     opts.Entrypoint = o.entrypoint ?? (c.Entrypoint && c.Entrypoint.length ? c.Entrypoint : []);
     opts.Cmd = argv.slice(opts.Entrypoint.length);

@@ -1,6 +1,7 @@
 // Options and results of running an image once (traced for slimming, or plain for verifying).
 import type { ImageConfig } from '../image/types.js';
 import type { PortTarget, ProbeOptions, ProbeResult } from '../probe/types.js';
+import type { AppPrivileges } from './caps.js';
 
 /**
  * When the run stops and the trace is collected:
@@ -29,6 +30,9 @@ export interface RunOverrides {
   mounts?: string[];
   /** Network mode or network name. */
   network?: string;
+  /** docker run --cap-add / --cap-drop, normalized (caps.ts): names without CAP_, or ALL. */
+  capAdd?: string[];
+  capDrop?: string[];
 }
 
 export interface SensorOptions {
@@ -109,6 +113,8 @@ export interface TraceFiles {
 
 export interface TracedRunResult extends RunResult {
   trace: TraceFiles;
+  /** The privileges the app ran with (undefined when the sensor could not record them). */
+  appPrivileges?: AppPrivileges;
   /** Removes the trace dir. Also runs on Ctrl-C via the cleanup registry. */
   dispose(): Promise<void>;
 }

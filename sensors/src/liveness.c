@@ -1,0 +1,39 @@
+// --watch-stdin: the controller holds the container's stdin open (an attach stream) for as
+// long as it lives. When that stream closes without the run having ended — the controller was
+// SIGKILLed, OOM-killed, its machine lost — nothing would ever stop the app: so the sensor, as
+// the container's PID 1, kills every process in it and exits, and the container stops.
+#include "sensor.h"
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static void *watch(void *arg)
+{
+	char b[256];
+	(void)arg;
+	for (;;) {
+		ssize_t n = read(0, b, sizeof b);
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue; // the controller never writes; anything it does is ignored
+		break;
+	}
+	static const char msg[] = "slimts-sensor: the controller is gone (stdin closed): ending the container\n";
+	if (write(2, msg, sizeof msg - 1) < 0) {
+		// stderr gone too: nothing to tell
+	}
+	kill(-1, SIGKILL); // as PID 1: every other process of the container
+	_exit(137);
+}
+
+void watch_stdin(void)
+{
+	pthread_t t;
+	sigset_t all, old;
+	sigfillset(&all); // signals stay with the main thread
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, NULL, watch, NULL) == 0)
+		pthread_detach(t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
