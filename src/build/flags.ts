@@ -1,7 +1,7 @@
 // Parsing of flag values of the build CLI: durations, probe specs, files of paths.
 import { readFileSync } from 'node:fs';
 import type { ContinueAfter } from '../run/types.js';
-import type { HttpProbeSpec } from '../probe/types.js';
+import type { ApiSpecSource, HttpProbeSpec } from '../probe/types.js';
 import { UserError } from '../util/errors.js';
 
 export { parseCommand } from '../util/command.js';
@@ -10,6 +10,13 @@ export function nonNegInt(v: string | undefined, flag: string): number | undefin
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} wants a number ≥ 0, got "${v}"`);
+  return n;
+}
+
+export function positiveInt(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} wants a whole number ≥ 1, got "${v}"`);
   return n;
 }
 
@@ -56,6 +63,38 @@ export function readHttpProbeFile(file: string): HttpProbeSpec[] {
     if (o.headers && typeof o.headers === 'object') spec.headers = o.headers as Record<string, string>;
     return spec;
   });
+}
+
+/**
+ * --http-probe-apispec: "/PATH" or "PORT:/PATH" (fetched from the container, every HTTP port or
+ * that one), "http[s]://HOST:PORT/PATH" (PORT is the container's; host and scheme are ignored), else a
+ * local JSON file holding an OpenAPI 3 / Swagger 2 document.
+ */
+export function parseApiSpec(v: string): ApiSpecSource {
+  const s = v.trim();
+  const local = /^(?:(\d{1,5}):)?(\/\S*)$/.exec(s);
+  if (local) return { kind: 'url', path: local[2]!, ...(local[1] ? { port: Number(local[1]) } : {}) };
+  if (/^https?:\/\//i.test(s)) {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new UserError(`--http-probe-apispec "${v}": not a URL`);
+    }
+    // the port's scheme is the one its sniff found
+    return { kind: 'url', path: u.pathname + u.search, ...(u.port ? { port: Number(u.port) } : {}) };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(s, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UserError(`--http-probe-apispec ${v}: ${e.code ?? e.message.split('\n')[0]}${e.code ? '' : ' (a JSON OpenAPI/Swagger document is expected)'}`);
+  }
+  const d = doc as { openapi?: unknown; swagger?: unknown; paths?: unknown };
+  const isSpec = typeof d === 'object' && d !== null && typeof d.paths === 'object' && ((typeof d.openapi === 'string' && d.openapi.startsWith('3.')) || d.swagger === '2.0');
+  if (!isSpec) throw new UserError(`--http-probe-apispec ${v}: not an OpenAPI 3 or Swagger 2.0 document (no "openapi": "3.x"/"swagger": "2.0" with "paths")`);
+  return { kind: 'doc', source: s, doc };
 }
 
 /** --include-paths-file: one glob per line, "#" comments and blank lines skipped. */

@@ -5,17 +5,16 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BuildOptions, Stage } from '../build/index.js';
 import {
-  nonNegInt, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
+  nonNegInt, positiveInt, parseApiSpec, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
 } from '../build/flags.js';
-import { normalizeCap } from '../run/caps.js';
 import { UserError } from '../util/errors.js';
 
 interface Flags {
   entrypoint?: string; cmd?: string; env: string[]; workdir?: string; user?: string; mount: string[]; network?: string;
-  capAdd: string[]; capDrop: string[];
   pull?: boolean; continueAfter?: string; timeout?: string; stopTimeout?: string;
   httpProbeCmd: string[]; httpProbeFile?: string; exec: string[]; probeScript?: string; httpProbe: boolean;
   crawlDepth?: string; crawlMax?: string; probeWait?: string; fanotify?: boolean;
+  httpProbeApispec: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
   exclude: string[]; includePathsFile: string[];
   tag?: string; output?: string; push?: string; insecureRegistry?: boolean;
@@ -39,8 +38,6 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       user: f.user,
       mounts: f.mount.length ? f.mount : undefined,
       network: f.network,
-      capAdd: f.capAdd.length ? f.capAdd.map((c) => normalizeCap(c, '--cap-add')) : undefined,
-      capDrop: f.capDrop.length ? f.capDrop.map((c) => normalizeCap(c, '--cap-drop')) : undefined,
     },
     continueAfter: parseContinueAfter(f.continueAfter),
     timeout: nonNegInt(f.timeout, '--timeout'),
@@ -53,6 +50,9 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       crawlDepth: nonNegInt(f.crawlDepth, '--crawl-depth'),
       crawlMax: nonNegInt(f.crawlMax, '--crawl-max'),
       probeWait: nonNegInt(f.probeWait, '--probe-wait'),
+      apiSpecs: f.httpProbeApispec.length ? f.httpProbeApispec.map(parseApiSpec) : undefined,
+      unsafe: f.httpProbeUnsafe,
+      concurrency: positiveInt(f.probeConcurrency, '--probe-concurrency'),
     },
     fanotify: f.fanotify,
     select: {
@@ -91,8 +91,6 @@ export function registerBuild(program: Command): void {
     .option('--user <user>', 'user for the runs')
     .option('--mount <spec>', 'docker --mount spec for the runs (repeatable)', many, [])
     .option('--network <name>', 'network for the runs')
-    .option('--cap-add <cap>', 'capability the app gets in the runs, as docker run --cap-add (repeatable)', many, [])
-    .option('--cap-drop <cap>', 'capability the app loses in the runs, as docker run --cap-drop (repeatable)', many, [])
     .option('--pull', 'pull the image when the engine does not have it')
     .option('--continue-after <mode>', 'stop the traced run after: probe, exit, timeout[:N], signal, enter')
     .option('--timeout <seconds>', 'longest a run may take')
@@ -102,7 +100,10 @@ export function registerBuild(program: Command): void {
     .option('--http-probe-file <file>', 'JSON list of HTTP requests')
     .option('--exec <cmd>', 'command to run inside the container (repeatable, via /bin/sh -c)', many, [])
     .option('--probe-script <file>', 'host program run with SLIMTS_TARGET_* env')
-    .option('--no-http-probe', 'do not GET / or crawl (ports must still open)')
+    .option('--http-probe-apispec <url|file>', 'OpenAPI/Swagger document to call every operation of: [PORT:]/PATH in the container, or a JSON file (repeatable)', many, [])
+    .option('--http-probe-unsafe', 'also call POST/PUT/PATCH/DELETE operations of API documents')
+    .option('--probe-concurrency <n>', 'HTTP probes in flight at once (4)')
+    .option('--no-http-probe', 'do not sniff protocols, GET / or discover (ports must still open)')
     .option('--crawl-depth <n>', 'crawl depth from /')
     .option('--crawl-max <n>', 'max pages crawled per port')
     .option('--probe-wait <seconds>', 'how long to wait for ports to open')

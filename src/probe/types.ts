@@ -44,7 +44,7 @@ export interface ProbeOptions {
 
 /** An OpenAPI/Swagger document: fetched from the container, or already read from a file. */
 export type ApiSpecSource =
-  | { kind: 'url'; path: string; port?: number; scheme?: 'http' | 'https' }
+  | { kind: 'url'; path: string; port?: number }
   | { kind: 'doc'; source: string; doc: unknown };
 
 /**
