@@ -209,6 +209,7 @@ async function makeReport(
     trace: {
       events: trace.events.length, processes: trace.processes, mode: trace.mode, complete: trace.complete,
       exitCode: traced.exitCode, warnings: [...traced.warnings, ...trace.warnings],
+      ...(traced.appPrivileges ? { app: traced.appPrivileges } : {}),
     },
     probes: traced.probes,
     verify,

@@ -1,6 +1,7 @@
 // slim.report.json: what went in, what came out, why each file was kept, how the app was
 // exercised and whether the slim image still does the same.
 import type { ProbeResult } from '../probe/types.js';
+import type { AppPrivileges } from '../run/caps.js';
 import type { KeepSet } from '../select/index.js';
 import { formatReason } from '../select/index.js';
 
@@ -29,7 +30,8 @@ export interface BuildReport {
   output: { kind: string; where: string; imageId?: string; size?: number; layerSize: number; blobSize: number; files: number; bytes: number };
   /** source.size / output size (engine sizes when both known, else merged-fs bytes). */
   ratio: number;
-  trace: { events: number; processes?: number; mode?: string; complete: boolean; exitCode?: number; warnings: string[] };
+  /** `app`: the capability sets the app ran with (right after its first exec), as the sensor recorded them. */
+  trace: { events: number; processes?: number; mode?: string; complete: boolean; exitCode?: number; warnings: string[]; app?: AppPrivileges };
   probes: ProbeResult[];
   verify: VerifyReport;
   /** Milliseconds per stage, in order. */

@@ -7,10 +7,12 @@ import type { BuildOptions, Stage } from '../build/index.js';
 import {
   nonNegInt, positiveInt, parseApiSpec, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
 } from '../build/flags.js';
+import { normalizeCap } from '../run/caps.js';
 import { UserError } from '../util/errors.js';
 
 interface Flags {
   entrypoint?: string; cmd?: string; env: string[]; workdir?: string; user?: string; mount: string[]; network?: string;
+  capAdd: string[]; capDrop: string[];
   pull?: boolean; continueAfter?: string; timeout?: string; stopTimeout?: string;
   httpProbeCmd: string[]; httpProbeFile?: string; exec: string[]; probeScript?: string; httpProbe: boolean;
   crawlDepth?: string; crawlMax?: string; probeWait?: string; fanotify?: boolean;
@@ -38,6 +40,8 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       user: f.user,
       mounts: f.mount.length ? f.mount : undefined,
       network: f.network,
+      capAdd: f.capAdd.length ? f.capAdd.map((c) => normalizeCap(c, '--cap-add')) : undefined,
+      capDrop: f.capDrop.length ? f.capDrop.map((c) => normalizeCap(c, '--cap-drop')) : undefined,
     },
     continueAfter: parseContinueAfter(f.continueAfter),
     timeout: nonNegInt(f.timeout, '--timeout'),
@@ -91,6 +95,8 @@ export function registerBuild(program: Command): void {
     .option('--user <user>', 'user for the runs')
     .option('--mount <spec>', 'docker --mount spec for the runs (repeatable)', many, [])
     .option('--network <name>', 'network for the runs')
+    .option('--cap-add <cap>', 'capability the app gets in the runs, as docker run --cap-add (repeatable)', many, [])
+    .option('--cap-drop <cap>', 'capability the app loses in the runs, as docker run --cap-drop (repeatable)', many, [])
     .option('--pull', 'pull the image when the engine does not have it')
     .option('--continue-after <mode>', 'stop the traced run after: probe, exit, timeout[:N], signal, enter')
     .option('--timeout <seconds>', 'longest a run may take')
