@@ -37,7 +37,15 @@ export interface ElfInfo {
   nodeflib: boolean;
   /** No PT_INTERP and no DT_NEEDED. */
   static: boolean;
+  /**
+   * The dynamic symbols of WATCHED_SYMBOLS this object names (imports or defines): how the
+   * selector tells that a program can reach on-demand data (iconv_open: gconv modules).
+   */
+  symbols?: string[];
 }
+
+/** Dynamic symbols whose presence means a data set may be loaded at run time. */
+export const WATCHED_SYMBOLS = ['iconv_open'];
 
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
@@ -142,6 +150,8 @@ function parse(read: ReadAt, size: number): ElfInfo | undefined {
       const len = Math.min(strsz ?? MAX_STRTAB_BYTES, MAX_STRTAB_BYTES, size - strOff);
       const strtab = len > 0 ? read(strOff, len) : Buffer.alloc(0);
       const str = (i: number) => (i < strtab.length ? cstring(strtab, i) : undefined);
+      const watched = WATCHED_SYMBOLS.filter((w) => strtab.includes(`\0${w}\0`));
+      if (watched.length) info.symbols = watched;
       for (const [tag, val] of tags) {
         if (tag === DT_NEEDED) {
           const s = str(val);

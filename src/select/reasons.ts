@@ -23,7 +23,18 @@ export function formatReason(r: Reason): string {
     case 'workdir': return 'workdir';
     case 'volume': return 'volume';
     case 'entrypoint': return `entrypoint${r.detail ? ` ${r.detail}` : ''}`;
+    case 'import': return `imported by ${at(r)} (${r.detail ?? ''})`;
+    case 'command': return `command in ${at(r)} (${r.detail ?? ''})`;
+    case 'sourced': return `sourced by ${at(r)}`;
+    case 'named': return `path named in ${at(r)}`;
+    case 'unit': return `package of a run-time name in ${at(r)} (${r.detail ?? ''})`;
+    case 'data-set': return `${r.detail ?? 'data set'} for ${of}`;
+    case 'app-dir': return `app directory ${r.detail ?? ''}`.trim();
   }
+}
+
+function at(r: Reason): string {
+  return `${r.of ?? '?'}${r.line ? `:${r.line}` : ''}`;
 }
 
 /**

@@ -1,13 +1,25 @@
-// selectKeep: the keep-set of an image from a trace, file facts and the config. Pure: reads
-// only its inputs, so it is unit-tested on hand-made indexes without an engine.
+// select: the keep-set of an image from a trace, file facts and the config. Pure: reads only
+// its inputs, so it is unit-tested on hand-made indexes without an engine. Phases, in order:
+// traced accesses, the config, include options, the static closure (parents, links, hardlinks,
+// ELF libraries, #! interpreters), then references (what kept code refers to, the app's own
+// directory, on-demand data sets) to a fixpoint, and excludes last.
 import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
-import type { KeepSet, Reason, SelectInput, TraceLike } from './types.js';
+import { dataSetsFor, isBroad, refResolver, type RawRef, type RefResolver, type Target } from '../refs/index.js';
+import type { KeepEntry, KeepSet, KeptDataSet, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
 
 const MAX_REASONS_PER_KIND = 3;
+/** A directory kept whole for a reference or a data set may hold at most this much. */
+const UNIT_LIMIT = { entries: 20_000, bytes: 512 << 20 };
+/** A directory kept whole because code names it: specific and small only. */
+const NAMED_DIR_LIMIT = { entries: 2_000, bytes: 32 << 20 };
+/** The app's own directory (WORKDIR) is kept whole up to this. */
+const APP_DIR_LIMIT = { entries: 20_000, bytes: 256 << 20 };
+/** Never part of the app directory rule: dependencies are followed one by one, caches are not code. */
+const APP_DIR_SKIP = /\/(node_modules|\.git|\.cache|\.npm)$/;
 
 /** What a trace event's intent means, in the words of a reason. */
 function tracedOp(ev: TraceLike): string {
@@ -26,206 +38,364 @@ function failed(ev: TraceLike): string | undefined {
 }
 
 export function selectKeep(input: SelectInput): KeepSet {
-  const { index, facts, config } = input;
-  // The index as a FileView for src/elf's path and library resolution; ELF facts come from
-  // `facts`, so nothing reads the image's bytes.
-  const view = indexView(index, () => {
-    throw new Error('selectKeep reads no file content');
-  });
-  const opts = input.options ?? {};
-  const cc = config.config ?? {};
-  const env = cc.Env ?? [];
-  const pathVar = envValue(env, 'PATH');
-  const workdir = cc.WorkingDir ? normalize(cc.WorkingDir) : '/';
-  const keep: KeepSet = new Map();
-  const work: string[] = []; // newly kept paths whose dependencies are not followed yet
+  return select(input).keep;
+}
 
-  const add = (path: string, entry: FsEntry, reason: Reason): void => {
-    let k = keep.get(path);
+export function select(input: SelectInput): Selection {
+  const s = new Selector(input);
+  s.traced();
+  s.fromConfig();
+  s.includes();
+  s.closure();
+  if (input.refs && input.options?.references !== false) s.references();
+  s.ldCache();
+  s.excludes();
+  return { keep: s.keep, unresolved: s.unresolved, dataSets: s.dataSets };
+}
+
+class Selector {
+  readonly keep: KeepSet = new Map();
+  readonly unresolved: Unresolved[] = [];
+  readonly dataSets: KeptDataSet[] = [];
+  private readonly view: FileView;
+  private readonly env: string[];
+  private readonly pathVar: string | undefined;
+  private readonly workdir: string;
+  /** Newly kept paths whose static dependencies are not followed yet. */
+  private readonly work: string[] = [];
+  /** Newly kept paths whose references are not followed yet (references phase only). */
+  private readonly refWork: string[] = [];
+  private referencing = false;
+  private readonly tracedPaths: string[] = [];
+
+  constructor(private readonly input: SelectInput) {
+    // The index as a FileView for path, library and reference resolution; ELF facts come from
+    // `facts`, and only resolution's few small reads (package.json, .pth) use `read`.
+    this.view = indexView(input.index, input.read ?? (() => {
+      throw new Error('select reads no file content');
+    }));
+    const cc = input.config.config ?? {};
+    this.env = cc.Env ?? [];
+    this.pathVar = envValue(this.env, 'PATH');
+    this.workdir = cc.WorkingDir ? normalize(cc.WorkingDir) : '/';
+  }
+
+  private get opts() {
+    return this.input.options ?? {};
+  }
+
+  private add(path: string, entry: FsEntry, reason: Reason): void {
+    let k: KeepEntry | undefined = this.keep.get(path);
     if (!k) {
       k = { entry, reasons: [] };
-      keep.set(path, k);
-      work.push(path);
+      if (this.referencing) k.byReference = true;
+      this.keep.set(path, k);
+      this.work.push(path);
+      if (this.referencing) this.refWork.push(path);
     }
     const same = k.reasons.filter((r) => r.kind === reason.kind);
-    if (same.some((r) => r.of === reason.of && r.detail === reason.detail)) return;
+    if (same.some((r) => r.of === reason.of && r.detail === reason.detail && r.line === reason.line)) return;
     if (same.length < MAX_REASONS_PER_KIND) k.reasons.push(reason);
-  };
+  }
 
   /**
    * Keeps what a lookup of `path` touches: directories and symlinks on the way (also for a
    * missing path, since the lookup traversed them), then the final entry with `reason`.
    */
-  const keepLookup = (path: string, reason: Reason): string | undefined => {
+  private keepLookup(path: string, reason: Reason): string | undefined {
     const asked = normalize(path);
     let lastLink: string | undefined;
     // the raw path: ".." after a symlink must go up from where the link led, as the kernel does
-    const r = resolvePath(view, path, (s) => {
-      const entry = index.get(s.path);
+    const r = resolvePath(this.view, path, (s) => {
+      const entry = this.input.index.get(s.path);
       if (!entry) return; // the root, when the index has no entry for it
       if (s.role === 'link') {
         // links at the end of the path (the name asked, then its chain) get the main reason too
-        add(s.path, entry, s.last ? reason : { kind: 'symlink-on-path', of: asked });
+        this.add(s.path, entry, s.last ? reason : { kind: 'symlink-on-path', of: asked });
         lastLink = s.path;
-      } else if (s.role === 'dir') add(s.path, entry, { kind: 'on-path', of: asked });
+      } else if (s.role === 'dir') this.add(s.path, entry, { kind: 'on-path', of: asked });
       else {
-        add(s.path, entry, reason);
-        if (lastLink && s.path !== asked) add(s.path, entry, { kind: 'symlink-target', of: lastLink });
+        this.add(s.path, entry, reason);
+        if (lastLink && s.path !== asked) this.add(s.path, entry, { kind: 'symlink-target', of: lastLink });
       }
     });
     return r.stat ? r.path : undefined;
-  };
-
-  // 1. Traced accesses: any intent, successful or not.
-  for (const ev of input.trace) {
-    const err = failed(ev);
-    const op = tracedOp(ev);
-    const detail = err ? `${op} (${err})` : op;
-    if (!ev.path?.startsWith('/')) continue;
-    // lstat/readlink look at the link itself; keeping its target too costs little and makes
-    // "what the link points at" survive for apps that readlink then open.
-    keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
-    if (ev.path2 && ev.path2.startsWith('/') && !/symlink/.test(ev.syscall)) {
-      keepLookup(ev.path2, { kind: 'traced', detail, of: normalize(ev.path2) });
-    }
   }
 
-  // 2. The config: entrypoint executable, workdir, volumes, user database.
-  const argv0 = (cc.Entrypoint && cc.Entrypoint.length > 0 ? cc.Entrypoint : cc.Cmd ?? [])[0];
-  if (argv0) {
-    const exe = lookPath(view, argv0, pathVar, workdir);
-    if (exe) keepLookup(exe, { kind: 'entrypoint', detail: argv0 });
-  }
-  if (cc.WorkingDir) keepLookup(workdir, { kind: 'workdir' });
-  for (const v of Object.keys(cc.Volumes ?? {})) keepLookup(v, { kind: 'volume' });
-  const user = (cc.User ?? '').split(':')[0];
-  for (const p of ['/etc/passwd', '/etc/group']) {
-    keepLookup(p, { kind: 'user-db', detail: user && !/^\d+$/.test(user) ? user : undefined });
-  }
-  keepLookup('/etc/nsswitch.conf', { kind: 'nsswitch' });
-
-  // 3. Include options. Index paths are real paths, so a glob naming a path through a symlink
-  // (/lib/... on merged /usr) is also matched at its resolved place; a matched symlink to a
-  // directory brings the target's subtree, as a matched directory brings its own.
-  if (opts.includePaths?.length) {
-    const userGlob = new Map<string, string>(); // glob as matched → as the user wrote it
-    for (const g of opts.includePaths) {
-      if (g.trim() === '') continue;
-      userGlob.set(g, g);
-      const rewritten = throughLinks(g, view);
-      for (const r of rewritten) userGlob.set(r, g);
-      // the links on the way are part of what the user named
-      if (rewritten.length) keepLookup(literalPrefix(g), { kind: 'include-path', detail: g });
-    }
-    const match = compileGlobs([...userGlob.keys()]);
-    const linkedDirs = new Map<string, string>(); // target dir → glob
-    for (const e of index.entries()) {
-      const m = match(e.path);
-      if (!m) continue;
-      const g = userGlob.get(m) ?? m;
-      const real = keepLookup(e.path, { kind: 'include-path', detail: g });
-      if (e.type === 'symlink' && real && !match(real) && index.get(real)?.type === 'dir') linkedDirs.set(real, g);
-    }
-    for (const [dir, g] of linkedDirs) {
-      const prefix = dir === '/' ? '/' : dir + '/';
-      for (const e of index.entries()) {
-        if (e.path.startsWith(prefix)) keepLookup(e.path, { kind: 'include-path', detail: g });
+  /** 1. Traced accesses: any intent, successful or not. */
+  traced(): void {
+    for (const ev of this.input.trace) {
+      const err = failed(ev);
+      const op = tracedOp(ev);
+      const detail = err ? `${op} (${err})` : op;
+      if (!ev.path?.startsWith('/')) continue;
+      if (!err) this.tracedPaths.push(ev.path);
+      // lstat/readlink look at the link itself; keeping its target too costs little and makes
+      // "what the link points at" survive for apps that readlink then open.
+      this.keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
+      if (ev.path2 && ev.path2.startsWith('/') && !/symlink/.test(ev.syscall)) {
+        this.keepLookup(ev.path2, { kind: 'traced', detail, of: normalize(ev.path2) });
       }
     }
   }
-  for (const b of opts.includeBins ?? []) keepLookup(joinPath(workdir, b), { kind: 'include-bin', detail: b });
-  for (const x of opts.includeExes ?? []) {
-    const p = lookPath(view, x, pathVar, workdir);
-    if (p) keepLookup(p, { kind: 'include-exe', detail: x });
-  }
-  if (opts.includeShell) keepLookup('/bin/sh', { kind: 'include-shell' });
 
-  // 4. Dependencies of everything kept, to a fixed point: parents, hardlink names, ELF
-  // interpreter + NEEDED closure (src/elf's loader search, over the facts), #! interpreters.
-  const libOpts = {
-    elfOf: (p: string) => facts(p)?.elf,
-    ldLibraryPath: (envValue(env, 'LD_LIBRARY_PATH') ?? '').split(/[:;]/).filter((d) => d !== ''),
-    ldSoConfDirs: opts.ldLibraryDirs ?? [],
-  };
-  let sawElf = false;
-  while (work.length > 0) {
-    const path = work.pop()!;
-    const k = keep.get(path)!;
+  /** 2. The config: entrypoint executable, workdir, volumes, user database. */
+  fromConfig(): void {
+    const cc = this.input.config.config ?? {};
+    const argv0 = (cc.Entrypoint && cc.Entrypoint.length > 0 ? cc.Entrypoint : cc.Cmd ?? [])[0];
+    if (argv0) {
+      const exe = lookPath(this.view, argv0, this.pathVar, this.workdir);
+      if (exe) this.keepLookup(exe, { kind: 'entrypoint', detail: argv0 });
+    }
+    if (cc.WorkingDir) this.keepLookup(this.workdir, { kind: 'workdir' });
+    for (const v of Object.keys(cc.Volumes ?? {})) this.keepLookup(v, { kind: 'volume' });
+    const user = (cc.User ?? '').split(':')[0];
+    for (const p of ['/etc/passwd', '/etc/group']) {
+      this.keepLookup(p, { kind: 'user-db', detail: user && !/^\d+$/.test(user) ? user : undefined });
+    }
+    this.keepLookup('/etc/nsswitch.conf', { kind: 'nsswitch' });
+  }
+
+  /**
+   * 3. Include options. Index paths are real paths, so a glob naming a path through a symlink
+   * (/lib/... on merged /usr) is also matched at its resolved place; a matched symlink to a
+   * directory brings the target's subtree, as a matched directory brings its own.
+   */
+  includes(): void {
+    const { index } = this.input;
+    const opts = this.opts;
+    if (opts.includePaths?.length) {
+      const userGlob = new Map<string, string>(); // glob as matched → as the user wrote it
+      for (const g of opts.includePaths) {
+        if (g.trim() === '') continue;
+        userGlob.set(g, g);
+        const rewritten = throughLinks(g, this.view);
+        for (const r of rewritten) userGlob.set(r, g);
+        // the links on the way are part of what the user named
+        if (rewritten.length) this.keepLookup(literalPrefix(g), { kind: 'include-path', detail: g });
+      }
+      const match = compileGlobs([...userGlob.keys()]);
+      const linkedDirs = new Map<string, string>(); // target dir → glob
+      for (const e of index.entries()) {
+        const m = match(e.path);
+        if (!m) continue;
+        const g = userGlob.get(m) ?? m;
+        const real = this.keepLookup(e.path, { kind: 'include-path', detail: g });
+        if (e.type === 'symlink' && real && !match(real) && index.get(real)?.type === 'dir') linkedDirs.set(real, g);
+      }
+      for (const [dir, g] of linkedDirs) {
+        const prefix = dir === '/' ? '/' : dir + '/';
+        for (const e of index.entries()) {
+          if (e.path.startsWith(prefix)) this.keepLookup(e.path, { kind: 'include-path', detail: g });
+        }
+      }
+    }
+    for (const b of opts.includeBins ?? []) this.keepLookup(joinPath(this.workdir, b), { kind: 'include-bin', detail: b });
+    for (const x of opts.includeExes ?? []) {
+      const p = lookPath(this.view, x, this.pathVar, this.workdir);
+      if (p) this.keepLookup(p, { kind: 'include-exe', detail: x });
+    }
+    if (opts.includeShell) this.keepLookup('/bin/sh', { kind: 'include-shell' });
+  }
+
+  /**
+   * 4. Static dependencies of everything kept, to a fixed point: parents, hardlink names, ELF
+   * interpreter + NEEDED closure (src/elf's loader search, over the facts), #! interpreters.
+   */
+  closure(): void {
+    while (this.work.length > 0) this.dependencies(this.work.pop()!);
+  }
+
+  private sawElf = false;
+  private libOpts?: Parameters<typeof resolveLibraries>[2];
+
+  private dependencies(path: string): void {
+    const { index, facts } = this.input;
+    const k = this.keep.get(path)!;
     const e = k.entry;
     for (let p = parentOf(path); p !== undefined; p = parentOf(p)) {
       const pe = index.get(p);
-      if (pe) add(p, pe, { kind: 'parent', of: path });
+      if (pe) this.add(p, pe, { kind: 'parent', of: path });
     }
     if (e.type === 'symlink') {
       // a kept link keeps what it points at (parents' links were followed by the walk)
       const l = e.linkname ?? '';
-      if (l) keepLookup(l.startsWith('/') ? l : `${parentOf(path) ?? ''}/${l}`, { kind: 'symlink-target', of: path });
-      continue;
+      if (l) this.keepLookup(l.startsWith('/') ? l : `${parentOf(path) ?? ''}/${l}`, { kind: 'symlink-target', of: path });
+      return;
     }
-    if (e.type !== 'file' && e.type !== 'hardlink') continue;
+    if (e.type !== 'file' && e.type !== 'hardlink') return;
     for (const other of index.hardlinkGroup(path)) {
       if (other === path) continue;
       const oe = index.get(other);
-      if (oe) add(other, oe, { kind: 'hardlink', of: path });
+      if (oe) this.add(other, oe, { kind: 'hardlink', of: path });
     }
     const f = facts(path);
     if (f?.elf) {
-      sawElf = true;
+      this.sawElf = true;
+      this.libOpts ??= {
+        elfOf: (p: string) => facts(p)?.elf,
+        ldLibraryPath: (envValue(this.env, 'LD_LIBRARY_PATH') ?? '').split(/[:;]/).filter((d) => d !== ''),
+        ldSoConfDirs: this.opts.ldLibraryDirs ?? [],
+      };
       // The whole closure, DT_RPATH inherited down the loader chain; each file is kept through
       // the path the loader opens, so the links and dirs on the way are kept with it.
-      for (const lib of resolveLibraries(view, path, libOpts).files) {
+      for (const lib of resolveLibraries(this.view, path, this.libOpts).files) {
         if (lib.type !== 'file') continue;
-        keepLookup(lib.found, lib.via === 'interpreter'
+        this.keepLookup(lib.found, lib.via === 'interpreter'
           ? { kind: 'elf-interpreter', of: lib.neededBy }
           : { kind: 'elf-needed', of: lib.neededBy, detail: lib.name });
       }
     }
     if (f?.shebang) {
       const interp = joinPath('/', f.shebang.interpreter);
-      keepLookup(interp, { kind: 'shebang', of: path });
+      this.keepLookup(interp, { kind: 'shebang', of: path });
       const base = interp.slice(interp.lastIndexOf('/') + 1);
       if (base === 'env' && f.shebang.arg) {
         const prog = envTarget(f.shebang.arg);
-        const found = prog ? lookPath(view, prog, pathVar, '/') : undefined;
-        if (found) keepLookup(found, { kind: 'shebang', of: path });
+        const found = prog ? lookPath(this.view, prog, this.pathVar, '/') : undefined;
+        if (found) this.keepLookup(found, { kind: 'shebang', of: path });
       }
     }
   }
-  if (sawElf) {
-    const cache = index.get('/etc/ld.so.cache');
-    if (cache && !keep.has('/etc/ld.so.cache')) {
-      keepLookup('/etc/ld.so.cache', { kind: 'ld-cache' });
-      drainParents();
+
+  /**
+   * 5. References, to a fixed point with the closure: what every kept file of code imports,
+   * runs, sources and names (resolved in the image by each language's own rules), the app's
+   * own directory, and the data sets kept programs can read on demand. Everything kept from
+   * here on is marked `byReference`.
+   */
+  references(): void {
+    this.referencing = true;
+    const resolver = refResolver(this.view, this.env, this.workdir, this.tracedPaths);
+    this.appDir(resolver);
+    this.refWork.push(...this.keep.keys());
+    const setsDone = new Set<string>();
+    const dsCtx = {
+      fs: resolver.fs, env: this.env, traced: this.tracedPaths,
+      usesSymbol: (p: string, sym: string) => this.input.facts(p)?.elf?.symbols?.includes(sym) ?? false,
+    };
+    for (;;) {
+      while (this.refWork.length > 0 || this.work.length > 0) {
+        if (this.work.length > 0) this.dependencies(this.work.pop()!);
+        else this.followRefs(resolver, this.refWork.pop()!);
+      }
+      const needs = dataSetsFor(this.keep.keys(), dsCtx, setsDone);
+      if (needs.length === 0) break;
+      for (const n of needs) {
+        for (const r of n.roots) {
+          setsDone.add(`${n.set}:${r}`);
+          this.keepTarget({ path: r, subtree: true }, { kind: 'data-set', of: n.trigger, detail: n.what }, UNIT_LIMIT, n.trigger);
+        }
+        this.dataSets.push({ set: n.set, what: n.what, trigger: n.trigger, roots: n.roots });
+      }
     }
   }
 
-  // 5. Excludes, last; a directory that still holds kept entries stays.
-  if (opts.excludes?.length) {
-    const match = compileGlobs(opts.excludes.flatMap((g) => [g, ...throughLinks(g, view)]));
-    const removed = [...keep.keys()].filter((p) => match(p));
-    for (const p of removed) keep.delete(p);
-    const needed = new Set<string>();
-    for (const p of keep.keys()) for (let q = parentOf(p); q !== undefined; q = parentOf(q)) needed.add(q);
-    for (const p of removed) {
-      const e = index.get(p);
-      if (needed.has(p) && e) keep.set(p, { entry: e, reasons: [{ kind: 'parent', of: firstChild(p) }] });
+  private followRefs(resolver: RefResolver, path: string): void {
+    const e = this.keep.get(path)?.entry;
+    if (!e || (e.type !== 'file' && e.type !== 'hardlink')) return;
+    let refs: RawRef[] | undefined;
+    try {
+      refs = this.input.refs!(path);
+    } catch {
+      return; // unreadable: the file is kept, its references are not followed
+    }
+    for (const ref of refs ?? []) {
+      const res = resolver.resolve(path, ref);
+      if (res.unresolved) {
+        this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });
+      }
+      const reason: Reason = { kind: reasonKind(ref), of: path, line: ref.line, detail: `${ref.how} ${ref.name}`.trim() };
+      for (const t of res.targets) this.keepTarget(t, reason, ref.kind === 'path' ? NAMED_DIR_LIMIT : UNIT_LIMIT, path, ref.line);
     }
   }
-  return keep;
 
-  function drainParents(): void {
-    while (work.length > 0) {
-      const p0 = work.pop()!;
+  /** WORKDIR holds the app itself: kept whole (but for dependency and cache dirs) when it is the app's own and not too big. */
+  private appDir(resolver: RefResolver): void {
+    const dir = this.workdir;
+    if (dir === '/' || isBroad(dir) || /^\/(usr|etc|var|tmp|run|proc|sys|dev|root|home|boot)(\/|$)/.test(dir) && !/^\/(usr\/src|var\/www|home)\/[^/]+/.test(dir)) return;
+    if (!resolver.fs.isDir(dir)) return;
+    const files = this.subtree(dir, APP_DIR_LIMIT, APP_DIR_SKIP);
+    if (!files) {
+      this.unresolved.push({ from: dir, line: 0, lang: '', kind: 'app-dir', name: dir, why: 'larger than the app directory limit' });
+      return;
+    }
+    for (const p of files) this.keepLookup(p, { kind: 'app-dir', detail: dir });
+  }
+
+  /** Keeps a reference's target: the path through its links, or a directory's whole subtree within `limit`. */
+  private keepTarget(t: Target, reason: Reason, limit: { entries: number; bytes: number }, from: string, line = 0): void {
+    const real = this.keepLookup(t.path, reason);
+    if (!t.subtree || !real || this.input.index.get(real)?.type !== 'dir') return;
+    const files = this.subtree(real, limit);
+    if (!files) {
+      this.unresolved.push({ from, line, lang: '', kind: 'subtree', name: t.path, why: 'directory too large to keep whole' });
+      return;
+    }
+    for (const p of files) this.keepLookup(p, reason);
+  }
+
+  /** Every entry below `dir`, or undefined when the subtree exceeds `limit`. */
+  private subtree(dir: string, limit: { entries: number; bytes: number }, skip?: RegExp): string[] | undefined {
+    const out: string[] = [];
+    let bytes = 0;
+    const stack = [dir];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      for (const c of this.input.index.children(d)) {
+        if (skip?.test(c.path)) continue;
+        out.push(c.path);
+        if (c.type === 'file') bytes += c.size;
+        if (out.length > limit.entries || bytes > limit.bytes) return undefined;
+        if (c.type === 'dir') stack.push(c.path);
+      }
+    }
+    return out;
+  }
+
+  /** The loader cache, when any ELF is kept. */
+  ldCache(): void {
+    if (!this.sawElf || this.keep.has('/etc/ld.so.cache')) return;
+    if (!this.input.index.get('/etc/ld.so.cache')) return;
+    this.keepLookup('/etc/ld.so.cache', { kind: 'ld-cache' });
+    while (this.work.length > 0) {
+      const p0 = this.work.pop()!;
       for (let p = parentOf(p0); p !== undefined; p = parentOf(p)) {
-        const pe = index.get(p);
-        if (pe) add(p, pe, { kind: 'parent', of: p0 });
+        const pe = this.input.index.get(p);
+        if (pe) this.add(p, pe, { kind: 'parent', of: p0 });
       }
     }
   }
-  function firstChild(dir: string): string | undefined {
+
+  /** 6. Excludes, last; a directory that still holds kept entries stays. */
+  excludes(): void {
+    const opts = this.opts;
+    if (!opts.excludes?.length) return;
+    const match = compileGlobs(opts.excludes.flatMap((g) => [g, ...throughLinks(g, this.view)]));
+    const removed = [...this.keep.keys()].filter((p) => match(p));
+    for (const p of removed) this.keep.delete(p);
+    const needed = new Set<string>();
+    for (const p of this.keep.keys()) for (let q = parentOf(p); q !== undefined; q = parentOf(q)) needed.add(q);
+    for (const p of removed) {
+      const e = this.input.index.get(p);
+      if (needed.has(p) && e) this.keep.set(p, { entry: e, reasons: [{ kind: 'parent', of: this.firstChild(p) }] });
+    }
+  }
+
+  private firstChild(dir: string): string | undefined {
     const prefix = dir === '/' ? '/' : dir + '/';
-    for (const p of keep.keys()) if (p.startsWith(prefix)) return p;
+    for (const p of this.keep.keys()) if (p.startsWith(prefix)) return p;
     return undefined;
+  }
+}
+
+function reasonKind(ref: RawRef): Reason['kind'] {
+  switch (ref.kind) {
+    case 'import': return ref.lang === 'shell' ? 'sourced' : 'import';
+    case 'command': return 'command';
+    case 'source': return 'sourced';
+    case 'path': return 'named';
+    case 'unit': return 'unit';
   }
 }
 
@@ -261,3 +431,4 @@ function envTarget(arg: string): string | undefined {
   }
   return undefined;
 }
+

@@ -1,6 +1,7 @@
 // The selector's inputs and output: what to keep of an image, and why.
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
 import type { ElfInfo } from '../elf/index.js';
+import type { RawRef } from '../refs/index.js';
 
 export interface FileFacts {
   /** What the loader needs to find what the file depends on (src/elf's parse of its header). */
@@ -38,19 +39,60 @@ export type ReasonKind =
   | 'include-shell'
   | 'workdir'
   | 'volume'
-  | 'entrypoint';
+  | 'entrypoint'
+  // kept because kept code or kept programs refer to it (src/refs), not because the run touched it
+  | 'import'
+  | 'command'
+  | 'sourced'
+  | 'named'
+  | 'unit'
+  | 'data-set'
+  | 'app-dir';
 
 export interface Reason {
   kind: ReasonKind;
   /** The path this one is kept for (the traced path, the dependent binary, the child...). */
   of?: string;
-  /** Extra words: traced operation ("open", "stat (ENOENT)"), the glob, the user... */
+  /** Extra words: traced operation ("open", "stat (ENOENT)"), the glob, the user, the module... */
   detail?: string;
+  /** For references: the line of `of` that names this path. */
+  line?: number;
 }
 
 export interface KeepEntry {
   entry: FsEntry;
   reasons: Reason[];
+  /**
+   * Set when the entry was first kept by following references (what kept code imports, runs,
+   * sources or names; the data sets kept programs read on demand), not by the trace, the
+   * config or the include options.
+   */
+  byReference?: boolean;
+}
+
+/** A reference that named nothing in the image (reported; the build goes on). */
+export interface Unresolved {
+  /** The file that refers. */
+  from: string;
+  line: number;
+  lang: string;
+  kind: string;
+  name: string;
+  why: string;
+}
+
+/** A system data set kept whole, and why. */
+export interface KeptDataSet {
+  set: string;
+  what: string;
+  trigger: string;
+  roots: string[];
+}
+
+export interface Selection {
+  keep: KeepSet;
+  unresolved: Unresolved[];
+  dataSets: KeptDataSet[];
 }
 
 /** Kept paths of the image, each with at least one reason. */
@@ -69,6 +111,11 @@ export interface SelectOptions {
   excludes?: string[];
   /** Library dirs from the image's /etc/ld.so.conf(.d), in order (the pipeline reads them). */
   ldLibraryDirs?: string[];
+  /**
+   * Follow references (default on when `refs` is given): what kept code imports, runs, sources
+   * and names, the app's own directory, and the data sets kept programs read on demand.
+   */
+  references?: boolean;
 }
 
 export interface SelectInput {
@@ -77,4 +124,8 @@ export interface SelectInput {
   facts: (path: string) => FileFacts | undefined;
   config: ImageConfig;
   options?: SelectOptions;
+  /** The references of a kept file of code (src/refs), or undefined when it is not code. */
+  refs?: (path: string) => RawRef[] | undefined;
+  /** Bytes of a file entry, for the few small files resolution reads (package.json, .pth). */
+  read?: (entry: FsEntry, offset: number, length: number) => Buffer;
 }

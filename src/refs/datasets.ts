@@ -1,0 +1,179 @@
+// System data that libraries read on demand, by a name only known at run time (a time zone,
+// a charset, a certificate, a locale, a JVM class): when a program can reach a data set, the
+// whole set is kept, since which part it will want next cannot be known from one run.
+import { Fs, join } from './resolve/context.js';
+
+export interface DataSetContext {
+  fs: Fs;
+  env: readonly string[];
+  /** Paths the traced run touched. */
+  traced: readonly string[];
+  /** Whether a kept ELF file refers to a dynamic symbol (imports it). */
+  usesSymbol(path: string, symbol: string): boolean;
+}
+
+export interface DataSetNeed {
+  /** Short name: tz, ca, gconv, locale, jvm, python-encodings, ruby-encodings, perl-encode, netdb. */
+  set: string;
+  /** What it is, for the report: "time zone database". */
+  what: string;
+  /** The kept (or traced) path that makes it needed, or the config setting. */
+  trigger: string;
+  /** Files and directories to keep whole. */
+  roots: string[];
+}
+
+interface Rule {
+  set: string;
+  what: string;
+  /** A kept path that needs the set: the roots it implies, or undefined. */
+  kept?(path: string, ctx: DataSetContext): string[] | undefined;
+  /** Traced paths under these prefixes mean the app already reads the set. */
+  tracedUnder?: (ctx: DataSetContext) => string[];
+  /** The set's roots when triggered by a trace or the config. */
+  roots(ctx: DataSetContext): string[];
+  /** Triggered by the config (environment) alone. */
+  config?(ctx: DataSetContext): string | undefined;
+}
+
+const arches = (fs: Fs) => fs.list('/usr/lib').filter((n) => /-linux-/.test(n));
+const existing = (fs: Fs, paths: string[]) => paths.filter((p) => fs.stat(p) !== undefined || fs.view.lstat(p) !== undefined);
+
+const TLS_LIB = /\/lib(ssl|crypto|gnutls|nss3|mbedtls|mbedx509|wolfssl)[\w-]*\.so(\.[\d.]+)?$/;
+
+const RULES: Rule[] = [
+  {
+    set: 'tz', what: 'time zone database',
+    kept: (p, ctx) => (/\/python3\.\d+\/zoneinfo\/__init__\.py$/.test(p) || /\/tzinfo\/data_sources\/zoneinfo_data_source\.rb$/.test(p) || /\/DateTime\/TimeZone\/Local\/Unix\.pm$/.test(p) ? tzRoots(ctx) : undefined),
+    tracedUnder: () => ['/usr/share/zoneinfo/'],
+    roots: (ctx) => tzRoots(ctx),
+  },
+  {
+    set: 'ca', what: 'CA certificates and TLS configuration',
+    kept: (p, ctx) => (TLS_LIB.test(p) ? caRoots(ctx) : undefined),
+    tracedUnder: () => ['/etc/ssl/', '/usr/lib/ssl/', '/etc/pki/', '/usr/share/ca-certificates/'],
+    roots: (ctx) => caRoots(ctx),
+  },
+  {
+    set: 'gconv', what: 'iconv charset modules (gconv)',
+    kept: (p, ctx) => (!/\/(libc|ld-linux[\w-]*)\.so/.test(p) && /\.so(\.[\d.]+)?$|\/s?bin\//.test(p) && ctx.usesSymbol(p, 'iconv_open') ? gconvRoots(ctx) : undefined),
+    tracedUnder: (ctx) => arches(ctx.fs).map((a) => `/usr/lib/${a}/gconv/`),
+    roots: (ctx) => gconvRoots(ctx),
+  },
+  {
+    set: 'locale', what: 'locale data named by the environment',
+    config: (ctx) => localeNames(ctx).map((n) => `${n[0]}=${n[1]}`).join(' ') || undefined,
+    roots: (ctx) => {
+      const out: string[] = [];
+      for (const [, name] of localeNames(ctx)) {
+        const dir = join('/usr/lib/locale', normalizeLocale(name));
+        if (ctx.fs.isDir(dir)) out.push(dir);
+        else if (ctx.fs.isFile('/usr/lib/locale/locale-archive')) out.push('/usr/lib/locale/locale-archive');
+      }
+      return [...new Set(out)];
+    },
+  },
+  {
+    set: 'jvm', what: 'JVM runtime data and lazily loaded libraries',
+    kept: (p, ctx) => {
+      const m = /^(.*?)(?:\/jre)?\/lib(?:\/[\w]+)?\/(?:server|client|zero)\/libjvm\.so$/.exec(p);
+      if (!m) return undefined;
+      const home = m[1]!;
+      return existing(ctx.fs, [join(home, 'lib'), join(home, 'conf'), join(home, 'release'), join(home, 'jre/lib')]);
+    },
+    roots: () => [],
+  },
+  {
+    set: 'python-encodings', what: "Python's codecs (looked up by name)",
+    kept: (p, ctx) => {
+      const m = /^(.*\/python3\.\d+)\/encodings\/__init__\.py$/.exec(p);
+      if (!m) return undefined;
+      const dynload = join(m[1]!, 'lib-dynload');
+      return [join(m[1]!, 'encodings'), ...ctx.fs.glob(dynload, /^(_codecs_\w+|_multibytecodec)\..*so$/)];
+    },
+    roots: () => [],
+  },
+  {
+    set: 'ruby-encodings', what: "Ruby's encodings and transcoders (loaded by name)",
+    kept: (p) => {
+      const m = /^(.*\/enc)\/(?:encdb|trans\/transdb)\.so$/.exec(p);
+      return m ? [m[1]!] : undefined;
+    },
+    roots: () => [],
+  },
+  {
+    set: 'perl-encode', what: "Perl's Encode tables (loaded by name)",
+    kept: (p, ctx) => {
+      const m = /^(.*)\/Encode\.pm$/.exec(p);
+      return m ? existing(ctx.fs, [join(m[1]!, 'Encode'), join(m[1]!, 'auto/Encode')]) : undefined;
+    },
+    roots: () => [],
+  },
+  {
+    set: 'netdb', what: 'network databases read by libc on demand (services, protocols)',
+    kept: (p, ctx) => (/\/libc\.so\.6$/.test(p) ? existing(ctx.fs, ['/etc/services', '/etc/protocols', '/etc/rpc', '/etc/host.conf', '/etc/gai.conf', '/etc/networks']) : undefined),
+    roots: () => [],
+  },
+];
+
+function tzRoots(ctx: DataSetContext): string[] {
+  return existing(ctx.fs, ['/usr/share/zoneinfo', '/etc/localtime', '/etc/timezone']);
+}
+function caRoots(ctx: DataSetContext): string[] {
+  const fs = ctx.fs;
+  const per = arches(fs).flatMap((a) => [`/usr/lib/${a}/ossl-modules`, `/usr/lib/${a}/engines-3`, `/usr/lib/${a}/engines-1.1`]);
+  return existing(fs, ['/etc/ssl', '/usr/lib/ssl', '/usr/share/ca-certificates', '/usr/local/share/ca-certificates', '/etc/ca-certificates',
+    '/etc/ca-certificates.conf', '/etc/pki', '/etc/gnutls', ...per]);
+}
+function gconvRoots(ctx: DataSetContext): string[] {
+  return existing(ctx.fs, [...arches(ctx.fs).map((a) => `/usr/lib/${a}/gconv`), '/usr/lib/gconv', '/usr/lib64/gconv']);
+}
+
+/** LANG, LC_ALL and LC_* values naming a locale other than C/POSIX. */
+function localeNames(ctx: DataSetContext): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const kv of ctx.env) {
+    const m = /^(LANG|LC_[A-Z]+)=(.+)$/.exec(kv);
+    if (m && m[2] !== 'C' && m[2] !== 'POSIX') out.push([m[1]!, m[2]!]);
+  }
+  return out;
+}
+
+/** glibc's normalised codeset: "en_US.UTF-8" is found as "en_US.utf8". */
+export function normalizeLocale(name: string): string {
+  const m = /^([^.@]+)(?:\.([^@]+))?(@.+)?$/.exec(name);
+  if (!m) return name;
+  const codeset = m[2] ? '.' + m[2].toLowerCase().replace(/[^a-z0-9]/g, '') : '';
+  return `${m[1]}${codeset}${m[3] ?? ''}`;
+}
+
+/**
+ * The data sets the kept files need, with what triggered each; `done` names sets already
+ * kept, so a fixpoint loop asks again only for new ones.
+ */
+export function dataSetsFor(kept: Iterable<string>, ctx: DataSetContext, done: ReadonlySet<string> = new Set()): DataSetNeed[] {
+  const out: DataSetNeed[] = [];
+  const seen = new Set<string>(); // set + root, so per-trigger sets (jvm homes) are each kept once
+  const push = (r: Rule, trigger: string, roots: string[]) => {
+    const fresh = roots.filter((x) => !done.has(`${r.set}:${x}`) && !seen.has(`${r.set}:${x}`));
+    if (fresh.length === 0) return;
+    fresh.forEach((x) => seen.add(`${r.set}:${x}`));
+    out.push({ set: r.set, what: r.what, trigger, roots: fresh });
+  };
+  for (const r of RULES) {
+    const c = r.config?.(ctx);
+    if (c) push(r, c, r.roots(ctx));
+    const prefixes = r.tracedUnder?.(ctx) ?? [];
+    const hit = prefixes.length ? ctx.traced.find((p) => prefixes.some((x) => p.startsWith(x))) : undefined;
+    if (hit) push(r, hit, r.roots(ctx));
+  }
+  for (const p of kept) {
+    for (const r of RULES) {
+      if (!r.kept) continue;
+      const roots = r.kept(p, ctx);
+      if (roots && roots.length) push(r, p, roots);
+    }
+  }
+  return out;
+}
+

@@ -1,0 +1,109 @@
+// What resolving a reference needs to know of the filesystem it lives in (an image through
+// its index, or the host): lookups that follow symlinks, directory listings, small reads,
+// and the environment the program runs with.
+import { resolvePath } from '../../elf/index.js';
+import type { FileStat, FileView } from '../../elf/index.js';
+
+export interface RefEnv {
+  view: FileView;
+  /** The program's environment (the image config's Env). */
+  env: readonly string[];
+  /** Its working directory. */
+  workdir: string;
+  /** Paths the traced run touched (used to find search roots such as a venv's site-packages). */
+  traced?: readonly string[];
+}
+
+/** One thing to keep for a reference: a path (through its links), or a whole directory. */
+export interface Target {
+  path: string;
+  subtree?: boolean;
+}
+
+export interface Resolution {
+  targets: Target[];
+  /** Why nothing was found (the reference is reported, the build goes on). */
+  unresolved?: string;
+}
+
+export const none = (why?: string): Resolution => (why ? { targets: [], unresolved: why } : { targets: [] });
+
+export class Fs {
+  private readonly stats = new Map<string, FileStat | undefined>();
+  private readonly lists = new Map<string, string[]>();
+  constructor(readonly view: FileView) {}
+
+  /** Stat through symlinks. */
+  stat(path: string): FileStat | undefined {
+    if (this.stats.has(path)) return this.stats.get(path);
+    const st = resolvePath(this.view, path).stat;
+    this.stats.set(path, st);
+    return st;
+  }
+  isFile(path: string): boolean {
+    return this.stat(path)?.type === 'file';
+  }
+  isDir(path: string): boolean {
+    return this.stat(path)?.type === 'dir';
+  }
+  list(dir: string): string[] {
+    let l = this.lists.get(dir);
+    if (!l) {
+      const real = resolvePath(this.view, dir);
+      l = real.stat?.type === 'dir' ? (this.view.listDir?.(real.path) ?? []) : [];
+      this.lists.set(dir, l);
+    }
+    return l;
+  }
+  /** Up to `max` bytes of a file as text, or undefined. */
+  text(path: string, max = 1 << 20): string | undefined {
+    const r = resolvePath(this.view, path);
+    if (r.stat?.type !== 'file') return undefined;
+    try {
+      return this.view.read(r.path, 0, Math.min(max, r.stat.size)).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  /** `dir`'s children matching `re`, as full paths. */
+  glob(dir: string, re: RegExp): string[] {
+    return this.list(dir).filter((n) => re.test(n)).map((n) => join(dir, n));
+  }
+}
+
+export function join(dir: string, name: string): string {
+  if (name.startsWith('/')) return normalize(name);
+  return normalize(`${dir}/${name}`);
+}
+
+export function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+export function normalize(p: string): string {
+  const out: string[] = [];
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return '/' + out.join('/');
+}
+
+export function envOf(env: readonly string[], name: string): string | undefined {
+  for (const kv of env) if (kv.startsWith(name + '=')) return kv.slice(name.length + 1);
+  return undefined;
+}
+
+/** Directories too broad to keep whole because code named them (a unit is never one of these). */
+export function isBroad(dir: string): boolean {
+  const d = normalize(dir);
+  const depth = d === '/' ? 0 : d.split('/').length - 1;
+  if (depth <= 1) return true;
+  if (/^\/usr\/(lib|lib32|lib64|libexec|share|local|bin|sbin|include|src|games)$/.test(d)) return true;
+  if (/^\/usr\/local\/(lib|share|bin|sbin|include|src|etc)$/.test(d)) return true;
+  if (/^\/(usr\/)?lib\/[^/]+-linux-[^/]+$/.test(d)) return true;
+  if (/^\/var\/(lib|cache|log|spool|tmp|run|mail|backups)$/.test(d)) return true;
+  return false;
+}

@@ -1,0 +1,146 @@
+// Python's import system over a filesystem: sys.path from the interpreter's layout (stdlib,
+// lib-dynload, site/dist-packages, venvs seen in the trace, .pth files, PYTHONPATH) and the
+// importing file's own package root; packages with their __init__, namespace packages,
+// extension modules, and each module's cached bytecode.
+import type { RawRef } from '../types.js';
+import { dirname, envOf, Fs, join, none, type RefEnv, type Resolution, type Target } from './context.js';
+
+const VERSION_DIR = /^python3\.\d+$/;
+
+export class PythonResolver {
+  private std?: string[];
+  constructor(private readonly fs: Fs, private readonly env: RefEnv) {}
+
+  resolve(from: string, ref: RawRef): Resolution {
+    if (ref.kind === 'unit') {
+      const pkg = this.find(ref.name, this.roots(from));
+      const dir = pkg?.dir;
+      return dir ? { targets: [...pkg.files, { path: dir, subtree: true }] } : none(`no package ${ref.name}`);
+    }
+    if (ref.level && ref.level > 0) {
+      let base = dirname(from);
+      for (let i = 1; i < ref.level; i++) base = dirname(base);
+      const targets: Target[] = [];
+      const mod = ref.name === '' ? undefined : this.findIn(base, ref.name.split('.'));
+      if (ref.name !== '' && !mod) return none(`no module ${'.'.repeat(ref.level)}${ref.name} next to ${from}`);
+      if (mod) targets.push(...mod.files);
+      const pkgDir = ref.name === '' ? base : mod?.dir;
+      if (pkgDir) for (const n of ref.names ?? []) targets.push(...(this.findIn(pkgDir, [n])?.files ?? []));
+      return { targets };
+    }
+    const roots = this.roots(from);
+    const mod = this.find(ref.name, roots);
+    if (!mod) return none(`no module ${ref.name}`);
+    const targets = [...mod.files];
+    if (mod.dir) for (const n of ref.names ?? []) targets.push(...(this.findIn(mod.dir, [n])?.files ?? []));
+    return { targets };
+  }
+
+  /** sys.path as the interpreter builds it, with the importing file's package root first. */
+  roots(from: string): string[] {
+    return [this.packageRoot(dirname(from)), ...this.stdRoots()];
+  }
+
+  /** The nearest ancestor that is not a regular package: where this file's absolute imports start. */
+  private packageRoot(dir: string): string {
+    let d = dir;
+    while (d !== '/' && (this.fs.isFile(join(d, '__init__.py')) || this.hasInitPyc(d))) d = dirname(d);
+    return d;
+  }
+
+  private hasInitPyc(d: string): boolean {
+    return this.fs.list(d).includes('__init__.pyc');
+  }
+
+  private stdRoots(): string[] {
+    if (this.std) return this.std;
+    const out: string[] = [];
+    const add = (d: string) => {
+      if (!out.includes(d) && this.fs.isDir(d)) out.push(d);
+    };
+    for (const p of (envOf(this.env.env, 'PYTHONPATH') ?? '').split(':')) if (p) add(join(this.env.workdir, p));
+    for (const prefix of ['/usr/local/lib', '/usr/lib']) {
+      for (const v of this.fs.list(prefix).filter((n) => VERSION_DIR.test(n))) {
+        add(join(prefix, v));
+        add(join(prefix, `${v}/lib-dynload`));
+      }
+    }
+    // site dirs: the interpreter's own, venvs the trace went through, and /usr/lib/python3/dist-packages
+    const sites: string[] = [];
+    for (const prefix of ['/usr/local/lib', '/usr/lib']) {
+      for (const v of this.fs.list(prefix).filter((n) => VERSION_DIR.test(n))) {
+        sites.push(join(prefix, `${v}/site-packages`), join(prefix, `${v}/dist-packages`));
+      }
+    }
+    sites.push('/usr/lib/python3/dist-packages');
+    for (const p of this.env.traced ?? []) {
+      const m = /^(.*\/lib\/python3\.\d+\/(?:site|dist)-packages)\//.exec(p);
+      if (m && !sites.includes(m[1]!)) sites.push(m[1]!);
+    }
+    for (const s of sites) {
+      if (!this.fs.isDir(s)) continue;
+      add(s);
+      // .pth files add directories (lines that are not imports)
+      for (const pth of this.fs.glob(s, /\.pth$/)) {
+        for (const line of (this.fs.text(pth, 64 << 10) ?? '').split('\n')) {
+          const t = line.trim();
+          if (t && !t.startsWith('#') && !/^import[\s\t]/.test(t)) add(join(s, t));
+        }
+      }
+    }
+    this.std = out;
+    return out;
+  }
+
+  private find(dotted: string, roots: string[]): { files: Target[]; dir?: string } | undefined {
+    const parts = dotted.split('.');
+    for (const r of roots) {
+      const m = this.findIn(r, parts);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
+  /** Resolves `parts` below `base`: each package's __init__ on the way, then the module. */
+  private findIn(base: string, parts: string[]): { files: Target[]; dir?: string } | undefined {
+    const files: Target[] = [];
+    let cur = base;
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i]!;
+      const last = i === parts.length - 1;
+      const dir = join(cur, name);
+      if (this.fs.isDir(dir)) {
+        const init = this.moduleFiles(dir, '__init__');
+        if (init.length > 0 || !last || !this.moduleFiles(cur, name).length) {
+          // a regular package, or a namespace package (a directory without __init__)
+          files.push({ path: dir }, ...init);
+          cur = dir;
+          if (last) return { files, dir };
+          continue;
+        }
+      }
+      if (!last) return undefined;
+      const mod = this.moduleFiles(cur, name);
+      if (mod.length === 0) return undefined;
+      files.push(...mod);
+      return { files };
+    }
+    return { files, dir: cur };
+  }
+
+  /** `name.py` (with its __pycache__ entries), `name.pyc`, or an extension module `name.*.so`. */
+  private moduleFiles(dir: string, name: string): Target[] {
+    const names = this.fs.list(dir);
+    const out: Target[] = [];
+    if (names.includes(`${name}.py`)) {
+      out.push({ path: join(dir, `${name}.py`) });
+      for (const c of this.fs.list(join(dir, '__pycache__'))) {
+        if (c.startsWith(`${name}.`) && c.endsWith('.pyc') && c.split('.').length <= 4) out.push({ path: join(dir, `__pycache__/${c}`) });
+      }
+      return out;
+    }
+    if (names.includes(`${name}.pyc`)) return [{ path: join(dir, `${name}.pyc`) }];
+    const ext = names.find((n) => n.startsWith(`${name}.`) && n.endsWith('.so') && /^[^.]+(\.[\w-]+)?\.so$/.test(n));
+    return ext ? [{ path: join(dir, ext) }] : [];
+  }
+}

@@ -1,0 +1,33 @@
+// References every language shares: absolute paths named as string literals, and the program
+// a command line runs.
+import type { LexString } from '../lex.js';
+import type { Lang, RawRef } from '../types.js';
+
+/** A literal that is plausibly an absolute path (no spaces, globs or shell syntax). */
+const ABS_PATH = /^\/[\w.@+,:=~%-]*(?:\/[\w.@+,:=~%-]*)*$/;
+
+/** Path refs for the string literals that name absolute paths; an interpolated one names its directory prefix. */
+export function pathLiterals(lang: Lang, strings: readonly LexString[]): RawRef[] {
+  const out: RawRef[] = [];
+  for (const s of strings) {
+    if (!s.dynamic) {
+      if (s.value.length > 1 && s.value.length < 1024 && ABS_PATH.test(s.value)) {
+        out.push({ lang, kind: 'path', name: s.value, line: s.line, how: 'literal' });
+      }
+      continue;
+    }
+    const dir = s.value.slice(0, s.value.lastIndexOf('/') + 1);
+    if (dir.length > 1 && ABS_PATH.test(dir.slice(0, -1))) out.push({ lang, kind: 'unit', name: dir, line: s.line, how: 'literal' });
+  }
+  return out;
+}
+
+/** The program a shell command line starts with (after `VAR=x` assignments), if it is a plain word. */
+export function firstWord(cmdline: string): string | undefined {
+  for (const w of cmdline.trim().split(/\s+/)) {
+    if (/^\w+=/.test(w)) continue;
+    if (/^[\w./@+-]+$/.test(w)) return w;
+    return undefined;
+  }
+  return undefined;
+}

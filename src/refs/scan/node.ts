@@ -1,0 +1,53 @@
+// JavaScript (CommonJS and ES modules): require(), import ... from, import(), export ... from,
+// require.resolve(), child_process calls, and absolute paths named as literals.
+import { lex, lineCounter, STR, stringAt } from '../lex.js';
+import type { RawRef } from '../types.js';
+import { firstWord, pathLiterals } from './literals.js';
+
+const SPEC = {
+  lineComments: ['//'], blockComments: [['/*', '*/']] as Array<[string, string]>, quotes: ["'", '"', '`'], regex: true,
+  interpolation: { quote: '`', start: /^\$\{/ },
+};
+
+export function scanNode(text: string): RawRef[] {
+  // a "#!" first line is not JavaScript
+  const src = text.startsWith('#!') ? text.replace(/^#![^\n]*/, '') : text;
+  const l = lex(src, SPEC);
+  const code = l.code;
+  const lineOf = lineCounter(code);
+  const out: RawRef[] = [];
+  const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'node', ...r });
+
+  const patterns: Array<[RegExp, string]> = [
+    [new RegExp(`\\brequire\\s*\\(\\s*${STR}\\s*(\\+)?`, 'g'), 'require'],
+    [new RegExp(`\\brequire\\.resolve\\s*\\(\\s*${STR}\\s*(\\+)?`, 'g'), 'require.resolve'],
+    [new RegExp(`\\bimport\\s*\\(\\s*${STR}\\s*(\\+)?`, 'g'), 'import()'],
+    [new RegExp(`\\bfrom\\s*${STR}()`, 'g'), 'import'],
+    [new RegExp(`(?:^|[;\\n}])\\s*import\\s*${STR}()`, 'g'), 'import'],
+  ];
+  const found: Array<{ at: number; r: Omit<RawRef, 'lang'> }> = [];
+  for (const [re, how] of patterns) {
+    for (const m of code.matchAll(re)) {
+      const s = stringAt(l, m[1]);
+      if (!s) continue;
+      const at = m.index!;
+      if (s.dynamic || m[2]) {
+        const prefix = s.value.slice(0, s.value.lastIndexOf('/') + 1);
+        if (prefix !== '' && prefix !== './' && prefix !== '../') found.push({ at, r: { kind: 'unit', name: prefix, line: 0, how } });
+      } else found.push({ at, r: { kind: 'import', name: s.value, line: 0, how } });
+    }
+  }
+  // child_process: execFile/spawn/fork name a program (or module); exec/execSync a shell line
+  for (const m of code.matchAll(new RegExp(`\\b(execFileSync|execFile|spawnSync|spawn|fork|execSync|exec)\\s*\\(\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (!s || s.dynamic) continue;
+    const fn = m[1]!;
+    const word = fn.startsWith('exec') && !fn.startsWith('execFile') ? firstWord(s.value) : s.value;
+    if (!word) continue;
+    found.push({ at: m.index!, r: fn === 'fork' ? { kind: 'import', name: word, line: 0, how: 'fork' } : { kind: 'command', name: word, line: 0, how: fn } });
+  }
+  found.sort((a, b) => a.at - b.at);
+  for (const f of found) ref({ ...f.r, line: lineOf(f.at) });
+  out.push(...pathLiterals('node', l.strings));
+  return out;
+}

@@ -1,0 +1,65 @@
+// Perl: use / no / require of modules, use parent/base, require of files, `use lib` dirs,
+// programs run through system/exec/backticks, and absolute paths named as literals.
+import { lex, lineCounter, STR, stringAt } from '../lex.js';
+import type { RawRef } from '../types.js';
+import { firstWord, pathLiterals } from './literals.js';
+
+const SPEC = {
+  lineComments: ['#'], quotes: ["'", '"', '`'], interpolation: { quote: '"', start: /^[$@][\w{]/ },
+  docBlocks: [[/^=[a-zA-Z]/, /^=cut\b/]] as Array<[RegExp, RegExp]>,
+};
+const MODULE = /^[A-Za-z_]\w*(?:::\w+)*$/;
+
+export function scanPerl(text: string): RawRef[] {
+  const src = text.replace(/^__(?:END|DATA)__$[\s\S]*/m, '');
+  const l = lex(src, SPEC);
+  const code = l.code;
+  const lineOf = lineCounter(code);
+  const out: RawRef[] = [];
+  const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'perl', ...r });
+  const words = (s: string) => s.split(/[\s,]+/).filter((w) => w !== '');
+  const listArgs = (m: string) => {
+    // 'A', "B", qw(C D)
+    const names: string[] = [];
+    for (const q of m.matchAll(new RegExp(STR, 'g'))) {
+      const s = stringAt(l, q[1]);
+      if (s && !s.dynamic) names.push(s.value);
+    }
+    for (const q of m.matchAll(/\bqw\s*[([{/<]([^)\]}/>]*)/g)) names.push(...words(q[1]!));
+    return names;
+  };
+
+  for (const m of code.matchAll(/(?:^|[;{}])\s*(use|no)\s+([A-Za-z_][\w:]*)([^;]*)/gm)) {
+    const line = lineOf(m.index!);
+    const mod = m[2]!;
+    if (!MODULE.test(mod) || /^v\d+$/.test(mod)) continue;
+    ref({ kind: 'import', name: mod, line, how: m[1]! });
+    if (mod === 'parent' || mod === 'base') {
+      for (const n of listArgs(m[3]!)) if (MODULE.test(n) && n !== '-norequire') ref({ kind: 'import', name: n, line, how: mod });
+    } else if (mod === 'lib') {
+      for (const n of listArgs(m[3]!)) if (n.startsWith('/')) ref({ kind: 'path', name: n, line, how: 'use lib' });
+    }
+  }
+  for (const m of code.matchAll(new RegExp(`\\brequire\\s*\\(?\\s*(?:([A-Za-z_][\\w:]*)\\s*[;)]|${STR})`, 'g'))) {
+    const line = lineOf(m.index!);
+    if (m[1]) {
+      if (MODULE.test(m[1]) && !/^\d/.test(m[1])) ref({ kind: 'import', name: m[1], line, how: 'require' });
+      continue;
+    }
+    const s = stringAt(l, m[2]);
+    if (s && !s.dynamic) ref({ kind: 'import', name: s.value, line, how: 'require file' });
+  }
+  for (const s of l.strings) {
+    if (s.quote !== '`' || s.dynamic) continue;
+    const word = firstWord(s.value);
+    if (word) ref({ kind: 'command', name: word, line: s.line, how: 'backtick' });
+  }
+  for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*${STR}\\s*(,)?`, 'g'))) {
+    const s = stringAt(l, m[1]);
+    if (!s || s.dynamic) continue;
+    const word = m[2] ? s.value : firstWord(s.value);
+    if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'system' });
+  }
+  out.push(...pathLiterals('perl', l.strings.filter((s) => s.quote !== '`')));
+  return out;
+}

@@ -1,0 +1,64 @@
+// Python: every import statement anywhere in a file (inside functions, try blocks, if
+// branches), importlib.import_module / __import__ with literal names, programs run through
+// subprocess/os, and absolute paths named as literals.
+import { lex, lineCounter, STR, stringAt } from '../lex.js';
+import type { RawRef } from '../types.js';
+import { firstWord, pathLiterals } from './literals.js';
+
+const SPEC = { lineComments: ['#'], quotes: ["'", '"'], triple: true, prefixes: true };
+const DOTTED = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
+
+export function scanPython(text: string): RawRef[] {
+  const l = lex(text, SPEC);
+  const code = l.code;
+  const lineOf = lineCounter(code);
+  const out: RawRef[] = [];
+  const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'python', ...r });
+
+  // import a, b.c as d
+  for (const m of code.matchAll(/(?:^|[;:])[ \t]*import[ \t]+([^;\n]+)/gm)) {
+    const line = lineOf(m.index!);
+    for (const part of m[1]!.replace(/[()\\]/g, ' ').split(',')) {
+      const name = part.trim().split(/\s+/)[0] ?? '';
+      if (DOTTED.test(name)) ref({ kind: 'import', name, line, how: 'import' });
+    }
+  }
+  // from .x.y import (a, b as c)
+  for (const m of code.matchAll(/(?:^|[;:])[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^;\n]+)/gm)) {
+    const line = lineOf(m.index!);
+    const level = m[1]!.length;
+    const mod = m[2]!;
+    if (mod !== '' && !DOTTED.test(mod)) continue;
+    if (level === 0 && mod === '') continue;
+    const names = m[3]!.replace(/[()\\]/g, ' ').split(',')
+      .map((p) => p.trim().split(/\s+/)[0] ?? '')
+      .filter((n) => /^[A-Za-z_]\w*$/.test(n));
+    ref({ kind: 'import', name: mod, line, how: 'from', level, names });
+  }
+  // importlib.import_module("x") / __import__("x") / import_module("a." + name)
+  for (const m of code.matchAll(new RegExp(`\\b(?:import_module|__import__)\\s*\\(\\s*${STR}\\s*(\\+|%|\\.format)?`, 'g'))) {
+    const s = stringAt(l, m[1]);
+    if (!s) continue;
+    const line = lineOf(m.index!);
+    if (s.dynamic || m[2]) {
+      const prefix = s.value.slice(0, s.value.lastIndexOf('.') + 1);
+      if (prefix.length > 1) ref({ kind: 'unit', name: prefix.slice(0, -1), line, how: 'import_module' });
+    } else if (DOTTED.test(s.value)) ref({ kind: 'import', name: s.value, line, how: 'import_module' });
+  }
+  // subprocess.run(["prog", ...]) / os.execvp("prog", ...) / shutil.which("prog")
+  for (const m of code.matchAll(new RegExp(`\\b(?:subprocess\\.\\w+|Popen|check_output|check_call|os\\.exec\\w*|os\\.spawn\\w*|shutil\\.which)\\s*\\(\\s*\\[?\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[1]);
+    if (!s || s.dynamic) continue;
+    const list = m[0].includes('[');
+    const word = list || /exec|spawn|which/.test(m[0]) ? s.value : firstWord(s.value);
+    if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
+  }
+  // os.system("prog args") / os.popen("prog args")
+  for (const m of code.matchAll(new RegExp(`\\bos\\.(?:system|popen)\\s*\\(\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[1]);
+    const word = s && !s.dynamic ? firstWord(s.value) : undefined;
+    if (word) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'os.system' });
+  }
+  out.push(...pathLiterals('python', l.strings));
+  return out;
+}

@@ -1,0 +1,44 @@
+// Ruby: require / require_relative / load / autoload with literal names, programs run through
+// backticks, system, exec, spawn and Open3, and absolute paths named as literals.
+import { lex, lineCounter, STR, stringAt } from '../lex.js';
+import type { RawRef } from '../types.js';
+import { firstWord, pathLiterals } from './literals.js';
+
+const SPEC = {
+  lineComments: ['#'], quotes: ["'", '"', '`'], interpolation: { quote: '"', start: /^#\{/ },
+  docBlocks: [[/^=begin\b/, /^=end\b/]] as Array<[RegExp, RegExp]>,
+};
+
+export function scanRuby(text: string): RawRef[] {
+  const src = text.replace(/^__END__$[\s\S]*/m, '');
+  const l = lex(src, SPEC);
+  const code = l.code;
+  const lineOf = lineCounter(code);
+  const out: RawRef[] = [];
+  const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'ruby', ...r });
+  const re = new RegExp(`\\b(require_relative|require|load|autoload\\s*\\(?\\s*:?\\w+\\s*,)\\s*\\(?\\s*${STR}`, 'g');
+  for (const m of code.matchAll(re)) {
+    const s = stringAt(l, m[2]);
+    if (!s) continue;
+    const how = m[1]!.startsWith('autoload') ? 'autoload' : m[1]!;
+    const line = lineOf(m.index!);
+    if (s.dynamic) {
+      const prefix = s.value.slice(0, s.value.lastIndexOf('/') + 1);
+      if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how });
+    } else ref({ kind: 'import', name: s.value, line, how });
+  }
+  for (const s of l.strings) {
+    if (s.quote !== '`' || s.dynamic) continue;
+    const word = firstWord(s.value);
+    if (word) ref({ kind: 'command', name: word, line: s.line, how: 'backtick' });
+  }
+  for (const m of code.matchAll(new RegExp(`\\b(?:system|exec|spawn|IO\\.popen|Open3\\.\\w+)\\s*\\(?\\s*\\[?\\s*${STR}\\s*(,)?`, 'g'))) {
+    const s = stringAt(l, m[1]);
+    if (!s || s.dynamic) continue;
+    // with more arguments the first is the program itself; alone it is a shell line
+    const word = m[2] ? s.value : firstWord(s.value);
+    if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'system' });
+  }
+  out.push(...pathLiterals('ruby', l.strings.filter((s) => s.quote !== '`')));
+  return out;
+}

@@ -1,0 +1,310 @@
+// POSIX shell (sh, dash, bash): the command word of every simple command in every branch
+// (case arms, if/else, functions, pipelines, $(...) and `...`), wrapped commands (exec, env,
+// nohup, gosu...), `sh -c` strings, sourced files, and absolute paths named anywhere.
+// Variables assigned a literal in the script are expanded; `$(dirname "$0")`-style script
+// directories become `${__DIR__}`; other variables are left as `${NAME}` for the resolver to
+// expand from the image's environment.
+import type { RawRef } from '../types.js';
+
+type Tok = { t: 'word'; v: string; line: number } | { t: 'op'; v: string; line: number };
+
+const KEYWORDS_CMD_NEXT = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', 'time', '{', '(', '((']);
+const KEYWORDS_END = new Set(['fi', 'done', 'esac', '}', ')', '))', ']]']);
+const WRAPPERS = new Set(['exec', 'command', 'nohup', 'env', 'sudo', 'nice', 'timeout', 'setsid', 'stdbuf', 'ionice',
+  'chroot', 'gosu', 'su-exec', 'xargs', 'busybox', 'tini', 'dumb-init', 'chpst', 'runuser', 'setpriv', 'taskset', 'unbuffer', 'flock', 'watch', 'strace']);
+/** Wrappers whose first non-option argument is not the command (a user, a duration, a dir, a lock file...). */
+const WRAPPER_ARG = new Set(['gosu', 'su-exec', 'timeout', 'chroot', 'flock', 'taskset', 'chpst']);
+const SCRIPT_DIR = [
+  /\$\(\s*cd\s+"?\$\(\s*dirname\s+"?\$\{?(?:0|BASH_SOURCE(?:\[0\])?)\}?"?\s*\)"?\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*\)/g,
+  /`\s*cd\s+"?`?\s*dirname\s+"?\$\{?0\}?"?`?"?\s*(?:&&|;)\s*pwd\s*`/g,
+  /\$\(\s*dirname\s+"?\$\{?(?:0|BASH_SOURCE(?:\[0\])?)\}?"?\s*\)/g,
+  /`\s*dirname\s+"?\$\{?0\}?"?\s*`/g,
+  /\$\{(?:0|BASH_SOURCE(?:\[0\])?)%\/\*\}/g,
+];
+const ABS_PATH = /^\/[\w.@+,:=~%-]*(?:\/[\w.@+,:=~%-]*)*$/;
+
+export function scanShell(text: string): RawRef[] {
+  let src = text;
+  for (const re of SCRIPT_DIR) src = src.replace(re, '${__DIR__}');
+  const toks = tokenize(src);
+  return analyse(toks, 0);
+}
+
+function analyse(toks: Tok[], depth: number): RawRef[] {
+  const out: RawRef[] = [];
+  const vars = new Map<string, string>();
+  const functions = new Set<string>();
+  const ref = (kind: RawRef['kind'], name: string, line: number, how: string) => out.push({ lang: 'shell', kind, name, line, how });
+
+  // First pass: literal assignments and function names, so uses before the definition expand too.
+  for (let i = 0; i < toks.length; i++) {
+    const k = toks[i]!;
+    if (k.t !== 'word') continue;
+    const a = /^([A-Za-z_]\w*)=(.*)$/.exec(k.v);
+    if (a && !vars.has(a[1]!)) vars.set(a[1]!, a[2]!);
+    const next = toks[i + 1];
+    if (/^[\w.:-]+\(\)$/.test(k.v)) functions.add(k.v.slice(0, -2));
+    else if (next?.t === 'op' && next.v === '(' && toks[i + 2]?.v === ')') functions.add(k.v);
+    if (k.v === 'function' && next?.t === 'word') functions.add(next.v.replace(/\(\)$/, ''));
+  }
+  const expand = (w: string): string => {
+    let s = w;
+    for (let round = 0; round < 4 && /\$/.test(s); round++) {
+      s = s.replace(/\$\{(\w+)(?::?[-=][^}]*)?\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => {
+        const name = (a ?? b)!;
+        if (name === '__DIR__') return '${__DIR__}';
+        const v = vars.get(name);
+        // ${X:-default}: the default when the script never sets X
+        if (v === undefined) {
+          const d = /^\$\{\w+:?[-=]([^}]*)\}$/.exec(all);
+          return d && !/\$/.test(d[1]!) ? d[1]! : `\${${name}}`;
+        }
+        return v;
+      });
+      if (!/\$(?!\{\w+\})/.test(s)) break;
+    }
+    return s.replace(/^["']|["']$/g, '');
+  };
+
+  let cmdPos = true;
+  let skipUntil: string | undefined; // 'do' after for/select, 'in' after case
+  let inCasePatterns = false;
+  let wrapper: string | undefined;
+  let wrapperSkip = 0;
+  let sourceNext = false;
+  let shellC = 0; // 1: saw sh/bash, 2: saw -c
+  const frames: Array<{ kind: string; cmdPos: boolean }> = [];
+  for (let i = 0; i < toks.length; i++) {
+    const k = toks[i]!;
+    if (k.t === 'op') {
+      const top = frames[frames.length - 1];
+      if (k.v === '$(' || (k.v === '`' && top?.kind !== '`') || k.v === '(') {
+        frames.push({ kind: k.v, cmdPos });
+        cmdPos = true;
+      } else if ((k.v === ')' && top && top.kind !== '`') || (k.v === '`' && top?.kind === '`')) {
+        // the end of $(...), `...` or a subshell: back to where the substitution stood
+        frames.pop();
+        cmdPos = top!.kind === '(' ? false : top!.cmdPos;
+      } else if (k.v === ';;' || k.v === ';&' || k.v === ';;&') {
+        inCasePatterns = true;
+        cmdPos = false;
+      } else if (k.v === ')' && inCasePatterns) {
+        inCasePatterns = false;
+        cmdPos = true;
+      } else if (['>', '>>', '<', '<<<', '>&', '<&', '&>', '>|', '2>', '2>>', '&>>'].includes(k.v)) {
+        i++; // the redirect target is not a command
+      } else cmdPos = true;
+      wrapper = undefined;
+      sourceNext = false;
+      shellC = 0;
+      continue;
+    }
+    const w = k.v;
+    if (skipUntil) {
+      if (w === skipUntil) {
+        skipUntil = undefined;
+        if (w === 'in') {
+          inCasePatterns = true;
+          cmdPos = false;
+        } else cmdPos = true;
+      }
+      continue;
+    }
+    if (inCasePatterns) {
+      if (w === 'esac') inCasePatterns = false;
+      continue;
+    }
+    const v = expand(w);
+    if (ABS_PATH.test(v) || v.startsWith('${__DIR__}/')) ref('path', v, k.line, 'named');
+    if (sourceNext) {
+      ref('source', v, k.line, 'source');
+      sourceNext = false;
+      continue;
+    }
+    if (shellC === 2) {
+      ref('command', '', k.line, 'sh -c'); // placeholder, replaced below
+      out.pop();
+      out.push(...analyse(tokenize(v), depth + 1).map((r) => ({ ...r, line: k.line })));
+      shellC = 0;
+      continue;
+    }
+    if (shellC === 1) {
+      shellC = w === '-c' ? 2 : /^-/.test(w) ? 1 : 0;
+      continue;
+    }
+    if (wrapper) {
+      if (/^-/.test(w) || /^\w+=/.test(w)) {
+        if (wrapper === 'nice' && w === '-n') i++;
+        continue;
+      }
+      if (wrapperSkip > 0) {
+        wrapperSkip--;
+        continue;
+      }
+      wrapper = undefined;
+      cmdPos = true;
+    }
+    if (!cmdPos) continue;
+    if (KEYWORDS_END.has(w)) continue;
+    if (KEYWORDS_CMD_NEXT.has(w)) continue;
+    if (w === 'for' || w === 'select') {
+      skipUntil = 'do';
+      continue;
+    }
+    if (w === 'case') {
+      skipUntil = 'in';
+      cmdPos = false;
+      continue;
+    }
+    if (w === 'function') {
+      i++;
+      continue;
+    }
+    if (/^[A-Za-z_]\w*(\[[^\]]*\])?\+?=/.test(w)) continue; // assignment before the command
+    if (/^[\w.:-]+\(\)$/.test(w)) continue; // function definition
+    if (/^\d*[<>]/.test(w)) {
+      if (/^\d*[<>]&?$/.test(w)) i++;
+      continue;
+    }
+    cmdPos = false;
+    if (w === '.' || w === 'source') {
+      sourceNext = true;
+      continue;
+    }
+    if (w === '[[' || w === '[' || w === 'test') continue;
+    if (v === '' || /[*?]/.test(v)) continue;
+    if (!functions.has(v)) ref('command', v, k.line, 'command');
+    const base = v.slice(v.lastIndexOf('/') + 1);
+    if (WRAPPERS.has(base)) {
+      wrapper = base;
+      wrapperSkip = WRAPPER_ARG.has(base) ? 1 : 0;
+    }
+    if (/^(sh|bash|dash|ash|ksh|zsh)$/.test(base) && depth < 3) shellC = 1;
+  }
+  return out;
+}
+
+/** Words and operators, with quotes kept inside words and heredoc bodies skipped. */
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  const n = src.length;
+  let i = 0;
+  let line = 1;
+  let word = '';
+  let wordLine = 1;
+  const heredocs: Array<{ tag: string; strip: boolean }> = [];
+  const flush = () => {
+    if (word !== '') toks.push({ t: 'word', v: word, line: wordLine });
+    word = '';
+  };
+  const op = (v: string) => {
+    flush();
+    toks.push({ t: 'op', v, line });
+  };
+  while (i < n) {
+    const c = src[i]!;
+    if (c === '\n') {
+      op('\n');
+      line++;
+      i++;
+      // heredoc bodies start on the next line
+      while (heredocs.length > 0) {
+        const h = heredocs.shift()!;
+        for (;;) {
+          const nl = src.indexOf('\n', i);
+          const text = src.slice(i, nl < 0 ? n : nl);
+          i = nl < 0 ? n : nl + 1;
+          line++;
+          if ((h.strip ? text.replace(/^\t+/, '') : text) === h.tag || nl < 0) break;
+        }
+      }
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      flush();
+      i++;
+      continue;
+    }
+    if (c === '\\') {
+      if (src[i + 1] === '\n') {
+        line++;
+        i += 2;
+        continue;
+      }
+      if (word === '') wordLine = line;
+      word += src[i + 1] ?? '';
+      i += 2;
+      continue;
+    }
+    if (c === '#' && word === '') {
+      const nl = src.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      if (word === '') wordLine = line;
+      let j = i + 1;
+      let inner = '';
+      while (j < n && src[j] !== c) {
+        if (c === '"' && src[j] === '\\' && j + 1 < n) {
+          inner += src[j + 1];
+          j += 2;
+          continue;
+        }
+        if (src[j] === '\n') line++;
+        inner += src[j];
+        j++;
+      }
+      // a command substitution inside double quotes: its words are commands too
+      if (c === '"' && /\$\(|`/.test(inner)) {
+        for (const m of inner.matchAll(/\$\(([^()]*)\)|`([^`]*)`/g)) {
+          const sub = tokenize(m[1] ?? m[2] ?? '');
+          toks.push({ t: 'op', v: '$(', line }, ...sub.map((s) => ({ ...s, line })), { t: 'op', v: ')', line });
+        }
+      }
+      word += inner;
+      i = j + 1;
+      continue;
+    }
+    if (c === '$' && src[i + 1] === '(' && src[i + 2] !== '(') {
+      op('$(');
+      i += 2;
+      continue;
+    }
+    if (c === '$' && src[i + 1] === '{') {
+      const end = src.indexOf('}', i);
+      if (word === '') wordLine = line;
+      word += src.slice(i, end < 0 ? n : end + 1);
+      i = end < 0 ? n : end + 1;
+      continue;
+    }
+    if (c === '`') {
+      op('`');
+      i++;
+      continue;
+    }
+    if (c === '<' && src[i + 1] === '<' && src[i + 2] !== '<') {
+      const m = /^<<(-?)\s*(['"]?)([\w.-]+)\2/.exec(src.slice(i, i + 80));
+      if (m) {
+        heredocs.push({ tag: m[3]!, strip: m[1] === '-' });
+        flush();
+        i += m[0].length;
+        continue;
+      }
+    }
+    const ops = [';;&', ';;', ';&', '&&', '||', '((', '))', '>>', '<<<', '>&', '<&', '&>', '>|', '|&', ';', '&', '|', '(', ')', '<', '>', '{', '}'];
+    const o = ops.find((p) => src.startsWith(p, i));
+    if (o && (o !== '{' && o !== '}' ? true : word === '' && /[\s;]/.test(src[i + 1] ?? ' '))) {
+      // "2>" and "&>" style redirects: a digit word right before > is part of the redirect
+      if ((o === '>' || o === '>>' || o === '<') && /^\d$/.test(word)) word = '';
+      op(o);
+      i += o.length;
+      continue;
+    }
+    if (word === '') wordLine = line;
+    word += c;
+    i++;
+  }
+  flush();
+  return toks;
+}

@@ -1,0 +1,34 @@
+// What a file of code refers to, as written (scan/*), before it is looked up in an image or
+// on the host (resolve/*).
+
+export type Lang = 'python' | 'node' | 'ruby' | 'perl' | 'php' | 'shell';
+
+export type RefKind =
+  /** A module or file loaded as code: Python import, require/import, Ruby require, Perl use, PHP include. */
+  | 'import'
+  /** A program the code runs (a shell command word, a subprocess/exec/system call). */
+  | 'command'
+  /** A file the shell reads as code (`.`, `source`). */
+  | 'source'
+  /** An absolute path named as a literal. */
+  | 'path'
+  /**
+   * A name built at run time from a literal prefix (`import_module("plugins." + x)`,
+   * `require("./locales/" + lang)`): the smallest unit holding every candidate is kept.
+   */
+  | 'unit';
+
+export interface RawRef {
+  lang: Lang;
+  kind: RefKind;
+  /** Module name, specifier, feature, command word, path or prefix, as written. */
+  name: string;
+  /** 1-based line in the file. */
+  line: number;
+  /** How the code said it: import, from, require, require_relative, use, include, exec... */
+  how: string;
+  /** Python: the number of leading dots of a relative import. */
+  level?: number;
+  /** Python `from X import a, b`: the imported names (each may be a submodule). */
+  names?: string[];
+}
