@@ -1,5 +1,7 @@
 // Process-wide cleanup registry: whatever creates something outside this process (containers,
-// temp dirs) registers its removal here, so Ctrl-C or SIGTERM mid-run leaves nothing behind.
+// temp dirs) registers its removal here, so Ctrl-C, SIGTERM or a hang-up (SIGHUP: a closed
+// terminal, a dropped SSH session) mid-run leaves nothing behind. Against SIGKILL see
+// src/run/reaper.ts.
 
 type CleanupFn = () => unknown | Promise<unknown>;
 
@@ -9,7 +11,7 @@ let running: Promise<void> | undefined;
 const interrupt = new AbortController();
 
 /**
- * Aborted when SIGINT/SIGTERM arrived: long operations stop, and must not settle with an error
+ * Aborted when SIGINT/SIGTERM/SIGHUP arrived: long operations stop, and must not settle with an error
  * that would end the process before the cleanups did (see parkIfInterrupted).
  */
 export const interruptSignal: AbortSignal = interrupt.signal;
@@ -19,7 +21,7 @@ export async function parkIfInterrupted(): Promise<void> {
   if (interrupt.signal.aborted) await new Promise<never>(() => {});
 }
 
-/** Registers `fn` to run on runCleanups() or on SIGINT/SIGTERM. Returns an unregister function. */
+/** Registers `fn` to run on runCleanups() or on SIGINT/SIGTERM/SIGHUP. Returns an unregister function. */
 export function onCleanup(fn: CleanupFn): () => void {
   installSignalHandlers();
   pending.add(fn);
@@ -56,11 +58,18 @@ function installSignalHandlers(): void {
     process.on(signal, () => {
       // A second signal means "stop waiting": exit even if a cleanup hangs.
       if (++count > 1) process.exit(code);
-      process.stderr.write(`slimts: ${signal}, cleaning up...\n`);
+      // after a hang-up the terminal may be gone: a failed write must not end us before cleanup
+      process.stderr.on('error', () => {});
+      try {
+        process.stderr.write(`slimts: ${signal}, cleaning up...\n`);
+      } catch {
+        /* no terminal */
+      }
       interrupt.abort(new Error(`interrupted by ${signal}`));
       void runCleanups().finally(() => process.exit(code));
     });
   };
   handle('SIGINT', 130);
   handle('SIGTERM', 143);
+  handle('SIGHUP', 129);
 }
