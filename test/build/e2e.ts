@@ -35,6 +35,13 @@ export function buildTrouble(name: string): string {
   return tag;
 }
 
+/** Builds samples/latent/<name> as slimts-latent/<name>:1 (rebuilt only when its sources change). */
+export function buildLatent(name: string): string {
+  const tag = `slimts-latent/${name}:1`;
+  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/latent/${name}`], { stdio: 'inherit' });
+  return tag;
+}
+
 export interface Slimmed {
   tag: string;
   status: number;

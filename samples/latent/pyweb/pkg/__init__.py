@@ -1,0 +1,1 @@
+"""Report helpers of the app (imported only by the /report route)."""

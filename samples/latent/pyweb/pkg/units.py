@@ -1,0 +1,5 @@
+UNITS = {'a': 'kg', 'b': 'm'}
+
+
+def unit(key):
+    return UNITS.get(key, '')

@@ -1,0 +1,143 @@
+// Latent paths (samples/latent/*): each image is slimmed with DEFAULT flags, then exercised on
+// paths the default probes never reach (unlinked routes, other subcommands run as their own
+// containers, SQL over a non-HTTP port). The slim image must answer exactly like the original.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, uniqueName } from '../helpers/docker.js';
+import { buildLatent, configOf, ensureCli, sameAnswers, slim, type Slimmed } from './e2e.js';
+
+const made: Slimmed[] = [];
+beforeAll(() => ensureCli());
+afterAll(() => made.forEach((s) => s.cleanup()));
+
+const slimmed = new Map<string, Slimmed>();
+/** Slims image once per run (the ruby image serves two tests) with default flags; it must verify. */
+function slimOk(image: string): Slimmed {
+  const done = slimmed.get(image);
+  if (done) return done;
+  const s = slim(image);
+  made.push(s);
+  expect(s.status, s.stderr + s.stdout).toBe(0);
+  expect(s.report!.verify.ok).toBe(true);
+  expect(configOf(s.tag)).toEqual(configOf(image));
+  slimmed.set(image, s);
+  return s;
+}
+
+/** GETs every path on both images; returns the original's answers and every path the slim one answers differently. */
+async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
+  const { results } = await sameAnswers(image, slimTag, port, paths);
+  const original = new Map(results.map((r) => [r.path, r.a]));
+  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
+    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
+  return { original, differ };
+}
+
+function runOnce(ref: string, args: string[]) {
+  const r = docker(['run', '--rm', ref, ...args], { allowFail: true });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('latent paths: unprobed code paths of a slim image answer like the original', () => {
+  it('python: imports inside handlers (C extensions, a local package), codecs by name, zoneinfo, the CA store, a data file', async () => {
+    const image = buildLatent('pyweb');
+    const s = slimOk(image);
+    const paths = ['/money', '/table', '/db', '/codec', '/tz', '/tls', '/data', '/report'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8080, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    // the original really did the work the slim one is held to
+    expect(JSON.parse(original.get('/money')!.body)).toEqual({ c_impl: true, total: '25.10' });
+    expect(JSON.parse(original.get('/tls')!.body).stats.x509_ca).toBeGreaterThan(100);
+    expect(JSON.parse(original.get('/tz')!.body)['Pacific/Auckland']).toBe('2024-07-02T00:00:00+12:00');
+    expect(differ).toEqual([]);
+  });
+
+  it('node: a lazily required local module and Debian package, ICU time zones, TLS on the system CA store', async () => {
+    const image = buildLatent('nodeweb');
+    const s = slimOk(image);
+    const paths = ['/versions', '/intl', '/tls', '/gzip'];
+    const { original, differ } = await compareRoutes(image, s.tag, 3000, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    expect(JSON.parse(original.get('/versions')!.body).sorted).toEqual(['1.2.3', '2.0.0-rc.1', '2.0.0', '10.0.0']);
+    expect(JSON.parse(original.get('/tls')!.body).systemCAs).toBeGreaterThan(100);
+    expect(differ).toEqual([]);
+  });
+
+  it('ruby: lazy requires (bigdecimal, json C extensions, csv), transcoding to non-UTF charsets, a time zone', async () => {
+    const image = buildLatent('rubyshell');
+    const s = slimOk(image);
+    const paths = ['/money', '/csv', '/json', '/encode', '/digest', '/time'];
+    const { original, differ } = await compareRoutes(image, s.tag, 4567, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    expect(original.get('/encode')!.body).toContain('IBM037 c799dc5985');
+    expect(original.get('/time')!.body).toBe('2024-07-01 07:00 -0500 -05');
+    expect(differ).toEqual([]);
+  });
+
+  it('an entrypoint script: subcommands never traced (perl with modules, php includes, iconv to EBCDIC, gzip, awk, a sourced file)', () => {
+    const image = buildLatent('rubyshell');
+    const s = slimOk(image);
+    const failures: string[] = [];
+    for (const sub of ['report', 'export']) {
+      const a = runOnce(image, [sub]);
+      const b = runOnce(s.tag, [sub]);
+      expect(a.status, `${sub} on the original: ${a.stderr}`).toBe(0);
+      if (b.status !== a.status || b.stdout !== a.stdout) failures.push(`${sub}: exit ${b.status}, stdout ${JSON.stringify(b.stdout)}, stderr ${JSON.stringify(b.stderr.slice(0, 400))}`);
+    }
+    expect(runOnce(image, ['report']).stdout).toContain('north    135.75');
+    expect(runOnce(image, ['export']).stdout).toContain('export 2024-07-01 21:00 JST');
+    expect(failures).toEqual([]);
+  });
+
+  it('postgresql: a zone other than the server\'s, locale-aware to_char, conversions to LATIN1 and EUC_JP (psql over the slim container\'s network)', () => {
+    const image = buildLatent('pgtz');
+    const s = slimOk(image);
+    const queries = [
+      "SET TIME ZONE 'America/Argentina/Buenos_Aires'; SELECT timestamptz '2024-07-01 12:00:00+00'",
+      "SELECT (timestamptz '2024-07-01 12:00:00+00') AT TIME ZONE 'Asia/Kathmandu'",
+      "SELECT now() AT TIME ZONE 'Pacific/Chatham' IS NOT NULL, current_setting('TimeZone')",
+      "SELECT to_char(date '2024-07-01', 'TMDay, DD. TMMonth YYYY')",
+      "SELECT encode(convert_to('Grüße', 'LATIN1'), 'hex'), encode(convert_to('日本', 'EUC_JP'), 'hex')",
+      "SELECT upper('straße'), lower('ÄÖÜ')",
+      'SELECT 1/0',
+    ];
+    const answers = (ref: string) => {
+      const name = uniqueName('slimts-e2e-pg');
+      docker(['run', '-d', '--name', name, ref]);
+      try {
+        const psql = (sql: string) => docker(['run', '--rm', '--network', `container:${name}`, '--entrypoint', 'psql', image,
+          '-h', '127.0.0.1', '-U', 'postgres', '-At', '-c', sql], { allowFail: true });
+        const until = Date.now() + 60_000;
+        while (psql('SELECT 1').stdout.trim() !== '1') {
+          if (Date.now() > until) throw new Error(`${ref}: server never answered:\n${docker(['logs', name], { allowFail: true }).stderr}`);
+          execSleep(500);
+        }
+        return queries.map((q) => { const r = psql(q); return `${r.stdout.trim()}|${r.stderr.trim()}`; });
+      } finally {
+        docker(['rm', '-f', '-v', name], { allowFail: true });
+      }
+    };
+    const a = answers(image);
+    const b = answers(s.tag);
+    expect(a[0]).toBe('SET\n2024-07-01 09:00:00-03|');
+    expect(a[3]).toBe('Montag, 01. Juli 2024|');
+    expect(a[4]).toBe('4772fcdf65|c6fccbdc|');
+    expect(a[6]).toMatch(/Division durch Null/);
+    const differ = queries.flatMap((q, i) => (a[i] === b[i] ? [] : [`${q}: original ${JSON.stringify(a[i])}, slim ${JSON.stringify(b[i])}`]));
+    expect(differ).toEqual([]);
+  });
+
+  it('jvm: tzdb.dat zones, the default SSLContext and cacerts, jdk.charsets, java.util.zip natives, java.util.logging config', async () => {
+    const image = buildLatent('jvmweb');
+    const s = slimOk(image);
+    const paths = ['/zones', '/tls', '/charsets', '/zip', '/log'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8090, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    expect(original.get('/zones')!.body).toContain('Asia/Kathmandu 2024-07-01T17:45+05:45');
+    expect(original.get('/tls')!.body).toMatch(/trusted \d{3}/);
+    expect(differ).toEqual([]);
+  });
+});
+
+function execSleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
