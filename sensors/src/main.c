@@ -206,7 +206,6 @@ int main(int argc, char **argv)
 	struct tracer_opts o = {MODE_SECCOMP, NULL, NULL, 0};
 	struct child_setup cs = {0, NULL, 0, NULL};
 	int append = 0, fan = 0, pin = 1, i;
-	privs_guard_self(); // first: the app must never find us dumpable
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--")) {
@@ -316,7 +315,10 @@ int main(int argc, char **argv)
 			close(rfd);
 	}
 	drop_caps();
-	privs_guard_self(); // again: a change of credentials may reset it
+	// Not dumpable: the app (same uid) can then neither ptrace us nor reach our memory, fds or
+	// /proc/1/root. Only now: the child inherited dumpability at fork, and PTRACE_SEIZE of a
+	// non-dumpable child would need CAP_SYS_PTRACE, which the nnp fallback runs without.
+	privs_guard_self();
 	if (cs.null_stdin)
 		watch_stdin();
 	trace_start_flusher();

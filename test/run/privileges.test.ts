@@ -51,7 +51,7 @@ describe('the traced app has the plain run\'s privileges', () => {
     ['a non-root USER with --cap-add SYS_PTRACE', { user: 'nobody', capAdd: ['SYS_PTRACE'] }],
     ['root with --cap-drop ALL --cap-add NET_BIND_SERVICE', { capDrop: ['ALL'], capAdd: ['NET_BIND_SERVICE'] }],
   ];
-  it.each(cases)('%s: the same capability, NoNewPrivs and Seccomp lines as docker run', async (_name, o) => {
+  it.concurrent.each(cases)('%s: the same capability, NoNewPrivs and Seccomp lines as docker run', async (_name, o) => {
     const plain = plainLines(o);
     expect(plain).toMatch(/^CapEff:\t[0-9a-f]{16}$/m);
     const t = await traced(o);

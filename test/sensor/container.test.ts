@@ -1,6 +1,7 @@
 // The static sensor inside containers of the sample base (Docker's default seccomp profile,
 // only SYS_PTRACE + SYS_ADMIN added): nginx master/workers until docker stop, a file-capability
 // binary as non-root, fanotify catching docker exec'd commands, and the --append exec helper.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTraceSet, type TraceSet } from '../../src/trace/index.js';
@@ -90,12 +91,25 @@ describe('sensor in containers', () => {
     expect(logs).toContain('bound');
     expect(trace.header?.mode).toBe('ptrace+seccomp');
     expect(trace.events.some((e) => e.syscall === 'execve' && e.path === '/usr/local/bin/py-bind' && e.result === '0')).toBe(true);
-    // With no_new_privs the file capability cannot apply: why the filter is installed without it.
-    const nnp = startTraced([...CAPS, ...LOWPORTS], ['--user', 'nobody', '--mode', 'nnp'], bind);
-    docker(['wait', nnp]);
-    const n = collect(nnp);
-    expect(n.exit).not.toBe(0);
-    expect(n.logs).toMatch(/PermissionError/);
+  });
+
+  it('setuid binaries elevate as in production; with no_new_privs they would not (why the filter is installed without it)', () => {
+    // passwd -S reads /etc/shadow only as its setuid owner, root: "L" (locked) comes from there.
+    // (A file capability within the pre-exec permitted set, which runc and the sensor give a
+    // non-root user, applies even under no_new_privs: setuid is what tells the modes apart.)
+    const run = (mode: string[]) => {
+      const name = startTraced(CAPS, ['--user', 'nobody', ...mode], ['passwd', '-S', 'nobody']);
+      docker(['wait', name]);
+      return collect(name);
+    };
+    const plain = docker(['run', '--rm', '--user', 'nobody', IMAGE, 'passwd', '-S', 'nobody']).stdout;
+    expect(plain).toMatch(/^nobody L /);
+    const traced = run([]);
+    expect(traced.trace.header?.mode).toBe('ptrace+seccomp');
+    expect(traced.logs).toContain(plain.trim());
+    const nnp = run(['--mode', 'nnp']);
+    expect(nnp.trace.header?.mode).toBe('ptrace+seccomp-nnp');
+    expect(nnp.logs).not.toMatch(/^nobody L /m);
   });
 
   it('without CAP_SYS_ADMIN falls back to the no_new_privs filter and says so', () => {
@@ -143,5 +157,33 @@ describe('sensor in containers', () => {
     expect(trace.parts.length).toBe(1);
     expect(trace.parts[0]!.summary?.exit).toBe(5);
     expect(trace.parts[0]!.events.some((e) => e.syscall.startsWith('open') && e.path === '/etc/issue')).toBe(true);
+  });
+
+  it('--watch-stdin: the container ends when its attached stdin closes (the controller died); the app reads /dev/null', async () => {
+    const name = uniqueName('slimts-sensor-test');
+    containers.push(name);
+    // create -i: OpenStdin and StdinOnce, as the controller creates the traced container
+    docker(['create', '-i', '--name', name, '--network', 'none', ...CAPS, '--entrypoint', '/slimts-sensor', IMAGE,
+      '--watch-stdin', '--trace', '/trace/t', '--ready', '/trace/ready', '--', 'sh', '-c', 'cat; echo "app stdin at EOF"; exec sleep 300']);
+    docker(['cp', SENSOR, `${name}:/slimts-sensor`]);
+    docker(['cp', tmp.dir + '/.', `${name}:/trace`]);
+    const attached = spawn('docker', ['start', '-a', '-i', name], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      await waitReady(name);
+      await new Promise((r) => setTimeout(r, 500));
+      const state = () => docker(['inspect', '-f', '{{.State.Running}} {{.State.ExitCode}}', name]).stdout.trim();
+      expect(state()).toBe('true 0'); // the app runs on, although its own stdin ended at once
+      expect(docker(['logs', name]).stdout).toContain('app stdin at EOF');
+      attached.kill('SIGKILL'); // as a SIGKILLed controller: its attach connection closes
+      let s = state();
+      for (let i = 0; i < 100 && s.startsWith('true'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        s = state();
+      }
+      expect(s).toBe('false 137');
+      expect(docker(['logs', name]).stderr).toContain('the controller is gone');
+    } finally {
+      attached.kill('SIGKILL');
+    }
   });
 });
