@@ -13,7 +13,7 @@ const REPLY_MS = 2000;
 /** A TLS handshake is answered by the server's TLS library, never by app code: short. */
 const TLS_MS = 1000;
 /** Pauses before asking a port that closed on us again. */
-const CLOSE_RETRIES = [200, 400];
+const CLOSE_RETRIES = [200];
 /** Bytes of a banner or reply kept for the report. */
 const SHOWN = 60;
 
@@ -30,9 +30,9 @@ export interface SniffOptions {
 
 /**
  * Listens for a banner, then sends `HEAD /` on the same connection. An HTTP status line settles
- * it (a 400 may be a TLS server refusing plain HTTP: TLS is tried then). Anything else — other
- * bytes, a close, a TLS alert — gets one TLS handshake; failing that the port is "other".
- * Silence is "unknown": a slow app may still be HTTP, the caller decides.
+ * it (a 400 may be a TLS server refusing plain HTTP: TLS is tried then); other bytes that are not
+ * a TLS record settle it as "other". A close or a TLS alert gets one TLS handshake, and a close
+ * one more plain try. Silence is "unknown": a slow app may still be HTTP, the caller decides.
  */
 export async function sniffPort(host: string, port: number, opts: SniffOptions = {}): Promise<Sniffed> {
   const attempts: SniffAttempt[] = [];
@@ -43,6 +43,8 @@ export async function sniffPort(host: string, port: number, opts: SniffOptions =
     if (plain.outcome === 'banner') return { protocol: 'other', attempts };
     if (plain.outcome === 'http' && plain.status !== 400) return { protocol: 'http', attempts };
     if (plain.outcome === 'silent') return { protocol: 'unknown', attempts };
+    // bytes that are neither HTTP nor a TLS record (alert 0x15, handshake 0x16): not TLS either
+    if (plain.outcome === 'reply' && !plain.tlsRecord) return { protocol: 'other', attempts };
     if (retry === 0) {
       const t = await tlsAttempt(host, port, opts.signal);
       attempts.push(t);
@@ -60,6 +62,8 @@ export async function sniffPort(host: string, port: number, opts: SniffOptions =
 interface PlainOutcome {
   outcome: 'banner' | 'http' | 'reply' | 'closed' | 'silent' | 'failed';
   status?: number;
+  /** The reply starts like a TLS record: a TLS server answering plain text. */
+  tlsRecord?: boolean;
   attempts: SniffAttempt[];
 }
 
@@ -79,7 +83,8 @@ function plainAttempt(host: string, port: number, replyMs: number, signal?: Abor
       signal?.removeEventListener('abort', onAbort);
       sock.destroy();
       attempts.push({ step, ok, ms: Date.now() - t0, detail });
-      resolve({ outcome, attempts, ...(status !== undefined ? { status } : {}) });
+      const tlsRecord = (got[0] === 0x15 || got[0] === 0x16) && got[1] === 0x03;
+      resolve({ outcome, attempts, ...(status !== undefined ? { status } : {}), ...(tlsRecord ? { tlsRecord } : {}) });
     };
     const onAbort = () => finish('failed', false, 'aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -87,7 +92,8 @@ function plainAttempt(host: string, port: number, replyMs: number, signal?: Abor
       attempts.push({ step: 'banner', ok: false, ms: Date.now() - t0, detail: `none in ${BANNER_MS} ms` });
       step = 'http';
       t0 = Date.now();
-      sock.write(`HEAD / HTTP/1.1\r\nHost: ${host.includes(':') ? `[${host}]` : host}:${port}\r\nUser-Agent: slimts-probe\r\nConnection: close\r\n\r\n`);
+      // HTTP/1.0 needs no Host line, and a Host line makes some servers (redis) hang up rather than answer
+      sock.write('HEAD / HTTP/1.0\r\nUser-Agent: slimts-probe\r\n\r\n');
       timer = setTimeout(() => finish('silent', false, `no reply in ${replyMs} ms`), replyMs);
     };
     sock.setTimeout(0);

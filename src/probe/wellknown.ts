@@ -31,9 +31,10 @@ export function parseRobots(text: string): Robots {
     const value = m[2]!;
     if (m[1]!.toLowerCase() === 'sitemap') sitemaps.push(value);
     // "/private/*.pdf" and "/x$" are patterns, not paths: keep the literal part before them
+    // ("/" itself is probed anyway)
     else if (value.startsWith('/')) {
       const literal = value.replace(/[*$].*$/, '');
-      if (literal && !paths.includes(literal)) paths.push(literal);
+      if (literal !== '/' && !paths.includes(literal)) paths.push(literal);
     }
   }
   return { paths, sitemaps };

@@ -83,10 +83,10 @@ describe('runProbes', () => {
     expect(results[0]).toMatchObject({ kind: 'tcp', target: 'tcp:6379', ok: true, protocol: 'other' });
   });
 
-  it('retries a server that drops the first connections', async () => {
+  it('retries a server that drops the first connection', async () => {
     let n = 0;
     const server = http.createServer((req, res) => {
-      if (++n <= 2) req.socket.destroy();
+      if (++n <= 1) req.socket.destroy();
       else res.end('<p>ok</p>');
     });
     const port = await listen(server);
