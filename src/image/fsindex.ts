@@ -3,7 +3,8 @@
 import { createReadStream, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fdFor, releaseContent, seekableOf, seekableOfSync } from './fdcache.js';
-import { normalizePath, readLayerEntries } from './tar.js';
+import { normalizePath } from '../tar/index.js';
+import { readLayerEntries } from './layer-entries.js';
 import type { FsEntry, FsIndex, Image, TarEntry } from './types.js';
 
 export { releaseContent };

@@ -6,6 +6,8 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
+import { dirname } from 'node:path';
+import { boundedInflate } from '../tar/index.js';
 import { UserError } from '../util/errors.js';
 import type { Member } from './store.js';
 import type { TmpDir } from './tmpdir.js';
@@ -146,7 +148,7 @@ export class BlobLayer implements Layer {
     if (!this.blobVerified) {
       stages.push(verifier(createHash('sha256'), (hex) => this.blobMismatch(hex)));
     }
-    stages.push(decomp);
+    stages.push(decomp, boundedInflate(this.spec.member.size, dirname(out), `layer ${this.digest} in ${this.spec.label}`));
     let size = 0;
     stages.push(
       verifier(createHash('sha256'), (hex) => (this.diffVerified ? undefined : this.diffMismatch(hex))),

@@ -1,6 +1,5 @@
 // readImage: one entry point for every image source (engine, docker-archive, OCI dir/archive).
-import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { mkdirSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import { UserError } from '../util/errors.js';
@@ -11,7 +10,7 @@ import { releaseContent } from './fdcache.js';
 import { BlobLayer } from './layer.js';
 import { readOciLayout } from './oci.js';
 import { hostPlatform, parsePlatform } from './platform.js';
-import { DirStore, extractTarStream, isGzipFile, scanArchive, type Store } from './store.js';
+import { DirStore, extractTarStream, gunzipFile, isGzipFile, scanArchive, type Store } from './store.js';
 import { TmpDir } from './tmpdir.js';
 import type { Image, ImageConfig, Layer, Manifest } from './types.js';
 
@@ -107,7 +106,7 @@ async function openArchive(path: string, tmp: TmpDir, label: string): Promise<St
     // A compressed archive cannot be read in place: unpack it once.
     const dir = join(tmp.path(), 'archive');
     mkdirSync(dir);
-    return extractTarStream(createReadStream(path).pipe(createGunzip()), dir, label);
+    return extractTarStream(gunzipFile(path, st.size, dir, label), dir, label);
   }
   return scanArchive(path, label);
 }

@@ -1,10 +1,12 @@
 // Where the members of an image source live: a directory, a tar archive read in place
 // (members by file + offset, never extracted), or a stream extracted to a temp dir.
 import { createHash } from 'node:crypto';
-import { promises as fsp, constants as fsc } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { createReadStream, promises as fsp, constants as fsc } from 'node:fs';
+import { join, posix } from 'node:path';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { boundedInflate, ChunkSource, FileSource, TarFormatError, iterateTar } from '../tar/index.js';
 import { UserError } from '../util/errors.js';
-import { ChunkSource, FileSource, TarFormatError, iterateTar } from './tarheader.js';
 
 export interface Member {
   /** Local file holding the member's bytes at [offset, offset + size). */
@@ -114,6 +116,42 @@ export async function isGzipFile(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * The tar stream inside a gzip'd archive file, inflated no further than boundedInflate allows
+ * (the temp dir `dir` is where it will be written); a corrupt gzip stream is a UserError.
+ */
+export async function* gunzipFile(path: string, size: number, dir: string, label: string): AsyncGenerator<Buffer> {
+  const out = pipeline(createReadStream(path), createGunzip(), boundedInflate(size, dir, label), () => undefined);
+  try {
+    for await (const chunk of out) yield chunk as Buffer;
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('Z_')) throw new UserError(`${label} is not a valid gzip stream: ${(err as Error).message}`);
+    throw err;
+  } finally {
+    out.destroy();
+  }
+}
+
+/** An image archive holds a manifest, configs and layers: tens to thousands of members. */
+const MAX_MEMBERS = 100_000;
+
+/**
+ * The member's name, once it is judged usable: no NUL, nothing climbing out of the root, not
+ * seen before (a second "manifest.json" would make what is read depend on the reader), and
+ * not one too many. Null for entries that are skipped (directories, the root itself).
+ */
+function admit(raw: string, typeflag: string, seen: Set<string>, label: string): string | null {
+  const name = memberName(raw);
+  if (typeflag === '5' && !name.startsWith('..')) return null;
+  if (raw.includes('\0') || name.startsWith('..') || name === '.' || name === '') {
+    throw new UserError(`unsafe member ${JSON.stringify(raw.slice(0, 200))} in ${label}`);
+  }
+  if (seen.has(name)) throw new UserError(`duplicate member ${JSON.stringify(name.slice(0, 200))} in ${label}`);
+  if (seen.size >= MAX_MEMBERS) throw new UserError(`${label} has more than ${MAX_MEMBERS} members`);
+  seen.add(name);
+  return name;
+}
+
 /** Scans an uncompressed archive's headers once, seeking from header to header. */
 export async function scanArchive(path: string, label: string): Promise<MapStore> {
   const fh = await fsp.open(path, fsc.O_RDONLY);
@@ -122,8 +160,10 @@ export async function scanArchive(path: string, label: string): Promise<MapStore
     const src = new FileSource(fh.fd, 0, size, async (_fd, buf, pos) => (await fh.read(buf, 0, buf.length, pos)).bytesRead);
     const members = new Map<string, Member>();
     const links = new Map<string, string>();
+    const seen = new Set<string>();
     for await (const e of iterateTar(src)) {
-      const name = memberName(e.name);
+      const name = admit(e.name, e.typeflag, seen, label);
+      if (name === null) continue;
       if (e.typeflag === '0' || e.typeflag === '7') members.set(name, { path, offset: e.dataOffset, size: e.size });
       else if (e.typeflag === '1' || e.typeflag === '2') links.set(name, linkTarget(name, e.typeflag, e.linkname));
     }
@@ -146,19 +186,17 @@ export async function extractTarStream(stream: AsyncIterable<Buffer>, dir: strin
   const members = new Map<string, Member>();
   const links = new Map<string, string>();
   try {
+    const seen = new Set<string>();
     for await (const e of iterateTar(src)) {
-      const name = memberName(e.name);
-      if (name.startsWith('..') || name === '.' || name === '') {
-        if (e.typeflag === '5') continue;
-        throw new UserError(`unsafe member ${JSON.stringify(e.name)} in ${label}`);
-      }
+      const name = admit(e.name, e.typeflag, seen, label);
+      if (name === null) continue;
       if (e.typeflag === '1' || e.typeflag === '2') {
         links.set(name, linkTarget(name, e.typeflag, e.linkname));
         continue;
       }
       if (e.typeflag !== '0' && e.typeflag !== '7') continue;
-      const path = join(dir, name);
-      await fsp.mkdir(dirname(path), { recursive: true });
+      // Numbered, not named, files: member names never become host paths.
+      const path = join(dir, `m${seen.size}`);
       const fh = await fsp.open(path, 'wx');
       const hash = createHash('sha256');
       try {

@@ -1,6 +1,7 @@
 // The image model every command reads and writes through: small immutable shapes,
 // in the spirit of go-containerregistry (Image, Layer, Descriptor).
 import type { Readable } from 'node:stream';
+import type { TarEntry } from '../tar/entry.js';
 
 export interface Platform {
   os: string;
@@ -105,31 +106,7 @@ export interface Image {
   close(): Promise<void>;
 }
 
-export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
-
-/** One entry of a layer tar, as read. Paths are absolute and normalised ("/", "/usr/bin/env"). */
-export interface TarEntry {
-  path: string;
-  type: EntryType;
-  /** Permission bits including setuid/setgid/sticky (& 0o7777). */
-  mode: number;
-  uid: number;
-  gid: number;
-  uname?: string;
-  gname?: string;
-  /** Seconds since the epoch (may be fractional, from PAX mtime). */
-  mtime: number;
-  /** Content size for regular files, 0 otherwise. */
-  size: number;
-  /** Symlink: target as stored. Hardlink: absolute normalised path of the target. */
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-  /** Extended attributes from SCHILY.xattr.* (e.g. security.capability). */
-  xattrs?: Record<string, Buffer>;
-  /** Byte offset of the content inside the uncompressed layer tar. */
-  dataOffset: number;
-}
+export type { EntryType, TarEntry } from '../tar/entry.js';
 
 /** An entry of the merged filesystem, with where its bytes live. */
 export interface FsEntry extends TarEntry {

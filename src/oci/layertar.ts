@@ -1,14 +1,10 @@
 // Streams the tar of one layer from ordered entries. Small pieces (headers, padding, small
 // files) are batched into large chunks so hashing/gzip/write see few, big buffers.
 import type { Readable } from 'node:stream';
-import { encodeHeader, padding, ZEROS, type TarType } from './tarheader.js';
+import { encodeHeader, padding, ZEROS } from '../tar/index.js';
 import { tarName } from './order.js';
 import type { WriteEntry } from './types.js';
-import type { EntryType } from '../image/types.js';
 
-const TYPES: Record<EntryType, TarType> = {
-  file: 'file', dir: 'dir', symlink: 'symlink', hardlink: 'hardlink', char: 'char', block: 'block', fifo: 'fifo',
-};
 const BATCH = 256 * 1024;
 const BIG = 64 * 1024; // chunks this large pass through unbatched
 
@@ -33,7 +29,7 @@ export async function* layerTar(ordered: WriteEntry[]): AsyncGenerator<Buffer> {
     if (!Number.isSafeInteger(size) || size < 0) throw new Error(`writer: bad size ${e.size} for ${e.path}`);
     push(encodeHeader({
       name: tarName(e.path, e.type === 'dir'),
-      type: TYPES[e.type],
+      type: e.type,
       mode: e.mode & 0o7777,
       uid: e.uid,
       gid: e.gid,

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeHeader, padding, ZEROS } from './tarheader.js';
+import { encodeHeader, padding, ZEROS } from '../tar/index.js';
 
 async function walk(root: string, rel = ''): Promise<{ rel: string; dir: boolean; size: number }[]> {
   const out: { rel: string; dir: boolean; size: number }[] = [];

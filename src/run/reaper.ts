@@ -63,11 +63,12 @@ let swept: Promise<void> | undefined;
 
 /** Removes (once per process) containers and volumes of owners on this host that are gone. */
 export function sweepOrphans(): Promise<void> {
-  swept ??= sweep().catch(() => {});
+  swept ??= removeOrphans().catch(() => {});
   return swept;
 }
 
-async function sweep(): Promise<void> {
+/** Removes containers and volumes whose owner on this host is gone (every call). */
+export async function removeOrphans(): Promise<void> {
   const d = docker();
   const filters = JSON.stringify({ label: [OWNER_LABEL] });
   const [containers, volumes] = await Promise.all([

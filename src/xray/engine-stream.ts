@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import Dockerode from 'dockerode';
-import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../image/tarheader.js';
+import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../tar/index.js';
 import type { ImageConfig } from '../image/types.js';
 import { readLayerContents, type LayerContents } from './layer-read.js';
 import { UserError } from '../util/errors.js';
@@ -114,11 +114,22 @@ export async function streamEngineImage(ref: string, opts: { dupMinSize: number;
   // whenever we are busy and the daemon stalls.
   const buffered = (stream as unknown as Readable).pipe(new PassThrough({ highWaterMark: 32 << 20 }));
   stream.on('error', (e: Error) => buffered.destroy(e));
-  const src = new ChunkSource(buffered as AsyncIterable<Buffer>);
+  try {
+    return await parseSaveStream(buffered as AsyncIterable<Buffer>, `engine image "${name}"`, opts.dupMinSize);
+  } finally {
+    (stream as unknown as { destroy?: () => void }).destroy?.();
+  }
+}
+
+/**
+ * Parses a `docker save` stream (a docker-archive) in one pass. Throws NeedFallback for
+ * whatever this path does not handle, including a malformed tar.
+ */
+export async function parseSaveStream(stream: AsyncIterable<Buffer>, label: string, dupMinSize: number): Promise<StreamedImage> {
+  const src = new ChunkSource(stream);
   const jsons = new Map<string, Buffer>();
   const members = new Map<string, StreamedLayer>();
   const aliases = new Map<string, string>();
-  const label = `engine image "${name}"`;
   try {
     for await (const raw of iterateTar(src)) {
       const member = posix.normalize(raw.name).replace(/^\.\//, '');
@@ -127,6 +138,7 @@ export async function streamEngineImage(ref: string, opts: { dupMinSize: number;
         continue;
       }
       if (raw.typeflag !== '0' || raw.size === 0) continue;
+      if (jsons.has(member) || members.has(member)) throw new NeedFallback(`duplicate member ${member}`);
       const first = (await src.read(Math.min(BLOCK, raw.size)))!;
       if (first[0] === 0x7b /* { */ || member.endsWith('.json') || member === 'repositories') {
         if (raw.size > JSON_MAX) throw new NeedFallback(`member ${member} too big for JSON`);
@@ -143,34 +155,45 @@ export async function streamEngineImage(ref: string, opts: { dupMinSize: number;
         continue;
       }
       const win = new Window(src, raw.size - first.length, first);
-      members.set(member, { ...(await readLayerContents(win, `${label} ${member}`, opts.dupMinSize)), blobSize: raw.size });
+      members.set(member, { ...(await readLayerContents(win, `${label} ${member}`, dupMinSize)), blobSize: raw.size });
       await win.finish();
     }
     // Read past the end-of-archive blocks: an unfinished response keeps the socket (and the
     // process) alive.
     await src.drain();
   } catch (err) {
-    (stream as unknown as { destroy?: () => void }).destroy?.();
     if (err instanceof TarFormatError) throw new NeedFallback(err.message);
     throw err;
   }
   const manifestBytes = jsons.get('manifest.json');
   if (!manifestBytes) throw new NeedFallback('no manifest.json');
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as { Config: string; Layers: string[] }[];
-  if (manifest.length !== 1) throw new NeedFallback(`${manifest.length} images in the save stream`);
-  const rawConfig = jsons.get(manifest[0].Config);
-  if (!rawConfig) throw new NeedFallback('config not found');
-  const layers = manifest[0].Layers.map((p) => {
-    let m = p;
+  const manifest = parseOr<{ Config?: unknown; Layers?: unknown }[]>(manifestBytes);
+  if (!Array.isArray(manifest) || manifest.length !== 1) throw new NeedFallback('not one image in the save stream');
+  const { Config, Layers } = manifest[0] ?? {};
+  const rawConfig = typeof Config === 'string' ? jsons.get(Config) : undefined;
+  if (!rawConfig || !Array.isArray(Layers)) throw new NeedFallback('config or layers not found');
+  const layers = Layers.map((p: unknown) => {
+    let m = String(p);
     for (let i = 0; i < 10 && aliases.has(m); i++) m = aliases.get(m)!;
     const l = members.get(m);
-    if (!l) throw new NeedFallback(`layer ${p} not found`);
+    if (!l) throw new NeedFallback(`layer ${String(p)} not found`);
     return l;
   });
+  const config = parseOr<ImageConfig>(rawConfig);
+  if (typeof config !== 'object' || config === null) throw new NeedFallback('config is not an object');
   return {
-    config: JSON.parse(rawConfig.toString('utf8')) as ImageConfig,
+    config,
     rawConfig,
     configDigest: 'sha256:' + createHash('sha256').update(rawConfig).digest('hex'),
     layers,
   };
+}
+
+/** JSON the engine wrote; anything odd goes the checked way (readImage). */
+function parseOr<T>(buf: Buffer): T {
+  try {
+    return JSON.parse(buf.toString('utf8')) as T;
+  } catch {
+    throw new NeedFallback('malformed JSON in the save stream');
+  }
 }

@@ -2,9 +2,7 @@
 // enough to matter for duplicates, and the bytes of the few dpkg files xray parses. Reading
 // contents while they stream by means nothing is decompressed to disk or read twice.
 import { createHash } from 'node:crypto';
-import { toTarEntry } from '../image/tar.js';
-import { iterateTar, type TarSource } from '../image/tarheader.js';
-import type { TarEntry } from '../image/types.js';
+import { iterateTar, toTarEntry, type TarEntry, type TarSource } from '../tar/index.js';
 
 /** A tar source that can also hand its next bytes to a sink (ChunkSource does). */
 export interface CopySource extends TarSource {

@@ -3,7 +3,7 @@
 // layers stream by. Engine images stream straight from `docker save`; other sources, or
 // an engine stream this path does not handle, go through readImage.
 import { readImage } from '../image/read.js';
-import { ChunkSource, TarFormatError } from '../image/tarheader.js';
+import { ChunkSource, TarFormatError } from '../tar/index.js';
 import type { Image, ImageConfig, Layer } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 import type { Hasher } from './duplicates.js';

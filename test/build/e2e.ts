@@ -5,8 +5,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { iterateTar, ChunkSource } from '../../src/image/tarheader.js';
-import { normalizePath } from '../../src/image/tar.js';
+import { iterateTar, ChunkSource, normalizePath } from '../../src/tar/index.js';
 import { ROOT, docker, slimts, uniqueName } from '../helpers/docker.js';
 import type { BuildReport } from '../../src/build/index.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildIndex, openContent, readContentSync } from '../../src/image/fsindex.js';
 import { readImage } from '../../src/image/read.js';
-import { readLayerEntries } from '../../src/image/tar.js';
+import { readLayerEntries } from '../../src/image/layer-entries.js';
 import type { FsIndex, Image } from '../../src/image/types.js';
 import { UserError } from '../../src/util/errors.js';
 import { BASE_IMAGE, docker, uniqueName } from '../helpers/docker.js';

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildIndex, openContent, readContentSync } from '../../src/image/fsindex.js';
 import { readImage } from '../../src/image/read.js';
-import { readLayerEntries } from '../../src/image/tar.js';
+import { readLayerEntries } from '../../src/image/layer-entries.js';
 import type { FsIndex, Image, Layer, TarEntry } from '../../src/image/types.js';
 import { UserError } from '../../src/util/errors.js';
 import { sha, tarOf, writeOciLayout } from './fixtures.js';

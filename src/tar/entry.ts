@@ -1,7 +1,33 @@
-// Streams the entries of one layer tar with their content offsets, without copying content.
+// A tar member as the rest of slimts sees it: an absolute, normalised path and typed
+// metadata. toTarEntry is the one place raw names are judged safe.
 import { UserError } from '../util/errors.js';
-import { ChunkSource, TarFormatError, iterateTar, type RawEntry } from './tarheader.js';
-import type { EntryType, Layer, TarEntry } from './types.js';
+import type { RawEntry } from './read.js';
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
+/** One entry of a layer tar, as read. Paths are absolute and normalised ("/", "/usr/bin/env"). */
+export interface TarEntry {
+  path: string;
+  type: EntryType;
+  /** Permission bits including setuid/setgid/sticky (& 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  uname?: string;
+  gname?: string;
+  /** Seconds since the epoch (may be fractional, from PAX mtime). */
+  mtime: number;
+  /** Content size for regular files, 0 otherwise. */
+  size: number;
+  /** Symlink: target as stored. Hardlink: absolute normalised path of the target. */
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+  /** Extended attributes from SCHILY.xattr.* (e.g. security.capability). */
+  xattrs?: Record<string, Buffer>;
+  /** Byte offset of the content inside the uncompressed layer tar. */
+  dataOffset: number;
+}
 
 const TYPES: Record<string, EntryType> = {
   '0': 'file',
@@ -29,10 +55,6 @@ export function normalizePath(name: string): string | null {
     } else out.push(part);
   }
   return '/' + out.join('/');
-}
-
-function layerLabel(layer: Layer): string {
-  return `layer ${layer.digest.slice(0, 19)}`;
 }
 
 /** Converts a raw header to a TarEntry, rejecting unsafe names. Null for entries we skip. */
@@ -69,31 +91,4 @@ export function toTarEntry(raw: RawEntry, label: string): TarEntry | null {
   }
   if (raw.xattrs) e.xattrs = raw.xattrs;
   return e;
-}
-
-/**
- * The raw entries of one layer in tar order. Whiteouts (".wh.NAME", ".wh..wh..opq") are
- * reported as-is; `dataOffset` is the content offset inside the uncompressed tar. The layer
- * is read to its end so its digests get verified.
- */
-export async function* readLayerEntries(layer: Layer): AsyncGenerator<TarEntry> {
-  const label = layerLabel(layer);
-  const stream = await layer.open();
-  const src = new ChunkSource(stream as AsyncIterable<Buffer>);
-  let finished = false;
-  try {
-    try {
-      for await (const raw of iterateTar(src)) {
-        const e = toTarEntry(raw, label);
-        if (e) yield e;
-      }
-      await src.drain();
-      finished = true;
-    } catch (err) {
-      if (err instanceof TarFormatError) throw new UserError(`${label}: ${err.message} at offset ${src.offset}`);
-      throw err;
-    }
-  } finally {
-    if (!finished) stream.destroy();
-  }
 }

@@ -3,9 +3,10 @@
 // such as security.capability get mangled), clamps big uid/gid to 7777777 and drops
 // fractional/negative mtimes. Here every PAX record value is raw bytes.
 
-import type { EntryType, TarEntry } from '../image/types.js';
+import type { TarEntry } from './entry.js';
+import { BLOCK, TYPEFLAG, ZEROS, padding } from './format.js';
 
-export type TarType = EntryType;
+export { ZEROS, padding };
 
 /** A header to encode: a TarEntry's metadata under its in-tar name. */
 export interface TarHeader extends Omit<TarEntry, 'path' | 'dataOffset'> {
@@ -13,21 +14,8 @@ export interface TarHeader extends Omit<TarEntry, 'path' | 'dataOffset'> {
   name: string;
 }
 
-const TYPEFLAG: Record<TarType, string> = {
-  file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6',
-};
-
 const MAX_OCT7 = 0o7777777; // 8-byte numeric fields (7 digits + NUL)
 const MAX_OCT11 = 0o77777777777; // 12-byte numeric fields (11 digits + NUL)
-
-export const BLOCK = 512;
-export const ZEROS = Buffer.alloc(1024);
-
-/** Bytes of zero padding that follow `size` bytes of content. */
-export function padding(size: number): number {
-  const r = size % BLOCK;
-  return r === 0 ? 0 : BLOCK - r;
-}
 
 const isAscii = (s: string) => /^[\x01-\x7f]*$/.test(s);
 /** Fits a ustar string field of `len` bytes (NUL terminator optional when full). */
