@@ -4,6 +4,7 @@ import type { ContainerConfig } from '../../src/image/types.js';
 import { compareRuns } from '../../src/run/compare.js';
 import { resolveContinueAfter } from '../../src/run/controller.js';
 import { parseMount } from '../../src/run/mounts.js';
+import { CAPS, capNames, normalizeCap, parseAppPrivileges, plainHas, SENSOR_CAPS, tracedCaps } from '../../src/run/caps.js';
 import { buildCreateOptions, effectiveCommand } from '../../src/run/spec.js';
 import type { RunResult } from '../../src/run/types.js';
 import { UserError } from '../../src/util/errors.js';
@@ -18,24 +19,31 @@ const cfg: ContainerConfig = {
 };
 
 describe('buildCreateOptions', () => {
-  it('wraps the app in the sensor as root with only the two capabilities', () => {
+  it('wraps the app in the sensor as root with the sensor\'s capabilities, which the app does not get', () => {
     const o = buildCreateOptions({ image: 'img', config: cfg, sensor: {}, publishIp: '127.0.0.1' });
-    expect(o.Entrypoint).toEqual(['/.slimts/slimts-sensor', '--user', 'app', '--ready', '/.slimts/ready', '--trace', '/.slimts/trace', '--', '/entry.sh', 'serve', '--port', '80']);
+    // SYS_PTRACE (19), SYS_ADMIN (21) and DAC_READ_SEARCH (2) are no defaults: 0x280004
+    expect(o.Entrypoint).toEqual([
+      '/.slimts/slimts-sensor', '--user', 'app', '--app-drop-caps', '280004', '--hide', '/.slimts',
+      '--ready', '/.slimts/ready', '--caps-out', '/.slimts/app.caps', '--watch-stdin', '--trace', '/.slimts/trace', '--',
+      '/entry.sh', 'serve', '--port', '80',
+    ]);
     expect(o.Cmd).toEqual([]);
     expect(o.User).toBe('0:0');
-    expect(o.HostConfig?.CapAdd).toEqual(['SYS_PTRACE', 'SYS_ADMIN']);
+    expect(o.HostConfig?.CapAdd).toEqual([...SENSOR_CAPS]);
+    expect(o.HostConfig?.CapDrop).toBeUndefined();
     expect(o.HostConfig?.Privileged).toBeUndefined();
     expect(o.HostConfig?.SecurityOpt).toBeUndefined();
     expect(o.HostConfig?.Binds).toBeUndefined();
     expect(o.Labels).toEqual({ 'io.slimts.run': '1' });
     expect(o.HostConfig?.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '443/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
-    expect(o.OpenStdin).toBe(false);
+    expect(o.OpenStdin).toBe(true); // the sensor's liveness channel
+    expect(o.StdinOnce).toBe(true);
   });
 
   it('runs the health check under the sensor in append mode', () => {
     const o = buildCreateOptions({ image: 'img', config: cfg, sensor: {}, publishIp: '127.0.0.1' });
     expect(o.Healthcheck).toEqual({
-      Test: ['CMD', '/.slimts/slimts-sensor', '--user', 'app', '--trace', '/.slimts/trace', '--append', '--', '/bin/sh', '-c', 'curl -f http://localhost/ || exit 1'],
+      Test: ['CMD', '/.slimts/slimts-sensor', '--user', 'app', '--app-drop-caps', '280004', '--hide', '/.slimts', '--trace', '/.slimts/trace', '--append', '--', '/bin/sh', '-c', 'curl -f http://localhost/ || exit 1'],
       Interval: 5e9,
       Retries: 3,
     });
@@ -48,6 +56,9 @@ describe('buildCreateOptions', () => {
     expect(o.User).toBe('app');
     expect(o.Healthcheck).toBeUndefined();
     expect(o.HostConfig?.CapAdd).toBeUndefined();
+    expect(o.OpenStdin).toBe(false);
+    const c = buildCreateOptions({ image: 'img', config: cfg, overrides: { capAdd: ['NET_ADMIN'], capDrop: ['ALL'] }, publishIp: '127.0.0.1' });
+    expect([c.HostConfig?.CapAdd, c.HostConfig?.CapDrop]).toEqual([['NET_ADMIN'], ['ALL']]);
   });
 
   it('applies run-only overrides with docker semantics', () => {
@@ -127,5 +138,45 @@ describe('demux', () => {
     const frame = (kind: number, s: string) => Buffer.concat([Buffer.from([kind, 0, 0, 0, 0, 0, 0, s.length]), Buffer.from(s)]);
     expect(demux(Buffer.concat([frame(1, 'a\n'), frame(2, 'e\n'), frame(1, 'b\n')]))).toEqual({ stdout: 'a\nb\n', stderr: 'e\n' });
     expect(demux(Buffer.from('plain text'))).toEqual({ stdout: 'plain text', stderr: '' });
+  });
+});
+
+describe('capabilities (docker\'s rules)', () => {
+  const mask = (names: string[]) => names.reduce((m, n) => m | (1n << BigInt(CAPS.indexOf(n))), 0n).toString(16);
+
+  it('normalizes names as docker does and rejects unknown ones', () => {
+    expect(normalizeCap('cap_net_admin', '--cap-add')).toBe('NET_ADMIN');
+    expect(normalizeCap('all', '--cap-drop')).toBe('ALL');
+    expect(() => normalizeCap('NET_ADMINX', '--cap-add')).toThrow(/--cap-add: unknown capability "NET_ADMINX"/);
+  });
+
+  it('the plain run: defaults, adds, drops, ALL', () => {
+    expect(plainHas('CHOWN', {})).toBe(true);
+    expect(plainHas('SYS_ADMIN', {})).toBe(false);
+    expect(plainHas('CHOWN', { capDrop: ['CHOWN'] })).toBe(false);
+    expect(plainHas('SYS_ADMIN', { capAdd: ['ALL'], capDrop: ['SYS_ADMIN'] })).toBe(false);
+    expect(plainHas('SYS_PTRACE', { capAdd: ['ALL'] })).toBe(true);
+    expect(plainHas('KILL', { capDrop: ['ALL'] })).toBe(false);
+    expect(plainHas('KILL', { capDrop: ['ALL'], capAdd: ['KILL'] })).toBe(true);
+  });
+
+  it('the traced container has the plain set plus the sensor\'s; the app loses exactly those the plain run lacks', () => {
+    expect(tracedCaps({}).appDrop).toBe(mask(['DAC_READ_SEARCH', 'SYS_PTRACE', 'SYS_ADMIN']));
+    const user = tracedCaps({ capAdd: ['SYS_PTRACE'], capDrop: ['KILL', 'CHOWN'] });
+    expect(user.capAdd).toEqual(['SYS_PTRACE', ...SENSOR_CAPS.filter((c) => c !== 'SYS_PTRACE')]);
+    expect(user.capDrop).toEqual(['CHOWN']); // KILL is the sensor's: dropped from the app instead
+    expect(user.appDrop).toBe(mask(['DAC_READ_SEARCH', 'KILL', 'SYS_ADMIN']));
+    const none = tracedCaps({ capDrop: ['ALL'], capAdd: ['NET_BIND_SERVICE'] });
+    expect(none.capDrop).toEqual(['ALL']);
+    expect(none.appDrop).toBe(mask([...SENSOR_CAPS]));
+    expect(tracedCaps({ capAdd: ['ALL'] }).appDrop).toBe('0');
+  });
+
+  it('reads the sensor\'s record of the app\'s sets', () => {
+    const p = parseAppPrivileges('CapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t2\nTraceHidden:\tyes\n');
+    expect(p).toMatchObject({ effective: '00000000a80425fb', noNewPrivs: false, seccomp: 2, traceHidden: true });
+    expect(p!.effectiveNames).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'NET_RAW', 'SYS_CHROOT', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP']);
+    expect(capNames('0')).toEqual([]);
+    expect(parseAppPrivileges('garbage')).toBeUndefined();
   });
 });
