@@ -158,7 +158,9 @@ export async function getWhenUp(hostPort: number, path: string, ms = 30_000): Pr
   let last: unknown;
   while (Date.now() < until) {
     try {
-      const r = await fetch(`http://127.0.0.1:${hostPort}${path}`);
+      // bounded: Node 20's fetch never settles when the engine's port proxy resets a connection
+      // the app was not yet listening for
+      const r = await fetch(`http://127.0.0.1:${hostPort}${path}`, { signal: AbortSignal.timeout(5_000) });
       return { status: r.status, body: await r.text() };
     } catch (err) {
       last = err;
