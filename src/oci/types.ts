@@ -1,6 +1,7 @@
 // What the image writer takes: entries of the one new layer, and the config to keep.
 import type { Readable } from 'node:stream';
 import type { History, ImageConfig, TarEntry } from '../image/types.js';
+import type { EstargzLayerOptions } from './estargz-layer.js';
 
 /** An entry to write. Files give their bytes lazily so nothing is held in memory. */
 export interface WriteEntry extends Omit<TarEntry, 'dataOffset'> {
@@ -19,6 +20,8 @@ export interface NewImage {
   refName?: string;
   /** gzip the layer blob. writeImage defaults to false; pick with sink's wantsGzip(spec): false for the engine, true for files and registries. */
   gzip?: boolean;
+  /** Write the layer as eStargz (gzip members, TOC, footer; implies gzip), ordered for prefetch. */
+  estargz?: EstargzLayerOptions;
 }
 
 export interface WrittenImage {
@@ -35,4 +38,6 @@ export interface WrittenImage {
   refName?: string;
   manifestSize?: number;
   layerMediaType?: string;
+  /** eStargz layers: the TOC digest and the files before the prefetch landmark. */
+  estargz?: { tocDigest: string; prefetchFiles: string[] };
 }

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { buildConfig, creationTime } from './config.js';
 import { HashTap } from './hashtap.js';
 import { blobPath, MT, putBlob, writeLayoutIndex } from './layout.js';
+import { writeEstargzLayer } from './estargz-layer.js';
 import { layerTar } from './layertar.js';
 import { orderEntries } from './order.js';
 import { ParallelGzip } from './pgzip.js';
@@ -34,20 +35,26 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
     const tmpLayer = join(dir, 'blobs', 'layer.partial');
     const gzip = img.gzip ?? false;
+    const stargz = img.estargz ? await writeEstargzLayer(ordered, img.estargz, tmpLayer) : undefined;
     const tarTap = new HashTap();
     const blobTap = gzip ? new HashTap() : tarTap;
-    const src = Readable.from(layerTar(ordered), { objectMode: false });
-    const out = createWriteStream(tmpLayer);
-    // The gzip header has mtime 0 and no name, and blocks are fixed-size: reproducible bytes.
-    if (gzip) await pipeline(src, tarTap, new ParallelGzip(), blobTap, out);
-    else await pipeline(src, tarTap, out);
-    const diffId = tarTap.digest();
-    const layerDigest = gzip ? blobTap.digest() : diffId;
-    const blobSize = blobTap.bytes;
+    if (!stargz) {
+      const src = Readable.from(layerTar(ordered), { objectMode: false });
+      const out = createWriteStream(tmpLayer);
+      // The gzip header has mtime 0 and no name, and blocks are fixed-size: reproducible bytes.
+      if (gzip) await pipeline(src, tarTap, new ParallelGzip(), blobTap, out);
+      else await pipeline(src, tarTap, out);
+    }
+    const diffId = stargz?.diffId ?? tarTap.digest();
+    const layerDigest = stargz?.digest ?? (gzip ? blobTap.digest() : diffId);
+    const blobSize = stargz?.size ?? blobTap.bytes;
     await rename(tmpLayer, blobPath(dir, layerDigest));
 
     const cfg = await putBlob(dir, MT.config, buildConfig(img.config, img.history, diffId, created));
-    const layerDesc = { mediaType: gzip ? MT.layerGzip : MT.layer, digest: layerDigest, size: blobSize };
+    const layerDesc = {
+      mediaType: gzip || stargz ? MT.layerGzip : MT.layer, digest: layerDigest, size: blobSize,
+      ...(stargz ? { annotations: stargz.annotations } : {}),
+    };
     const manifest = {
       schemaVersion: 2,
       mediaType: MT.manifest,
@@ -62,11 +69,12 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
       configDigest: cfg.digest,
       layerDigest,
       layerDiffId: diffId,
-      layerSize: tarTap.bytes,
+      layerSize: stargz?.uncompressedSize ?? tarTap.bytes,
       blobSize,
       refName,
       manifestSize: man.size,
       layerMediaType: layerDesc.mediaType,
+      ...(stargz ? { estargz: { tocDigest: stargz.tocDigest, prefetchFiles: stargz.prefetchFiles } } : {}),
     };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

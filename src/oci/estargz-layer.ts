@@ -1,0 +1,47 @@
+// The eStargz layer of writeImage: entries put in first-access order, written as an eStargz
+// blob to `path`, and the descriptor annotations lazy pullers look for.
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { EstargzWriter, type EstargzOptions } from './estargz.js';
+import { estargzOrder } from './estargz-order.js';
+import { HashTap } from './hashtap.js';
+import type { WriteEntry } from './types.js';
+
+export const ANNOTATION = {
+  tocDigest: 'containerd.io/snapshot/stargz/toc.digest',
+  uncompressedSize: 'io.containers.estargz.uncompressed-size',
+} as const;
+
+export interface EstargzLayerOptions extends EstargzOptions {
+  /** Paths the app read, first access first (trace paths; symlinks are followed in the layer). */
+  prefetch?: readonly string[];
+}
+
+export interface EstargzLayer {
+  digest: string;
+  size: number;
+  diffId: string;
+  uncompressedSize: number;
+  tocDigest: string;
+  annotations: Record<string, string>;
+  /** Regular files before the prefetch landmark, in blob order. */
+  prefetchFiles: string[];
+}
+
+export async function writeEstargzLayer(ordered: WriteEntry[], opts: EstargzLayerOptions, path: string): Promise<EstargzLayer> {
+  const plan = estargzOrder(ordered, opts.prefetch ?? []);
+  const writer = new EstargzWriter(plan.entries, opts);
+  const tap = new HashTap();
+  await pipeline(Readable.from(writer.blob(), { objectMode: false }), tap, createWriteStream(path));
+  const r = writer.result!;
+  return {
+    digest: tap.digest(),
+    size: tap.bytes,
+    diffId: r.diffId,
+    uncompressedSize: r.uncompressedSize,
+    tocDigest: r.tocDigest,
+    annotations: { [ANNOTATION.tocDigest]: r.tocDigest, [ANNOTATION.uncompressedSize]: String(r.uncompressedSize) },
+    prefetchFiles: plan.prefetchFiles,
+  };
+}

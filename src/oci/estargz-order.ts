@@ -1,0 +1,109 @@
+// The entry order of an eStargz layer: the files the app read first, in the order it first
+// read them (each with the dirs, symlinks and hardlink targets it needs before it), then the
+// prefetch landmark, then everything else in the writer's usual order. A lazy puller fetches
+// the blob up to the landmark before the container starts, so what the app reads at start-up
+// comes in one range request. With nothing read, `.no.prefetch.landmark` leads instead.
+import { Readable } from 'node:stream';
+import type { WriteEntry } from './types.js';
+
+export const PREFETCH_LANDMARK = '/.prefetch.landmark';
+export const NO_PREFETCH_LANDMARK = '/.no.prefetch.landmark';
+export const TOC_NAME = '/stargz.index.json';
+/** The landmark files' one byte of content (the estargz package's landmarkContents). */
+const LANDMARK_BYTE = 0x0f;
+const RESERVED = new Set([PREFETCH_LANDMARK, NO_PREFETCH_LANDMARK, TOC_NAME]);
+const MAX_LINKS = 40; // as the kernel's ELOOP limit
+
+export interface EstargzPlan {
+  /** Every entry in blob order, the landmark included. */
+  entries: WriteEntry[];
+  /** Entries before the landmark (0 with `.no.prefetch.landmark`). */
+  prefetched: number;
+  /** Regular files with content among them, in first-access order. */
+  prefetchFiles: string[];
+}
+
+export function landmark(path: string): WriteEntry {
+  return {
+    path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, size: 1,
+    open: () => Readable.from([Buffer.from([LANDMARK_BYTE])]),
+  };
+}
+
+const parentOf = (p: string) => (p === '/' ? undefined : p.slice(0, p.lastIndexOf('/')) || '/');
+
+/**
+ * The entries a path's lookup meets inside the layer, in the order it meets them: each
+ * directory on the way, each symlink (then its target's walk), and the final entry. Empty when
+ * the path does not resolve inside the layer (files the app probed but the image lacks).
+ */
+export function lookupEntries(byPath: ReadonlyMap<string, WriteEntry>, path: string): WriteEntry[] {
+  const met: WriteEntry[] = [];
+  let links = 0;
+  const walk = (comps: string[]): string | undefined => {
+    let cur = '/';
+    for (let i = 0; i < comps.length; i++) {
+      const c = comps[i]!;
+      if (c === '' || c === '.') continue;
+      if (c === '..') {
+        cur = parentOf(cur) ?? '/';
+        continue;
+      }
+      const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
+      const e = byPath.get(next);
+      if (!e) return undefined;
+      met.push(e);
+      if (e.type === 'symlink') {
+        if (++links > MAX_LINKS || e.linkname === undefined) return undefined;
+        const base = e.linkname.startsWith('/') ? [] : cur.split('/');
+        const resolved = walk([...base, ...e.linkname.split('/'), ...comps.slice(i + 1)]);
+        return resolved;
+      }
+      cur = next;
+    }
+    return cur;
+  };
+  const end = walk(path.split('/'));
+  return end === undefined ? [] : met;
+}
+
+/**
+ * `ordered` is the writer's tar order (parents first, hardlinks after their targets);
+ * `firstAccess` the paths the app read, first access first, as the trace names them.
+ */
+export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readonly string[]): EstargzPlan {
+  const kept = ordered.filter((e) => !RESERVED.has(e.path)); // a re-slimmed eStargz image's old ones
+  const byPath = new Map(kept.map((e) => [e.path, e]));
+  const out: WriteEntry[] = [];
+  const done = new Set<string>();
+  const prefetchFiles: string[] = [];
+
+  const emit = (e: WriteEntry): void => {
+    if (done.has(e.path)) return;
+    const parent = parentOf(e.path);
+    const p = parent === undefined ? undefined : byPath.get(parent);
+    if (p) emit(p);
+    if (e.type === 'hardlink') {
+      const t = byPath.get(e.linkname ?? '');
+      if (t) emit(t);
+    }
+    done.add(e.path);
+    out.push(e);
+    if (e.type === 'file' && e.size > 0) prefetchFiles.push(e.path);
+  };
+  for (const path of firstAccess) {
+    const met = lookupEntries(byPath, path);
+    const last = met[met.length - 1];
+    // only paths that reach something with bytes to fetch: a bare directory listing or stat
+    // needs nothing the TOC does not already carry
+    if (!last || (last.type !== 'file' && last.type !== 'hardlink')) continue;
+    for (const e of met) emit(e);
+  }
+  const prefetched = out.length;
+  if (prefetched === 0) out.push(landmark(NO_PREFETCH_LANDMARK));
+  else out.push(landmark(PREFETCH_LANDMARK));
+  for (const e of kept) if (!done.has(e.path)) out.push(e);
+  // the landmark sits in "/": put it after the root entry when nothing was prefetched
+  if (prefetched === 0 && out[1]?.path === '/') [out[0], out[1]] = [out[1]!, out[0]!];
+  return { entries: out, prefetched, prefetchFiles };
+}
