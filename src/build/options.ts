@@ -4,11 +4,13 @@ import type { ProbeOptions } from '../probe/types.js';
 import type { SelectOptions } from '../select/index.js';
 import type { ConfigEdits } from './config-edit.js';
 
-export type Stage = 'inspect' | 'read' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify';
+export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify';
 
 export interface BuildOptions {
-  /** The image to slim, as the engine names it. */
+  /** The image to slim: an engine name, docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or a bare path. */
   image: string;
+  /** os/arch[/variant] to pick from a multi-platform index. */
+  platform?: string;
   pull?: boolean;
   /** How the container runs while traced and verified; never changes the output image. */
   run?: RunOverrides;

@@ -1,15 +1,13 @@
 // `slimts build`: inspect → read → index → traced run → trace → keep-set → write → send →
 // verify. Leaves nothing behind on error or Ctrl-C; never touches the original image.
 import { existsSync } from 'node:fs';
-import { docker, inspectImage } from '../engine/docker.js';
-import { readImage } from '../image/read.js';
+import { docker } from '../engine/docker.js';
 import { buildIndex, openContent, readContentSync } from '../image/fsindex.js';
 import type { FsIndex, Image, ImageConfig } from '../image/types.js';
 import { indexView, readLdSoConf } from '../elf/index.js';
 import { writeImage } from '../oci/write.js';
 import { discard, sendImage, wantsGzip } from '../sink/index.js';
-import type { SinkResult, SinkSpec } from '../sink/types.js';
-import { chooseSink } from '../sink/choose.js';
+import type { SinkResult } from '../sink/types.js';
 import type { WrittenImage } from '../oci/types.js';
 import { effectiveCommand } from '../run/spec.js';
 import { selectKeep } from '../select/index.js';
@@ -21,7 +19,12 @@ import { exeEntries, keptEntries, mergeEntries } from './entries.js';
 import { imageFacts } from './facts.js';
 import type { BuildOptions, Stage } from './options.js';
 import { keptFiles, type BuildReport, type VerifyReport } from './report.js';
-import { defaultSlimTag } from './tag.js';
+import { referencesReport, selectFor } from './keep.js';
+import type { Selection } from '../select/index.js';
+import { sinkFor } from './destination.js';
+import { openSource, type Source } from './source.js';
+import { validateBuildOptions } from './validate.js';
+import { engineFailure } from '../engine/errors.js';
 import { runTraced, runPlain, compareRuns, readTraceSet, type TracedRun } from './controller.js';
 import { SENSOR_PATH } from '../trace/index.js';
 
@@ -37,19 +40,18 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const s = Date.now();
     try {
       return await fn();
+    } catch (err) {
+      throw engineFailure(err, name);
     } finally {
       stages[name] = (stages[name] ?? 0) + Date.now() - s;
       opts.onStage?.(name, 'done', stages[name]);
     }
   };
+  // every option checked before anything starts, so bad input fails at once
+  validateBuildOptions(opts);
   const sensorPath = opts.sensorPath ?? defaultSensorPath();
-  // checked before anything starts, so a missing build fails at once
   if (!existsSync(sensorPath)) throw new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`);
 
-  const inspected = await stage('inspect', () => inspectImage(opts.image, { pull: opts.pull }));
-  if (effectiveCommand(inspected.config.config ?? {}, opts.run).length === 0) {
-    throw new UserError(`image "${opts.image}" has neither ENTRYPOINT nor CMD; give --entrypoint or --cmd`);
-  }
   const cleanups: Array<() => Promise<unknown>> = [];
   const cleanupAll = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
@@ -57,14 +59,19 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   const unregister = onCleanup(cleanupAll);
   let imageP: Promise<Image> | undefined;
   try {
+    const source = await openSource(opts, stage, cleanups);
     // The run needs nothing from the read, and the read nothing from the run: overlap them.
-    imageP = stage('read', () => readImage(inspected.id ?? opts.image));
+    imageP = source.image;
     imageP.then((img) => cleanups.push(() => img.close()), () => undefined);
+    if (effectiveCommand(source.config.config ?? {}, opts.run).length === 0) {
+      throw new UserError(`image "${opts.image}" has neither ENTRYPOINT nor CMD; give --entrypoint or --cmd`);
+    }
     const indexP = imageP.then((img) => stage('index', () => buildIndex(img)));
     indexP.catch(() => undefined);
+    const runId = await source.runId;
     const traced = await stage('run', () => runTraced({
-      image: opts.image,
-      config: inspected.config,
+      image: runId,
+      config: source.config,
       overrides: opts.run,
       continueAfter: opts.continueAfter,
       timeout: opts.timeout,
@@ -78,15 +85,16 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const image = await imageP;
     const index = await indexP;
     const trace = await stage('trace', () => readTraceSet(traced.trace));
-    const keep = await stage('select', () => selectFor(image, index, trace.events, opts));
+    const selection = await stage('select', () => selectFor(image, index, trace.events, opts));
+    const keep = selection.keep;
     const config = editConfig(image.config, opts.edits ?? {});
 
-    const { written, sent } = await writeAndSend(image, index, keep, config, opts, stage, cleanups);
+    const { written, sent } = await writeAndSend(image, index, keep, config, opts, source, stage, cleanups);
     const verify = opts.verify === false
       ? { ran: false, ok: true, notes: ['--no-verify'] }
-      : await stage('verify', () => verifyRun(sent, written, inspected.config, traced, opts, cleanups));
+      : await stage('verify', () => verifyRun(sent, written, source.config, traced, opts, cleanups));
 
-    const report = await makeReport(opts, inspected.id, index, keep, written, sent, traced, trace, verify);
+    const report = await makeReport(opts, source.id, index, selection, written, sent, traced, trace, verify);
     report.stages = stages;
     report.totalMs = Date.now() - t0;
     return report;
@@ -98,30 +106,11 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
 }
 
-function selectFor(image: Image, index: FsIndex, events: Parameters<typeof selectKeep>[0]['trace'], opts: BuildOptions): KeepSet {
-  const read = (e: Parameters<typeof readContentSync>[1], off: number, len: number) => readContentSync(image, e, off, len);
-  const view = indexView(index, read);
-  let ldLibraryDirs: string[] = [];
-  try {
-    ldLibraryDirs = readLdSoConf(view);
-  } catch {
-    // an unreadable ld.so.conf leaves the loader's default dirs
-  }
-  return selectKeep({
-    index, trace: events, facts: imageFacts(index, read), config: image.config,
-    options: { ...opts.select, ldLibraryDirs },
-  });
-}
-
-function sinkFor(opts: BuildOptions): SinkSpec {
-  return chooseSink({ tag: opts.tag ?? defaultSlimTag(opts.image), output: opts.output, push: opts.push, insecure: opts.insecureRegistry });
-}
-
 async function writeAndSend(
-  image: Image, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions,
+  image: Image, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions, source: Source,
   stage: <T>(n: Stage, fn: () => Promise<T> | T) => Promise<T>, cleanups: Array<() => Promise<unknown>>,
 ): Promise<{ written: WrittenImage; sent: SinkResult }> {
-  const spec = sinkFor(opts);
+  const spec = sinkFor(opts, source.file);
   const written = await stage('write', () => {
     const entries = mergeEntries(keptEntries(keep, (e) => openContent(image, e)), exeEntries(opts.exes ?? []));
     return writeImage({
@@ -130,7 +119,7 @@ async function writeAndSend(
       entries,
       refName: spec.kind === 'registry' ? spec.ref : spec.tag,
       gzip: wantsGzip(spec),
-    });
+    }, { created: image.config.created });
   });
   cleanups.push(() => discard(written));
   const sent = await stage('send', () => sendImage(written, spec));
@@ -185,9 +174,10 @@ async function engineSize(ref: string): Promise<number | undefined> {
 }
 
 async function makeReport(
-  opts: BuildOptions, sourceId: string | undefined, index: FsIndex, keep: KeepSet,
+  opts: BuildOptions, sourceId: string | undefined, index: FsIndex, selection: Selection,
   written: WrittenImage, sent: SinkResult, traced: TracedRun, trace: Awaited<ReturnType<typeof readTraceSet>>, verify: VerifyReport,
 ): Promise<BuildReport> {
+  const keep = selection.keep;
   let bytes = 0;
   for (const e of index.entries()) if (e.type === 'file') bytes += e.size;
   const kept = keptFiles(keep);
@@ -197,7 +187,7 @@ async function makeReport(
   const ratio = srcSize && outSize ? srcSize / outSize : bytes / Math.max(1, keptBytes);
   const ok = verify.ok;
   return {
-    version: 1,
+    schemaVersion: 1,
     ok,
     exitCode: ok ? 0 : 3,
     source: { ref: opts.image, id: sourceId, size: srcSize, files: index.size, bytes },
@@ -213,6 +203,7 @@ async function makeReport(
     },
     probes: traced.probes,
     verify,
+    references: referencesReport(selection, opts.select?.references !== false),
     stages: {},
     totalMs: 0,
     kept,

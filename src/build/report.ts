@@ -4,6 +4,7 @@ import type { ProbeResult } from '../probe/types.js';
 import type { AppPrivileges } from '../run/caps.js';
 import type { KeepSet } from '../select/index.js';
 import { formatReason } from '../select/index.js';
+import type { ReferencesReport } from './keep.js';
 
 export interface KeptFile {
   path: string;
@@ -22,7 +23,7 @@ export interface VerifyReport {
 }
 
 export interface BuildReport {
-  version: 1;
+  schemaVersion: 1;
   ok: boolean;
   /** The exit status the CLI returns: 0 ok, 3 verify failed. */
   exitCode: number;
@@ -34,6 +35,8 @@ export interface BuildReport {
   trace: { events: number; processes?: number; mode?: string; complete: boolean; exitCode?: number; warnings: string[]; app?: AppPrivileges };
   probes: ProbeResult[];
   verify: VerifyReport;
+  /** What was kept because kept code refers to it or kept programs read it on demand (src/refs). */
+  references: ReferencesReport;
   /** Milliseconds per stage, in order. */
   stages: Record<string, number>;
   totalMs: number;

@@ -1,7 +1,7 @@
 // `slimts build IMAGE`: a thin handler mapping flags onto build(); prints a summary (or the
 // report as JSON), writes slim.report.json, and exits 0 / 2 bad input / 3 verify failed.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BuildOptions, Stage } from '../build/index.js';
 import {
@@ -13,12 +13,12 @@ import { UserError } from '../util/errors.js';
 interface Flags {
   entrypoint?: string; cmd?: string; env: string[]; workdir?: string; user?: string; mount: string[]; network?: string;
   capAdd: string[]; capDrop: string[];
-  pull?: boolean; continueAfter?: string; timeout?: string; stopTimeout?: string;
+  pull?: boolean; platform?: string; continueAfter?: string; timeout?: string; stopTimeout?: string;
   httpProbeCmd: string[]; httpProbeFile?: string; exec: string[]; probeScript?: string; httpProbe: boolean;
   crawlDepth?: string; crawlMax?: string; probeWait?: string; fanotify?: boolean;
   httpProbeApispec: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
-  exclude: string[]; includePathsFile: string[];
+  exclude: string[]; includePathsFile: string[]; references: boolean;
   tag?: string; output?: string; push?: string; insecureRegistry?: boolean;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
@@ -32,6 +32,7 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
   return {
     image,
     pull: f.pull,
+    platform: f.platform,
     run: {
       entrypoint: f.entrypoint !== undefined ? parseCommand(f.entrypoint, '--entrypoint') : undefined,
       cmd: f.cmd !== undefined ? parseCommand(f.cmd, '--cmd') : undefined,
@@ -65,6 +66,7 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       includeExes: f.includeExe,
       includeShell: f.includeShell,
       excludes: f.exclude,
+      references: f.references,
     },
     exes: f.exe,
     edits: {
@@ -82,11 +84,27 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
   };
 }
 
+function checkReportPath(path: string): void {
+  let dirOk = false;
+  try {
+    dirOk = statSync(dirname(path)).isDirectory();
+    accessSync(dirname(path), constants.W_OK);
+  } catch {
+    throw new UserError(`--report ${path}: directory ${dirname(path)} ${dirOk ? 'is not writable' : 'does not exist'}`);
+  }
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch { /* not there yet */ }
+  if (isDir) throw new UserError(`--report ${path} is a directory`);
+}
+
 export function registerBuild(program: Command): void {
   program
     .command('build')
     .description('Make a slim image that keeps only what a traced run of the app used, then check it still works')
-    .argument('<image>', 'engine image name')
+    .argument('<image>', 'engine name, docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or a path')
+    .option('--platform <os/arch>', 'pick this platform from a multi-platform image')
     // how the container runs (traced and verify runs only; the output config is unchanged)
     .option('--entrypoint <cmd>', 'run with this entrypoint (JSON array or words)')
     .option('--cmd <cmd>', 'run with this command (JSON array or words)')
@@ -121,6 +139,7 @@ export function registerBuild(program: Command): void {
     .option('--include-exe <name>', 'keep this executable from PATH with its libraries (repeatable)', many, [])
     .option('--include-shell', 'keep /bin/sh and what it needs')
     .option('--exe <HOST[:DEST]>', 'add a host static binary (repeatable)', many, [])
+    .option('--no-references', 'keep only what the run touched and its static closure: do not follow imports, commands and named paths of kept code, the app directory or on-demand data sets')
     .option('--exclude <glob>', 'drop these paths (never a dir holding kept entries; repeatable)', many, [])
     // output
     .option('--tag <name:tag>', 'engine tag of the slim image (default NAME.slim:TAG)')
@@ -143,6 +162,8 @@ export function registerBuild(program: Command): void {
     .option('--json', 'print the report as JSON on stdout')
     .action(async (image: string, f: Flags) => {
       const opts = toBuildOptions(image, f);
+      const reportPath = resolve(f.report ?? 'slim.report.json');
+      checkReportPath(reportPath); // before the build: a report nobody can write must not cost a traced run
       // a live view on a terminal; plain progress lines otherwise (none with --json)
       const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../build/progress-view.js')).progressView() : undefined;
       const lines = !f.json && !live;
@@ -163,7 +184,6 @@ export function registerBuild(program: Command): void {
       } finally {
         live?.close();
       }
-      const reportPath = resolve(f.report ?? 'slim.report.json');
       try {
         writeFileSync(reportPath, JSON.stringify(report, null, 2) + '\n');
       } catch (err) {

@@ -4,6 +4,7 @@ import { registerImagebuild } from './imagebuild.js';
 import { registerBuild } from './build.js';
 import { registerXray } from './xray.js';
 import { UserError } from '../util/errors.js';
+import { engineFailure } from '../engine/errors.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('slimts')
@@ -17,8 +18,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+  } catch (caught) {
+    if (caught instanceof CommanderError) return caught.exitCode;
+    // an engine reply or a full disk that reached here is still not our bug: one line, exit 2
+    const err = engineFailure(caught, program.args[0] ?? 'slimts');
     if (err instanceof UserError) {
       process.stderr.write(`slimts: ${err.message}\n`);
       return err.exitCode;

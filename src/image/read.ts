@@ -93,6 +93,14 @@ async function classify(ref: string): Promise<{ kind: Kind; arg: string }> {
   return { kind: 'engine', arg: ref };
 }
 
+/** Where a reference points: an engine image (its name), or a file or directory on this host. */
+export async function refLocation(ref: string): Promise<{ engine: true; name: string } | { engine: false; path: string; dir: boolean }> {
+  const { kind, arg } = await classify(ref);
+  if (kind === 'engine') return { engine: true, name: arg };
+  const { path } = kind === 'archive' || kind === 'docker-dir' ? { path: arg } : await splitRefName(arg);
+  return { engine: false, path: resolve(path), dir: kind === 'oci-dir' || kind === 'docker-dir' };
+}
+
 async function openArchive(path: string, tmp: TmpDir, label: string): Promise<Store> {
   const st = await statOf(path);
   if (!st) throw new UserError(`file "${path}" not found`);

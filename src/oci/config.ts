@@ -4,8 +4,11 @@
 import type { History, ImageConfig } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 
-/** Creation time from opts, then SOURCE_DATE_EPOCH, else the epoch itself. */
-export function creationTime(sourceDateEpoch?: number): string {
+/**
+ * Creation time from opts, then SOURCE_DATE_EPOCH, then `fallback` (build: the original's
+ * date, so `docker images` does not say "56 years ago"), else the epoch itself.
+ */
+export function creationTime(sourceDateEpoch?: number, fallback?: string): string {
   let secs = sourceDateEpoch;
   if (secs === undefined) {
     const env = process.env.SOURCE_DATE_EPOCH;
@@ -14,6 +17,7 @@ export function creationTime(sourceDateEpoch?: number): string {
       secs = Number(env.trim());
     }
   }
+  if (secs === undefined && fallback && !Number.isNaN(Date.parse(fallback))) return fallback;
   secs = Math.floor(secs ?? 0);
   const d = new Date(secs * 1000);
   if (Number.isNaN(d.getTime())) throw new UserError(`source date epoch ${secs} is out of range`);

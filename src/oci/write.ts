@@ -19,13 +19,15 @@ import type { NewImage, WriteEntry, WrittenImage } from './types.js';
 export interface WriteOptions {
   /** Parent of the temp layout dir (default: the OS temp dir). */
   tmpDir?: string;
-  /** Seconds since the epoch for created/history (default: SOURCE_DATE_EPOCH, else 0). */
+  /** Seconds since the epoch for created/history (default: SOURCE_DATE_EPOCH, else `created`, else 0). */
   sourceDateEpoch?: number;
+  /** RFC 3339 time used when no epoch is given nor SOURCE_DATE_EPOCH set (kept verbatim). */
+  created?: string;
 }
 
 export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promise<WrittenImage> {
   const refName = img.refName === undefined ? undefined : normaliseRefName(img.refName);
-  const created = creationTime(opts.sourceDateEpoch);
+  const created = creationTime(opts.sourceDateEpoch, opts.created);
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'slimts-oci-'));
   try {
     const entries: WriteEntry[] = [];
