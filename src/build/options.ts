@@ -3,6 +3,7 @@ import type { ContinueAfter, ProgressEvent, RunOverrides } from '../run/types.js
 import type { ProbeOptions } from '../probe/types.js';
 import type { SelectOptions } from '../select/index.js';
 import type { ConfigEdits } from './config-edit.js';
+import type { LayerFormat } from '../oci/layer-format.js';
 
 export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify';
 
@@ -31,6 +32,8 @@ export interface BuildOptions {
   /** Push to HOST[:PORT]/NAME[:TAG] instead of loading (the slim image is loaded under a temp tag to verify). */
   push?: string;
   insecureRegistry?: boolean;
+  /** Layer format: gzip (default) or estargz (prefetch in the traced run's first-access order). */
+  format?: LayerFormat;
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
   /** Host path of slimts-sensor (default: the package's sensors/build/, or $SLIMTS_SENSOR). */

@@ -6,6 +6,7 @@ import { buildIndex, openContent, readContentSync } from '../image/fsindex.js';
 import type { FsIndex, Image, ImageConfig } from '../image/types.js';
 import { indexView, readLdSoConf } from '../elf/index.js';
 import { writeImage } from '../oci/write.js';
+import { firstAccessOrder } from '../trace/access-order.js';
 import { discard, sendImage, wantsGzip } from '../sink/index.js';
 import type { SinkResult } from '../sink/types.js';
 import type { WrittenImage } from '../oci/types.js';
@@ -89,7 +90,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const keep = selection.keep;
     const config = editConfig(image.config, opts.edits ?? {});
 
-    const { written, sent } = await writeAndSend(image, index, keep, config, opts, source, stage, cleanups);
+    const { written, sent } = await writeAndSend(image, index, keep, config, opts, source, stage, cleanups,
+      opts.format === 'estargz' ? firstAccessOrder(trace.events) : undefined);
     const verify = opts.verify === false
       ? { ran: false, ok: true, notes: ['--no-verify'] }
       : await stage('verify', () => verifyRun(sent, written, source.config, traced, opts, cleanups));
@@ -109,6 +111,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 async function writeAndSend(
   image: Image, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions, source: Source,
   stage: <T>(n: Stage, fn: () => Promise<T> | T) => Promise<T>, cleanups: Array<() => Promise<unknown>>,
+  prefetch?: readonly string[],
 ): Promise<{ written: WrittenImage; sent: SinkResult }> {
   const spec = sinkFor(opts, source.file);
   const written = await stage('write', () => {
@@ -119,6 +122,7 @@ async function writeAndSend(
       entries,
       refName: spec.kind === 'registry' ? spec.ref : spec.tag,
       gzip: wantsGzip(spec),
+      estargz: prefetch ? { prefetch } : undefined,
     }, { created: image.config.created });
   });
   cleanups.push(() => discard(written));

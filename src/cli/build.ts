@@ -9,6 +9,7 @@ import {
 } from '../build/flags.js';
 import { normalizeCap } from '../run/caps.js';
 import { UserError } from '../util/errors.js';
+import { parseLayerFormat } from '../oci/layer-format.js';
 
 interface Flags {
   entrypoint?: string; cmd?: string; env: string[]; workdir?: string; user?: string; mount: string[]; network?: string;
@@ -19,7 +20,7 @@ interface Flags {
   httpProbeApispec: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
   exclude: string[]; includePathsFile: string[]; references: boolean;
-  tag?: string; output?: string; push?: string; insecureRegistry?: boolean;
+  tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
   verify: boolean; report?: string; json?: boolean;
@@ -80,6 +81,7 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
     output: f.output ? resolve(f.output) : undefined,
     push: f.push,
     insecureRegistry: f.insecureRegistry,
+    format: parseLayerFormat(f.format),
     verify: f.verify,
   };
 }
@@ -146,6 +148,7 @@ export function registerBuild(program: Command): void {
     .option('--output <path>', 'write an OCI layout dir, or an OCI archive when PATH ends in .tar')
     .option('--push <ref>', 'push to a registry (HOST[:PORT]/NAME[:TAG]) instead of loading into the engine')
     .option('--insecure-registry', 'talk plain http to the --push registry (loopback hosts always do)')
+    .option('--format <format>', 'layer format: gzip (default) or estargz (lazy pulling; prefetch = files in first-access order)')
     .option('--new-entrypoint <cmd>', 'set ENTRYPOINT of the output')
     .option('--new-cmd <cmd>', 'set CMD of the output')
     .option('--new-env <KEY=VALUE>', 'set an env var in the output (repeatable)', many, [])
