@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.js';
 export const INFLATE = {
   /** Real layers inflate 2-10x; text-heavy ones up to ~30x. */
   ratio: 100,
-  floor: 512 << 20,
+  floor: 256 << 20,
   reserve: 256 << 20,
 };
 
