@@ -9,7 +9,8 @@ import { inspectImage } from '../../src/engine/docker.js';
 import type { ImageConfig } from '../../src/image/types.js';
 import { runTraced } from '../../src/run/index.js';
 import type { RunOverrides } from '../../src/run/types.js';
-import { docker, ROOT } from '../helpers/docker.js';
+import { exportedMeta, slim } from '../build/e2e.js';
+import { docker, ROOT, slimts } from '../helpers/docker.js';
 import { leftovers, testLabel, testSensor, type TestSensor } from './sensor.js';
 
 const IMAGE = 'slimts-trouble/privs:1';
@@ -36,7 +37,7 @@ async function traced(o: RunOverrides) {
   const labels = testLabel();
   const r = await runTraced({ image: IMAGE, config, overrides: o, labels, continueAfter: { mode: 'exit' }, sensor: { path: sensor.path } });
   try {
-    return { stdout: r.stdout, privileges: r.appPrivileges, trace: r.trace.main ? readFileSync(r.trace.main, 'utf8') : '', files: readdirSync(r.trace.dir).sort() };
+    return { stdout: r.stdout, stderr: r.stderr, privileges: r.appPrivileges, trace: r.trace.main ? readFileSync(r.trace.main, 'utf8') : '', files: readdirSync(r.trace.dir).sort() };
   } finally {
     await r.dispose();
     expect(leftovers(labels)).toEqual([]);
@@ -71,11 +72,36 @@ describe('a hostile app cannot attack the sensor or its trace', () => {
   it('every attempt fails and no bait path reaches the trace', async () => {
     const t = await traced({ cmd: ['/usr/local/bin/privs', 'hostile'] });
     const attempts = ['mount', 'ptrace-attach', 'ptrace-seize', 'kill-stop', 'append', 'part', 'link', 'procroot', 'procfd', 'sensor-binary'];
-    for (const a of attempts) expect(t.stdout).toContain(`${a}: failed`);
-    expect(t.stdout).not.toContain('SUCCEEDED');
+    for (const a of attempts) expect(t.stderr).toContain(`${a}: failed`);
+    expect(t.stderr).not.toContain('SUCCEEDED');
     expect(t.trace).toMatch(/^#end .*exit=0 /m); // the sensor lived to finish its trace
     // a failed attempt is an event like any other (symlinkat ... EROFS names its target); none succeeded
     expect(t.trace).not.toMatch(/\t0\t[^\n]*\/opt\/hostile\//);
     expect(t.files).not.toContain('trace.77.done');
+  });
+});
+
+describe('slimts build of the hostile image', () => {
+  it('the slim image holds nothing the attempts named; the report records the sets the app ran with', async () => {
+    const s = slim(IMAGE, ['--cmd', '/usr/local/bin/privs hostile', '--cap-add', 'cap_net_admin']);
+    try {
+      expect(s.status, s.stderr).toBe(0);
+      const paths = [...(await exportedMeta(s.tag)).keys()];
+      expect(paths).toContain('/usr/local/bin/privs');
+      expect(paths.filter((p) => p.startsWith('/opt/hostile'))).toEqual([]);
+      const app = s.report!.trace.app!;
+      expect(app).toMatchObject({ traceHidden: true, noNewPrivs: false, seccomp: 2 });
+      expect(app.effectiveNames).toContain('NET_ADMIN');
+      expect(app.effectiveNames).not.toContain('SYS_ADMIN');
+      expect(app.effectiveNames).not.toContain('SYS_PTRACE');
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('an unknown --cap-add is one line and exit 2', () => {
+    const r = slimts(['build', IMAGE, '--cap-add', 'NET_ADMINX']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('slimts: --cap-add: unknown capability "NET_ADMINX"');
   });
 });
