@@ -1,6 +1,7 @@
 // slimts imagebuild: a thin commander handler over imageBuild().
 import type { Command } from 'commander';
 import { DEFAULT_EXE_DIR } from '../imagebuild/defaults.js';
+import { parseLayerFormat } from '../oci/layer-format.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -23,6 +24,7 @@ export function registerImagebuild(program: Command): void {
     .option('--output <PATH>', 'write an OCI archive (PATH.tar) or OCI layout dir instead of loading into the engine')
     .option('--push <REF>', 'push to a registry (HOST[:PORT]/NAME[:TAG]) instead of loading into the engine')
     .option('--insecure-registry', 'talk plain http to the --push registry (loopback hosts always do)')
+    .option('--format <format>', 'layer format: gzip (default) or estargz (lazy pulling; the executables and their libraries prefetched first)')
     .option('-v, --verbose', 'list every file put in the image and why')
     .action(async (o: Record<string, string | string[] | boolean | undefined>) => {
       // Loaded on use: other commands and --help need none of the image machinery.
@@ -43,6 +45,7 @@ export function registerImagebuild(program: Command): void {
         output: o.output as string | undefined,
         push: o.push as string | undefined,
         insecureRegistry: o.insecureRegistry as boolean | undefined,
+        format: parseLayerFormat(o.format as string | undefined),
       });
       if (o.verbose) for (const f of res.files) process.stderr.write(`  ${f.path}  (${f.reason})\n`);
       process.stdout.write(`${res.where}\n`);

@@ -4,6 +4,7 @@ import { basename, posix, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import { hostView } from '../elf/index.js';
 import { parseRefName } from '../oci/refname.js';
+import type { LayerFormat } from '../oci/layer-format.js';
 import type { NewImage } from '../oci/types.js';
 import { writeImage } from '../oci/write.js';
 import { discard, sendImage, wantsGzip } from '../sink/index.js';
@@ -47,6 +48,8 @@ export interface ImageBuildOptions {
   /** Push to HOST[:PORT]/NAME[:TAG] instead of loading. */
   push?: string;
   insecureRegistry?: boolean;
+  /** Layer format: gzip (default) or estargz (the executables and what they load prefetched first). */
+  format?: LayerFormat;
   docker?: Dockerode;
   /** Host PATH for "#!/usr/bin/env X" (default: process.env.PATH). */
   hostPath?: string;
@@ -146,6 +149,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
       entries: writeEntries(layer.entries),
       refName: tag,
       gzip: wantsGzip(sink),
+      estargz: opts.format === 'estargz' ? { prefetch: startOrder(closures) } : undefined,
     };
     const files = layer.entries.filter((e) => e.reason).map((e) => ({ path: e.path, reason: e.reason! })).sort((a, b) => (a.path < b.path ? -1 : 1));
     return { image, sink, tag, files, platform: formatPlatform(platform), base };
@@ -153,6 +157,14 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
     await base?.close();
     throw err;
   }
+}
+
+/**
+ * What runs first, in the order it is read: each executable (the entrypoint first), then its
+ * interpreters and libraries as the closure found them (the loader's order).
+ */
+function startOrder(closures: Array<{ dest: string; c: { files: Array<{ dest?: string; lookup: string }> } }>): string[] {
+  return closures.flatMap(({ dest, c }) => [dest, ...c.files.map((f) => f.dest ?? f.lookup)]);
 }
 
 /** "./bin/My_App" → "my_app:latest": the basename made a valid repository name. */
