@@ -1,4 +1,4 @@
-// Ctrl-C mid-run: the cleanup registry removes the container and the process exits 130.
+// Ctrl-C or a hang-up mid-run: the cleanup registry removes the container and the process exits 130 / 129.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ afterAll(() => {
   sensor?.dispose();
 });
 
-it('SIGINT mid-run exits non-zero and leaves no container behind', async () => {
+async function interruptWith(signal: NodeJS.Signals, code: number): Promise<void> {
   const proc = spawn('node', [join(dir, 'child.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
   child = proc;
   let out = '';
@@ -60,9 +60,15 @@ it('SIGINT mid-run exits non-zero and leaves no container behind', async () => {
     proc.on('exit', () => reject(new Error(`child exited early: ${out}${err}`)));
   });
   expect(leftovers(labels).length).toBe(1);
-  proc.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
-  expect(code).toBe(130);
+  proc.kill(signal);
+  const exit = await new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve(c)));
+  expect(exit).toBe(code);
   expect(out).not.toContain('FINISHED');
+  expect(err).toContain(`slimts: ${signal}, cleaning up`);
   expect(leftovers(labels)).toEqual([]);
-});
+}
+
+it('SIGINT mid-run exits non-zero and leaves no container behind', () => interruptWith('SIGINT', 130));
+
+// a closed terminal or a dropped SSH session
+it('SIGHUP mid-run is handled like SIGTERM: exit 129, no container behind', () => interruptWith('SIGHUP', 129));
