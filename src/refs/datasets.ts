@@ -30,6 +30,8 @@ interface Rule {
   kept?(path: string, ctx: DataSetContext): string[] | undefined;
   /** Traced paths under these prefixes mean the app already reads the set. */
   tracedUnder?: (ctx: DataSetContext) => string[];
+  /** Traced paths under the prefixes that do not count (an index every user of a library reads). */
+  tracedIgnore?: RegExp;
   /** The set's roots when triggered by a trace or the config. */
   roots(ctx: DataSetContext): string[];
   /** Triggered by the config (environment) alone. */
@@ -58,6 +60,8 @@ const RULES: Rule[] = [
     set: 'gconv', what: 'iconv charset modules (gconv)',
     kept: (p, ctx) => (!/\/(libc|ld-linux[\w-]*)\.so/.test(p) && /\.so(\.[\d.]+)?$|\/s?bin\//.test(p) && ctx.usesSymbol(p, 'iconv_open') ? gconvRoots(ctx) : undefined),
     tracedUnder: (ctx) => arches(ctx.fs).map((a) => `/usr/lib/${a}/gconv/`),
+    // glibc reads the module index when a program sets its locale, then uses built-in UTF-8
+    tracedIgnore: /\/gconv-modules(\.cache|\.d\/.*)?$/,
     roots: (ctx) => gconvRoots(ctx),
   },
   {
@@ -122,7 +126,8 @@ function tzRoots(ctx: DataSetContext): string[] {
 function caRoots(ctx: DataSetContext): string[] {
   const fs = ctx.fs;
   const per = arches(fs).flatMap((a) => [`/usr/lib/${a}/ossl-modules`, `/usr/lib/${a}/engines-3`, `/usr/lib/${a}/engines-1.1`]);
-  return existing(fs, ['/etc/ssl', '/usr/lib/ssl', '/usr/share/ca-certificates', '/usr/local/share/ca-certificates', '/etc/ca-certificates',
+  // not /usr/lib/ssl/misc: OpenSSL's helper scripts (perl) are tools, not data
+  return existing(fs, ['/etc/ssl', '/usr/lib/ssl/certs', '/usr/lib/ssl/openssl.cnf', '/usr/lib/ssl/private', '/usr/lib/ssl/cert.pem', '/usr/share/ca-certificates', '/usr/local/share/ca-certificates', '/etc/ca-certificates',
     '/etc/ca-certificates.conf', '/etc/pki', '/etc/gnutls', ...per]);
 }
 function gconvRoots(ctx: DataSetContext): string[] {
@@ -164,7 +169,7 @@ export function dataSetsFor(kept: Iterable<string>, ctx: DataSetContext, done: R
     const c = r.config?.(ctx);
     if (c) push(r, c, r.roots(ctx));
     const prefixes = r.tracedUnder?.(ctx) ?? [];
-    const hit = prefixes.length ? ctx.traced.find((p) => prefixes.some((x) => p.startsWith(x))) : undefined;
+    const hit = prefixes.length ? ctx.traced.find((p) => prefixes.some((x) => p.startsWith(x)) && !r.tracedIgnore?.test(p)) : undefined;
     if (hit) push(r, hit, r.roots(ctx));
   }
   for (const p of kept) {

@@ -49,14 +49,18 @@ const JS_REGEX_KEYWORDS = /(?:^|[^\w$])(?:return|typeof|case|do|else|in|of|new|d
 
 export function lex(src: string, spec: LexSpec): Lexed {
   const strings: LexString[] = [];
-  let out = '';
+  // output as chunks: slicing one long concatenated string would flatten it at every quote
+  const parts: string[] = [];
+  let tail = ''; // the last characters written, for look-behind
   let i = 0;
   let line = 1;
   const n = src.length;
   let atLineStart = true;
 
   const push = (s: string) => {
-    out += s;
+    if (s === '') return;
+    parts.push(s);
+    tail = (tail + s.slice(-16)).slice(-16);
   };
   const newlinesIn = (s: string) => {
     let c = 0;
@@ -64,7 +68,23 @@ export function lex(src: string, spec: LexSpec): Lexed {
     return c;
   };
 
+  // Only a few characters can start something the lexer must handle: jump from one to the next.
+  const starters = new Set<string>(['\n', ...spec.lineComments.map((c) => c[0]!), ...(spec.blockComments ?? []).map(([o]) => o[0]!), ...spec.quotes]);
+  if (spec.regex) starters.add('/');
+  const next = new RegExp(`[${[...starters].map((c) => (c === '\n' ? '\\n' : c.replace(/[\\\]^-]/g, '\\$&'))).join('')}]`, 'g');
+
   while (i < n) {
+    if (!atLineStart || !spec.docBlocks) {
+      next.lastIndex = i;
+      const m = next.exec(src);
+      const j = m ? m.index : n;
+      if (j > i) {
+        push(src.slice(i, j));
+        atLineStart = false;
+        i = j;
+        if (i >= n) break;
+      }
+    }
     const ch = src[i]!;
     if (atLineStart && spec.docBlocks) {
       const rest = src.slice(i, i + 200);
@@ -112,7 +132,7 @@ export function lex(src: string, spec: LexSpec): Lexed {
       continue;
     }
     // regex literals (JavaScript): skipped whole, so quotes inside them do not open strings
-    if (spec.regex && ch === '/' && src[i + 1] !== '/' && src[i + 1] !== '*' && regexAllowed(out.slice(-16))) {
+    if (spec.regex && ch === '/' && src[i + 1] !== '/' && src[i + 1] !== '*' && regexAllowed(tail)) {
       let j = i + 1;
       let inClass = false;
       while (j < n && src[j] !== '\n') {
@@ -141,10 +161,19 @@ export function lex(src: string, spec: LexSpec): Lexed {
     if (q !== undefined) {
       let prefix = '';
       if (spec.prefixes) {
-        const m = /(?:^|[^\w])([rRbBuUfF]{1,2})$/.exec(out.slice(-3));
+        const m = /(?:^|[^\w])([rRbBuUfF]{1,2})$/.exec(tail.slice(-3));
         if (m) {
           prefix = m[1]!.toLowerCase();
-          out = out.slice(0, out.length - m[1]!.length);
+          // take the prefix letters back out of the output (they end the last chunks)
+          let drop = m[1]!.length;
+          while (drop > 0 && parts.length > 0) {
+            const last = parts.pop()!;
+            if (last.length > drop) {
+              parts.push(last.slice(0, last.length - drop));
+              drop = 0;
+            } else drop -= last.length;
+          }
+          tail = tail.slice(0, tail.length - m[1]!.length);
         }
       }
       const triple = spec.triple && src.startsWith(q.repeat(3), i);
@@ -155,7 +184,15 @@ export function lex(src: string, spec: LexSpec): Lexed {
       let value = '';
       let dynamic = false;
       let ended = false;
+      // jump between the characters that matter inside the literal
+      const inner = new RegExp(`[\\\\\\n${q.replace(/[\\\]^-]/g, '\\$&')}${interp ? '{$#@' : ''}]`, 'g');
       while (j < n) {
+        inner.lastIndex = j;
+        const m = inner.exec(src);
+        const k = m ? m.index : n;
+        if (!dynamic && k > j) value += src.slice(j, k);
+        j = k;
+        if (j >= n) break;
         if (src.startsWith(close, j)) {
           ended = true;
           break;
@@ -168,10 +205,9 @@ export function lex(src: string, spec: LexSpec): Lexed {
           j += 2;
           continue;
         }
-        if (interp && !dynamic) {
-          const rest = src.slice(j, j + 3);
+        if (interp && !dynamic && c !== q && c !== '\n') {
           const start = prefix.includes('f') ? /^\{(?!\{)/ : spec.interpolation!.start;
-          if (start.test(rest)) dynamic = true;
+          if (start.test(src.slice(j, j + 3))) dynamic = true;
         }
         if (!dynamic) value += c;
         j++;
@@ -187,7 +223,7 @@ export function lex(src: string, spec: LexSpec): Lexed {
     push(ch);
     i++;
   }
-  return { code: out, strings };
+  return { code: parts.join(''), strings };
 }
 
 function regexAllowed(before: string): boolean {
@@ -205,17 +241,19 @@ export function lineAt(code: string, offset: number): number {
   return l;
 }
 
-/** A line counter for many increasing offsets into the same text (linear overall). */
+/** Line numbers for offsets into `code`, by binary search over its line starts. */
 export function lineCounter(code: string): (offset: number) => number {
-  let pos = 0;
-  let line = 1;
+  const starts = [0];
+  for (let k = code.indexOf('\n'); k >= 0; k = code.indexOf('\n', k + 1)) starts.push(k + 1);
   return (offset) => {
-    if (offset < pos) {
-      pos = 0;
-      line = 1;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
     }
-    for (; pos < offset; pos++) if (code.charCodeAt(pos) === 10) line++;
-    return line;
+    return lo + 1;
   };
 }
 

@@ -31,4 +31,9 @@ export interface RawRef {
   level?: number;
   /** Python `from X import a, b`: the imported names (each may be a submodule). */
   names?: string[];
+  /**
+   * Said inside a function body (Python def, Perl sub's require): it happens only when that
+   * function runs, not when the file is loaded.
+   */
+  lazy?: boolean;
 }

@@ -292,8 +292,13 @@ class Selector {
   }
 
   private followRefs(resolver: RefResolver, path: string): void {
-    const e = this.keep.get(path)?.entry;
-    if (!e || (e.type !== 'file' && e.type !== 'hardlink')) return;
+    const k = this.keep.get(path);
+    const e = k?.entry;
+    if (!k || !e || (e.type !== 'file' && e.type !== 'hardlink')) return;
+    // Code the run loaded (or the app's own) may take any of its paths later: every reference
+    // counts. Library code brought in by a reference is followed only as far as loading it
+    // goes (what it imports at load time), or the closure would grow to whole standard libraries.
+    const all = !k.byReference || k.reasons.some((r) => r.kind === 'app-dir');
     let refs: RawRef[] | undefined;
     try {
       refs = this.input.refs!(path);
@@ -301,6 +306,7 @@ class Selector {
       return; // unreadable: the file is kept, its references are not followed
     }
     for (const ref of refs ?? []) {
+      if (!all && (ref.lazy || ref.kind === 'path' || ref.kind === 'command')) continue;
       const res = resolver.resolve(path, ref);
       if (res.unresolved) {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });

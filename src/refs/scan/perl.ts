@@ -43,11 +43,12 @@ export function scanPerl(text: string): RawRef[] {
   for (const m of code.matchAll(new RegExp(`\\brequire\\s*\\(?\\s*(?:([A-Za-z_][\\w:]*)\\s*[;)]|${STR})`, 'g'))) {
     const line = lineOf(m.index!);
     if (m[1]) {
-      if (MODULE.test(m[1]) && !/^\d/.test(m[1])) ref({ kind: 'import', name: m[1], line, how: 'require' });
+      // require runs when reached (use is at compile time): lazy
+      if (MODULE.test(m[1]) && !/^\d/.test(m[1])) ref({ kind: 'import', name: m[1], line, how: 'require', lazy: true });
       continue;
     }
     const s = stringAt(l, m[2]);
-    if (s && !s.dynamic) ref({ kind: 'import', name: s.value, line, how: 'require file' });
+    if (s && !s.dynamic) ref({ kind: 'import', name: s.value, line, how: 'require file', lazy: true });
   }
   for (const s of l.strings) {
     if (s.quote !== '`' || s.dynamic) continue;

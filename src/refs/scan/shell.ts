@@ -115,7 +115,9 @@ function analyse(toks: Tok[], depth: number): RawRef[] {
       continue;
     }
     const v = expand(w);
-    if (ABS_PATH.test(v) || v.startsWith('${__DIR__}/')) ref('path', v, k.line, 'named');
+    // a path named anywhere, also as an assignment's value
+    const named = /^[A-Za-z_]\w*=/.test(v) ? v.slice(v.indexOf('=') + 1) : v;
+    if (ABS_PATH.test(named) || named.startsWith('${__DIR__}/')) ref('path', named, k.line, 'named');
     if (sourceNext) {
       ref('source', v, k.line, 'source');
       sourceNext = false;

@@ -1,0 +1,157 @@
+// The scanners find references anywhere in a file (inside functions, branches, try blocks) and
+// never inside comments or strings that are not code.
+import { describe, expect, it } from 'vitest';
+import { languageOf, scan } from '../../src/refs/index.js';
+import type { RawRef } from '../../src/refs/index.js';
+
+const names = (refs: RawRef[], kind?: string) => refs.filter((r) => !kind || r.kind === kind).map((r) => r.name);
+
+describe('python', () => {
+  const src = [
+    'import os, sys as system',
+    '# import commented_out',
+    's = "import not_code"',
+    'def handler(req):',
+    '    import decimal',
+    '    from csv import reader, writer',
+    '    from . import sibling',
+    '    from ..pkg.mod import (a,',
+    '        b)',
+    '    try: import ujson',
+    '    except ImportError: import json',
+    '    m = importlib.import_module("plugins.alpha")',
+    '    n = importlib.import_module("handlers." + name)',
+    '    subprocess.run(["convert", "-resize"], check=True)',
+    '    os.system("gzip -9 /tmp/x")',
+    '    open("/usr/share/app/data.json")',
+    '    t = f"/srv/templates/{name}.html"',
+    '    q = """',
+    'import inside_docstring',
+    '"""',
+  ].join('\n');
+  const refs = scan('python', src);
+  it('finds imports anywhere, with lines, and nothing in comments or strings', () => {
+    expect(names(refs, 'import')).toEqual(['os', 'sys', 'decimal', 'ujson', 'json', 'csv', '', 'pkg.mod', 'plugins.alpha']);
+    expect(refs.find((r) => r.name === 'decimal')!.line).toBe(5);
+    const rel = refs.find((r) => r.how === 'from' && r.level === 2)!;
+    expect(rel.names).toEqual(['a', 'b']);
+    expect(refs.find((r) => r.how === 'from' && r.level === 1)!.names).toEqual(['sibling']);
+  });
+  it('a run-time module name keeps its literal package; programs and paths are found', () => {
+    expect(names(refs, 'unit')).toContain('handlers');
+    expect(names(refs, 'command')).toEqual(['convert', 'gzip']);
+    expect(names(refs, 'path')).toEqual(expect.arrayContaining(['/usr/share/app/data.json', '/tmp/x'].filter((p) => p !== '/tmp/x')));
+    expect(names(refs, 'unit')).toContain('/srv/templates/');
+  });
+});
+
+describe('node', () => {
+  const src = [
+    '#!/usr/bin/env node',
+    "const fs = require('fs');",
+    '// require("commented")',
+    "const re = /require('inregex')/;",
+    "app.get('/report', (req, res) => { const r = require('./lib/report'); res.send(r()) });",
+    "import express from 'express';",
+    "export { x } from './x.mjs';",
+    "import './side-effect.js';",
+    "const m = await import('lazy-pkg');",
+    'const loc = require(`./locales/${lang}`);',
+    "const url = 'http://example.com/a'; const z = require('zlib');",
+    "execFile('git', ['status']); exec('tar xf /tmp/a.tar');",
+  ].join('\n');
+  const refs = scan('node', src);
+  it('finds require/import/import()/export-from with lines, skipping comments and regexes', () => {
+    expect(names(refs, 'import')).toEqual(['fs', './lib/report', 'express', './x.mjs', './side-effect.js', 'lazy-pkg', 'zlib']);
+    expect(refs.find((r) => r.name === './lib/report')!.line).toBe(5);
+  });
+  it('template prefixes become units, child_process names programs', () => {
+    expect(names(refs, 'unit')).toEqual(['./locales/']);
+    expect(names(refs, 'command')).toEqual(['git', 'tar']);
+  });
+});
+
+describe('ruby, perl, php', () => {
+  it('ruby: require in a route, require_relative, autoload, backticks', () => {
+    const refs = scan('ruby', [
+      "require 'socket'",
+      'def route(req)',
+      "  require 'bigdecimal'",
+      "  require_relative 'lib/util'",
+      "  autoload :CSV, 'csv'",
+      '  `iconv -f utf-8 -t latin1 x`',
+      '  "#{require_not}"',
+      'end',
+      '=begin',
+      "require 'in_doc'",
+      '=end',
+    ].join('\n'));
+    expect(names(refs, 'import')).toEqual(['socket', 'bigdecimal', 'lib/util', 'csv']);
+    expect(names(refs, 'command')).toEqual(['iconv']);
+  });
+  it('perl: use/require/parent, pod skipped, version pragmas ignored', () => {
+    const refs = scan('perl', [
+      'use strict;', 'use v5.36;', 'use POSIX qw(strftime);', 'use parent -norequire, qw(Base::One);', 'use base "Base::Two";',
+      'sub x { require Text::Wrap; require "lib/helpers.pl"; }', '=pod', 'use Not::Code;', '=cut', 'system("gzip", "-d");',
+    ].join('\n'));
+    expect(names(refs, 'import')).toEqual(['strict', 'POSIX', 'parent', 'Base::One', 'base', 'Base::Two', 'Text::Wrap', 'lib/helpers.pl']);
+    expect(names(refs, 'command')).toEqual(['gzip']);
+  });
+  it('php: include forms, only inside <?php ?>', () => {
+    const refs = scan('php', [
+      "<html>don't include 'html.php'</html>",
+      '<?php',
+      "require_once __DIR__ . '/lib/db.php';",
+      "include 'views/header.php';",
+      "require dirname(__FILE__) . '/conf.php';",
+      "$out = shell_exec('iconv -l');",
+      '?>',
+    ].join('\n'));
+    expect(names(refs, 'import')).toEqual(['__DIR__/lib/db.php', 'views/header.php', '__DIR__/conf.php']);
+    expect(names(refs, 'command')).toEqual(['iconv']);
+  });
+});
+
+describe('shell', () => {
+  const src = [
+    '#!/bin/sh',
+    'set -e',
+    'HERE="$(cd "$(dirname "$0")" && pwd)"',
+    'TOOLS=/opt/tools',
+    '. "$HERE/lib/common.sh"',
+    'usage() { echo "usage"; }',
+    'case "$1" in',
+    '  serve) exec gunicorn app:app ;;',
+    '  migrate|upgrade)',
+    '    psql -f /app/sql/schema.sql',
+    '    $TOOLS/bin/fixup --all | gzip > /tmp/out.gz',
+    '    ;;',
+    '  report) python3 /app/report.py "$(date +%F)" ;;',
+    '  *) usage; exit 1 ;;',
+    'esac',
+    'if [ -x /usr/bin/foo ]; then env LANG=C nohup awk -f x.awk; fi',
+    'cat <<EOF',
+    'notacommand --here',
+    'EOF',
+    'gosu app:app sed -n 1p "$CONF"',
+    'sh -c "iconv -f utf8 -t ebcdic-us"',
+  ].join('\n');
+  const refs = scan('shell', src);
+  it('finds the command of every branch, through wrappers, not heredocs, case patterns or functions', () => {
+    expect(names(refs, 'command')).toEqual(['set', 'echo', 'exec', 'gunicorn', 'psql', '/opt/tools/bin/fixup', 'gzip', 'python3', 'date', 'exit', 'env', 'nohup', 'awk', 'cat', 'gosu', 'sed', 'sh', 'iconv']);
+  });
+  it('sourced files through the script directory, and named paths', () => {
+    expect(names(refs, 'source')).toEqual(['${__DIR__}/lib/common.sh']);
+    expect(names(refs, 'path')).toEqual(expect.arrayContaining(['/app/sql/schema.sql', '/app/report.py', '/usr/bin/foo', '/opt/tools']));
+    expect(refs.find((r) => r.name === 'psql')!.line).toBe(10);
+  });
+});
+
+describe('languageOf', () => {
+  it('by #! (also through env) and by extension', () => {
+    expect(languageOf('/app/x', { interpreter: '/usr/bin/env', arg: 'python3' })).toBe('python');
+    expect(languageOf('/usr/local/bin/entry', { interpreter: '/bin/bash' })).toBe('shell');
+    expect(languageOf('/app/server.mjs')).toBe('node');
+    expect(languageOf('/app/README')).toBeUndefined();
+  });
+});
