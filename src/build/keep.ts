@@ -2,16 +2,16 @@
 // references read from the image's own bytes, and the report's account of what references
 // added.
 import { indexView, readLdSoConf } from '../elf/index.js';
-import { readContentSync } from '../image/fsindex.js';
-import type { FsEntry, FsIndex, Image } from '../image/types.js';
+import type { ImageFiles } from '../image/files.js';
+import type { FsEntry, FsIndex } from '../image/types.js';
 import { refsOf } from '../refs/index.js';
 import { formatReason, select } from '../select/index.js';
 import type { Selection, SelectInput, Unresolved } from '../select/index.js';
 import { imageFacts } from './facts.js';
 import type { BuildOptions } from './options.js';
 
-export function selectFor(image: Image, index: FsIndex, events: SelectInput['trace'], opts: BuildOptions): Selection {
-  const read = (e: FsEntry, off: number, len: number) => readContentSync(image, e, off, len);
+export function selectFor(files: Pick<ImageFiles, 'read' | 'config'>, index: FsIndex, events: SelectInput['trace'], opts: BuildOptions): Selection {
+  const read = (e: FsEntry, off: number, len: number) => files.read(e, off, len);
   const view = indexView(index, read);
   let ldLibraryDirs: string[] = [];
   try {
@@ -21,7 +21,7 @@ export function selectFor(image: Image, index: FsIndex, events: SelectInput['tra
   }
   const facts = imageFacts(index, read);
   return select({
-    index, trace: events, facts, config: image.config, read,
+    index, trace: events, facts, config: files.config, read,
     refs: (path) => {
       const e = index.get(path);
       if (!e) return undefined;

@@ -36,6 +36,14 @@ export interface BuildOptions {
   format?: LayerFormat;
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
+  /**
+   * How an engine image's files are read: `engine` (default) walks a created container of it
+   * and fetches only what is needed; `layers` exports the whole image (docker save). Archive
+   * and OCI inputs are always read from their layers.
+   */
+  read?: 'engine' | 'layers';
+  /** Host path of slimts-walk (default: the package's sensors/build/, or $SLIMTS_WALKER). */
+  walkerPath?: string;
   /** Host path of slimts-sensor (default: the package's sensors/build/, or $SLIMTS_SENSOR). */
   sensorPath?: string;
   onStage?: (stage: Stage, state: 'start' | 'done', ms?: number) => void;

@@ -2,10 +2,11 @@
 // verify. Leaves nothing behind on error or Ctrl-C; never touches the original image.
 import { existsSync } from 'node:fs';
 import { docker } from '../engine/docker.js';
-import { buildIndex, openContent, readContentSync } from '../image/fsindex.js';
-import type { FsIndex, Image, ImageConfig } from '../image/types.js';
+import type { ImageFiles } from '../image/files.js';
+import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
 import { indexView, readLdSoConf } from '../elf/index.js';
 import { writeImage } from '../oci/write.js';
+import { orderEntries } from '../oci/order.js';
 import { firstAccessOrder } from '../trace/access-order.js';
 import { discard, sendImage, wantsGzip } from '../sink/index.js';
 import type { SinkResult } from '../sink/types.js';
@@ -58,17 +59,16 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
   };
   const unregister = onCleanup(cleanupAll);
-  let imageP: Promise<Image> | undefined;
+  let filesP: Promise<ImageFiles> | undefined;
   try {
     const source = await openSource(opts, stage, cleanups);
     // The run needs nothing from the read, and the read nothing from the run: overlap them.
-    imageP = source.image;
-    imageP.then((img) => cleanups.push(() => img.close()), () => undefined);
+    filesP = source.files;
+    filesP.then((f) => cleanups.push(() => f.close()), () => undefined);
+    filesP.catch(() => undefined);
     if (effectiveCommand(source.config.config ?? {}, opts.run).length === 0) {
       throw new UserError(`image "${opts.image}" has neither ENTRYPOINT nor CMD; give --entrypoint or --cmd`);
     }
-    const indexP = imageP.then((img) => stage('index', () => buildIndex(img)));
-    indexP.catch(() => undefined);
     const runId = await source.runId;
     const traced = await stage('run', () => runTraced({
       image: runId,
@@ -83,14 +83,16 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       sensor: { path: sensorPath, fanotify: opts.fanotify },
     }));
     cleanups.push(() => traced.dispose());
-    const image = await imageP;
-    const index = await indexP;
+    const files = await filesP;
+    const index = files.index;
     const trace = await stage('trace', () => readTraceSet(traced.trace));
-    const selection = await stage('select', () => selectFor(image, index, trace.events, opts));
+    // facts read mostly what the app touched: an engine-side reader fetches it ahead, in one batch
+    files.prefetch(trace.events.map((e) => e.path));
+    const selection = await stage('select', () => selectFor(files, index, trace.events, opts));
     const keep = selection.keep;
-    const config = editConfig(image.config, opts.edits ?? {});
+    const config = editConfig(files.config, opts.edits ?? {});
 
-    const { written, sent } = await writeAndSend(image, index, keep, config, opts, source, stage, cleanups,
+    const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups,
       opts.format === 'estargz' ? firstAccessOrder(trace.events) : undefined);
     const verify = opts.verify === false
       ? { ran: false, ok: true, notes: ['--no-verify'] }
@@ -104,18 +106,22 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     await cleanupAll();
     unregister();
     // a read still in flight when the run failed: close the image (its temp files) once it lands
-    void imageP?.then((img) => img.close(), () => undefined);
+    void filesP?.then((f) => f.close(), () => undefined);
   }
 }
 
 async function writeAndSend(
-  image: Image, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions, source: Source,
+  files: ImageFiles, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions, source: Source,
   stage: <T>(n: Stage, fn: () => Promise<T> | T) => Promise<T>, cleanups: Array<() => Promise<unknown>>,
   prefetch?: readonly string[],
 ): Promise<{ written: WrittenImage; sent: SinkResult }> {
   const spec = sinkFor(opts, source.file);
   const written = await stage('write', () => {
-    const entries = mergeEntries(keptEntries(keep, (e) => openContent(image, e)), exeEntries(opts.exes ?? []));
+    const kept = keptEntries(keep, (e) => files.open(e));
+    const entries = mergeEntries(kept, exeEntries(opts.exes ?? []));
+    // the writer opens files in tar order: the reader can stream them as one
+    const fromImage = new Map(kept.filter((w) => w.open).map((w) => [w, keep.get(w.path)!.entry] as const));
+    files.plan(orderEntries(entries).flatMap((w): FsEntry[] => { const e = fromImage.get(w); return e ? [e] : []; }));
     return writeImage({
       config,
       history: { created_by: historyLine(opts, keep.size, index.size), comment: 'slimts build' },
@@ -123,7 +129,7 @@ async function writeAndSend(
       refName: spec.kind === 'registry' ? spec.ref : spec.tag,
       gzip: wantsGzip(spec),
       estargz: prefetch ? { prefetch } : undefined,
-    }, { created: image.config.created });
+    }, { created: files.config.created });
   });
   cleanups.push(() => discard(written));
   const sent = await stage('send', () => sendImage(written, spec));

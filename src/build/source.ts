@@ -6,6 +6,8 @@ import { engineReachable, inspectImage } from '../engine/docker.js';
 import { loadInput, removeOrphanedThrowaways, removeThrowaway, THROWAWAY_REPO } from '../engine/load-input.js';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../image/platform.js';
 import { readImage, refLocation } from '../image/read.js';
+import { walkEngineImage, WALKER_PATH } from '../image/engine-walk.js';
+import { layerFiles, type ImageFiles } from '../image/files.js';
 import type { Image, ImageConfig } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 import { sinkFor, type FileInput } from './destination.js';
@@ -21,8 +23,8 @@ export interface Source {
   id: string;
   /** The original config: how the app is run and verified. */
   config: ImageConfig;
-  /** The image read for its files; for an engine image the read overlaps the traced run. */
-  image: Promise<Image>;
+  /** The image's files (index, reads); for an engine image the read overlaps the traced run. */
+  files: Promise<ImageFiles>;
   /** A file input (it decides the default output). */
   file?: FileInput;
 }
@@ -56,8 +58,10 @@ export async function openSource(opts: BuildOptions, stage: StageFn, cleanups: A
   if (loc.engine) {
     const inspected = await stage('inspect', () => inspectImage(loc.name, { pull: opts.pull }));
     checkPlatform(inspected.config, opts.image, opts.platform);
-    const image = stage('read', () => readImage(inspected.id));
-    return { runId: Promise.resolve(inspected.id), id: inspected.id, config: inspected.config, image };
+    const files = opts.read === 'layers'
+      ? stage('read', () => readImage(inspected.id)).then((img) => stage('index', () => layerFiles(img)))
+      : stage('read', () => walkEngineImage(inspected.id, { walkerPath: opts.walkerPath ?? process.env.SLIMTS_WALKER ?? WALKER_PATH }));
+    return { runId: Promise.resolve(inspected.id), id: inspected.id, config: inspected.config, files };
   }
   const image = await stage('read', () => readImage(opts.image, { platform: opts.platform }));
   try {
@@ -73,5 +77,5 @@ export async function openSource(opts: BuildOptions, stage: StageFn, cleanups: A
   // the load and the index both want the uncompressed layers: they share one decompression
   const runId = stage('load', () => loadInput(image, tag));
   runId.catch(() => undefined);
-  return { runId, id: image.configDigest, config: image.config, image: Promise.resolve(image), file };
+  return { runId, id: image.configDigest, config: image.config, files: stage('index', () => layerFiles(image)), file };
 }

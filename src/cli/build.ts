@@ -20,7 +20,7 @@ interface Flags {
   httpProbeApispec: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
   exclude: string[]; includePathsFile: string[]; references: boolean;
-  tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string;
+  tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string; read?: string;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
   verify: boolean; report?: string; json?: boolean;
@@ -82,8 +82,14 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
     push: f.push,
     insecureRegistry: f.insecureRegistry,
     format: parseLayerFormat(f.format),
+    read: parseReader(f.read),
     verify: f.verify,
   };
+}
+
+function parseReader(v: string | undefined): 'engine' | 'layers' | undefined {
+  if (v === undefined || v === 'engine' || v === 'layers') return v;
+  throw new UserError(`bad --read "${v}" (want engine or layers)`);
 }
 
 function checkReportPath(path: string): void {
@@ -118,6 +124,7 @@ export function registerBuild(program: Command): void {
     .option('--cap-add <cap>', 'capability the app gets in the runs, as docker run --cap-add (repeatable)', many, [])
     .option('--cap-drop <cap>', 'capability the app loses in the runs, as docker run --cap-drop (repeatable)', many, [])
     .option('--pull', 'pull the image when the engine does not have it')
+    .option('--read <reader>', 'how an engine image is read: engine (default: walk a created container, fetch only what is kept) or layers (export the whole image)')
     .option('--continue-after <mode>', 'stop the traced run after: probe, exit, timeout[:N], signal, enter')
     .option('--timeout <seconds>', 'longest a run may take')
     .option('--stop-timeout <seconds>', 'grace between the stop signal and SIGKILL')

@@ -1,0 +1,524 @@
+// The engine-side reader: the files of an engine image read where they are. A container of
+// the image is created (never the traced one: its files are the app's to change) with our
+// static walker (sensors/walk) as its entrypoint; the walker sees the image's root without
+// anything the runtime mounts over it, streams a stat-only walk back, then answers reads.
+// Only the bytes asked for leave the engine: heads of files for facts, and the kept files
+// as one pipelined stream of their contents.
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { Readable, type Duplex } from 'node:stream';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type Docker from 'dockerode';
+import * as tar from 'tar-stream';
+import { docker, oneLine, statusOf } from '../engine/docker.js';
+import { ownerLabels, startReaper } from '../run/reaper.js';
+import { onCleanup } from '../util/cleanup.js';
+import { UserError } from '../util/errors.js';
+import { configFromInspect } from './engine-config.js';
+import type { ImageFiles } from './files.js';
+import type { FsEntry, FsIndex, ImageConfig } from './types.js';
+import { ByteQueue, Demux, nextWalkEvent, readRequest, type WalkRecord } from './walk-format.js';
+import { walkIndex } from './walk-index.js';
+
+const WALK_DIR = '/.slimts-walk';
+const WALKER = `${WALK_DIR}/slimts-walk`;
+export const WALK_LABEL = 'io.slimts.walk';
+/** The walker as `make -C sensors` builds it. */
+export const WALKER_PATH = fileURLToPath(new URL('../../sensors/build/slimts-walk', import.meta.url));
+/** Files up to this size are fetched whole on their first read (facts read a file's head, then more). */
+const WHOLE_FILE = 1 << 20;
+const BLOCK = 256 << 10;
+/** Bytes of fetched content kept for further reads. */
+const CACHE_BYTES = 64 << 20;
+const READ_TIMEOUT_MS = 120_000;
+/** The walk's own output is bounded: this many entries is not an image we can index. */
+const MAX_ENTRIES = 5_000_000;
+
+export interface EngineWalkOptions {
+  /** The static walker (sensors/build/slimts-walk). */
+  walkerPath: string;
+  docker?: Docker;
+}
+
+/** A tar holding /.slimts-walk/ (with the mount point root/) and the walker. */
+async function walkerTar(walkerPath: string): Promise<Buffer> {
+  const bin = await readFile(walkerPath).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new UserError(`walker not found at ${walkerPath} (run: make -C sensors)`) : err;
+  });
+  const pack = tar.pack();
+  const mtime = new Date();
+  pack.entry({ name: `${WALK_DIR.slice(1)}/`, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime });
+  pack.entry({ name: `${WALK_DIR.slice(1)}/root/`, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime });
+  pack.entry({ name: WALKER.slice(1), type: 'file', mode: 0o755, uid: 0, gid: 0, mtime }, bin);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads exactly-sized pieces of the walker's stdout from an attach or exec stream, pausing
+ * the stream while enough is buffered (the engine then waits: nothing piles up here).
+ */
+class WalkerConn {
+  private readonly q = new ByteQueue();
+  private readonly demux: Demux;
+  private waiter?: () => void;
+  private ended = false;
+  private error?: Error;
+
+  constructor(readonly stream: Duplex) {
+    this.demux = new Demux((b) => this.q.push(b));
+    stream.on('data', (c: Buffer) => {
+      this.demux.push(c);
+      if (this.q.length > 4 << 20) stream.pause();
+      this.wake();
+    });
+    stream.on('end', () => { this.ended = true; this.wake(); });
+    stream.on('close', () => { this.ended = true; this.wake(); });
+    stream.on('error', (e) => { this.error = e; this.wake(); });
+  }
+
+  get stderr(): string {
+    return this.demux.stderr;
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /** Waits until at least `n` bytes are buffered (or the stream ended). */
+  async need(n: number): Promise<boolean> {
+    while (this.q.length < n) {
+      if (this.error) throw this.error;
+      if (this.ended) return false;
+      this.stream.resume();
+      await new Promise<void>((r) => (this.waiter = r));
+    }
+    return true;
+  }
+
+  get queue(): ByteQueue {
+    return this.q;
+  }
+
+  async take(n: number): Promise<Buffer> {
+    if (!(await this.need(n))) throw new Error(`the engine walker stopped answering${this.stderr ? `: ${this.stderr.trim().split('\n')[0]}` : ''}`);
+    const b = this.q.take(n);
+    if (this.q.length < 1 << 20) this.stream.resume();
+    return b;
+  }
+
+  send(b: Buffer): void {
+    this.stream.write(b);
+  }
+}
+
+/**
+ * The sync reads facts need, answered by a worker thread that holds its own walker (an exec in
+ * the walk container): the caller blocks on an Atomics word, not on the event loop.
+ */
+const READ_WORKER = `
+const { workerData } = require('node:worker_threads');
+const { port, flag, container, walker, dockerode, format } = workerData;
+const Docker = require(dockerode);
+(async () => {
+  const { Demux, ByteQueue, readRequest } = await import(format);
+  const d = new Docker();
+  const exec = await d.getContainer(container).exec({ Cmd: [walker, 'serve'], User: '0:0', AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const sock = await exec.start({ hijack: true, stdin: true });
+  const q = new ByteQueue();
+  const demux = new Demux((b) => q.push(b));
+  let wake = () => {};
+  let ended = false;
+  sock.on('data', (c) => { demux.push(c); wake(); });
+  sock.on('end', () => { ended = true; wake(); });
+  sock.on('error', () => { ended = true; wake(); });
+  const need = async (n) => {
+    while (q.length < n) {
+      if (ended) throw new Error('the engine reader stopped answering' + (demux.stderr ? ': ' + demux.stderr.trim().split('\\n')[0] : ''));
+      await new Promise((r) => (wake = r));
+    }
+  };
+  const answer = (msg) => { port.postMessage(msg); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); };
+  // answers arrive in request order: one queue of takers, whoever asked (prefetch or a read)
+  let chain = Promise.resolve();
+  const fetch = (path, offset, length) => {
+    sock.write(readRequest(path, offset, length));
+    const p = chain.then(async () => {
+      await need(8);
+      const n = Number(q.take(8).readBigInt64LE(0));
+      if (n < 0) return { errno: -n };
+      await need(n);
+      return { data: Buffer.from(q.take(n)) };
+    });
+    chain = p.then(() => undefined, () => undefined);
+    return p;
+  };
+  const early = new Map();
+  port.on('message', async (m) => {
+    if (m.prefetch) {
+      for (const r of m.prefetch) {
+        const key = r.offset + ':' + r.length + ':' + r.path;
+        if (!early.has(key)) early.set(key, fetch(r.path, r.offset, r.length));
+      }
+      return;
+    }
+    try {
+      const key = m.offset + ':' + m.length + ':' + m.path;
+      const got = early.get(key);
+      early.delete(key);
+      answer(await (got ?? fetch(m.path, m.offset, m.length)));
+    } catch (e) {
+      answer({ error: String(e && e.message || e) });
+    }
+  });
+  answer({ ready: true });
+})().catch((e) => { port.postMessage({ error: String(e && e.message || e) }); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); });
+`;
+
+class SyncReader {
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly port: MessagePort;
+  private readonly worker: Worker;
+  private ready = false;
+
+  constructor(containerId: string) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const require = createRequire(import.meta.url);
+    this.worker = new Worker(READ_WORKER, {
+      eval: true,
+      workerData: {
+        port: port2, flag: this.flag, container: containerId, walker: WALKER,
+        dockerode: require.resolve('dockerode'), format: new URL('./walk-format.js', import.meta.url).href,
+      },
+      transferList: [port2],
+    });
+    this.worker.unref();
+  }
+
+  private wait(): { data?: Uint8Array; errno?: number; error?: string; ready?: boolean } {
+    if (Atomics.wait(this.flag, 0, 0, READ_TIMEOUT_MS) === 'timed-out') throw new Error('the engine reader did not answer in time');
+    Atomics.store(this.flag, 0, 0);
+    const m = receiveMessageOnPort(this.port)?.message as { data?: Uint8Array; errno?: number; error?: string; ready?: boolean } | undefined;
+    if (!m) throw new Error('the engine reader answered nothing');
+    if (m.error) throw new Error(m.error);
+    return m;
+  }
+
+  read(path: string, offset: number, length: number): Buffer {
+    if (!this.ready) {
+      this.wait();
+      this.ready = true;
+    }
+    this.port.postMessage({ path, offset, length });
+    const m = this.wait();
+    if (m.errno) throw new Error(`${path}: cannot read in the image (errno ${m.errno})`);
+    return Buffer.from(m.data!.buffer, m.data!.byteOffset, m.data!.byteLength);
+  }
+
+  /** Asks for these reads ahead, pipelined; read() of the same range then waits for them. */
+  prefetch(reqs: Array<{ path: string; offset: number; length: number }>): void {
+    if (reqs.length) this.port.postMessage({ prefetch: reqs });
+  }
+
+  close(): Promise<number> {
+    this.port.close();
+    return this.worker.terminate();
+  }
+}
+
+/** Fetched bytes by path and block, bounded, oldest dropped first. */
+class ContentCache {
+  private readonly map = new Map<string, Buffer>();
+  private bytes = 0;
+
+  get(key: string): Buffer | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, b: Buffer): void {
+    this.map.set(key, b);
+    this.bytes += b.length;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= CACHE_BYTES) break;
+      this.map.delete(k);
+      this.bytes -= v.length;
+    }
+  }
+}
+
+class EngineFiles implements ImageFiles {
+  private sync?: SyncReader;
+  private readonly cache = new ContentCache();
+  /** Paths whose answers are on their way in the main stream, in order. */
+  private readonly pending: string[] = [];
+  private turn: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly index: FsIndex,
+    readonly config: ImageConfig,
+    private readonly containerId: string,
+    private readonly conn: WalkerConn,
+    private readonly dispose: () => Promise<void>,
+  ) {}
+
+  read(entry: FsEntry, offset: number, length: number): Buffer {
+    const size = entry.content?.size ?? entry.size;
+    const n = Math.max(0, Math.min(length, size - offset));
+    if (n === 0) return Buffer.alloc(0);
+    if (size <= WHOLE_FILE) return this.block(entry.path, 0, size).subarray(offset, offset + n);
+    const out = Buffer.alloc(n);
+    for (let got = 0; got < n; ) {
+      const at = offset + got;
+      const start = at - (at % BLOCK);
+      const b = this.block(entry.path, start, Math.min(BLOCK, size - start));
+      got += b.copy(out, got, at - start);
+    }
+    return out;
+  }
+
+  /**
+   * Fetches ahead, in one pipelined batch, what facts will read of these paths (symlinks
+   * followed in the index): the whole file when small, else its first block.
+   */
+  prefetch(paths: Iterable<string>): void {
+    const reqs: Array<{ path: string; offset: number; length: number }> = [];
+    const seen = new Set<string>();
+    for (const p of paths) {
+      const e = resolveFile(this.index, p);
+      if (!e || seen.has(e.path)) continue;
+      seen.add(e.path);
+      const size = e.content?.size ?? e.size;
+      if (size === 0) continue;
+      reqs.push({ path: e.path, offset: 0, length: size <= WHOLE_FILE ? size : Math.min(BLOCK, size) });
+    }
+    this.sync ??= new SyncReader(this.containerId);
+    this.sync.prefetch(reqs);
+  }
+
+  private block(path: string, start: number, length: number): Buffer {
+    const key = `${start}:${path}`;
+    let b = this.cache.get(key);
+    if (!b) {
+      this.sync ??= new SyncReader(this.containerId);
+      b = this.sync.read(path, start, length);
+      this.cache.set(key, b);
+    }
+    return b;
+  }
+
+  plan(entries: readonly FsEntry[]): void {
+    const reqs: Buffer[] = [];
+    for (const e of entries) {
+      reqs.push(readRequest(e.path, 0, e.content?.size ?? e.size));
+      this.pending.push(e.path);
+    }
+    if (reqs.length) this.conn.send(Buffer.concat(reqs));
+  }
+
+  /**
+   * The next answer of the main stream, when it is this entry's (as planned); otherwise answers
+   * before it are skipped, or the entry is asked for on its own.
+   */
+  open(entry: FsEntry): Promise<Readable> {
+    const size = entry.content?.size ?? entry.size;
+    const prev = this.turn;
+    let done!: () => void;
+    this.turn = new Promise<void>((r) => (done = r));
+    return prev.then(async () => {
+      if (!this.pending.includes(entry.path)) {
+        // not planned: read on the side, leaving the planned stream in step
+        done();
+        return Readable.from(this.chunks(entry, size), { objectMode: false });
+      }
+      while (this.pending[0] !== entry.path) await this.skipAnswer();
+      this.pending.shift();
+      const n = Number((await this.conn.take(8)).readBigInt64LE(0));
+      if (n < 0) {
+        done();
+        throw new Error(`${entry.path}: cannot read in the image (errno ${-n})`);
+      }
+      if (n !== size) {
+        done();
+        throw new Error(`${entry.path}: the image holds ${n} bytes, the index ${size}`);
+      }
+      return Readable.from(this.body(n, done), { objectMode: false });
+    });
+  }
+
+  private *chunks(entry: FsEntry, size: number): Generator<Buffer> {
+    for (let at = 0; at < size; at += BLOCK) yield Buffer.from(this.read(entry, at, Math.min(BLOCK, size - at)));
+  }
+
+  private async *body(n: number, done: () => void): AsyncGenerator<Buffer> {
+    try {
+      for (let left = n; left > 0; ) {
+        await this.conn.need(1);
+        const b = await this.conn.take(Math.min(left, Math.max(1, Math.min(this.conn.queue.length, 1 << 20))));
+        left -= b.length;
+        yield Buffer.from(b);
+      }
+    } finally {
+      done();
+    }
+  }
+
+  private async skipAnswer(): Promise<void> {
+    this.pending.shift();
+    const n = Number((await this.conn.take(8)).readBigInt64LE(0));
+    for (let left = Math.max(0, n); left > 0; ) {
+      await this.conn.need(1);
+      left -= (await this.conn.take(Math.min(left, this.conn.queue.length))).length;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.sync?.close().catch(() => undefined);
+    await this.dispose();
+  }
+}
+
+/** The file a path names in the index, through symlinks (bounded), or undefined. */
+function resolveFile(index: FsIndex, path: string): FsEntry | undefined {
+  const queue = path.split('/').filter(Boolean);
+  let at = '';
+  for (let hops = 0; queue.length; ) {
+    const part = queue.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      at = at.slice(0, at.lastIndexOf('/'));
+      continue;
+    }
+    const e = index.get(`${at}/${part}`);
+    if (!e) return undefined;
+    if (e.type === 'symlink' && e.linkname) {
+      if (++hops > 40) return undefined;
+      if (e.linkname.startsWith('/')) at = '';
+      queue.unshift(...e.linkname.split('/').filter(Boolean));
+    } else at = e.path;
+  }
+  const e = index.get(at || '/');
+  return e && (e.type === 'file' || e.type === 'hardlink') ? e : undefined;
+}
+
+function engineError(err: unknown, ref: string): Error {
+  if (err instanceof UserError) return err;
+  if (statusOf(err) === 404) return new UserError(`image "${ref}" not found in the engine`);
+  const code = (err as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES') return new UserError(`cannot reach the Docker engine (${code}); is it running?`);
+  return new UserError(`the engine-side reader failed on "${ref}": ${oneLine(err)} (--read layers reads the image through an export instead)`);
+}
+
+/** Parses /etc/passwd or /etc/group lines into id → name. */
+function namesOf(text: string | undefined): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const line of (text ?? '').split('\n')) {
+    const f = line.split(':');
+    const id = Number(f[2]);
+    if (f.length >= 3 && f[0] && Number.isInteger(id) && !m.has(id)) m.set(id, f[0]);
+  }
+  return m;
+}
+
+/**
+ * Indexes an engine image through a walk of a created container of it; the returned files
+ * read what the selector and the writer need from that container. close() removes it.
+ */
+export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Promise<ImageFiles> {
+  const d = opts.docker ?? docker();
+  const name = `slimts-walk-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let removed: Promise<void> | undefined;
+  const remove = () => (removed ??= d.getContainer(name).remove({ force: true, v: true }).then(() => undefined, (e) => (statusOf(e) === 404 ? undefined : Promise.reject(e))));
+  const unregister = onCleanup(remove);
+  let conn: WalkerConn | undefined;
+  const dispose = async () => {
+    conn?.stream.destroy();
+    await remove().catch(() => undefined);
+    unregister();
+  };
+  try {
+    const info = await d.getImage(ref).inspect();
+    const volumes = Object.keys((info.Config?.Volumes ?? {}) as Record<string, unknown>);
+    const bin = await walkerTar(opts.walkerPath);
+    startReaper();
+    const container: Docker.Container = await d.createContainer({
+      name,
+      Image: info.Id,
+      Entrypoint: [WALKER],
+      Cmd: ['walk'],
+      User: '0:0',
+      WorkingDir: '/',
+      Env: [],
+      AttachStdin: true, AttachStdout: true, AttachStderr: true, OpenStdin: true, StdinOnce: true, Tty: false,
+      NetworkDisabled: true,
+      Healthcheck: { Test: ['NONE'] },
+      Labels: { ...ownerLabels(), [WALK_LABEL]: '1' },
+      HostConfig: {
+        NetworkMode: 'none',
+        // the walker unshares a mount namespace and binds the root to look under the mounts
+        CapAdd: ['SYS_ADMIN'],
+        // the image's VOLUMEs as empty tmpfs: no volume is created or filled for the walk
+        Mounts: volumes.map((v) => ({ Type: 'tmpfs' as const, Source: '', Target: v })),
+        // contents go through the attach stream only, never into an engine log
+        LogConfig: { Type: 'none', Config: {} },
+      },
+    });
+    await container.putArchive(bin, { path: '/' });
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    conn = new WalkerConn(stream);
+    await container.start();
+    const created = (await container.inspect()).Created;
+    const records = await readWalk(conn);
+    const users = await readSmall(conn, '/etc/passwd');
+    const groups = await readSmall(conn, '/etc/group');
+    const index = walkIndex(records, { createdNs: parseNs(created), users: namesOf(users), groups: namesOf(groups) });
+    return new EngineFiles(index, configFromInspect(info), container.id, conn, dispose);
+  } catch (err) {
+    await dispose();
+    throw engineError(err, ref);
+  }
+}
+
+async function readWalk(conn: WalkerConn): Promise<WalkRecord[]> {
+  const records: WalkRecord[] = [];
+  for (;;) {
+    let ev = nextWalkEvent(conn.queue);
+    while (!ev) {
+      const have = conn.queue.length;
+      if (!(await conn.need(have + 1))) {
+        throw new UserError(`the engine walker ended early${conn.stderr ? `: ${conn.stderr.trim().split('\n')[0]}` : ''}`);
+      }
+      ev = nextWalkEvent(conn.queue);
+    }
+    if (ev.kind === 'error') throw new UserError(`the engine walker cannot see the image's files (${ev.message})`);
+    if (ev.kind === 'end') {
+      if (ev.count !== records.length) throw new Error(`engine walk: ${records.length} entries of ${ev.count}`);
+      return records;
+    }
+    records.push(ev.record);
+    if (records.length > MAX_ENTRIES) throw new UserError(`the image holds more than ${MAX_ENTRIES} entries`);
+  }
+}
+
+/** A small file's text through the main stream (before any planned read), or undefined. */
+async function readSmall(conn: WalkerConn, path: string): Promise<string | undefined> {
+  conn.send(readRequest(path, 0, 1 << 20));
+  const n = Number((await conn.take(8)).readBigInt64LE(0));
+  if (n <= 0) return undefined;
+  return (await conn.take(n)).toString('utf8');
+}
+
+/** RFC 3339 with nanoseconds → ns since the epoch. */
+export function parseNs(iso: string): bigint {
+  const m = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(iso);
+  if (!m) return BigInt(Date.parse(iso)) * 1_000_000n;
+  const secs = BigInt(Math.floor(Date.parse(`${m[1]}${m[3]}`) / 1000));
+  const frac = BigInt((m[2] ?? '').padEnd(9, '0').slice(0, 9) || '0');
+  return secs * 1_000_000_000n + frac;
+}

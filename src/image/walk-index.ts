@@ -1,0 +1,188 @@
+// The merged filesystem index from the engine-side walk: the same FsIndex the layer reader
+// builds (src/image/fsindex.ts), made from what stat saw in a created container's root.
+// The engine's init layer (files it creates in every container when the image lacks them)
+// is taken out, so the index holds the image's own entries.
+import { comparePaths } from './fsindex.js';
+import { normalizePath } from '../tar/index.js';
+import type { FsEntry, FsIndex } from './types.js';
+import type { WalkRecord } from './walk-format.js';
+
+/**
+ * What dockerd's init layer puts in every container (moby daemon/initlayer), deepest first.
+ * The files among them replace the image's own (docker 20.10 creates them whatever the image
+ * holds), so no container shows the image's /etc/hosts, /etc/hostname, /etc/resolv.conf,
+ * /etc/mtab, /dev/console or /.dockerenv: they are left out of the index. The parents it
+ * writes into (/etc, /dev, "/") get a new mtime; their image mtime is not visible either.
+ */
+const INIT_PATHS = ['/dev/console', '/dev/pts', '/dev/shm', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/etc/mtab', '/.dockerenv', '/proc', '/sys', '/dev', '/etc'];
+export const INIT_PARENTS = ['/etc', '/dev', '/'];
+
+export interface WalkIndexOptions {
+  /** When the container was created (ns since the epoch, engine clock): init files are newer. */
+  createdNs: bigint;
+  /** uid → name and gid → name for the tar headers (the image's own user database). */
+  users?: ReadonlyMap<number, string>;
+  groups?: ReadonlyMap<number, string>;
+}
+
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+const mtimeNs = (r: WalkRecord) => BigInt(r.mtimeSec) * 1_000_000_000n + BigInt(r.mtimeNsec);
+
+class WalkIndex implements FsIndex {
+  private readonly kids = new Map<string, string[]>();
+  private sorted?: FsEntry[];
+  private readonly groups = new Map<number, string[]>();
+
+  constructor(private readonly map: Map<string, FsEntry>) {
+    for (const e of map.values()) {
+      if (e.path !== '/') {
+        const p = parentOf(e.path);
+        const list = this.kids.get(p);
+        if (list) list.push(e.path);
+        else this.kids.set(p, [e.path]);
+      }
+      if (e.content) {
+        const g = this.groups.get(e.content.offset);
+        if (g) g.push(e.path);
+        else this.groups.set(e.content.offset, [e.path]);
+      }
+    }
+    for (const list of this.kids.values()) list.sort(comparePaths);
+    for (const list of this.groups.values()) list.sort(comparePaths);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(path: string): FsEntry | undefined {
+    const p = normalizePath(path);
+    return p === null ? undefined : this.map.get(p);
+  }
+
+  children(dir: string): FsEntry[] {
+    const p = normalizePath(dir);
+    return p === null ? [] : (this.kids.get(p) ?? []).map((c) => this.map.get(c)!);
+  }
+
+  entries(): Iterable<FsEntry> {
+    this.sorted ??= [...this.map.values()].sort((a, b) => comparePaths(a.path, b.path));
+    return this.sorted;
+  }
+
+  hardlinkGroup(path: string): string[] {
+    const e = this.get(path);
+    if (!e?.content) return [e?.path ?? path];
+    return [...this.groups.get(e.content.offset)!];
+  }
+}
+
+const TYPE_BITS = 0o170000;
+
+function toEntry(r: WalkRecord, opts: WalkIndexOptions): FsEntry {
+  const e: FsEntry = {
+    path: r.path,
+    type: r.type,
+    mode: r.mode & ~TYPE_BITS & 0o7777,
+    uid: r.uid,
+    gid: r.gid,
+    // what the layer's tar header said: whole seconds (the engine's own tars), or a PAX
+    // fraction (imported layers); extraction kept it to the nanosecond either way
+    mtime: r.mtimeNsec === 0 ? r.mtimeSec : Number(`${r.mtimeSec}.${String(r.mtimeNsec).padStart(9, '0')}`),
+    size: r.type === 'file' ? r.size : 0,
+    dataOffset: 0,
+    layer: 0,
+  };
+  const uname = opts.users?.get(r.uid);
+  const gname = opts.groups?.get(r.gid);
+  if (uname) e.uname = uname;
+  if (gname) e.gname = gname;
+  if (r.linkname !== undefined) e.linkname = r.linkname;
+  if (r.type === 'char' || r.type === 'block') {
+    e.devmajor = r.devmajor;
+    e.devminor = r.devminor;
+  }
+  if (r.capability) e.xattrs = { 'security.capability': r.capability };
+  return e;
+}
+
+/** Builds the index from the walk's records (any order). */
+export function walkIndex(records: Iterable<WalkRecord>, opts: WalkIndexOptions): FsIndex {
+  const byPath = new Map<string, WalkRecord>();
+  for (const r of records) {
+    const p = normalizePath(r.path);
+    if (p !== null) byPath.set(p, { ...r, path: p });
+  }
+  dropInitLayer(byPath, opts.createdNs);
+
+  const map = new Map<string, FsEntry>();
+  for (const r of byPath.values()) map.set(r.path, toEntry(r, opts));
+  if (!map.has('/')) map.set('/', { path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0, dataOffset: 0, layer: 0 });
+  linkFiles(byPath, map);
+  return new WalkIndex(map);
+}
+
+/**
+ * Removes what the engine's init layer added and gives the parents it wrote into the newest
+ * mtime of what they hold from the image (their own is lost to the container's creation).
+ */
+function dropInitLayer(byPath: Map<string, WalkRecord>, createdNs: bigint): void {
+  const hasChildren = (dir: string) => {
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    for (const p of byPath.keys()) if (p !== dir && p.startsWith(prefix)) return true;
+    return false;
+  };
+  for (const p of INIT_PATHS) {
+    const r = byPath.get(p);
+    if (!r || mtimeNs(r) < createdNs) continue;
+    if (r.type === 'dir' && hasChildren(p)) continue;
+    byPath.delete(p);
+  }
+  for (const p of INIT_PARENTS) {
+    const r = byPath.get(p);
+    if (!r || mtimeNs(r) < createdNs) continue;
+    let newest = 0;
+    const prefix = p === '/' ? '/' : `${p}/`;
+    for (const [q, c] of byPath) {
+      if (q !== p && q.startsWith(prefix) && !q.slice(prefix.length).includes('/') && c.mtimeSec > newest) newest = c.mtimeSec;
+    }
+    byPath.set(p, { ...r, mtimeSec: newest, mtimeNsec: 0 });
+  }
+}
+
+/**
+ * Files sharing an inode become one file and hardlinks to it, the first path in tar order
+ * holding the bytes (as the engine's layer tars have it). Every file gets a content id.
+ */
+function linkFiles(byPath: Map<string, WalkRecord>, map: Map<string, FsEntry>): void {
+  const byInode = new Map<bigint, string[]>();
+  let id = 0;
+  for (const r of byPath.values()) {
+    if (r.type !== 'file') continue;
+    if (r.nlink > 1) {
+      const g = byInode.get(r.ino);
+      if (g) g.push(r.path);
+      else byInode.set(r.ino, [r.path]);
+    } else {
+      const e = map.get(r.path)!;
+      e.content = { layer: 0, offset: id++, size: e.size };
+    }
+  }
+  for (const paths of byInode.values()) {
+    paths.sort(comparePaths);
+    const first = map.get(paths[0]!)!;
+    const content = { layer: 0, offset: id++, size: first.size };
+    first.content = content;
+    for (const p of paths.slice(1)) {
+      const e = map.get(p)!;
+      e.type = 'hardlink';
+      e.linkname = first.path;
+      e.size = 0;
+      e.content = content;
+    }
+  }
+}
