@@ -1,22 +1,28 @@
 // Trace writer: events are formatted into a memory buffer and written in 64 KiB batches to
 // FILE.tmp (FILE.<pid>.part with --append), renamed to the final name once the summary is
 // written, so a trace under its final name is complete. Shared with the fanotify thread.
+// A file stops growing at TRACE_MAX (the host refuses bigger ones); events not written, for
+// that or a full disk, are counted in the summary's dropped=.
 #include "sensor.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #define BATCH (64 << 10)
+#define TRACE_MAX (256ULL << 20)
+#define SUMMARY_ROOM 4096 // the #end line always fits
+#define LINE_MAX_ (4 * 2 * SENSOR_PATH_MAX + 512) // one event, both paths fully escaped
 static char buf[BATCH + 4 * 2 * SENSOR_PATH_MAX + 512];
 static size_t used;
 static int fd = -1;
-static unsigned long long seq, nproc;
+static unsigned long long seq, nproc, dropped, bytes_out, trace_max = TRACE_MAX;
 static char tmpname[SENSOR_PATH_MAX], finalname[SENSOR_PATH_MAX];
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -27,9 +33,14 @@ static void flush(void)
 		ssize_t n = write(fd, buf + off, used - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break; // disk full: drop rather than stall the app
+		if (n <= 0) {
+			// Disk full: drop rather than stall the app, and count the lost lines.
+			for (size_t i = off; i < used; i++)
+				dropped += buf[i] == '\n';
+			break;
+		}
 		off += (size_t)n;
+		bytes_out += (size_t)n;
 	}
 	used = 0;
 }
@@ -46,6 +57,11 @@ void trace_flush(void)
 
 int trace_open(const char *file, int append)
 {
+	// Tests lower the cap to see dropping happen; nothing can raise it.
+	const char *m = getenv("SLIMTS_SENSOR_TRACE_MAX");
+	unsigned long long v = m ? strtoull(m, NULL, 10) : 0;
+	if (v >= LINE_MAX_ + 2 * SUMMARY_ROOM && v < trace_max)
+		trace_max = v;
 	if (append) {
 		// The part is named by our pid; a pid reused since (many health checks) must not
 		// replace an earlier part, so step past pid_max's range until the name is free.
@@ -126,6 +142,11 @@ void trace_event(pid_t pid, const char *sys, char intent, long result, const cha
 	char eb[16];
 	const char *res = result < 0 ? errno_name((int)-result, eb) : "0";
 	pthread_mutex_lock(&mu);
+	if (bytes_out + used + LINE_MAX_ > trace_max - SUMMARY_ROOM) {
+		dropped++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
 	char *o = buf + used;
 	o = put_u(o, ++seq);
 	*o++ = '\t';
@@ -182,8 +203,8 @@ int trace_finish(int status, const char *mode)
 	if (fd < 0)
 		return -1;
 	pthread_mutex_lock(&mu);
-	used += (size_t)sprintf(buf + used, "#end events=%llu processes=%llu dropped=0 exit=%d mode=%s\n", seq,
-				nproc, status, mode);
+	used += (size_t)sprintf(buf + used, "#end events=%llu processes=%llu dropped=%llu exit=%d mode=%s\n", seq,
+				nproc, dropped, status, mode);
 	flush();
 	// No fsync: the rename orders the name after the data for readers on this host, and
 	// syncing would add to the app's measured run time.

@@ -1,12 +1,11 @@
 // Moving files in and out of a container through the engine's archive API (no bind mounts,
 // so this works against a remote engine too).
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import * as tar from 'tar-stream';
+import { ChunkSource, TarFormatError, ZEROS, encodeHeader, iterateTar, padding } from '../tar/index.js';
 import { UserError } from '../util/errors.js';
 import { SLIMTS_DIR } from './spec.js';
 
@@ -19,13 +18,15 @@ export async function sensorTar(sensorPath: string): Promise<Buffer> {
   const bin = await readFile(sensorPath).catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'ENOENT' ? new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`) : err;
   });
-  const pack = tar.pack();
-  const mtime = new Date();
+  const mtime = Math.floor(Date.now() / 1000);
   const dir = SLIMTS_DIR.slice(1);
-  pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o700, uid: 0, gid: 0, mtime });
-  pack.entry({ name: `${dir}/slimts-sensor`, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime }, bin);
-  pack.finalize();
-  return streamToBuffer(pack as unknown as Readable);
+  return Buffer.concat([
+    encodeHeader({ name: `${dir}/`, type: 'dir', mode: 0o700, uid: 0, gid: 0, mtime, size: 0 }),
+    encodeHeader({ name: `${dir}/slimts-sensor`, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime, size: bin.length }),
+    bin,
+    ZEROS.subarray(0, padding(bin.length)),
+    ZEROS,
+  ]);
 }
 
 /** Puts the sensor into a created (not yet started) container. */
@@ -33,31 +34,49 @@ export async function injectSensor(container: Docker.Container, sensorPath: stri
   await container.putArchive(await sensorTar(sensorPath), { path: '/' });
 }
 
+/** What a copy out of a container may bring back: every bound is the host's disk's. */
+export interface CopyLimits {
+  /** Bytes of one file. */
+  fileBytes: number;
+  /** Bytes of all files together. */
+  totalBytes: number;
+  files: number;
+}
+
 /**
- * Extracts the container's `path` directory into `dest` (flattened: "<base>/x" → dest/x),
- * skipping names for which `skip` is true. Returns the written file names.
+ * Copies the regular files of the container's `path` directory that `accept` names (flattened:
+ * "<base>/x" → dest/x; only top-level names, so nothing decides a host path) into `dest`,
+ * streaming each to its file. A file over the limits fails the copy with a one-line error
+ * rather than fill the disk. Returns the written names, sorted.
  */
-export async function extractDir(container: Docker.Container, path: string, dest: string, skip: (name: string) => boolean): Promise<string[]> {
+export async function extractDir(container: Docker.Container, path: string, dest: string, accept: (name: string) => boolean, limits: CopyLimits): Promise<string[]> {
   const stream = (await container.getArchive({ path })) as unknown as Readable;
-  const extract = tar.extract();
+  const src = new ChunkSource(stream as AsyncIterable<Buffer>);
   const written: string[] = [];
-  extract.on('entry', (header, body, next) => {
-    const rel = header.name.split('/').slice(1).join('/');
-    const safe = rel && !normalize(rel).startsWith('..') && !rel.startsWith('/');
-    if (header.type !== 'file' || !safe || skip(rel)) {
-      body.on('end', () => next());
-      body.resume();
-      return;
+  let total = 0;
+  const where = `the container's ${path}`;
+  try {
+    for await (const e of iterateTar(src)) {
+      const parts = e.name.split('/').filter((p) => p !== '' && p !== '.');
+      const name = parts.length === 2 ? parts[1]! : '';
+      if ((e.typeflag !== '0' && e.typeflag !== '7') || !accept(name) || written.includes(name)) continue;
+      if (written.length >= limits.files) throw new UserError(`${where} holds more than ${limits.files} files`);
+      if (e.size > limits.fileBytes) throw new UserError(`${where}/${name} is ${e.size} bytes, over the ${limits.fileBytes}-byte limit`);
+      total += e.size;
+      if (total > limits.totalBytes) throw new UserError(`${where} holds more than ${limits.totalBytes} bytes`);
+      const out = createWriteStream(join(dest, name), { flags: 'wx' });
+      const done = new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
+      await src.copy(e.size, (chunk) => (out.write(chunk) ? undefined : new Promise<void>((r) => out.once('drain', () => r()))));
+      out.end();
+      await done;
+      written.push(name);
     }
-    const out = join(dest, rel);
-    mkdir(join(out, '..'), { recursive: true })
-      .then(() => pipeline(body as unknown as Readable, createWriteStream(out)))
-      .then(() => {
-        written.push(rel);
-        next();
-      }, next);
-  });
-  await pipeline(stream, extract as unknown as NodeJS.WritableStream);
+    await src.drain();
+  } catch (err) {
+    stream.destroy();
+    if (err instanceof TarFormatError) throw new UserError(`${where} came back as a malformed archive: ${err.message}`);
+    throw err;
+  }
   return written.sort();
 }
 
@@ -68,20 +87,10 @@ export async function extractDir(container: Docker.Container, path: string, dest
 export async function pathExists(container: Docker.Container, path: string): Promise<boolean> {
   try {
     const stream = (await container.getArchive({ path })) as unknown as Readable;
-    await streamToBuffer(stream);
+    for await (const _ of stream); // drained, not held: whatever is there may be large
     return true;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return false;
     throw err;
   }
-}
-
-export async function streamToBuffer(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(chunks);
-}
-
-export async function isFile(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isFile(), () => false);
 }

@@ -20,7 +20,7 @@ import { execIn } from './exec.js';
 import { readLogs, withLastOutput } from './logs.js';
 import { parseMount } from './mounts.js';
 import { ownerLabels, startReaper, sweepOrphans } from './reaper.js';
-import { buildCreateOptions, CAPS_FILE, effectiveUser, exposedTcpPorts, healthArgv, READY_FILE, RUN_LABEL, sensorPrefix, SLIMTS_DIR } from './spec.js';
+import { buildCreateOptions, CAPS_FILE, effectiveUser, exposedTcpPorts, healthArgv, isSensorOutput, READY_FILE, RUN_LABEL, SENSOR_OUTPUT_LIMITS, sensorPrefix, SLIMTS_DIR } from './spec.js';
 import type { ContinueAfter, HealthState, PlainRunOptions, RunResult, TraceFiles, TracedRunOptions, TracedRunResult } from './types.js';
 
 /** Runs the image under the sensor and returns what it did, with the trace files. */
@@ -375,7 +375,7 @@ async function collectTrace(container: Docker.Container): Promise<{ files: Trace
   };
   unregister = onCleanup(dispose);
   try {
-    await extractDir(container, SLIMTS_DIR, dir, (name) => name === 'slimts-sensor' || name === 'ready');
+    await extractDir(container, SLIMTS_DIR, dir, isSensorOutput, SENSOR_OUTPUT_LIMITS);
   } catch (err) {
     await dispose();
     throw err;

@@ -13,6 +13,17 @@ export const READY_FILE = `${SLIMTS_DIR}/ready`;
 export const TRACE_FILE = `${SLIMTS_DIR}/trace`;
 /** The app's capability sets, recorded by the sensor at its first exec. */
 export const CAPS_FILE = `${SLIMTS_DIR}/app.caps`;
+
+/** The files the sensor writes into SLIMTS_DIR (trace, its parts, the caps): all that is copied back. */
+export function isSensorOutput(name: string): boolean {
+  return /^trace(\.tmp|\.\d{1,20}\.(part|done))?$/.test(name) || `${SLIMTS_DIR}/${name}` === CAPS_FILE;
+}
+
+/**
+ * Bounds of that copy. The sensor ends a trace file at 256 MiB (sensors/src/writer.c
+ * TRACE_MAX, counting what it then drops), so a bigger file did not come from it.
+ */
+export const SENSOR_OUTPUT_LIMITS = { fileBytes: 257 << 20, totalBytes: 1 << 30, files: 10_000 };
 export const RUN_LABEL = 'io.slimts.run';
 
 /** The argv the container would run, with docker's override rules. */

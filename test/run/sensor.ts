@@ -1,31 +1,21 @@
-// The sensor binary for controller tests: the real one (make -C sensors) unless
-// SLIMTS_TEST_SENSOR=fake or it cannot be built, then a stand-in compiled with musl-gcc.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The sensor binary for controller tests: the real one, built from the current sources. A
+// sensor that does not build fails the tests that need it, loudly: there is no stand-in.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/docker.js';
 
 export interface TestSensor {
   path: string;
-  real: boolean;
   dispose(): void;
 }
 
 export function testSensor(): TestSensor {
-  if (process.env.SLIMTS_TEST_SENSOR !== 'fake') {
-    try {
-      execFileSync('make', ['-s', '-C', join(ROOT, 'sensors')], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const real = join(ROOT, 'sensors/build/slimts-sensor');
-      if (existsSync(real)) return { path: real, real: true, dispose() {} };
-    } catch {
-      /* fall back to the stand-in */
-    }
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'slimts-fake-sensor-'));
-  const path = join(dir, 'slimts-sensor');
-  execFileSync('musl-gcc', ['-static', '-O2', '-o', path, join(ROOT, 'test/run/fake-sensor.c')]);
-  return { path, real: false, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  const r = spawnSync('make', ['-s', '-C', join(ROOT, 'sensors')], { encoding: 'utf8' });
+  const path = join(ROOT, 'sensors/build/slimts-sensor');
+  if (r.status !== 0) throw new Error(`the sensor does not build (make -C sensors exit ${r.status}):\n${r.stderr}`);
+  if (!existsSync(path)) throw new Error(`make -C sensors succeeded but left no ${path}`);
+  return { path, dispose() {} };
 }
 
 export function buildSamples(...names: string[]): void {

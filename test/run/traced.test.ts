@@ -39,7 +39,7 @@ describe('runTraced', () => {
       expect(r.trace.complete).toBe(true);
       const trace = readFileSync(r.trace.main!, 'utf8');
       expect(trace).toMatch(/^#slimts-trace 1 /);
-      if (sensor.real) expect(trace).toContain('/var/www/html/about.html');
+      expect(trace).toContain('/var/www/html/about.html');
       expect(r.ports[0]).toMatchObject({ containerPort: 80, host: '127.0.0.1' });
     } finally {
       await r.dispose();
@@ -58,7 +58,7 @@ describe('runTraced', () => {
       expect(r.stdout).toContain('lines: 3 words: 12');
       expect(r.probes).toEqual([]);
       expect(r.trace.complete).toBe(true);
-      if (sensor.real) expect(readFileSync(r.trace.main!, 'utf8')).toContain('/data/numbers.dat');
+      expect(readFileSync(r.trace.main!, 'utf8')).toContain('/data/numbers.dat');
     } finally {
       await r.dispose();
     }
