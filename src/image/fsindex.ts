@@ -6,41 +6,13 @@ import { fdFor, releaseContent, seekableOf, seekableOfSync } from './fdcache.js'
 import { normalizePath } from '../tar/index.js';
 import { readLayerEntries } from './layer-entries.js';
 import type { FsEntry, FsIndex, Image, TarEntry } from './types.js';
+import { overlayName } from './overlay.js';
+import { baseName, childPath, comparePaths, parentPath } from '../util/paths.js';
 
-export { releaseContent };
+export { releaseContent, comparePaths };
 
-const WH = '.wh.';
-const OPAQUE = '.wh..wh..opq';
 /** How many layers are read (hashed, decompressed, parsed) at once; applying stays in order. */
 const READ_CONCURRENCY = 3;
-
-function parentOf(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i <= 0 ? '/' : p.slice(0, i);
-}
-
-function joinPath(dir: string, base: string): string {
-  return dir === '/' ? `/${base}` : `${dir}/${base}`;
-}
-
-function baseOf(p: string): string {
-  return p.slice(p.lastIndexOf('/') + 1);
-}
-
-/** Path order where "/" sorts first, so a directory's subtree is contiguous. */
-export function comparePaths(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca !== cb) {
-      if (ca === 47) return -1;
-      if (cb === 47) return 1;
-      return ca - cb;
-    }
-  }
-  return a.length - b.length;
-}
 
 function syntheticDir(path: string, layer: number): FsEntry {
   return { path, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0, dataOffset: 0, layer };
@@ -109,14 +81,14 @@ class MergedIndex implements FsIndex {
       this.kids.delete(p);
     }
     this.map.delete(p);
-    this.kids.get(parentOf(p))?.delete(p);
+    this.kids.get(parentPath(p))?.delete(p);
   }
 
   private put(e: FsEntry): void {
     if (e.type === 'symlink' || this.map.get(e.path)?.type === 'symlink') this.gen++;
     this.map.set(e.path, e);
     if (e.path === '/') return;
-    this.kids.get(parentOf(e.path))!.add(e.path);
+    this.kids.get(parentPath(e.path))!.add(e.path);
     if (e.type === 'dir' && !this.kids.has(e.path)) this.kids.set(e.path, new Set());
   }
 
@@ -125,7 +97,7 @@ class MergedIndex implements FsIndex {
     const e = this.map.get(p);
     if (e?.type === 'dir') return;
     if (e) this.remove(p);
-    this.ensureDir(parentOf(p), layer);
+    this.ensureDir(parentPath(p), layer);
     this.put(syntheticDir(p, layer));
   }
 
@@ -176,17 +148,18 @@ class MergedIndex implements FsIndex {
       if (t.type === 'dir') this.map.set('/', { ...t, layer });
       return;
     }
-    const base = baseOf(t.path);
-    const dir = this.resolveDir(parentOf(t.path));
-    const path = joinPath(dir, base);
+    const base = baseName(t.path);
+    const dir = this.resolveDir(parentPath(t.path));
+    const path = childPath(dir, base);
     this.ensureDir(dir, layer);
-    if (base === OPAQUE) {
+    const o = overlayName(base);
+    if (o.kind === 'opaque') {
       this.opaque(dir, layer);
       return;
     }
-    if (base.startsWith(WH)) {
-      if (base.startsWith(WH + WH)) return; // other aufs metadata (.wh..wh.plnk...)
-      const victim = joinPath(dir, base.slice(WH.length));
+    if (o.kind === 'meta') return;
+    if (o.kind === 'whiteout') {
+      const victim = childPath(dir, o.victim);
       if (this.map.has(victim)) this.remove(victim);
       return;
     }
@@ -194,7 +167,7 @@ class MergedIndex implements FsIndex {
     if (t.type === 'file') e.content = { layer, offset: t.dataOffset, size: t.size };
     else if (t.type === 'hardlink') {
       // The link shares its target's bytes as they are now, even if a later layer replaces the target.
-      const target = this.map.get(t.linkname!) ?? this.map.get(joinPath(this.resolveDir(parentOf(t.linkname!)), baseOf(t.linkname!)));
+      const target = this.map.get(t.linkname!) ?? this.map.get(childPath(this.resolveDir(parentPath(t.linkname!)), baseName(t.linkname!)));
       if (target) e.linkname = target.path;
       if (target?.content) e.content = target.content;
     }

@@ -3,10 +3,9 @@
 // exact semantics are testable with hand-made data; xray.ts feeds it from real layers.
 import type { TarEntry } from '../image/types.js';
 import { EfficiencyTracker } from './efficiency.js';
-import { StackedTree, baseName, isDirNode, joinPath, metaOf, parentPath, type Node } from './tree.js';
-
-const WH = '.wh.';
-const OPAQUE = '.wh..wh..opq';
+import { overlayName } from '../image/overlay.js';
+import { baseName, childPath, parentPath } from '../util/paths.js';
+import { StackedTree, isDirNode, metaOf, type Node } from './tree.js';
 
 export interface ChangeStats {
   added: { files: number; bytes: number };
@@ -41,6 +40,13 @@ function subtreeSize(n: Node): number {
   return s;
 }
 
+/** The path a whiteout entry ("/a/.wh.b") removes ("/a/b"). */
+function victimOf(whiteout: string): string {
+  const o = overlayName(baseName(whiteout));
+  if (o.kind !== 'whiteout') throw new Error(`not a whiteout: ${whiteout}`);
+  return childPath(parentPath(whiteout), o.victim);
+}
+
 export class LayerAnalyzer {
   readonly tree = new StackedTree();
   readonly efficiency = new EfficiencyTracker();
@@ -58,15 +64,16 @@ export class LayerAnalyzer {
       st.entries++;
       st.size += e.size;
       if (e.path === '/') continue; // dive skips "." entries
-      const name = baseName(e.path);
-      if (name === OPAQUE) opaques.push(parentPath(e.path));
-      else if (name.startsWith(WH)) whiteouts.push(e.path);
-      else {
+      const o = overlayName(baseName(e.path));
+      if (o.kind === 'opaque') opaques.push(parentPath(e.path));
+      else if (o.kind === 'whiteout') whiteouts.push(e.path);
+      else if (o.kind === 'plain') {
         normal.set(e.path, e);
         ordered.push(e);
       }
     }
     st.whiteouts = whiteouts.length;
+    const whiteoutSet = new Set(whiteouts);
     st.opaqueDirs = opaques;
 
     // The layer's own tree, as dive builds it: entries, whiteout nodes and implied parents
@@ -87,9 +94,8 @@ export class LayerAnalyzer {
     // Efficiency visits, against the tree as it was below this layer.
     for (const p of nodes) {
       if (hasChild.has(p)) continue;
-      const name = baseName(p);
-      if (name.startsWith(WH)) {
-        const target = joinPath(parentPath(p), name.slice(WH.length));
+      if (whiteoutSet.has(p)) {
+        const target = victimOf(p);
         const lower = this.tree.get(target);
         // dive: a whiteout weighs the lower subtree if it was a directory, else nothing.
         this.efficiency.visit(target, lower && isDirNode(lower) ? subtreeSize(lower) : 0);
@@ -109,7 +115,7 @@ export class LayerAnalyzer {
       this.tree.remove(n);
     };
     for (const p of whiteouts) {
-      const lower = this.tree.get(joinPath(parentPath(p), baseName(p).slice(WH.length)));
+      const lower = this.tree.get(victimOf(p));
       if (lower) removeSubtree(lower);
     }
     // Opaque dirs (dive ignores them): each lower entry below the directory that this layer
@@ -119,7 +125,7 @@ export class LayerAnalyzer {
       if (!lowerDir) continue;
       const sweep = (dir: Node, dirPath: string) => {
         for (const c of [...(dir.children?.values() ?? [])]) {
-          const cp = joinPath(dirPath, c.name);
+          const cp = childPath(dirPath, c.name);
           if (nodes.has(cp)) {
             if (isDirNode(c)) sweep(c, cp);
             continue;

@@ -1,6 +1,7 @@
 // The merged ("stacked") filesystem as layers are applied one by one: one small node per
 // path, metadata only, so memory stays bounded by the number of paths, not their bytes.
 import type { EntryType, TarEntry } from '../image/types.js';
+import { childPath, splitPath } from '../util/paths.js';
 
 /** What xray keeps about one tar entry. */
 export interface Meta {
@@ -34,23 +35,6 @@ export function metaOf(e: TarEntry, layer: number): Meta {
 
 export function isDirNode(n: Node): boolean {
   return n.meta === undefined ? true : n.meta.type === 'dir';
-}
-
-export function splitPath(path: string): string[] {
-  return path.split('/').filter((p) => p !== '' && p !== '.');
-}
-
-export function joinPath(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`;
-}
-
-export function parentPath(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
-export function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 export class StackedTree {
@@ -110,7 +94,7 @@ export class StackedTree {
     const push = (dir: string, n: Node) => {
       if (!n.children) return;
       const names = [...n.children.keys()].sort().reverse();
-      for (const name of names) stack.push([joinPath(dir, name), n.children.get(name)!]);
+      for (const name of names) stack.push([childPath(dir, name), n.children.get(name)!]);
     };
     push('/', this.root);
     while (stack.length) {

@@ -10,7 +10,8 @@ import { evaluateGate, type GateConfig } from './gate.js';
 import type { LayerAnalyzer } from './layers.js';
 import type { LayerReport, XrayReport } from './report.js';
 import { readFinalFile, scanImage, type ScannedImage } from './scan.js';
-import { StackedTree, baseName, joinPath, parentPath } from './tree.js';
+import { baseName, childPath, parentPath } from '../util/paths.js';
+import type { StackedTree } from './tree.js';
 
 export interface XrayOptions {
   /** "os/arch[/variant]" for multi-platform images (default: the host's). */
@@ -81,7 +82,7 @@ async function loadPackageDb(image: ScannedImage): Promise<PackageDb | undefined
     const dir = parentPath(p);
     let c = canonDir.get(dir);
     if (c === undefined) canonDir.set(dir, (c = tree.resolve(dir)?.path ?? dir));
-    return joinPath(c, baseName(p));
+    return childPath(c, baseName(p));
   };
   for (const [name, node] of info?.node.children ?? []) {
     const pkg = packageOfListFile(`/var/lib/dpkg/info/${name}`);

@@ -1,0 +1,40 @@
+// Paths inside an image: absolute, "/"-separated, no trailing "/" (the root is "/"). Lexical
+// only; names from archives are made so by normalizePath (src/tar), symlinks are resolved by
+// the index that knows them (src/image/fsindex, xray's tree, src/elf's resolvePath), and
+// src/select/paths joins and normalises user-given relative paths.
+
+/** The directory holding `p` ("/" for "/x" and for "/" itself). */
+export function parentPath(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+/** `name` (one component) inside `dir`. */
+export function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+/** The last component ("" for "/"). */
+export function baseName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** The components, without empty ones and ".". */
+export function splitPath(p: string): string[] {
+  return p.split('/').filter((c) => c !== '' && c !== '.');
+}
+
+/** Path order where "/" sorts first, so a directory's subtree is contiguous. */
+export function comparePaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca !== cb) {
+      if (ca === 47) return -1;
+      if (cb === 47) return 1;
+      return ca - cb;
+    }
+  }
+  return a.length - b.length;
+}
