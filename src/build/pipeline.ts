@@ -124,7 +124,7 @@ async function writeAndSend(
     files.plan(orderEntries(entries).flatMap((w): FsEntry[] => { const e = fromImage.get(w); return e ? [e] : []; }));
     return writeImage({
       config,
-      history: { created_by: historyLine(opts, keep.size, index.size), comment: 'slimts build' },
+      history: { created_by: historyLine(source, keep.size, index.size), comment: 'slimts build' },
       entries,
       refName: spec.kind === 'registry' ? spec.ref : spec.tag,
       gzip: wantsGzip(spec),
@@ -136,8 +136,9 @@ async function writeAndSend(
   return { written, sent };
 }
 
-function historyLine(opts: BuildOptions, kept: number, total: number): string {
-  return `slimts build ${opts.image}: kept ${kept} of ${total} entries seen in use by a traced run`;
+/** Names the original by id, not by the path or tag it came through: the same image slims to the same digest anywhere. */
+function historyLine(source: Source, kept: number, total: number): string {
+  return `slimts build ${source.id}: kept ${kept} of ${total} entries seen in use by a traced run`;
 }
 
 /**
