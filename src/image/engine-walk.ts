@@ -31,7 +31,9 @@ export const WALKER_PATH = fileURLToPath(new URL('../../sensors/build/slimts-wal
 const WHOLE_FILE = 1 << 20;
 const BLOCK = 256 << 10;
 /** Bytes of fetched content kept for further reads. */
-const CACHE_BYTES = 64 << 20;
+const CACHE_BYTES = 32 << 20;
+/** Most bytes fetched ahead for facts (whatever is not, is read when asked). */
+const PREFETCH_BYTES = 48 << 20;
 const READ_TIMEOUT_MS = 120_000;
 /** The walk's own output is bounded: this many entries is not an image we can index. */
 const MAX_ENTRIES = 5_000_000;
@@ -254,8 +256,10 @@ class ContentCache {
 }
 
 class EngineFiles implements ImageFiles {
-  private sync?: SyncReader;
+  private readonly sync: SyncReader;
   private readonly cache = new ContentCache();
+  /** Whole files fetched ahead: the write takes them from there, not from the stream again. */
+  private readonly early = new Set<string>();
   /** Paths whose answers are on their way in the main stream, in order. */
   private readonly pending: string[] = [];
   private turn: Promise<void> = Promise.resolve();
@@ -266,7 +270,10 @@ class EngineFiles implements ImageFiles {
     private readonly containerId: string,
     private readonly conn: WalkerConn,
     private readonly dispose: () => Promise<void>,
-  ) {}
+  ) {
+    // its exec starts now, while the app runs
+    this.sync = new SyncReader(containerId);
+  }
 
   read(entry: FsEntry, offset: number, length: number): Buffer {
     const size = entry.content?.size ?? entry.size;
@@ -290,15 +297,18 @@ class EngineFiles implements ImageFiles {
   prefetch(paths: Iterable<string>): void {
     const reqs: Array<{ path: string; offset: number; length: number }> = [];
     const seen = new Set<string>();
+    let bytes = 0;
     for (const p of paths) {
       const e = resolveFile(this.index, p);
       if (!e || seen.has(e.path)) continue;
       seen.add(e.path);
       const size = e.content?.size ?? e.size;
-      if (size === 0) continue;
-      reqs.push({ path: e.path, offset: 0, length: size <= WHOLE_FILE ? size : Math.min(BLOCK, size) });
+      const length = size <= WHOLE_FILE ? size : Math.min(BLOCK, size);
+      if (length === 0 || bytes + length > PREFETCH_BYTES) continue;
+      bytes += length;
+      reqs.push({ path: e.path, offset: 0, length });
+      if (length === size) this.early.add(e.path);
     }
-    this.sync ??= new SyncReader(this.containerId);
     this.sync.prefetch(reqs);
   }
 
@@ -306,8 +316,9 @@ class EngineFiles implements ImageFiles {
     const key = `${start}:${path}`;
     let b = this.cache.get(key);
     if (!b) {
-      this.sync ??= new SyncReader(this.containerId);
+      const t = Date.now();
       b = this.sync.read(path, start, length);
+      if (process.env.SLIMTS_DEBUG_WALK) process.stderr.write(`read ${path} ${start}+${length} ${Date.now() - t} ms\n`);
       this.cache.set(key, b);
     }
     return b;
@@ -316,6 +327,7 @@ class EngineFiles implements ImageFiles {
   plan(entries: readonly FsEntry[]): void {
     const reqs: Buffer[] = [];
     for (const e of entries) {
+      if (this.early.has(e.path)) continue;
       reqs.push(readRequest(e.path, 0, e.content?.size ?? e.size));
       this.pending.push(e.path);
     }
@@ -332,7 +344,7 @@ class EngineFiles implements ImageFiles {
     let done!: () => void;
     this.turn = new Promise<void>((r) => (done = r));
     return prev.then(async () => {
-      if (!this.pending.includes(entry.path)) {
+      if (!this.pending.includes(entry.path) || this.early.has(entry.path)) {
         // not planned: read on the side, leaving the planned stream in step
         done();
         return Readable.from(this.chunks(entry, size), { objectMode: false });
@@ -379,7 +391,7 @@ class EngineFiles implements ImageFiles {
   }
 
   async close(): Promise<void> {
-    await this.sync?.close().catch(() => undefined);
+    await this.sync.close().catch(() => undefined);
     await this.dispose();
   }
 }
@@ -413,17 +425,6 @@ function engineError(err: unknown, ref: string): Error {
   const code = (err as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES') return new UserError(`cannot reach the Docker engine (${code}); is it running?`);
   return new UserError(`the engine-side reader failed on "${ref}": ${oneLine(err)} (--read layers reads the image through an export instead)`);
-}
-
-/** Parses /etc/passwd or /etc/group lines into id → name. */
-function namesOf(text: string | undefined): Map<number, string> {
-  const m = new Map<number, string>();
-  for (const line of (text ?? '').split('\n')) {
-    const f = line.split(':');
-    const id = Number(f[2]);
-    if (f.length >= 3 && f[0] && Number.isInteger(id) && !m.has(id)) m.set(id, f[0]);
-  }
-  return m;
 }
 
 /**
@@ -475,9 +476,8 @@ export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Pro
     await container.start();
     const created = (await container.inspect()).Created;
     const records = await readWalk(conn);
-    const users = await readSmall(conn, '/etc/passwd');
-    const groups = await readSmall(conn, '/etc/group');
-    const index = walkIndex(records, { createdNs: parseNs(created), users: namesOf(users), groups: namesOf(groups) });
+    // no user names: the layers' tar headers hold the export host's, which no container shows
+    const index = walkIndex(records, { createdNs: parseNs(created) });
     return new EngineFiles(index, configFromInspect(info), container.id, conn, dispose);
   } catch (err) {
     await dispose();
@@ -504,14 +504,6 @@ async function readWalk(conn: WalkerConn): Promise<WalkRecord[]> {
     records.push(ev.record);
     if (records.length > MAX_ENTRIES) throw new UserError(`the image holds more than ${MAX_ENTRIES} entries`);
   }
-}
-
-/** A small file's text through the main stream (before any planned read), or undefined. */
-async function readSmall(conn: WalkerConn, path: string): Promise<string | undefined> {
-  conn.send(readRequest(path, 0, 1 << 20));
-  const n = Number((await conn.take(8)).readBigInt64LE(0));
-  if (n <= 0) return undefined;
-  return (await conn.take(n)).toString('utf8');
 }
 
 /** RFC 3339 with nanoseconds → ns since the epoch. */

@@ -20,9 +20,6 @@ export const INIT_PARENTS = ['/etc', '/dev', '/'];
 export interface WalkIndexOptions {
   /** When the container was created (ns since the epoch, engine clock): init files are newer. */
   createdNs: bigint;
-  /** uid → name and gid → name for the tar headers (the image's own user database). */
-  users?: ReadonlyMap<number, string>;
-  groups?: ReadonlyMap<number, string>;
 }
 
 function parentOf(p: string): string {
@@ -97,10 +94,6 @@ function toEntry(r: WalkRecord, opts: WalkIndexOptions): FsEntry {
     dataOffset: 0,
     layer: 0,
   };
-  const uname = opts.users?.get(r.uid);
-  const gname = opts.groups?.get(r.gid);
-  if (uname) e.uname = uname;
-  if (gname) e.gname = gname;
   if (r.linkname !== undefined) e.linkname = r.linkname;
   if (r.type === 'char' || r.type === 'block') {
     e.devmajor = r.devmajor;
@@ -127,8 +120,8 @@ export function walkIndex(records: Iterable<WalkRecord>, opts: WalkIndexOptions)
 }
 
 /**
- * Removes what the engine's init layer added and gives the parents it wrote into the newest
- * mtime of what they hold from the image (their own is lost to the container's creation).
+ * Removes what the engine's init layer added and gives the parents it wrote into the mtime of
+ * their newest entry from the image (their own is lost to the container's creation).
  */
 function dropInitLayer(byPath: Map<string, WalkRecord>, createdNs: bigint): void {
   const hasChildren = (dir: string) => {
@@ -145,12 +138,13 @@ function dropInitLayer(byPath: Map<string, WalkRecord>, createdNs: bigint): void
   for (const p of INIT_PARENTS) {
     const r = byPath.get(p);
     if (!r || mtimeNs(r) < createdNs) continue;
-    let newest = 0;
+    // a directory's mtime is when an entry was last added or removed: most often its newest child's
+    let newest: WalkRecord | undefined;
     const prefix = p === '/' ? '/' : `${p}/`;
     for (const [q, c] of byPath) {
-      if (q !== p && q.startsWith(prefix) && !q.slice(prefix.length).includes('/') && c.mtimeSec > newest) newest = c.mtimeSec;
+      if (q !== p && q.startsWith(prefix) && !q.slice(prefix.length).includes('/') && (!newest || mtimeNs(c) > mtimeNs(newest))) newest = c;
     }
-    byPath.set(p, { ...r, mtimeSec: newest, mtimeNsec: 0 });
+    byPath.set(p, { ...r, mtimeSec: newest?.mtimeSec ?? 0, mtimeNsec: newest?.mtimeNsec ?? 0 });
   }
 }
 
