@@ -1,5 +1,5 @@
 // Parsing of flag values of the build CLI: durations, probe specs, files of paths.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ContinueAfter } from '../run/types.js';
 import type { ApiSpecSource, HttpProbeSpec } from '../probe/types.js';
 import { UserError } from '../util/errors.js';
@@ -66,14 +66,14 @@ export function readHttpProbeFile(file: string): HttpProbeSpec[] {
 }
 
 /**
- * --http-probe-apispec: "/PATH" or "PORT:/PATH" (fetched from the container, every HTTP port or
- * that one), "http[s]://HOST:PORT/PATH" (PORT is the container's; host and scheme are ignored), else a
- * local JSON file holding an OpenAPI 3 / Swagger 2 document.
+ * --http-probe-apispec: a local JSON file holding an OpenAPI 3 / Swagger 2 document when one is
+ * at that path; else "/PATH" or "PORT:/PATH" (fetched from the container, every HTTP port or that
+ * one), or "http[s]://HOST:PORT/PATH" (PORT is the container's; host and scheme are ignored).
  */
 export function parseApiSpec(v: string): ApiSpecSource {
   const s = v.trim();
   const local = /^(?:(\d{1,5}):)?(\/\S*)$/.exec(s);
-  if (local) return { kind: 'url', path: local[2]!, ...(local[1] ? { port: Number(local[1]) } : {}) };
+  if (local && !existsSync(s)) return { kind: 'url', path: local[2]!, ...(local[1] ? { port: Number(local[1]) } : {}) };
   if (/^https?:\/\//i.test(s)) {
     let u: URL;
     try {

@@ -17,7 +17,7 @@ interface Flags {
   pull?: boolean; platform?: string; continueAfter?: string; timeout?: string; stopTimeout?: string;
   httpProbeCmd: string[]; httpProbeFile?: string; exec: string[]; probeScript?: string; httpProbe: boolean;
   crawlDepth?: string; crawlMax?: string; probeWait?: string; fanotify?: boolean;
-  httpProbeApispec: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
+  httpProbeApispec?: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
   exclude: string[]; includePathsFile: string[]; references: boolean;
   tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string; read?: string;
@@ -56,7 +56,7 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       crawlDepth: nonNegInt(f.crawlDepth, '--crawl-depth'),
       crawlMax: nonNegInt(f.crawlMax, '--crawl-max'),
       probeWait: nonNegInt(f.probeWait, '--probe-wait'),
-      apiSpecs: f.httpProbeApispec.length ? f.httpProbeApispec.map(parseApiSpec) : undefined,
+      apiSpecs: f.httpProbeApispec?.length ? f.httpProbeApispec.map(parseApiSpec) : undefined,
       unsafe: f.httpProbeUnsafe,
       concurrency: positiveInt(f.probeConcurrency, '--probe-concurrency'),
     },

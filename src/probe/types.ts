@@ -13,7 +13,7 @@ export interface HttpProbeSpec {
 export interface ProbeOptions {
   /** Seconds to wait for each port to accept connections (--probe-wait). Default 60. */
   probeWait?: number;
-  /** Skip HTTP GET / and crawling (ports still must accept connections). */
+  /** Skip sniffing, GET /, discovery and crawling (ports still must accept connections). */
   noHttpProbe?: boolean;
   /** Crawl depth from "/" (--crawl-depth). Default 2. */
   crawlDepth?: number;
