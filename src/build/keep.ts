@@ -10,7 +10,7 @@ import type { Selection, SelectInput, Unresolved } from '../select/index.js';
 import { imageFacts } from './facts.js';
 import type { BuildOptions } from './options.js';
 
-export function selectFor(files: Pick<ImageFiles, 'read' | 'config'>, index: FsIndex, events: SelectInput['trace'], opts: BuildOptions): Selection {
+export function selectFor(files: Pick<ImageFiles, 'read' | 'config' | 'prefetch'>, index: FsIndex, events: SelectInput['trace'], opts: BuildOptions): Selection {
   const read = (e: FsEntry, off: number, len: number) => files.read(e, off, len);
   const view = indexView(index, read);
   let ldLibraryDirs: string[] = [];
@@ -22,6 +22,7 @@ export function selectFor(files: Pick<ImageFiles, 'read' | 'config'>, index: FsI
   const facts = imageFacts(index, read);
   return select({
     index, trace: events, facts, config: files.config, read,
+    prefetch: (paths) => files.prefetch(paths),
     refs: (path) => {
       const e = index.get(path);
       if (!e) return undefined;

@@ -124,11 +124,10 @@ function tzRoots(ctx: DataSetContext): string[] {
   return existing(ctx.fs, ['/usr/share/zoneinfo', '/etc/localtime', '/etc/timezone']);
 }
 function caRoots(ctx: DataSetContext): string[] {
-  const fs = ctx.fs;
-  const per = arches(fs).flatMap((a) => [`/usr/lib/${a}/ossl-modules`, `/usr/lib/${a}/engines-3`, `/usr/lib/${a}/engines-1.1`]);
-  // not /usr/lib/ssl/misc: OpenSSL's helper scripts (perl) are tools, not data
-  return existing(fs, ['/etc/ssl', '/usr/lib/ssl/certs', '/usr/lib/ssl/openssl.cnf', '/usr/lib/ssl/private', '/usr/lib/ssl/cert.pem', '/usr/share/ca-certificates', '/usr/local/share/ca-certificates', '/etc/ca-certificates',
-    '/etc/ca-certificates.conf', '/etc/pki', '/etc/gnutls', ...per]);
+  // Not /usr/lib/ssl/misc (OpenSSL's helper scripts are tools, not data), nor providers and
+  // engines (loaded only when a configuration names them, and then the run read it).
+  return existing(ctx.fs, ['/etc/ssl', '/usr/lib/ssl/certs', '/usr/lib/ssl/openssl.cnf', '/usr/lib/ssl/private', '/usr/lib/ssl/cert.pem',
+    '/usr/share/ca-certificates', '/usr/local/share/ca-certificates', '/etc/ca-certificates', '/etc/ca-certificates.conf', '/etc/pki', '/etc/gnutls']);
 }
 function gconvRoots(ctx: DataSetContext): string[] {
   return existing(ctx.fs, [...arches(ctx.fs).map((a) => `/usr/lib/${a}/gconv`), '/usr/lib/gconv', '/usr/lib64/gconv']);

@@ -6,7 +6,7 @@
 import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
-import { dataSetsFor, isBroad, refResolver, type RawRef, type RefResolver, type Target } from '../refs/index.js';
+import { dataSetsFor, refResolver, type RawRef, type RefResolver, type Target } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
@@ -275,9 +275,19 @@ class Selector {
       usesSymbol: (p: string, sym: string) => this.input.facts(p)?.elf?.symbols?.includes(sym) ?? false,
     };
     for (;;) {
+      const asked = new Set<string>();
       while (this.refWork.length > 0 || this.work.length > 0) {
-        if (this.work.length > 0) this.dependencies(this.work.pop()!);
-        else this.followRefs(resolver, this.refWork.pop()!);
+        if (this.work.length > 0) {
+          this.dependencies(this.work.pop()!);
+          continue;
+        }
+        // what is about to be scanned, in one batch for readers with a round trip per read
+        const fresh = this.refWork.filter((p) => !asked.has(p));
+        if (fresh.length > 1 && this.input.prefetch) {
+          fresh.forEach((p) => asked.add(p));
+          this.input.prefetch(fresh.filter((p) => this.keep.get(p)?.entry.type === 'file'));
+        }
+        this.followRefs(resolver, this.refWork.pop()!);
       }
       const needs = dataSetsFor(this.keep.keys(), dsCtx, setsDone);
       if (needs.length === 0) break;
@@ -295,10 +305,11 @@ class Selector {
     const k = this.keep.get(path);
     const e = k?.entry;
     if (!k || !e || (e.type !== 'file' && e.type !== 'hardlink')) return;
-    // Code the run loaded (or the app's own) may take any of its paths later: every reference
-    // counts. Library code brought in by a reference is followed only as far as loading it
-    // goes (what it imports at load time), or the closure would grow to whole standard libraries.
-    const all = !k.byReference || k.reasons.some((r) => r.kind === 'app-dir');
+    // The app's own code that the run loaded (or that sits in the app directory) may take any
+    // of its paths later: every reference counts. Library code (a runtime's standard library,
+    // installed packages) is followed only as far as loading it goes (what it imports at load
+    // time), or the closure would grow to whole standard libraries.
+    const all = !isLibraryCode(path) && (!k.byReference || k.reasons.some((r) => r.kind === 'app-dir'));
     let refs: RawRef[] | undefined;
     try {
       refs = this.input.refs!(path);
@@ -306,7 +317,8 @@ class Selector {
       return; // unreadable: the file is kept, its references are not followed
     }
     for (const ref of refs ?? []) {
-      if (!all && (ref.lazy || ref.kind === 'path' || ref.kind === 'command')) continue;
+      // (a shell script's every command is what it is kept for, wherever it was reached from)
+      if (!all && ref.lang !== 'shell' && (ref.lazy || ref.kind === 'path' || ref.kind === 'command')) continue;
       const res = resolver.resolve(path, ref);
       if (res.unresolved) {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });
@@ -319,7 +331,9 @@ class Selector {
   /** WORKDIR holds the app itself: kept whole (but for dependency and cache dirs) when it is the app's own and not too big. */
   private appDir(resolver: RefResolver): void {
     const dir = this.workdir;
-    if (dir === '/' || isBroad(dir) || /^\/(usr|etc|var|tmp|run|proc|sys|dev|root|home|boot)(\/|$)/.test(dir) && !/^\/(usr\/src|var\/www|home)\/[^/]+/.test(dir)) return;
+    // the app's own place: not the root or a system directory (but /usr/src/app, /var/www/site, /home/user are apps')
+    const system = /^\/(usr|etc|var|tmp|run|proc|sys|dev|root|home|boot|bin|sbin|lib\w*|opt|srv|mnt|media)(\/|$)/.test(dir) && !/^\/(usr\/src|usr\/local\/src|var\/www|home|opt|srv)\/[^/]+/.test(dir);
+    if (dir === '/' || system) return;
     if (!resolver.fs.isDir(dir)) return;
     const files = this.subtree(dir, APP_DIR_LIMIT, APP_DIR_SKIP);
     if (!files) {
@@ -393,6 +407,13 @@ class Selector {
     for (const p of this.keep.keys()) if (p.startsWith(prefix)) return p;
     return undefined;
   }
+}
+
+/** Where runtimes keep their standard libraries and installed packages. */
+const LIBRARY_DIRS = /\/(site-packages|dist-packages|node_modules|vendor_ruby|site_ruby|gems|perl5?|nodejs)\/|^\/usr\/(local\/)?lib\/(python[\d.]+|ruby|jvm|php)\/|^\/usr\/share\/(perl5?|php|ruby|java)\/|^\/usr\/lib\/[^/]+-linux-[^/]+\/(perl|perl-base|perl5|ruby)\//;
+
+export function isLibraryCode(path: string): boolean {
+  return LIBRARY_DIRS.test(path);
 }
 
 function reasonKind(ref: RawRef): Reason['kind'] {

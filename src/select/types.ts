@@ -128,4 +128,6 @@ export interface SelectInput {
   refs?: (path: string) => RawRef[] | undefined;
   /** Bytes of a file entry, for the few small files resolution reads (package.json, .pth). */
   read?: (entry: FsEntry, offset: number, length: number) => Buffer;
+  /** A hint that `refs` and `facts` are about to be asked for these paths (a reader may fetch them in one batch). */
+  prefetch?: (paths: string[]) => void;
 }

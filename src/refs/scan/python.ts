@@ -13,8 +13,10 @@ export function scanPython(text: string): RawRef[] {
   const code = l.code;
   const lineOf = lineCounter(code);
   const out: RawRef[] = [];
-  const inDef = functionLines(code);
-  const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'python', ...r, ...(inDef.has(r.line) ? { lazy: true } : {}) });
+  const { lazy: inDef, mainOnly } = functionLines(code);
+  const ref = (r: Omit<RawRef, 'lang'>) => {
+    if (!mainOnly.has(r.line)) out.push({ lang: 'python', ...r, ...(inDef.has(r.line) ? { lazy: true } : {}) });
+  };
 
   // import a, b.c as d
   for (const m of code.matchAll(/(?:^|[;:])[ \t]*import[ \t]+([^;\n]+)/gm)) {
@@ -60,37 +62,42 @@ export function scanPython(text: string): RawRef[] {
     const word = s && !s.dynamic ? firstWord(s.value) : undefined;
     if (word) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'os.system' });
   }
-  out.push(...pathLiterals('python', l.strings).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
+  out.push(...pathLiterals('python', l.strings).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
   return out;
 }
 
 /**
- * The lines inside a function body (def, async def, at any depth, methods included) or a
- * script-only `__main__` block: what they import is imported only when that code runs. Class
- * bodies run at import time. Lines that
- * continue a bracketed expression share the state of the line that opened it.
+ * The lines inside a function body (def, async def, at any depth, methods included): what they
+ * import is imported only when the function runs (class bodies run at import time); and the
+ * lines of an `if __name__ == "__main__":` block, which run only when the file is the script
+ * itself (never when imported, and then the run traced them). Lines that continue a bracketed
+ * expression share the state of the line that opened it.
  */
-function functionLines(code: string): Set<number> {
-  const out = new Set<number>();
-  const defs: number[] = []; // indents of the enclosing defs
+function functionLines(code: string): { lazy: Set<number>; mainOnly: Set<number> } {
+  const lazy = new Set<number>();
+  const mainOnly = new Set<number>();
+  const blocks: Array<{ indent: number; main: boolean }> = []; // the enclosing defs and main blocks
   let depth = 0;
-  let inside = false;
+  let inDef = false;
+  let inMain = false;
   const lines = code.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
     if (depth === 0 && text.trim() !== '') {
       const indent = /^[ \t]*/.exec(text)![0].replace(/\t/g, '        ').length;
-      while (defs.length > 0 && indent <= defs[defs.length - 1]!) defs.pop();
-      inside = defs.length > 0;
-      // a def's body runs when called; an `if __name__ == "__main__":` body only when run as a script
-      if (/^[ \t]*(?:async[ \t]+)?def[ \t]/.test(text) || /^if[ \t]+__name__[ \t]*==[ \t]*\u0001\d+\u0002[ \t]*:/.test(text)) defs.push(indent);
+      while (blocks.length > 0 && indent <= blocks[blocks.length - 1]!.indent) blocks.pop();
+      inDef = blocks.some((b) => !b.main);
+      inMain = blocks.some((b) => b.main);
+      if (/^[ \t]*(?:async[ \t]+)?def[ \t]/.test(text)) blocks.push({ indent, main: false });
+      else if (/^if[ \t]+__name__[ \t]*==[ \t]*\u0001\d+\u0002[ \t]*:/.test(text)) blocks.push({ indent, main: true });
     }
-    if (inside) out.add(i + 1);
+    if (inDef) lazy.add(i + 1);
+    if (inMain) mainOnly.add(i + 1);
     for (let c = 0; c < text.length; c++) {
       const ch = text.charCodeAt(c);
       if (ch === 40 || ch === 91 || ch === 123) depth++; // ( [ {
       else if ((ch === 41 || ch === 93 || ch === 125) && depth > 0) depth--;
     }
   }
-  return out;
+  return { lazy, mainOnly };
 }

@@ -117,7 +117,8 @@ function analyse(toks: Tok[], depth: number): RawRef[] {
     const v = expand(w);
     // a path named anywhere, also as an assignment's value
     const named = /^[A-Za-z_]\w*=/.test(v) ? v.slice(v.indexOf('=') + 1) : v;
-    if (ABS_PATH.test(named) || named.startsWith('${__DIR__}/')) ref('path', named, k.line, 'named');
+    // also "$VAR/x" for a variable only the image's environment sets (the resolver expands it)
+    if (!sourceNext && (ABS_PATH.test(named) || /^\$\{\w+\}[\w.@+,:=~%/-]*$/.test(named))) ref('path', named, k.line, 'named');
     if (sourceNext) {
       ref('source', v, k.line, 'source');
       sourceNext = false;

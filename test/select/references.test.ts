@@ -1,0 +1,226 @@
+// The references phase of select, without Docker: what kept code refers to is resolved in the
+// image by each language's rules, the app directory and on-demand data sets are kept whole,
+// each with its reason; nothing the run did not load is followed past what loading it needs.
+import { describe, expect, it } from 'vitest';
+import { select, explain, formatReason } from '../../src/select/index.js';
+import type { FileFacts, SelectOptions, Selection, TraceLike } from '../../src/select/index.js';
+import type { ImageConfig } from '../../src/image/types.js';
+import type { ElfInfo } from '../../src/elf/index.js';
+import { indexView, parseShebang } from '../../src/elf/index.js';
+import { refsOf } from '../../src/refs/index.js';
+import { memIndex, memRead, type Spec } from './memindex.js';
+
+const X = 0o755;
+const ev = (path: string, intent = 'r', result = '0'): TraceLike => ({ syscall: 'openat', intent, result, path });
+const elfInfo = (needed: string[] = [], o: Partial<ElfInfo> = {}): ElfInfo => ({
+  class: 64, endian: 'le', machine: 62, type: 'dyn', needed, nodeflib: false, static: false, ...o,
+});
+const LIBDIR = '/usr/lib/x86_64-linux-gnu';
+const base: Spec[] = [
+  { path: '/bin', link: 'usr/bin' },
+  { path: '/lib64/ld-linux-x86-64.so.2', mode: X },
+  { path: `${LIBDIR}/libc.so.6`, mode: X },
+  { path: '/usr/bin/sh', mode: X },
+  '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/services', '/etc/protocols',
+];
+const baseElf: Record<string, ElfInfo> = {
+  '/lib64/ld-linux-x86-64.so.2': elfInfo(),
+  [`${LIBDIR}/libc.so.6`]: elfInfo(['ld-linux-x86-64.so.2']),
+  '/usr/bin/sh': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }),
+};
+
+function run(specs: Spec[], trace: TraceLike[], o: { elf?: Record<string, ElfInfo>; config?: ImageConfig['config']; options?: SelectOptions } = {}): Selection {
+  const index = memIndex([...base, ...specs]);
+  const read = memRead(index);
+  const view = indexView(index, read);
+  const elf = { ...baseElf, ...o.elf };
+  const facts = (p: string): FileFacts | undefined => {
+    if (elf[p]) return { elf: elf[p] };
+    const e = index.get(p);
+    if (!e || e.type !== 'file') return undefined;
+    const sb = parseShebang(read(e, 0, 256));
+    return sb ? { shebang: sb } : {};
+  };
+  return select({
+    index, trace, facts, read,
+    refs: (p) => refsOf(view, p, index.get(p)!.size, facts(p)?.shebang),
+    config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], ...o.config } },
+    options: o.options,
+  });
+}
+const reasons = (s: Selection, p: string) => (s.keep.get(p)?.reasons ?? []).map(formatReason);
+
+describe('python', () => {
+  const py = '/usr/lib/python3.11';
+  const specs: Spec[] = [
+    { path: '/usr/bin/python3.11', mode: X },
+    { path: '/srv/app/main.py', content: 'import os\n\ndef report(req):\n    import decimal\n    from .helpers import fmt\n    return 1\n' },
+    { path: '/srv/app/__init__.py', content: '' },
+    { path: '/srv/app/helpers.py', content: 'import json\n' },
+    { path: `${py}/os.py`, content: 'import abc\n\ndef popen(cmd):\n    import subprocess\n' },
+    { path: `${py}/abc.py`, content: '' },
+    { path: `${py}/subprocess.py`, content: '' },
+    { path: `${py}/json/__init__.py`, content: 'from .decoder import JSONDecoder\n' },
+    { path: `${py}/json/decoder.py`, content: '' },
+    { path: `${py}/decimal.py`, content: 'try:\n    from _decimal import *\nexcept ImportError:\n    from _pydecimal import *\n\ndef later():\n    import never_needed_eagerly\n' },
+    { path: `${py}/__pycache__/decimal.cpython-311.pyc`, content: '' },
+    { path: `${py}/_pydecimal.py`, content: '' },
+    { path: `${py}/never_needed_eagerly.py`, content: '' },
+    { path: `${py}/lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so`, mode: X },
+    { path: `${LIBDIR}/libmpdec.so.3`, mode: X },
+    { path: `${py}/unused.py`, content: '' },
+  ];
+  const s = run(specs, [ev('/usr/bin/python3.11', 'x'), ev('/srv/app/main.py'), ev(`${py}/os.py`)], {
+    elf: {
+      '/usr/bin/python3.11': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }),
+      [`${py}/lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so`]: elfInfo(['libmpdec.so.3', 'libc.so.6']),
+      [`${LIBDIR}/libmpdec.so.3`]: elfInfo(['libc.so.6']),
+    },
+  });
+  it('a lazy import in a handler brings the module, its bytecode, its C extension and that one\'s libraries', () => {
+    expect(reasons(s, `${py}/decimal.py`)).toEqual(['imported by /srv/app/main.py:4 (import decimal)']);
+    expect(s.keep.has(`${py}/__pycache__/decimal.cpython-311.pyc`)).toBe(true);
+    expect(reasons(s, `${py}/lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so`)[0]).toMatch(/imported by .*decimal\.py:2/);
+    expect(s.keep.get(`${LIBDIR}/libmpdec.so.3`)?.byReference).toBe(true);
+    expect(explain(s.keep, `${LIBDIR}/libmpdec.so.3`).join('\n')).toMatch(/decimal\.py: imported by \/srv\/app\/main\.py:4/);
+  });
+  it('relative imports, packages and their __init__; library code is followed only as far as loading it', () => {
+    expect(s.keep.has('/srv/app/helpers.py')).toBe(true);
+    expect(s.keep.has(`${py}/json/__init__.py`) && s.keep.has(`${py}/json/decoder.py`)).toBe(true);
+    expect(s.keep.has(`${py}/_pydecimal.py`)).toBe(true); // a fallback at load time
+    expect(s.keep.has(`${py}/never_needed_eagerly.py`)).toBe(false); // lazy, in code the run never loaded
+    expect(s.keep.has(`${py}/unused.py`)).toBe(false);
+    // a traced standard-library module: what it imports on load, not what its functions import
+    expect(s.keep.has(`${py}/abc.py`)).toBe(true);
+    expect(s.keep.has(`${py}/subprocess.py`)).toBe(false);
+    expect(s.keep.get('/srv/app/main.py')?.byReference).toBeUndefined();
+  });
+  it('--no-references keeps only the run and its static closure', () => {
+    const off = run(specs, [ev('/usr/bin/python3.11', 'x'), ev('/srv/app/main.py')], { options: { references: false } });
+    expect(off.keep.has(`${py}/decimal.py`)).toBe(false);
+  });
+});
+
+describe('node, ruby, perl, php', () => {
+  it('node: a require in a handler, node_modules packages with main and exports, built-ins need nothing', () => {
+    const s = run([
+      { path: '/usr/bin/node', mode: X },
+      { path: '/opt/svc/index.js', content: "const fs = require('node:fs');\napp.get('/x', () => { const r = require('./lib/report'); const p = require('pkg-a'); const q = require('pkg-b/sub'); });\n" },
+      { path: '/opt/svc/lib/report.js', content: "module.exports = require('../util.json');" },
+      { path: '/opt/svc/util.json', content: '{}' },
+      { path: '/opt/svc/node_modules/pkg-a/package.json', content: '{"main": "dist/main"}' },
+      { path: '/opt/svc/node_modules/pkg-a/dist/main.js', content: '' },
+      { path: '/opt/svc/node_modules/pkg-a/README.md', content: '' },
+      { path: '/usr/share/nodejs/pkg-b/package.json', content: '{"exports": {".": "./index.js", "./sub": {"import": "./sub.mjs", "require": "./sub.cjs"}}}' },
+      { path: '/usr/share/nodejs/pkg-b/sub.mjs', content: '' },
+      { path: '/usr/share/nodejs/pkg-b/sub.cjs', content: '' },
+    ], [ev('/opt/svc/index.js')]);
+    expect(reasons(s, '/opt/svc/lib/report.js')).toEqual(["imported by /opt/svc/index.js:2 (require ./lib/report)"]);
+    expect(s.keep.has('/opt/svc/util.json')).toBe(true);
+    expect(s.keep.has('/opt/svc/node_modules/pkg-a/dist/main.js')).toBe(true);
+    expect(s.keep.has('/opt/svc/node_modules/pkg-a/README.md')).toBe(false);
+    expect(s.keep.has('/usr/share/nodejs/pkg-b/sub.mjs') && s.keep.has('/usr/share/nodejs/pkg-b/sub.cjs')).toBe(true);
+    expect(s.unresolved.filter((u) => u.name.includes('fs'))).toEqual([]);
+  });
+  it('ruby: require of a C extension in the arch dir; perl: a module with its XS library; php: include relative to __DIR__', () => {
+    const s = run([
+      { path: '/srv/r/app.rb', content: "def route\n  require 'bigdecimal'\nend\n" },
+      { path: '/usr/lib/ruby/3.1.0/json.rb', content: '' },
+      { path: `${LIBDIR}/ruby/3.1.0/bigdecimal.so`, mode: X },
+      { path: '/srv/p/tool.pl', content: 'use POSIX qw(floor);\nrequire Text::Wrap;\n' },
+      { path: `${LIBDIR}/perl/5.36/POSIX.pm`, content: '' },
+      { path: `${LIBDIR}/perl/5.36/auto/POSIX/POSIX.so`, mode: X },
+      { path: '/usr/share/perl/5.36/Text/Wrap.pm', content: '' },
+      { path: '/var/www/site/index.php', content: "<?php require_once __DIR__ . '/lib/db.php'; ?>" },
+      { path: '/var/www/site/lib/db.php', content: '<?php ?>' },
+    ], [ev('/srv/r/app.rb'), ev('/srv/p/tool.pl'), ev('/var/www/site/index.php')], {
+      elf: { [`${LIBDIR}/ruby/3.1.0/bigdecimal.so`]: elfInfo(['libc.so.6']), [`${LIBDIR}/perl/5.36/auto/POSIX/POSIX.so`]: elfInfo(['libc.so.6']) },
+    });
+    expect(reasons(s, `${LIBDIR}/ruby/3.1.0/bigdecimal.so`)).toEqual(['imported by /srv/r/app.rb:2 (require bigdecimal)']);
+    expect(s.keep.has(`${LIBDIR}/perl/5.36/auto/POSIX/POSIX.so`)).toBe(true);
+    expect(s.keep.has('/usr/share/perl/5.36/Text/Wrap.pm')).toBe(true);
+    expect(reasons(s, '/var/www/site/lib/db.php')[0]).toMatch(/imported by \/var\/www\/site\/index\.php:1/);
+  });
+});
+
+describe('shell entrypoints', () => {
+  const script = [
+    '#!/bin/sh',
+    '. "$(dirname "$0")/lib.sh"',
+    'case "$1" in',
+    '  serve) exec /usr/bin/server ;;',
+    '  migrate) psql -f /srv/sql/schema.sql ;;',
+    '  backup) tar czf - "$DATA_DIR" | gzip ;;',
+    'esac',
+  ].join('\n');
+  const specs: Spec[] = [
+    { path: '/usr/local/bin/entry.sh', mode: X, content: script },
+    { path: '/usr/local/bin/lib.sh', content: 'log() { logger "$@"; }' },
+    { path: '/usr/bin/server', mode: X }, { path: '/usr/bin/psql', mode: X }, { path: '/usr/bin/tar', mode: X },
+    { path: '/usr/bin/gzip', mode: X }, { path: '/usr/bin/logger', mode: X },
+    { path: '/srv/sql/schema.sql', content: 'create table t();' },
+    { path: '/srv/data/seed.csv', content: 'a,b' },
+  ];
+  it('every branch\'s commands, sourced files, named paths and the environment\'s paths', () => {
+    const s = run(specs, [ev('/usr/local/bin/entry.sh', 'x'), ev('/usr/bin/server', 'x')], {
+      config: { Entrypoint: ['/usr/local/bin/entry.sh'], Cmd: ['serve'], Env: ['PATH=/usr/bin:/bin', 'DATA_DIR=/srv/data'] },
+    });
+    expect(reasons(s, '/usr/bin/psql')).toEqual(['command in /usr/local/bin/entry.sh:5 (command psql)']);
+    expect(s.keep.has('/usr/bin/tar') && s.keep.has('/usr/bin/gzip')).toBe(true);
+    expect(reasons(s, '/usr/local/bin/lib.sh')[0]).toMatch(/sourced by \/usr\/local\/bin\/entry\.sh:2/);
+    expect(s.keep.has('/usr/bin/logger')).toBe(true); // a command of the sourced file
+    expect(s.keep.has('/srv/sql/schema.sql')).toBe(true);
+    expect(s.keep.has('/srv/data/seed.csv')).toBe(true); // $DATA_DIR from the image's Env, a small specific dir
+  });
+});
+
+describe('data sets and the app directory', () => {
+  const tz: Spec[] = ['/usr/share/zoneinfo/UTC', '/usr/share/zoneinfo/Asia/Tokyo', '/usr/share/zoneinfo/America/Lima'];
+  it('time zones: all of them once the run reads one', () => {
+    const s = run(tz, [ev('/usr/share/zoneinfo/UTC')]);
+    expect(reasons(s, '/usr/share/zoneinfo/Asia/Tokyo')).toEqual(['time zone database for /usr/share/zoneinfo/UTC']);
+    expect(s.dataSets.map((d) => d.set)).toContain('tz');
+    expect(run(tz, []).keep.has('/usr/share/zoneinfo/Asia/Tokyo')).toBe(false);
+  });
+  it('CA store for a kept TLS library; gconv for a program that imports iconv_open; locale named by LANG', () => {
+    const s = run([
+      { path: '/usr/bin/fetch', mode: X }, { path: `${LIBDIR}/libssl.so.3`, mode: X },
+      { path: '/usr/bin/conv', mode: X },
+      '/etc/ssl/certs/ca-certificates.crt', '/usr/share/ca-certificates/mozilla/A.crt', '/usr/lib/ssl/misc/tsget.pl',
+      `${LIBDIR}/gconv/IBM037.so`, `${LIBDIR}/gconv/gconv-modules`,
+      '/usr/lib/locale/C.utf8/LC_CTYPE', '/usr/lib/locale/de_DE.utf8/LC_TIME',
+    ], [ev('/usr/bin/fetch', 'x'), ev('/usr/bin/conv', 'x')], {
+      elf: {
+        '/usr/bin/fetch': elfInfo(['libssl.so.3', 'libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }),
+        [`${LIBDIR}/libssl.so.3`]: elfInfo(['libc.so.6']),
+        '/usr/bin/conv': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2', symbols: ['iconv_open'] }),
+      },
+      config: { Env: ['PATH=/usr/bin', 'LANG=C.UTF-8'] },
+    });
+    expect(reasons(s, '/etc/ssl/certs/ca-certificates.crt')[0]).toBe(`CA certificates and TLS configuration for ${LIBDIR}/libssl.so.3`);
+    expect(s.keep.has('/usr/share/ca-certificates/mozilla/A.crt')).toBe(true);
+    expect(s.keep.has('/usr/lib/ssl/misc/tsget.pl')).toBe(false);
+    expect(reasons(s, `${LIBDIR}/gconv/IBM037.so`)[0]).toBe('iconv charset modules (gconv) for /usr/bin/conv');
+    expect(s.keep.has('/usr/lib/locale/C.utf8/LC_CTYPE')).toBe(true);
+    expect(s.keep.has('/usr/lib/locale/de_DE.utf8/LC_TIME')).toBe(false);
+    expect(s.keep.has('/etc/services')).toBe(true); // libc's on-demand network databases
+  });
+  it('a JVM: its lib/ and conf/ when libjvm.so is kept', () => {
+    const home = '/usr/lib/jvm/java-17-openjdk-amd64';
+    const s = run([
+      { path: `${home}/bin/java`, mode: X }, { path: `${home}/lib/server/libjvm.so`, mode: X },
+      `${home}/lib/tzdb.dat`, `${home}/lib/security/default.policy`, { path: `${home}/lib/libzip.so`, mode: X }, `${home}/conf/security/java.security`,
+      `${home}/man/man1/java.1`,
+    ], [ev(`${home}/bin/java`, 'x'), ev(`${home}/lib/server/libjvm.so`)]);
+    expect(s.keep.has(`${home}/lib/tzdb.dat`) && s.keep.has(`${home}/lib/libzip.so`) && s.keep.has(`${home}/conf/security/java.security`)).toBe(true);
+    expect(s.keep.has(`${home}/man/man1/java.1`)).toBe(false);
+  });
+  it('WORKDIR is the app: kept whole but for node_modules; unresolved references are listed, never fatal', () => {
+    const s = run([
+      { path: '/app/server.py', content: 'import flask_missing\n' }, '/app/templates/other.html', '/app/node_modules/x/index.js',
+    ], [ev('/app/server.py')], { config: { WorkingDir: '/app' } });
+    expect(reasons(s, '/app/templates/other.html')).toEqual(['app directory /app']);
+    expect(s.keep.has('/app/node_modules/x/index.js')).toBe(false);
+    expect(s.unresolved).toEqual([expect.objectContaining({ from: '/app/server.py', line: 1, name: 'flask_missing' })]);
+  });
+});
