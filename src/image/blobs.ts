@@ -1,6 +1,6 @@
 // Shared by the OCI and docker-archive readers: small verified blobs, config parsing, and
 // the parts an Image is assembled from.
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../util/digest.js';
 import { UserError } from '../util/errors.js';
 import type { LayerSpec } from './layer.js';
 import { formatPlatform, platformMatches } from './platform.js';
@@ -21,10 +21,6 @@ export interface ReadOptions {
   explicitPlatform: boolean;
 }
 
-export function sha256(buf: Buffer): string {
-  return 'sha256:' + createHash('sha256').update(buf).digest('hex');
-}
-
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
 export function blobName(digest: string, store: Store): string {
@@ -42,7 +38,7 @@ export async function blobMember(store: Store, digest: string, what: string): Pr
 export async function loadBlob(store: Store, desc: Descriptor, what: string): Promise<Buffer> {
   const m = await blobMember(store, desc.digest, what);
   const buf = await readMember(m, `${what} ${desc.digest}`);
-  const got = sha256(buf);
+  const got = sha256Digest(buf);
   if (got !== desc.digest) throw new UserError(`digest mismatch for blob ${desc.digest} in ${store.label} (got ${got})`);
   if (typeof desc.size === 'number' && desc.size !== buf.length) {
     throw new UserError(`size mismatch for blob ${desc.digest} in ${store.label}: descriptor says ${desc.size}, blob has ${buf.length}`);

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { UserError } from '../util/errors.js';
-import { checkConfigPlatform, parseConfig, parseJson, sha256, type ImageParts, type ReadOptions } from './blobs.js';
+import { sha256Digest } from '../util/digest.js';
+import { checkConfigPlatform, parseConfig, parseJson, type ImageParts, type ReadOptions } from './blobs.js';
 import type { LayerSpec } from './layer.js';
 import { MT } from './mediatypes.js';
 import { readMember, type Member, type Store } from './store.js';
@@ -53,7 +54,7 @@ export async function readDockerArchive(store: Store, opts: ReadOptions & { tag?
   const cm = await store.get(entry.Config);
   if (!cm) throw new UserError(`config ${entry.Config} is missing from ${where}`);
   const rawConfig = await readMember(cm, `config of ${where}`);
-  const configDigest = sha256(rawConfig);
+  const configDigest = sha256Digest(rawConfig);
   // The config's file name is its digest ("<hex>.json" or "blobs/sha256/<hex>").
   const named = /([a-f0-9]{64})(\.json)?$/.exec(entry.Config)?.[1];
   if (named && `sha256:${named}` !== configDigest) {

@@ -7,7 +7,8 @@ import { UserError } from '../util/errors.js';
 import { extractTarStream, type MapStore } from './store.js';
 import type { TmpDir } from './tmpdir.js';
 
-function engineError(err: unknown, name: string): Error {
+/** A failed inspect or export of image `name`, as the one-line error the user should see. */
+export function exportError(err: unknown, name: string): Error {
   const e = err as { statusCode?: number; code?: string; message?: string; json?: { message?: string } };
   if (e.statusCode === 404) return new UserError(`image "${name}" not found in the engine`);
   if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') {
@@ -22,13 +23,13 @@ export async function saveFromEngine(name: string, docker: Dockerode, tmp: TmpDi
   try {
     await image.inspect();
   } catch (err) {
-    throw engineError(err, name);
+    throw exportError(err, name);
   }
   let stream: NodeJS.ReadableStream;
   try {
     stream = await image.get();
   } catch (err) {
-    throw engineError(err, name);
+    throw exportError(err, name);
   }
   const dir = join(tmp.path(), 'save');
   mkdirSync(dir);

@@ -123,7 +123,7 @@ async function readParts(kind: Kind, arg: string, ro: ReadOptions, tmp: TmpDir, 
   switch (kind) {
     case 'engine': {
       // dockerode is loaded only for engine refs: it is slow to import and files need none of it.
-      const docker = opts.docker ?? new (await import('dockerode')).default();
+      const docker = opts.docker ?? (await import('../engine/docker.js')).docker();
       const store = await saveFromEngine(arg, docker, tmp);
       // Docker 25+ saves an OCI layout alongside manifest.json; older engines only the latter.
       if (await store.get('oci-layout')) return readOciLayout(store, ro);

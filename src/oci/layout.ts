@@ -1,26 +1,26 @@
 // The small files of an OCI layout: oci-layout, index.json, and the docker-load manifest.json
 // (Docker 20.10 reads only manifest.json; containerd stores read index.json).
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MT as MEDIA } from '../image/mediatypes.js';
 import type { Descriptor } from '../image/types.js';
+import { sha256Digest } from '../util/digest.js';
 import { parseRefName } from './refname.js';
 
+/** The media types the writer uses: the OCI ones of the one table, src/image/mediatypes. */
 export const MT = {
-  index: 'application/vnd.oci.image.index.v1+json',
-  manifest: 'application/vnd.oci.image.manifest.v1+json',
-  config: 'application/vnd.oci.image.config.v1+json',
-  layer: 'application/vnd.oci.image.layer.v1.tar',
-  layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  index: MEDIA.ociIndex,
+  manifest: MEDIA.ociManifest,
+  config: MEDIA.ociConfig,
+  layer: MEDIA.ociLayer,
+  layerGzip: MEDIA.ociLayerGzip,
 } as const;
-
-export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 export const blobPath = (dir: string, digest: string) => join(dir, 'blobs', 'sha256', digest.replace(/^sha256:/, ''));
 
 /** Writes a small blob (config, manifest) and returns its descriptor. */
 export async function putBlob(dir: string, mediaType: string, bytes: Buffer): Promise<Descriptor> {
-  const digest = `sha256:${sha256(bytes)}`;
+  const digest = sha256Digest(bytes);
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   await writeFile(blobPath(dir, digest), bytes);
   return { mediaType, digest, size: bytes.length };

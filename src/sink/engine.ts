@@ -1,7 +1,8 @@
 // Engine sink: streams a tar of the layout straight into the engine's image load (no archive
 // file), then makes sure the tag points at the image.
 import { Readable } from 'node:stream';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { docker as engineClient } from '../engine/docker.js';
 import { layoutTar } from '../oci/layouttar.js';
 import { renamedIndexFiles } from '../oci/layout.js';
 import { parseRefName } from '../oci/refname.js';
@@ -47,7 +48,7 @@ export function parseLoadOutput(text: string): { tags: string[]; ids: string[]; 
 
 export async function sendToEngine(written: WrittenImage, tag: string, docker?: Dockerode): Promise<{ where: string; imageId: string }> {
   const ref = parseRefName(tag);
-  const d = docker ?? new Dockerode();
+  const d = docker ?? engineClient();
   const replace = written.refName === ref.familiar ? undefined : await renamedIndexFiles(written.layoutDir, ref.familiar);
   const body = Readable.from(layoutTar(written.layoutDir, replace), { objectMode: false });
   let out: string;

@@ -3,15 +3,16 @@
 // File contents are hashed on the fly (for duplicates) and the few dpkg files xray reads
 // are kept; everything else is metadata. Anything unexpected (compressed blobs, no
 // manifest.json) makes the caller fall back to readImage.
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../util/digest.js';
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { docker } from '../engine/docker.js';
+import { exportError } from '../image/engine.js';
 import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../tar/index.js';
 import type { ImageConfig } from '../image/types.js';
 import { readLayerContents, type LayerContents } from './layer-read.js';
-import { UserError } from '../util/errors.js';
 
 /** Thrown when the stream holds something this path does not handle; use readImage. */
 export class NeedFallback extends Error {}
@@ -99,16 +100,11 @@ export function isEngineRef(ref: string): boolean {
 
 export async function streamEngineImage(ref: string, opts: { dupMinSize: number; docker?: Dockerode }): Promise<StreamedImage> {
   const name = ref.replace(/^docker(-daemon)?:/, '');
-  const docker = opts.docker ?? new Dockerode();
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.getImage(name).get();
+    stream = await (opts.docker ?? docker()).getImage(name).get();
   } catch (err) {
-    const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string };
-    if (e.statusCode === 404) throw new UserError(`image "${name}" not found in the engine`);
-    if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES') throw new UserError(`cannot reach the Docker engine (${e.code}); is it running?`);
-    if (e.statusCode) throw new UserError(`the engine refused to export "${name}": ${e.json?.message ?? e.message}`);
-    throw err;
+    throw exportError(err, name);
   }
   // A deep buffer keeps the engine writing while we hash: without it the socket fills
   // whenever we are busy and the daemon stalls.
@@ -184,7 +180,7 @@ export async function parseSaveStream(stream: AsyncIterable<Buffer>, label: stri
   return {
     config,
     rawConfig,
-    configDigest: 'sha256:' + createHash('sha256').update(rawConfig).digest('hex'),
+    configDigest: sha256Digest(rawConfig),
     layers,
   };
 }

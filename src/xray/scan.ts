@@ -2,6 +2,7 @@
 // and the only contents xray needs (hashes for duplicates, dpkg files) are taken as the
 // layers stream by. Engine images stream straight from `docker save`; other sources, or
 // an engine stream this path does not handle, go through readImage.
+import { MT } from '../image/mediatypes.js';
 import { readImage } from '../image/read.js';
 import { ChunkSource, TarFormatError } from '../tar/index.js';
 import type { Image, ImageConfig, Layer } from '../image/types.js';
@@ -114,7 +115,7 @@ export async function scanImage(ref: string, opts: { platform?: string; tmpDir?:
         ref,
         configDigest: s.configDigest,
         config: s.config,
-        layers: s.layers.map((l, i) => ({ digest: diffIds[i] ?? '', diffId: diffIds[i] ?? '', size: l.blobSize, mediaType: 'application/vnd.docker.image.rootfs.diff.tar' })),
+        layers: s.layers.map((l, i) => ({ digest: diffIds[i] ?? '', diffId: diffIds[i] ?? '', size: l.blobSize, mediaType: MT.dockerLayer })),
         analyzer,
         ...contentsAccess(s.layers),
         close: async () => undefined,
