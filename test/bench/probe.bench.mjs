@@ -49,7 +49,7 @@ try {
   const d = median(times.default);
   const n = median(times['no-http-probe']);
   const ok = d - n <= 1500;
-  console.log(`redis traced run (median of ${RUNS}): default probes ${s(d)}, --no-http-probe ${s(n)}: ${(d / n).toFixed(2)}x, +${s(d - n)} (goal within 1.5 s) ${ok ? 'OK' : 'SLOW'}`);
+  console.log(`redis traced run (median of ${RUNS}): default probes ${s(d)}, --no-http-probe ${s(n)}: ${(d / n).toFixed(2)}x, ${d >= n ? '+' : '-'}${s(Math.abs(d - n))} (goal within 1.5 s) ${ok ? 'OK' : 'SLOW'}`);
   console.log(`  port sniff: ${last.tcp.protocol}; ${last.tcp.attempts.map((a) => `${a.step} ${a.ms} ms${a.detail ? ` (${a.detail})` : ''}`).join(', ')}`);
   if (!ok) failed = true;
 } catch (err) {
