@@ -1,0 +1,75 @@
+// What following references costs, measured in this run (needs dist/ and the sensor):
+// 1. slim size of every sample and trouble image with --no-references (the trace and its static
+//    closure only) and with the default (references followed), and the total growth (budget:
+//    at most +15% in total; nginx under 10 MB);
+// 2. the select stage on a ≥ 1 GB image, median of 3 (goal < 1 s).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+if (!existsSync(join(root, 'dist/build/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor'))) {
+  console.error('references bench: run `npx tsc -p . && make -C sensors` first');
+  process.exit(1);
+}
+const { build } = await import(join(root, 'dist/build/index.js'));
+const pid = process.pid;
+const outTags = [];
+const rmi = (...tags) => spawnSync('docker', ['rmi', '-f', ...tags], { stdio: 'ignore' });
+const size = (ref) => Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', ref]).toString().trim());
+const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function slimSize(image, references) {
+  const tag = `slimts-bench-refs-${pid}:${outTags.length}`;
+  outTags.push(tag);
+  const r = await build({ image, tag, select: { references } });
+  if (!r.ok) throw new Error(`${image} (references ${references}) did not verify: ${r.verify.notes.join('; ')}`);
+  return { size: size(tag), select: r.stages.select ?? 0, refs: r.references };
+}
+
+const images = [];
+for (const d of readdirSync(join(root, 'samples'), { withFileTypes: true })) {
+  if (!d.isDirectory() || ['base', 'trouble', 'latent'].includes(d.name) || !existsSync(join(root, 'samples', d.name, 'Dockerfile'))) continue;
+  images.push({ tag: `slimts-sample/${d.name}:1`, build: () => execFileSync('bash', [join(root, 'samples/build-samples.sh'), d.name], { stdio: 'inherit' }) });
+}
+for (const name of ['pyimports', 'links', 'fcaps', 'statefulinit']) {
+  const dir = join(root, 'samples/trouble', name);
+  if (existsSync(join(dir, 'Dockerfile'))) images.push({ tag: `slimts-trouble/${name}:1`, build: () => execFileSync('bash', [join(root, 'samples/build-image.sh'), `slimts-trouble/${name}:1`, dir], { stdio: 'inherit' }) });
+}
+
+let failed = false;
+const dir = mkdtempSync(join(tmpdir(), 'slimts-bench-refs-'));
+const big = `slimts-bench-refs-big-${pid}:1`;
+try {
+  let before = 0;
+  let after = 0;
+  console.log('image: trace only → with references (+growth; files and bytes references added)');
+  for (const img of images) {
+    img.build();
+    const off = await slimSize(img.tag, false);
+    const on = await slimSize(img.tag, true);
+    before += off.size;
+    after += on.size;
+    console.log(`  ${img.tag}: ${mb(off.size)} → ${mb(on.size)} (+${(((on.size - off.size) / off.size) * 100).toFixed(1)}%; ${on.refs.files} entries, ${mb(on.refs.bytes)})`);
+    if (img.tag === 'slimts-sample/nginx:1') console.log(`    nginx under 10 MB: ${on.size < 10e6 ? 'OK' : 'OVER'}`);
+  }
+  const growth = (after - before) / before;
+  console.log(`total: ${mb(before)} → ${mb(after)}: +${(growth * 100).toFixed(1)}% (budget +15%) ${growth <= 0.15 ? 'OK' : 'OVER'}`);
+
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM slimts-sample/flask:1\nRUN mkdir -p /opt/bulk && for i in $(seq 1 40); do head -c 27000000 /dev/urandom > /opt/bulk/blob$i; done\n');
+  execFileSync('docker', ['build', '-q', '-t', big, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const sel = [];
+  for (let i = 0; i < 3; i++) sel.push((await slimSize(big, true)).select);
+  const m = median(sel);
+  console.log(`select stage with references on a ${(size(big) / 1e9).toFixed(2)} GB python image: median ${(m / 1000).toFixed(2)} s of 3 (goal < 1 s) ${m < 1000 ? 'OK' : 'SLOW'}`);
+} catch (err) {
+  console.error(`references bench: ${err?.stack ?? err}`);
+  failed = true;
+} finally {
+  rmi(...outTags, big);
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
