@@ -78,6 +78,7 @@ async function replay(ctx: ProbeContext, original: ProbeResult[], opts: ProbeOpt
       continue;
     }
     const sniffed = await sniffPort(p.host, p.hostPort, { signal: env.signal, replyMs: env.timeoutMs });
+    // silence is no verdict (a slow first answer): the replayed requests judge that port
     add({ ...tcp, protocol: sniffed.protocol === 'unknown' ? before.protocol : sniffed.protocol, attempts: [...(tcp.attempts ?? []), ...sniffed.attempts] });
   }
   const answered = original.filter((r) => r.request?.kind === 'http' && r.status !== undefined);
