@@ -1,6 +1,5 @@
 export type { ApiSpecSource, HttpProbeSpec, PortTarget, ProbeContext, ProbeKind, ProbeOptions, ProbeRequest, ProbeResult, Protocol, SniffAttempt } from './types.js';
 export { runProbes, scriptEnv, TargetGoneError } from './run.js';
-export { parseHttpProbeCmd, readHttpProbeFile } from './spec.js';
 export { waitForPort, tryConnect } from './tcp.js';
 export { sameOriginLinks } from './links.js';
 export { httpRequest } from './http.js';

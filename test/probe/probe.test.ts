@@ -7,7 +7,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseHttpProbeCmd, readHttpProbeFile } from '../../src/probe/spec.js';
 import { runProbes, scriptEnv } from '../../src/probe/run.js';
 import { sameOriginLinks } from '../../src/probe/links.js';
 import { waitForPort } from '../../src/probe/tcp.js';
@@ -127,7 +126,7 @@ describe('runProbes', () => {
           return { exitCode: cmd[0] === 'check' ? 1 : 0, stdout: 'out', stderr: 'bad' };
         },
       }),
-      { noHttpProbe: true, http: [{ method: 'POST', path: '/api', body: '{"a":1}' }, parseHttpProbeCmd('GET:/boom@80')], exec: ['ls /'], script },
+      { noHttpProbe: true, http: [{ method: 'POST', path: '/api', body: '{"a":1}' }, { method: 'GET', path: '/boom', port: 80 }], exec: ['ls /'], script },
     );
     expect(seen).toEqual(['POST /api {"a":1}', 'GET /boom ']);
     expect(execs).toEqual([['/bin/sh', '-c', 'ls /'], ['check']]);
@@ -184,24 +183,7 @@ describe('waitForPort', () => {
   });
 });
 
-describe('probe specs', () => {
-  it('parses METHOD:PATH@port', () => {
-    expect(parseHttpProbeCmd('post:/api/x@8080')).toEqual({ method: 'POST', path: '/api/x', port: 8080 });
-    expect(parseHttpProbeCmd('/health')).toEqual({ method: 'GET', path: '/health' });
-    expect(() => parseHttpProbeCmd('nope')).toThrow(UserError);
-  });
-
-  it('reads a probe file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slimts-probe-'));
-    closers.push(() => rmSync(dir, { recursive: true, force: true }));
-    const f = join(dir, 'p.json');
-    writeFileSync(f, JSON.stringify([{ path: 'a' }, { method: 'put', path: '/b', port: 81, body: { x: 1 }, headers: { 'x-y': 'z' } }]));
-    expect(await readHttpProbeFile(f)).toEqual([
-      { method: 'GET', path: '/a' },
-      { method: 'PUT', path: '/b', port: 81, body: '{"x":1}', headers: { 'x-y': 'z' } },
-    ]);
-  });
-
+describe('probe script', () => {
   it('gives a probe script the target env', () => {
     expect(scriptEnv([{ containerPort: 80, host: '127.0.0.1', hostPort: 32768 }, { containerPort: 443, host: '127.0.0.1', hostPort: 32769 }])).toEqual({
       SLIMTS_TARGET_HOST: '127.0.0.1',
