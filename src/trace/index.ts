@@ -1,8 +1,7 @@
-// Trace format support: parser, trace-set reader, summary helpers, and the sensor's path.
+// Trace format support: parser, trace-set reader, access order, and the sensor's path.
 import { fileURLToPath } from 'node:url';
 
 export * from './parse.js';
-export * from './summary.js';
 export * from './access-order.js';
 
 /** The static sensor built by `make -C sensors` (relative to dist/trace or src/trace). */

@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execedPrograms, readTraceSet, summarizeTrace, type TraceEvent } from '../../src/trace/index.js';
+import { readTraceSet, type TraceEvent } from '../../src/trace/index.js';
+import { execedPrograms, summarizeTrace } from './usage.js';
 import { PYTHON, SENSOR, buildSensor, runSensor, startSensor, tempDir, waitFor } from './helpers.js';
 
 const has = (evs: TraceEvent[], f: (e: TraceEvent) => boolean) => evs.some(f);

@@ -2,7 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { execedPrograms, parseTrace, readTraceSet, summarizeTrace, unescapeField } from '../../src/trace/index.js';
+import { parseTrace, readTraceSet, unescapeField } from '../../src/trace/index.js';
+import { execedPrograms, summarizeTrace } from './usage.js';
 import { tempDir } from './helpers.js';
 
 const T = [

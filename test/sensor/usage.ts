@@ -1,5 +1,6 @@
-// Summary helpers over trace events: which paths were used, by intent, and which programs ran.
-import type { TraceEvent } from './parse.js';
+// For the sensor tests: which paths a trace used, by intent, and which programs ran (the build
+// reads traces through src/select; this is only a way to state what a test expects).
+import type { TraceEvent } from '../../src/trace/index.js';
 
 export interface TraceUsage {
   /** Paths that exist and were opened for reading, read by readlink/getxattr, or mapped by exec. */
