@@ -174,6 +174,8 @@ export function registerBuild(program: Command): void {
       const opts = toBuildOptions(image, f);
       const reportPath = resolve(f.report ?? 'slim.report.json');
       checkReportPath(reportPath); // before the build: a report nobody can write must not cost a traced run
+      // bad input fails before the pipeline (and the engine client) is even loaded
+      (await import('../build/validate.js')).validateBuildOptions(opts);
       // a live view on a terminal; plain progress lines otherwise (none with --json)
       const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../build/progress-view.js')).progressView() : undefined;
       const lines = !f.json && !live;
