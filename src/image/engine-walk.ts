@@ -6,6 +6,7 @@
 // as one pipelined stream of their contents.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Readable, type Duplex } from 'node:stream';
@@ -183,11 +184,19 @@ const Docker = require(dockerode);
 })().catch((e) => { port.postMessage({ error: String(e && e.message || e) }); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); });
 `;
 
+/** A module next to this one as Node can load it: from dist/ when this runs from the sources (tests). */
+function compiledSibling(name: string): string {
+  const here = new URL(`./${name}`, import.meta.url);
+  if (existsSync(here)) return here.href;
+  return new URL(`../../dist/image/${name}`, import.meta.url).href;
+}
+
 class SyncReader {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
   private readonly worker: Worker;
   private ready = false;
+  private failed?: Error;
 
   constructor(containerId: string) {
     const { port1, port2 } = new MessageChannel();
@@ -197,16 +206,24 @@ class SyncReader {
       eval: true,
       workerData: {
         port: port2, flag: this.flag, container: containerId, walker: WALKER,
-        dockerode: require.resolve('dockerode'), format: new URL('./walk-format.js', import.meta.url).href,
+        dockerode: require.resolve('dockerode'), format: compiledSibling('walk-format.js'),
       },
       transferList: [port2],
     });
     this.worker.unref();
+    // a worker that fails to start answers the next read with its error
+    this.worker.on('error', (e) => {
+      port2.close();
+      this.failed = e;
+      Atomics.store(this.flag, 0, 1);
+      Atomics.notify(this.flag, 0);
+    });
   }
 
   private wait(): { data?: Uint8Array; errno?: number; error?: string; ready?: boolean } {
     if (Atomics.wait(this.flag, 0, 0, READ_TIMEOUT_MS) === 'timed-out') throw new Error('the engine reader did not answer in time');
     Atomics.store(this.flag, 0, 0);
+    if (this.failed) throw new Error(`the engine reader failed: ${this.failed.message}`);
     const m = receiveMessageOnPort(this.port)?.message as { data?: Uint8Array; errno?: number; error?: string; ready?: boolean } | undefined;
     if (!m) throw new Error('the engine reader answered nothing');
     if (m.error) throw new Error(m.error);
@@ -316,9 +333,7 @@ class EngineFiles implements ImageFiles {
     const key = `${start}:${path}`;
     let b = this.cache.get(key);
     if (!b) {
-      const t = Date.now();
       b = this.sync.read(path, start, length);
-      if (process.env.SLIMTS_DEBUG_WALK) process.stderr.write(`read ${path} ${start}+${length} ${Date.now() - t} ms\n`);
       this.cache.set(key, b);
     }
     return b;
