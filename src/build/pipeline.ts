@@ -27,7 +27,7 @@ import { sinkFor } from './destination.js';
 import { openSource, type Source } from './source.js';
 import { validateBuildOptions } from './validate.js';
 import { engineFailure } from '../engine/errors.js';
-import { runTraced, runPlain, compareRuns, readTraceSet, type TracedRun } from './controller.js';
+import { compareRuns, readRunTrace, runPlain, runTraced, type RunTrace, type TracedRunResult } from '../run/index.js';
 import { SENSOR_PATH } from '../trace/index.js';
 
 export function defaultSensorPath(): string {
@@ -85,7 +85,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     cleanups.push(() => traced.dispose());
     const files = await filesP;
     const index = files.index;
-    const trace = await stage('trace', () => readTraceSet(traced.trace));
+    const trace = await stage('trace', () => readRunTrace(traced.trace));
     // facts read mostly what the app touched: an engine-side reader fetches it ahead, in one batch
     files.prefetch(trace.events.map((e) => e.path));
     const selection = await stage('select', () => selectFor(files, index, trace.events, opts));
@@ -147,7 +147,7 @@ function historyLine(source: Source, kept: number, total: number): string {
  * still do what the traced run did) and compares the two runs.
  */
 async function verifyRun(
-  sent: SinkResult, written: WrittenImage, config: ImageConfig, traced: TracedRun, opts: BuildOptions,
+  sent: SinkResult, written: WrittenImage, config: ImageConfig, traced: TracedRunResult, opts: BuildOptions,
   cleanups: Array<() => Promise<unknown>>,
 ): Promise<VerifyReport> {
   let ref = sent.kind === 'engine' ? sent.where : undefined;
@@ -172,8 +172,9 @@ async function verifyRun(
     signal: opts.signal,
   }).catch((err: unknown) => err as Error);
   if (plain instanceof Error) return { ran: true, ok: false, notes: [`the slim image did not run: ${plain.message.split('\n')[0]}`] };
-  const cmp = compareRuns(traced, plain);
-  return { ran: true, ok: cmp.ok, notes: cmp.notes, probes: plain.probes, exitCode: plain.exitCode };
+  const regressions = compareRuns(traced, plain);
+  const notes = regressions.map((r) => `${r.target}: ${r.message}`);
+  return { ran: true, ok: regressions.length === 0, notes, probes: plain.probes, exitCode: plain.exitCode };
 }
 
 async function engineSize(ref: string): Promise<number | undefined> {
@@ -186,7 +187,7 @@ async function engineSize(ref: string): Promise<number | undefined> {
 
 async function makeReport(
   opts: BuildOptions, sourceId: string | undefined, index: FsIndex, selection: Selection,
-  written: WrittenImage, sent: SinkResult, traced: TracedRun, trace: Awaited<ReturnType<typeof readTraceSet>>, verify: VerifyReport,
+  written: WrittenImage, sent: SinkResult, traced: TracedRunResult, trace: RunTrace, verify: VerifyReport,
 ): Promise<BuildReport> {
   const keep = selection.keep;
   let bytes = 0;

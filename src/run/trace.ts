@@ -1,0 +1,32 @@
+// The trace a traced run left, read as the build uses it: the events of the main trace and
+// its parts, and warnings when the sensor could not finish or had to drop events.
+import { readTraceSet, type TraceEvent } from '../trace/index.js';
+import type { TraceFiles } from './types.js';
+
+export interface RunTrace {
+  events: TraceEvent[];
+  processes?: number;
+  mode?: string;
+  complete: boolean;
+  warnings: string[];
+}
+
+/** The main trace plus the exec helper's parts; a trace the sensor could not finish is a warning. */
+export function readRunTrace(files: TraceFiles): RunTrace {
+  const warnings: string[] = [];
+  if (!files.main) {
+    if (files.partial.length === 0) throw new Error('the traced run left no trace (did the sensor start?)');
+    warnings.push('the sensor did not finish its trace; using what it wrote');
+  }
+  const main = files.main ?? files.partial.find((p) => p.endsWith('.tmp'))?.replace(/\.tmp$/, '') ?? files.partial[0]!;
+  const set = readTraceSet(main);
+  const dropped = (set.summary?.dropped ?? 0) + set.parts.reduce((n, p) => n + (p.summary?.dropped ?? 0), 0);
+  if (dropped > 0) warnings.push(`the sensor dropped ${dropped} events (trace file cap or a full disk): files they name may be missing`);
+  return {
+    events: set.events,
+    processes: set.summary?.processes,
+    mode: set.summary?.mode ?? set.header?.mode,
+    complete: set.complete && files.complete,
+    warnings,
+  };
+}
