@@ -58,7 +58,9 @@ const RULES: Rule[] = [
   },
   {
     set: 'gconv', what: 'iconv charset modules (gconv)',
-    kept: (p, ctx) => (!/\/(libc|ld-linux[\w-]*)\.so/.test(p) && /\.so(\.[\d.]+)?$|\/s?bin\//.test(p) && ctx.usesSymbol(p, 'iconv_open') ? gconvRoots(ctx) : undefined),
+    // libc defines iconv_open; libstdc++ imports it only for codecvt facets of named locales
+    // other than the environment's (a program that sets one reads the locale, and the run shows it)
+    kept: (p, ctx) => (!/\/(libc|ld-linux[\w-]*|libstdc\+\+)\.so/.test(p) && /\.so(\.[\d.]+)?$|\/s?bin\//.test(p) && ctx.usesSymbol(p, 'iconv_open') ? gconvRoots(ctx) : undefined),
     tracedUnder: (ctx) => arches(ctx.fs).map((a) => `/usr/lib/${a}/gconv/`),
     // glibc reads the module index when a program sets its locale, then uses built-in UTF-8
     tracedIgnore: /\/gconv-modules(\.cache|\.d\/.*)?$/,
