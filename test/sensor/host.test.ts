@@ -262,6 +262,34 @@ describe('sensor on the host', () => {
     expect(bad.stderr).toContain('--cpus wants one or all');
   });
 
+  it('--app-drop-caps, --hide, --caps-out: the app lacks the dropped caps, cannot see the hidden dir; its sets are recorded', () => {
+    const d = sub('privs');
+    const secret = sub('privs-hidden');
+    writeFileSync(join(secret, 'secret'), 'x');
+    const caps = join(d, 'app.caps');
+    // SYS_ADMIN (21) and SYS_PTRACE (19) dropped; the app prints its status lines and lists the dir
+    const r = runSensor(d, ['--app-drop-caps', '280000', '--hide', secret, '--caps-out', caps], [
+      'sh', '-c', `grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/self/status; ls -A ${secret} | wc -l; touch ${secret}/planted || echo denied`,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const bnd = BigInt(`0x${/^CapBnd:\s*(\S+)/m.exec(r.stdout)![1]}`);
+    expect(bnd & (1n << 21n)).toBe(0n);
+    expect(bnd & (1n << 19n)).toBe(0n);
+    expect(bnd & 1n).toBe(1n); // CHOWN kept
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s*0$/m); // the filter without no_new_privs
+    expect(r.stdout).toMatch(/^0$/m); // the hidden dir is empty for the app
+    expect(r.stdout).toContain('denied');
+    expect(existsSync(join(secret, 'secret'))).toBe(true); // the sensor's view is untouched
+    // the record is the sh's own sets after its exec (grep is a child with the same ones here: root)
+    const rec = readFileSync(caps, 'utf8');
+    expect(rec).toContain(/^CapBnd:.*$/m.exec(r.stdout)![0]);
+    expect(rec).toMatch(/^TraceHidden:\tyes$/m);
+    expect(spawnSync('stat', ['-c', '%a', caps]).stdout.toString().trim()).toBe('600');
+    expect(spawnSync('stat', ['-c', '%a', join(d, 'trace')]).stdout.toString().trim()).toBe('600');
+    // a bad mask is a usage error
+    expect(spawnSync(SENSOR, ['--app-drop-caps', 'xyz', '--trace', join(d, 't2'), '--', 'true']).status).toBe(2);
+  });
+
   it('--user nobody runs the app as 65534 with HOME/USER set', () => {
     const d = sub('user');
     const r = runSensor(d, ['--user', 'nobody'], ['sh', '-c', 'id -u; id -g; echo $USER; echo $HOME']);
