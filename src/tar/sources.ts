@@ -53,21 +53,11 @@ export class ChunkSource implements TarSource {
 
   async skip(n: number): Promise<void> {
     if (n < 0) throw new Error(`tar: skip of ${n} bytes`);
-    while (n > 0) {
-      const avail = this.buf.length - this.pos;
-      if (avail === 0) {
-        if (!(await this.fill())) throw new TarFormatError('truncated tar');
-        continue;
-      }
-      const take = Math.min(avail, n);
-      this.pos += take;
-      this.offset += take;
-      n -= take;
-    }
+    await this.copy(n, undefined);
   }
 
-  /** Hands the next n bytes to `sink` chunk by chunk (used to write members to files). */
-  async copy(n: number, sink: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+  /** Hands the next n bytes to `sink` chunk by chunk (members written to files), or drops them. */
+  async copy(n: number, sink: ((chunk: Buffer) => Promise<void> | void) | undefined): Promise<void> {
     while (n > 0) {
       const avail = this.buf.length - this.pos;
       if (avail === 0) {
@@ -75,7 +65,7 @@ export class ChunkSource implements TarSource {
         continue;
       }
       const take = Math.min(avail, n);
-      await sink(this.buf.subarray(this.pos, this.pos + take));
+      if (sink) await sink(this.buf.subarray(this.pos, this.pos + take));
       this.pos += take;
       this.offset += take;
       n -= take;
