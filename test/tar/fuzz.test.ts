@@ -16,15 +16,16 @@ const CASES = Number(process.env.SLIMTS_FUZZ_CASES ?? 2000);
 const CASE_LIMIT_MS = 10_000; // generous for a loaded machine: cases take milliseconds, the bomb about a second
 
 // Bare imports (tar-stream, dockerode) stay imports, so the bundle lives under node_modules.
-const bundleDir = join(ROOT, 'node_modules/.cache/slimts-fuzz');
-const bundle = join(bundleDir, `worker-${process.pid}.mjs`);
+const bundleDir = join(ROOT, `node_modules/.cache/slimts-fuzz/${process.pid}`);
+let bundle = '';
 
 beforeAll(async () => {
   const out = await build({ input: join(ROOT, 'test/tar/fuzz-worker.ts'), external: [/^[^./]/], platform: 'node', write: false, output: { format: 'esm' } });
   mkdirSync(bundleDir, { recursive: true });
-  writeFileSync(bundle, out.output[0].code);
+  for (const o of out.output) writeFileSync(join(bundleDir, o.fileName), o.type === 'chunk' ? o.code : o.source);
+  bundle = join(bundleDir, out.output[0].fileName);
 });
-afterAll(() => rmSync(bundle, { force: true }));
+afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
 
 type CaseId = number | string;
 
