@@ -13,7 +13,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,6 +30,7 @@ import (
 	"github.com/containerd/stargz-snapshotter/fs/layer"
 	"github.com/containerd/stargz-snapshotter/fs/source"
 	snbase "github.com/containerd/stargz-snapshotter/snapshot"
+	rhttp "github.com/hashicorp/go-retryablehttp"
 	"github.com/pelletier/go-toml"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -71,7 +71,11 @@ func main() {
 	}
 	hosts := func(ref reference.Spec) ([]docker.RegistryHost, error) {
 		host := ref.Hostname()
-		client := &http.Client{Timeout: 30 * time.Second}
+		// as upstream's resolver: a retrying client (the fs tunes its retries), 30 s per request
+		rc := rhttp.NewClient()
+		rc.Logger = nil
+		client := rc.StandardClient()
+		client.Timeout = 30 * time.Second
 		rh := docker.RegistryHost{
 			Client:       client,
 			Host:         host,
