@@ -4,12 +4,16 @@
 // /proc, /dev and volumes mounted over the image are not what it reads.
 //
 //   slimts-walk walk   stat-only walk of the whole tree to stdout, then serve reads on stdin
+//
+// Where the engine forbids mounts (AppArmor's docker-default profile) it walks the live root
+// instead, leaving out whatever is mounted over it (another device), and says so first.
 //   slimts-walk serve  serve reads on stdin only (for an exec'd second reader)
 //
 // Output (little endian). Records: u32 length of what follows, u8 kind, payload.
 //   'E' entry: u8 type (f d l c b p), u16 0, u32 st_mode, u32 uid, u32 gid, i64 mtime s,
 //       u32 mtime ns, u64 size, u64 ino, u32 nlink, u32 rdev major, u32 rdev minor,
 //       u32 path length, u32 link length, u32 capability length, path, link, capability
+//   'L' the walk is of the live root: mounted paths (volumes, /proc...) are left out
 //   'Z' end of the walk: u64 entries
 //   'X' fatal error: message
 // Reads: request u32 path length, u64 offset, u64 length, path; answer i64 n (n < 0: -errno)
@@ -85,11 +89,20 @@ static void fatal(const char *what, int err) {
   _exit(1);
 }
 
-/** The image's root without anything mounted over it, at ROOT. */
+/** Where the image's root is read: ROOT (a bind of "/" without submounts) or the live "/". */
+static const char *root = ROOT;
+static size_t root_len = sizeof ROOT - 1;
+static int live;
+static dev_t root_dev;
+
+/** The image's root without anything mounted over it, at ROOT; else the live root. */
 static void image_view(void) {
-  if (unshare(CLONE_NEWNS) < 0) fatal("unshare(CLONE_NEWNS)", errno);
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fatal("mount --make-rprivate /", errno);
-  if (mount("/", ROOT, NULL, MS_BIND, NULL) < 0) fatal("mount --bind / " ROOT, errno);
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+      mount("/", ROOT, NULL, MS_BIND, NULL) < 0) {
+    root = "";
+    root_len = 0;
+    live = 1;
+  }
 }
 
 static char type_of(mode_t m) {
@@ -118,8 +131,8 @@ static void emit(const char *path, size_t plen, const struct stat *st, int dirfd
   ssize_t clen = 0;
   if (t == 'f') {
     // security.capability is the one xattr the engine keeps in layers
-    memcpy(full, ROOT, sizeof ROOT - 1);
-    memcpy(full + sizeof ROOT - 1, path, plen + 1);
+    memcpy(full, root, root_len);
+    memcpy(full + root_len, path, plen + 1);
     clen = lgetxattr(full, "security.capability", cap, sizeof cap);
     if (clen < 0) clen = 0;
   }
@@ -166,6 +179,7 @@ static void walk_dir(int fd, char *path, size_t plen) {
     if (plen == 0 && strcmp(n, WALK_DIR + 1) == 0) continue; // ourselves
     struct stat st;
     if (fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+    if (live && st.st_dev != root_dev) continue; // mounted over the image
     emit(path, clen, &st, fd, n);
     if (S_ISDIR(st.st_mode)) {
       int sub = openat(fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -179,9 +193,15 @@ static void walk_dir(int fd, char *path, size_t plen) {
 static void walk(void) {
   static char path[PATH_MAX_LEN];
   struct stat st;
-  if (lstat(ROOT, &st) < 0) fatal("stat " ROOT, errno);
-  int dfd = open(ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) fatal("open " ROOT, errno);
+  const char *top = live ? "/" : ROOT;
+  if (lstat(top, &st) < 0) fatal("stat root", errno);
+  root_dev = st.st_dev;
+  int dfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) fatal("open root", errno);
+  if (live) {
+    put_u32(1);
+    put_u8('L');
+  }
   path[0] = '/';
   path[1] = 0;
   emit(path, 1, &st, dfd, ".");
@@ -212,9 +232,9 @@ static void serve(void) {
     uint64_t off, len;
     if (read_full(0, &plen, 4) || read_full(0, &off, 8) || read_full(0, &len, 8)) break;
     if (plen == 0 || plen >= PATH_MAX_LEN) break;
-    memcpy(full, ROOT, sizeof ROOT - 1);
-    if (read_full(0, full + sizeof ROOT - 1, plen)) break;
-    full[sizeof ROOT - 1 + plen] = 0;
+    memcpy(full, root, root_len);
+    if (read_full(0, full + root_len, plen)) break;
+    full[root_len + plen] = 0;
     int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     int64_t n;

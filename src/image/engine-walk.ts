@@ -490,7 +490,7 @@ export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Pro
     conn = new WalkerConn(stream);
     await container.start();
     const created = (await container.inspect()).Created;
-    const records = await readWalk(conn);
+    const records = await readWalk(conn, volumes);
     // no user names: the layers' tar headers hold the export host's, which no container shows
     const index = walkIndex(records, { createdNs: parseNs(created) });
     return new EngineFiles(index, configFromInspect(info), container.id, conn, dispose);
@@ -500,7 +500,7 @@ export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Pro
   }
 }
 
-async function readWalk(conn: WalkerConn): Promise<WalkRecord[]> {
+async function readWalk(conn: WalkerConn, volumes: readonly string[]): Promise<WalkRecord[]> {
   const records: WalkRecord[] = [];
   for (;;) {
     let ev = nextWalkEvent(conn.queue);
@@ -512,6 +512,12 @@ async function readWalk(conn: WalkerConn): Promise<WalkRecord[]> {
       ev = nextWalkEvent(conn.queue);
     }
     if (ev.kind === 'error') throw new UserError(`the engine walker cannot see the image's files (${ev.message})`);
+    if (ev.kind === 'live') {
+      // no mount namespace of its own (e.g. AppArmor's docker-default profile): what is mounted
+      // over the image is left out, which is only the runtime's own unless the image has VOLUMEs
+      if (volumes.length) throw new UserError(`the engine does not let the walker look under the image's VOLUME ${volumes[0]} (mounts are forbidden in its containers); use --read layers`);
+      continue;
+    }
     if (ev.kind === 'end') {
       if (ev.count !== records.length) throw new Error(`engine walk: ${records.length} entries of ${ev.count}`);
       return records;

@@ -119,7 +119,11 @@ export class ByteQueue {
   }
 }
 
-export type WalkEvent = { kind: 'entry'; record: WalkRecord } | { kind: 'end'; count: number } | { kind: 'error'; message: string };
+export type WalkEvent =
+  | { kind: 'entry'; record: WalkRecord }
+  | { kind: 'live' }
+  | { kind: 'end'; count: number }
+  | { kind: 'error'; message: string };
 
 /** Takes the next complete walk record from `q`, or undefined when more bytes are needed. */
 export function nextWalkEvent(q: ByteQueue): WalkEvent | undefined {
@@ -132,6 +136,7 @@ export function nextWalkEvent(q: ByteQueue): WalkEvent | undefined {
   const kind = String.fromCharCode(p[0]!);
   if (kind === 'Z') return { kind: 'end', count: Number(p.readBigUInt64LE(1)) };
   if (kind === 'X') return { kind: 'error', message: p.subarray(1).toString('utf8') };
+  if (kind === 'L') return { kind: 'live' };
   if (kind !== 'E' || p.length < 1 + ENTRY_FIXED) throw new Error(`engine walk: unknown record "${kind}"`);
   return { kind: 'entry', record: parseEntry(p.subarray(1)) };
 }
