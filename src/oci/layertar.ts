@@ -1,8 +1,8 @@
 // Streams the tar of one layer from ordered entries. Small pieces (headers, padding, small
 // files) are batched into large chunks so hashing/gzip/write see few, big buffers.
 import type { Readable } from 'node:stream';
-import { encodeHeader, padding, ZEROS } from '../tar/index.js';
-import { tarName } from './order.js';
+import { padding, ZEROS } from '../tar/index.js';
+import { contentSize, entryHeader } from './entry-header.js';
 import type { WriteEntry } from './types.js';
 
 const BATCH = 256 * 1024;
@@ -24,24 +24,8 @@ export async function* layerTar(ordered: WriteEntry[]): AsyncGenerator<Buffer> {
   };
 
   for (const e of ordered) {
-    const isFile = e.type === 'file';
-    const size = isFile ? e.size : 0;
-    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`writer: bad size ${e.size} for ${e.path}`);
-    push(encodeHeader({
-      name: tarName(e.path, e.type === 'dir'),
-      type: e.type,
-      mode: e.mode & 0o7777,
-      uid: e.uid,
-      gid: e.gid,
-      uname: e.uname,
-      gname: e.gname,
-      mtime: e.mtime,
-      size,
-      linkname: e.type === 'hardlink' ? tarName(e.linkname!, false) : e.type === 'symlink' ? e.linkname ?? '' : undefined,
-      devmajor: e.type === 'char' || e.type === 'block' ? e.devmajor ?? 0 : undefined,
-      devminor: e.type === 'char' || e.type === 'block' ? e.devminor ?? 0 : undefined,
-      xattrs: e.xattrs && Object.keys(e.xattrs).length ? e.xattrs : undefined,
-    }));
+    const size = contentSize(e);
+    push(entryHeader(e));
     if (size > 0) {
       if (!e.open) throw new Error(`writer: file ${e.path} has ${size} bytes but no content`);
       const src: Readable = await e.open();
