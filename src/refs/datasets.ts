@@ -100,6 +100,15 @@ const RULES: Rule[] = [
     roots: () => [],
   },
   {
+    set: 'python-sysconfig', what: "Python's build configuration (sysconfig imports it by a computed name)",
+    kept: (p, ctx) => {
+      const m = /^(.*\/python3\.\d+)\/sysconfig\.py$/.exec(p);
+      if (!m) return undefined;
+      return [...ctx.fs.glob(m[1]!, /^_sysconfigdata_.*\.py$/), ...ctx.fs.glob(join(m[1]!, '__pycache__'), /^_sysconfigdata_.*\.pyc$/)];
+    },
+    roots: () => [],
+  },
+  {
     set: 'ruby-encodings', what: "Ruby's encodings and transcoders (loaded by name)",
     kept: (p) => {
       const m = /^(.*\/enc)\/(?:encdb|trans\/transdb)\.so$/.exec(p);
