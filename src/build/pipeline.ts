@@ -105,8 +105,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   } finally {
     await cleanupAll();
     unregister();
-    // a read still in flight when the run failed: close the image (its temp files) once it lands
-    void filesP?.then((f) => f.close(), () => undefined);
+    // a read still in flight when the run failed: close it (temp files, the walk's container)
+    // once it lands, before this returns, so nothing is left behind
+    await filesP?.then((f) => f.close(), () => undefined);
   }
 }
 
