@@ -1,6 +1,6 @@
 // Parser for the sensor's trace format (see FORMAT.md). Pure functions over text plus a
 // reader for a trace set (the main file and the `.done` parts of the exec helper).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** r read, w write, x exec, s stat-only probe, d chdir. */
@@ -81,46 +81,76 @@ function keyValues(line: string): Record<string, string> {
 /** Parses one trace file's text. Malformed lines (e.g. a torn last line) are skipped. */
 export function parseTrace(text: string): Trace {
   const trace: Trace = { events: [], complete: false };
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    if (line.startsWith('#slimts-trace ')) {
-      const kv = keyValues(line);
-      trace.header = {
-        version: Number(line.split(' ')[1]),
-        mode: kv.mode ?? '',
-        pid: Number(kv.pid ?? 0),
-        start: Number(kv.start ?? 0),
-      };
-      continue;
+  for (const line of text.split('\n')) addLine(trace, line);
+  return trace;
+}
+
+/**
+ * Parses a trace file line by line, in chunks: a trace may be hundreds of MB, and neither its
+ * text nor an array of its lines is held at once.
+ */
+export function readTraceFile(path: string): Trace {
+  const trace: Trace = { events: [], complete: false };
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let carry: Buffer = Buffer.alloc(0); // a line's start from earlier chunks, as bytes
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      // Split on bytes and decode whole lines: a UTF-8 sequence never contains '\n'.
+      let start = 0;
+      for (let nl = buf.indexOf(10, 0); nl >= 0 && nl < n; nl = buf.indexOf(10, start)) {
+        const line = carry.length ? Buffer.concat([carry, buf.subarray(start, nl)]) : buf.subarray(start, nl);
+        addLine(trace, line.toString('utf8'));
+        carry = Buffer.alloc(0);
+        start = nl + 1;
+      }
+      carry = Buffer.concat([carry, buf.subarray(start, n)]);
     }
-    if (line.startsWith('#end ')) {
-      const kv = keyValues(line);
-      trace.summary = {
-        events: Number(kv.events ?? 0),
-        processes: Number(kv.processes ?? 0),
-        dropped: Number(kv.dropped ?? 0),
-        exit: Number(kv.exit ?? 0),
-        mode: kv.mode ?? '',
-      };
-      trace.complete = true;
-      continue;
-    }
-    if (line.startsWith('#')) continue;
-    const f = line.split('\t');
-    if (f.length < 6 || !INTENTS.has(f[3]!)) continue;
-    const ev: TraceEvent = {
-      seq: Number(f[0]),
-      pid: Number(f[1]),
-      syscall: f[2]!,
-      intent: f[3] as Intent,
-      result: f[4]!,
-      path: unescapeField(f[5]!),
-    };
-    if (f.length > 6) ev.path2 = unescapeField(f[6]!);
-    if (!Number.isFinite(ev.seq) || !Number.isFinite(ev.pid)) continue;
-    trace.events.push(ev);
+    addLine(trace, carry.toString('utf8'));
+  } finally {
+    closeSync(fd);
   }
   return trace;
+}
+
+function addLine(trace: Trace, line: string): void {
+  if (!line) return;
+  if (line.startsWith('#slimts-trace ')) {
+    const kv = keyValues(line);
+    trace.header = {
+      version: Number(line.split(' ')[1]),
+      mode: kv.mode ?? '',
+      pid: Number(kv.pid ?? 0),
+      start: Number(kv.start ?? 0),
+    };
+    return;
+  }
+  if (line.startsWith('#end ')) {
+    const kv = keyValues(line);
+    trace.summary = {
+      events: Number(kv.events ?? 0),
+      processes: Number(kv.processes ?? 0),
+      dropped: Number(kv.dropped ?? 0),
+      exit: Number(kv.exit ?? 0),
+      mode: kv.mode ?? '',
+    };
+    trace.complete = true;
+    return;
+  }
+  if (line.startsWith('#')) return;
+  const f = line.split('\t');
+  if (f.length < 6 || !INTENTS.has(f[3]!)) return;
+  const ev: TraceEvent = {
+    seq: Number(f[0]),
+    pid: Number(f[1]),
+    syscall: f[2]!,
+    intent: f[3] as Intent,
+    result: f[4]!,
+    path: unescapeField(f[5]!),
+  };
+  if (f.length > 6) ev.path2 = unescapeField(f[6]!);
+  if (!Number.isFinite(ev.seq) || !Number.isFinite(ev.pid)) return;
+  trace.events.push(ev);
 }
 
 export interface TraceSet extends Trace {
@@ -135,9 +165,9 @@ export interface TraceSet extends Trace {
  */
 export function readTraceSet(mainFile: string): TraceSet {
   let main: Trace = { events: [], complete: false };
-  if (existsSync(mainFile)) main = parseTrace(readFileSync(mainFile, 'utf8'));
+  if (existsSync(mainFile)) main = readTraceFile(mainFile);
   else if (existsSync(`${mainFile}.tmp`)) {
-    main = parseTrace(readFileSync(`${mainFile}.tmp`, 'utf8'));
+    main = readTraceFile(`${mainFile}.tmp`);
     main.complete = false;
   }
   const dir = dirname(mainFile);
@@ -145,7 +175,7 @@ export function readTraceSet(mainFile: string): TraceSet {
   const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.done$`);
   const names = existsSync(dir) ? readdirSync(dir).filter((n) => re.test(n)) : [];
   names.sort((a, b) => Number(re.exec(a)![1]) - Number(re.exec(b)![1]));
-  const parts = names.map((n) => parseTrace(readFileSync(join(dir, n), 'utf8')));
+  const parts = names.map((n) => readTraceFile(join(dir, n)));
   return {
     ...main,
     events: [...main.events, ...parts.flatMap((p) => p.events)],
