@@ -275,19 +275,20 @@ class Selector {
       usesSymbol: (p: string, sym: string) => this.input.facts(p)?.elf?.symbols?.includes(sym) ?? false,
     };
     for (;;) {
-      const asked = new Set<string>();
+      let asked = 0; // refWork[0, asked) was announced to the reader (new work is pushed after it)
       while (this.refWork.length > 0 || this.work.length > 0) {
         if (this.work.length > 0) {
           this.dependencies(this.work.pop()!);
           continue;
         }
         // what is about to be scanned, in one batch for readers with a round trip per read
-        const fresh = this.refWork.filter((p) => !asked.has(p));
-        if (fresh.length > 1 && this.input.prefetch) {
-          fresh.forEach((p) => asked.add(p));
-          this.input.prefetch(fresh.filter((p) => this.keep.get(p)?.entry.type === 'file'));
+        if (this.refWork.length - asked > 1 && this.input.prefetch) {
+          this.input.prefetch(this.refWork.slice(asked).filter((p) => this.keep.get(p)?.entry.type === 'file'));
+          asked = this.refWork.length;
         }
-        this.followRefs(resolver, this.refWork.pop()!);
+        const next = this.refWork.pop()!;
+        asked = Math.min(asked, this.refWork.length);
+        this.followRefs(resolver, next);
       }
       const needs = dataSetsFor(this.keep.keys(), dsCtx, setsDone);
       if (needs.length === 0) break;
