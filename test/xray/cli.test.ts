@@ -122,6 +122,28 @@ describe('slimts xray on hand-made images', () => {
     expect(r.status).not.toBe(70);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('a docker-archive whose tar header has a negative size: exit 2 and one line, at once (it used to loop)', () => {
+    const bad = join(dir, 'negative.tar');
+    const tar = Buffer.alloc(3 * 512);
+    tar.write('manifest.json', 0, 'latin1');
+    tar.write('0000644\0', 100, 'latin1');
+    tar.fill(0xff, 124, 136); // base-256 -1
+    tar.write('00000000000\0', 136, 'latin1');
+    tar.write('0', 156, 'latin1');
+    tar.write('ustar\x0000', 257, 'latin1');
+    tar.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += tar[i]!;
+    tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    writeFileSync(bad, tar);
+    const t0 = Date.now();
+    const r = spawnSync('node', [SLIMTS, 'xray', bad], { timeout: 20_000, encoding: 'utf8' });
+    expect(r.signal).toBeNull(); // not killed by the timeout
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^slimts: .*negative size field\n$/);
+  });
 });
 
 describe('slimts xray --ci', () => {
