@@ -3,6 +3,7 @@
 // exact semantics are testable with hand-made data; xray.ts feeds it from real layers.
 import type { TarEntry } from '../image/types.js';
 import { EfficiencyTracker } from './efficiency.js';
+import { EstargzSpotter, type EstargzLayerInfo } from './estargz.js';
 import { overlayName } from '../image/overlay.js';
 import { baseName, childPath, parentPath } from '../util/paths.js';
 import { StackedTree, isDirNode, metaOf, type Node } from './tree.js';
@@ -19,6 +20,8 @@ export interface LayerStats extends ChangeStats {
   entries: number;
   whiteouts: number;
   opaqueDirs: string[];
+  /** eStargz layers: the landmark and the prefetch list; null for other layers. */
+  estargz: EstargzLayerInfo | null;
 }
 
 function emptyStats(): LayerStats {
@@ -27,6 +30,7 @@ function emptyStats(): LayerStats {
     entries: 0,
     whiteouts: 0,
     opaqueDirs: [],
+    estargz: null,
     added: { files: 0, bytes: 0 },
     modified: { files: 0, bytes: 0 },
     deleted: { files: 0, bytes: 0 },
@@ -60,7 +64,9 @@ export class LayerAnalyzer {
     const ordered: TarEntry[] = [];
     const whiteouts: string[] = []; // raw paths ("/a/.wh.b")
     const opaques: string[] = []; // the opaque directories
+    const spot = new EstargzSpotter();
     for (const e of entries) {
+      spot.see(e);
       st.entries++;
       st.size += e.size;
       if (e.path === '/') continue; // dive skips "." entries
@@ -72,6 +78,7 @@ export class LayerAnalyzer {
         ordered.push(e);
       }
     }
+    st.estargz = spot.result();
     st.whiteouts = whiteouts.length;
     const whiteoutSet = new Set(whiteouts);
     st.opaqueDirs = opaques;

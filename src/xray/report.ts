@@ -3,6 +3,7 @@
 import type { DiffResult } from './diff.js';
 import type { DuplicatesResult } from './duplicates.js';
 import type { PathEfficiency } from './efficiency.js';
+import type { EstargzLayerInfo } from './estargz.js';
 import type { Findings } from './findings.js';
 import type { GateResult } from './gate.js';
 
@@ -29,6 +30,8 @@ export interface LayerReport {
   deleted: Counted;
   whiteouts: number;
   opaqueDirs: string[];
+  /** eStargz layers (recognised by their TOC entry): landmark and prefetch list; else null. */
+  estargz: EstargzLayerInfo | null;
 }
 
 export interface XrayReport {

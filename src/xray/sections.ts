@@ -51,6 +51,16 @@ export function buildSections(r: XrayReport, opts: { width?: number } = {}): Sec
       ]),
     ],
   });
+  for (const l of r.layers.filter((x) => x.estargz)) {
+    const z = l.estargz!;
+    const shown = z.prefetch.slice(0, 20);
+    out.push({
+      title: `eStargz layer ${l.index}: ${z.landmark === 'prefetch' ? `prefetch ${z.prefetch.length} files, ${fmtBytes(z.prefetchBytes)}` : z.landmark === 'none' ? 'no prefetch' : 'no landmark'}`,
+      header: true,
+      rows: [['#', 'path'], ...shown.map((p, i) => [String(i + 1), p]), ...(z.prefetch.length > shown.length ? [['…', `${z.prefetch.length - shown.length} more (--json lists all)`]] : [])],
+      empty: 'nothing prefetched',
+    });
+  }
   out.push({
     title: `Inefficient paths (${e.inefficientPaths})`,
     header: true,

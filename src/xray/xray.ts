@@ -115,6 +115,7 @@ function layerReports(image: ScannedImage, analyzer: LayerAnalyzer): LayerReport
       deleted: s.deleted,
       whiteouts: s.whiteouts,
       opaqueDirs: s.opaqueDirs,
+      estargz: s.estargz,
     };
   });
 }
