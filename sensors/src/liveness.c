@@ -23,7 +23,12 @@ static void *watch(void *arg)
 	if (write(2, msg, sizeof msg - 1) < 0) {
 		// stderr gone too: nothing to tell
 	}
-	kill(-1, SIGKILL); // as PID 1: every other process of the container
+	// As the container's PID 1: every other process in it. Anywhere else kill(-1) would reach
+	// far beyond the app, so only the app: our exit then kills every tracee (PTRACE_O_EXITKILL).
+	if (getpid() == 1)
+		kill(-1, SIGKILL);
+	else if (g_child > 0)
+		kill(g_child, SIGKILL);
 	_exit(137);
 }
 

@@ -1,5 +1,5 @@
 // The sensor on the host (as root, no container): what it records and how it behaves as PID 1.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -288,6 +288,31 @@ describe('sensor on the host', () => {
     expect(spawnSync('stat', ['-c', '%a', join(d, 'trace')]).stdout.toString().trim()).toBe('600');
     // a bad mask is a usage error
     expect(spawnSync(SENSOR, ['--app-drop-caps', 'xyz', '--trace', join(d, 't2'), '--', 'true']).status).toBe(2);
+  });
+
+  it('--watch-stdin (not PID 1): at EOF on stdin it kills the app, only the app, and exits 137', async () => {
+    const d = sub('watch');
+    const child = spawn(SENSOR, ['--watch-stdin', '--ready', join(d, 'ready'), '--trace', join(d, 'trace'), '--', 'sh', '-c', 'cat; echo "$$" > app.pid; exec sleep 300'], {
+      cwd: d, stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(join(d, 'app.pid')); // the app's stdin is /dev/null: cat returned at once
+    const app = Number(readFileSync(join(d, 'app.pid'), 'utf8'));
+    child.stdin.end(); // the controller is gone
+    expect(await done).toBe(137);
+    expect(err).toContain('the controller is gone');
+    // killed: a zombie until its new parent reaps it, then gone
+    const state = () => {
+      try {
+        return /^\S+ \(.*\) (\S)/.exec(readFileSync(`/proc/${app}/stat`, 'utf8'))![1];
+      } catch {
+        return 'gone';
+      }
+    };
+    for (let i = 0; i < 40 && !['gone', 'Z'].includes(state()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(['gone', 'Z']).toContain(state());
   });
 
   it('--user nobody runs the app as 65534 with HOME/USER set', () => {
