@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_EXE_DIR } from '../imagebuild/defaults.js';
 import { parseLayerFormat } from '../oci/layer-format.js';
+import { UserError } from '../util/errors.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -25,6 +26,10 @@ export function registerImagebuild(program: Command): void {
     .option('--push <REF>', 'push to a registry (HOST[:PORT]/NAME[:TAG]) instead of loading into the engine')
     .option('--insecure-registry', 'talk plain http to the --push registry (loopback hosts always do)')
     .option('--format <format>', 'layer format: gzip (default) or estargz (lazy pulling; the executables and their libraries prefetched first)')
+    .option('--no-certs', 'leave the CA store out even when a TLS library is included')
+    .option('--verify [ARGS]', 'run the image once (with ARGS instead of its cmd) and compare exit code and output with the host (default: on when the command takes no input)')
+    .option('--no-verify', 'do not run the image')
+    .option('--verify-timeout <S>', 'seconds each verify run may take', '10')
     .option('-v, --verbose', 'list every file put in the image and why')
     .action(async (o: Record<string, string | string[] | boolean | undefined>) => {
       // Loaded on use: other commands and --help need none of the image machinery.
@@ -46,11 +51,25 @@ export function registerImagebuild(program: Command): void {
         push: o.push as string | undefined,
         insecureRegistry: o.insecureRegistry as boolean | undefined,
         format: parseLayerFormat(o.format as string | undefined),
+        certs: o.certs as boolean,
+        verify: o.verify as boolean | string | undefined,
+        verifyTimeout: parseSeconds(o.verifyTimeout as string),
       });
-      if (o.verbose) for (const f of res.files) process.stderr.write(`  ${f.path}  (${f.reason})\n`);
+      if (o.verbose) {
+        for (const f of res.files) process.stderr.write(`  ${f.path}  (${f.reason})\n`);
+        for (const u of res.unresolved) process.stderr.write(`  unresolved: ${u.name} (${u.from}:${u.line}: ${u.why})\n`);
+      }
+      for (const d of res.dataSets) process.stderr.write(`imagebuild: + ${d.what} (for ${d.trigger})\n`);
+      if (res.verify) process.stderr.write(`imagebuild: verify: \`${res.verify.command.join(' ')}\` ${res.verify.ran ? 'answers in the image as on the host' : res.verify.note}\n`);
       process.stdout.write(`${res.where}\n`);
       process.stderr.write(`imagebuild: ${res.files.length} files, ${formatBytes(res.size)} layer, ${res.platform}\n`);
     });
+}
+
+function parseSeconds(s: string): number {
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(s) || n <= 0 || n > 3600) throw new UserError(`--verify-timeout: expected seconds (0 < S <= 3600), got ${JSON.stringify(s)}`);
+  return n;
 }
 
 function formatBytes(n: number): string {

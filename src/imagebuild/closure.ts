@@ -14,7 +14,7 @@ const MAX_SCRIPT_DEPTH = 4;
 export interface HostFile {
   /** Host path, which is also the image path unless `dest` says otherwise. */
   path: string;
-  type: 'file' | 'symlink';
+  type: 'file' | 'symlink' | 'dir';
   reason: string;
   /** Image path when it differs from the host's ($ORIGIN-relative libraries of the exe). */
   dest?: string;
@@ -33,6 +33,8 @@ export interface Closure {
   libraryPath: string[];
   /** Host PATH dirs holding programs that "#!/usr/bin/env" looks up. */
   binPath: string[];
+  /** For a script: the program that runs it (env's target for "#!/usr/bin/env X") and its "#!" argument. */
+  interpreter?: { path: string; arg?: string };
 }
 
 export interface ClosureOptions {
@@ -83,13 +85,17 @@ export function closureOf(view: FileView, hostPath: string, opts: ClosureOptions
     }
     const sb = parseShebang(head);
     if (!sb) throw new UserError(`${what}: not an ELF executable or a #! script`);
-    if (isTop) out.kind = 'script';
+    if (isTop) {
+      out.kind = 'script';
+      out.interpreter = { path: sb.interpreter, arg: sb.arg };
+    }
     if (depth >= MAX_SCRIPT_DEPTH) throw new UserError(`${what}: too many nested #! interpreters`);
     if (!sb.interpreter.startsWith('/')) throw new UserError(`${what}: #! interpreter "${sb.interpreter}" is not an absolute path`);
     visit(sb.interpreter, `interpreter of ${r.path}`, depth + 1, false);
     if (posix.basename(sb.interpreter) === 'env') {
       const prog = envProgram(sb.arg);
       if (!prog) return;
+      if (depth === 0) out.interpreter = { path: prog };
       if (prog.includes('/')) {
         visit(prog, `run by env in ${r.path}`, depth + 1, false);
         return;
@@ -98,6 +104,7 @@ export function closureOf(view: FileView, hostPath: string, opts: ClosureOptions
       if (!found) throw new UserError(`${what}: "#!${sb.interpreter} ${sb.arg}": ${prog} not found on the host PATH`);
       const dir = posix.dirname(found);
       if (!DEFAULT_PATH.split(':').includes(dir) && !out.binPath.includes(dir)) out.binPath.push(dir);
+      if (depth === 0) out.interpreter = { path: found };
       visit(found, `run by env in ${r.path}`, depth + 1, false);
     }
   };

@@ -21,6 +21,14 @@ import { planLayer, writeEntries } from './layer.js';
 import { checkPlatform, formatPlatform } from './platform.js';
 import { stackOnBase } from './stack.js';
 import { parseCommand } from '../util/command.js';
+import { sendToEngine } from '../sink/engine.js';
+import { docker as engineClient } from '../engine/docker.js';
+import { onCleanup } from '../util/cleanup.js';
+import { referencesOf } from './references.js';
+import type { Unresolved } from './references.js';
+import { userDatabase } from './userdb.js';
+import { difference, runInImage, runOnHost, verifyPlan } from './verify.js';
+import type { Outcome, VerifyPlan } from './verify.js';
 
 export { DEFAULT_EXE_DIR } from './defaults.js';
 
@@ -53,6 +61,12 @@ export interface ImageBuildOptions {
   docker?: Dockerode;
   /** Host PATH for "#!/usr/bin/env X" (default: process.env.PATH). */
   hostPath?: string;
+  /** false: leave the CA store out even when a TLS library is included (--no-certs). */
+  certs?: boolean;
+  /** Run the image once and compare with the host: true/ARGS (--verify [ARGS]), false (--no-verify), undefined: when the command takes no input. */
+  verify?: boolean | string;
+  /** Seconds each verify run may take (default 10). */
+  verifyTimeout?: number;
 }
 
 export interface ImageBuildResult {
@@ -66,16 +80,24 @@ export interface ImageBuildResult {
   /** Bytes of the layer (uncompressed tar). */
   size: number;
   platform: string;
+  /** References named in the included code that nothing on the host answers (file, line, why). */
+  unresolved: Unresolved[];
+  /** On-demand data sets included, with what needed each. */
+  dataSets: Array<{ set: string; what: string; trigger: string }>;
+  /** What --verify found: passed, or why it was not compared. */
+  verify?: { ran: boolean; command: string[]; note?: string };
 }
 
 export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildResult> {
   const prepared = await prepare(opts);
   try {
+    // The host run first: a command that cannot run or does not end stops us before writing.
+    const host = prepared.verify && (await hostRun(prepared.verify));
     const layer = await writeImage(prepared.image);
     try {
       const written = prepared.base ? await stackOnBase(layer, prepared.base.image) : layer;
       const res = await sendImage(written, prepared.sink, { docker: opts.docker });
-      return {
+      const result: ImageBuildResult = {
         kind: res.kind,
         where: res.where,
         tag: prepared.tag,
@@ -83,7 +105,21 @@ export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildRes
         files: prepared.files,
         size: layer.layerSize,
         platform: prepared.platform,
+        unresolved: prepared.unresolved,
+        dataSets: prepared.dataSets,
       };
+      if (prepared.verify && host) {
+        const p = prepared.verify;
+        if (host.timedOut) {
+          result.verify = { ran: false, command: p.argv, note: `not compared: on the host it did not end within ${p.timeoutMs / 1000} s (give --verify ARGS that end, or --no-verify)` };
+        } else {
+          const image = res.kind === 'engine' ? await runInImage(res.imageId ?? prepared.tag, p, opts.docker) : await runLoaded(written, p, opts.docker);
+          const diff = difference(host, image);
+          if (diff) throw new UserError(`verify: \`${p.argv.join(' ')}\` answers differently in the image (${res.where}): ${diff}`, 3);
+          result.verify = { ran: true, command: p.argv };
+        }
+      }
+      return result;
     } finally {
       await discard(layer);
     }
@@ -100,6 +136,10 @@ export interface Prepared {
   platform: string;
   /** The --from image (close it when done). */
   base?: BaseImage;
+  unresolved: Unresolved[];
+  dataSets: Array<{ set: string; what: string; trigger: string }>;
+  /** What --verify runs, when it is on. */
+  verify?: VerifyPlan;
 }
 
 /** Validates every flag and plans the layer; throws UserError before anything is written. */
@@ -125,10 +165,21 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
   const view = hostView();
   const hostPath = (opts.hostPath ?? process.env.PATH ?? DEFAULT_PATH).split(':');
   const closures = exes.map((e) => ({ ...e, c: closureOf(view, resolve(e.host), { hostPath, destDir: posix.dirname(e.dest), label: `--exe ${e.host}` }) }));
-  const platform = checkPlatform(closures.flatMap((x) => x.c.elves), platformFlag);
-  const base = opts.from === undefined ? undefined : await openBase(opts.from, platform, opts.docker);
+  const platform0 = checkPlatform(closures.flatMap((x) => x.c.elves), platformFlag);
+  const base = opts.from === undefined ? undefined : await openBase(opts.from, platform0, opts.docker);
   try {
-    const layer = planLayer({ exes: closures, paths: opts.path ?? [], base: base?.index });
+    const configOf = (binPath: string[], libraryPath: string[], entrypoint?: string[]) => imageConfig({
+      base: base?.image.config, platform: platform0, user: opts.user, env, labels, exposed, workdir, entrypoint, cmd, binPath, libraryPath,
+    });
+    // What the scripts refer to, resolved with the environment the image will have.
+    const early = configOf(closures.flatMap((x) => x.c.binPath), []).config ?? {};
+    const refs = referencesOf({
+      view, exes: closures, env: early.Env ?? [`PATH=${DEFAULT_PATH}`], workdir: early.WorkingDir || '/', hostPath, certs: opts.certs !== false,
+    });
+    const platform = checkPlatform([...closures.flatMap((x) => x.c.elves), ...refs.elves], platformFlag ?? platform0);
+    // On a base image its own user database decides (a name it lacks fails at run, as in docker).
+    const generated = opts.user !== undefined && !base ? userDatabase(opts.user) : [];
+    const layer = planLayer({ exes: closures, paths: opts.path ?? [], base: base?.index, referenced: refs.files, generated });
     const config = imageConfig({
       base: base?.image.config,
       platform,
@@ -139,9 +190,11 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
       workdir,
       entrypoint: entrypointFlag ?? (layer.exeDests[0] ? [layer.exeDests[0]] : undefined),
       cmd,
-      binPath: layer.binPath,
-      libraryPath: layer.libraryPath,
+      binPath: union(layer.binPath, refs.binPath),
+      libraryPath: union(layer.libraryPath, refs.libraryPath),
     });
+    const hostOf = new Map(closures.map((x, i) => [layer.exeDests[i]!, x.c.real]));
+    const verify = verifyPlan({ flag: opts.verify, config: config.config ?? {}, hostOf, timeoutS: opts.verifyTimeout });
     const made = [opts.from ? `--from ${opts.from}` : '', ...opts.exe.map((e) => `--exe ${e}`), ...(opts.path ?? []).map((p) => `--path ${p}`)];
     const image: NewImage = {
       config,
@@ -152,10 +205,36 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
       estargz: opts.format === 'estargz' ? { prefetch: startOrder(closures) } : undefined,
     };
     const files = layer.entries.filter((e) => e.reason).map((e) => ({ path: e.path, reason: e.reason! })).sort((a, b) => (a.path < b.path ? -1 : 1));
-    return { image, sink, tag, files, platform: formatPlatform(platform), base };
+    return {
+      image, sink, tag, files, platform: formatPlatform(platform), base,
+      unresolved: refs.unresolved, dataSets: refs.dataSets.map(({ set, what, trigger }) => ({ set, what, trigger })), verify,
+    };
   } catch (err) {
     await base?.close();
     throw err;
+  }
+}
+
+const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+
+async function hostRun(p: VerifyPlan): Promise<Outcome> {
+  const host = await runOnHost(p);
+  if (host.timedOut && p.explicit) throw new UserError(`--verify: \`${p.hostArgv.join(' ')}\` did not end within ${p.timeoutMs / 1000} s on the host`);
+  return host;
+}
+
+/** A file or registry output is verified from the same layout, loaded under a throwaway tag. */
+async function runLoaded(written: Parameters<typeof sendToEngine>[0], p: VerifyPlan, docker?: Dockerode): Promise<Outcome> {
+  const d = docker ?? engineClient();
+  const tag = `slimts-verify/imagebuild-${process.pid}-${Date.now().toString(36)}:t`;
+  const remove = () => d.getImage(tag).remove({ force: true }).catch(() => {});
+  const unregister = onCleanup(remove);
+  try {
+    const { imageId } = await sendToEngine(written, tag, docker);
+    return await runInImage(imageId ?? tag, p, docker);
+  } finally {
+    await remove();
+    unregister();
   }
 }
 

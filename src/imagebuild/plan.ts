@@ -21,6 +21,8 @@ export interface PlannedEntry {
   gname?: string;
   /** Host file whose bytes the entry carries. */
   source?: string;
+  /** Or the bytes themselves (a file made for the image). */
+  content?: Buffer;
   /** Why it is in the image; undefined for parent dirs made only to hold other entries. */
   reason?: string;
 }

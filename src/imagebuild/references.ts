@@ -1,0 +1,334 @@
+// What the executables need beyond their ELF closure, found on the host with the build's own
+// resolver (src/refs): what a script's code refers to (imports, required modules, sourced
+// files, commands it runs), the interpreter's startup files, then what those refer to, to a
+// fixpoint with the ELF closure of every program and extension module reached; last the
+// on-demand data sets (CA store, time zones, gconv...) the included files can read.
+import { posix } from 'node:path';
+import { isElfMagic, parseElf, parseShebang, resolvePath, SHEBANG_MAX } from '../elf/index.js';
+import type { ElfInfo, FileView } from '../elf/index.js';
+import { dataSetsFor, Fs, refResolver, refsOf } from '../refs/index.js';
+import type { RawRef, RefResolver, Target } from '../refs/index.js';
+import { isLibraryCode } from '../select/select.js';
+import { UserError } from '../util/errors.js';
+import { closureOf } from './closure.js';
+import type { Closure, HostFile } from './closure.js';
+import { interpreterStartup } from './startup.js';
+
+/** A directory kept whole (a data set, a package named at run time) may hold at most this much. */
+const SUBTREE_LIMIT = { entries: 20_000, bytes: 512 << 20 };
+/** How many imports inside library functions are followed in a row from the app's code. */
+const LIBRARY_LAZY_DEPTH = 1;
+
+/** How a file reached is followed. */
+interface How {
+  /** The app's own code: every reference counts. */
+  app: boolean;
+  /** Library imports inside functions still followed from here. */
+  lazy: number;
+  /** Reached as a program (a command): a script brings its interpreter. */
+  program?: boolean;
+  /** Data, not code: only an ELF module among it brings its libraries. */
+  data?: boolean;
+}
+
+interface Work extends How {
+  path: string;
+  origin?: Origin;
+}
+
+export interface ReferencesInput {
+  view: FileView;
+  exes: Array<{ host: string; dest: string; c: Closure }>;
+  /** The image's environment (PATH, PYTHONPATH, NODE_PATH... as the container will have them). */
+  env: string[];
+  workdir: string;
+  /** Host PATH for "#!/usr/bin/env X" in scripts reached as commands. */
+  hostPath: string[];
+  /** false: no CA store (--no-certs). */
+  certs: boolean;
+}
+
+export interface Unresolved {
+  from: string;
+  line: number;
+  name: string;
+  why: string;
+}
+
+export interface ReferencesResult {
+  files: HostFile[];
+  elves: Array<{ path: string; elf: ElfInfo }>;
+  libraryPath: string[];
+  binPath: string[];
+  unresolved: Unresolved[];
+  dataSets: Array<{ set: string; what: string; trigger: string; roots: string[] }>;
+}
+
+/** Where an executable's own files go: its host directory maps to the directory of its destination. */
+interface Origin {
+  host: string;
+  dest: string;
+}
+
+/**
+ * Paths below an origin that are still system files (a script at "/" or in "/usr/local"
+ * does not take the standard library with it): only the app's own files move.
+ */
+const SYSTEM_REL = /^(usr|lib\w*|bin|sbin|etc|var|opt|proc|sys|dev|run)(\/|$)|(^|\/)(site-packages|dist-packages|python3?\.?\d*|perl5?|ruby|node_modules\/\.bin)(\/|$)/;
+
+export function referencesOf(k: ReferencesInput): ReferencesResult {
+  return new Fixpoint(k).run();
+}
+
+class Fixpoint {
+  private readonly out: ReferencesResult = { files: [], elves: [], libraryPath: [], binPath: [], unresolved: [], dataSets: [] };
+  private readonly shipped = new Set<string>();
+  /** Host paths (real) already scanned for references, per origin they were shipped under. */
+  private readonly scanned = new Map<string, number>();
+  /** A file reached again with a larger budget is followed again, not read again. */
+  private readonly refsCache = new Map<string, RawRef[]>();
+  private readonly work: Work[] = [];
+  private readonly closed = new Set<string>();
+  private readonly resolver: RefResolver;
+  /** Every host path shipped (links and files), for the data-set rules. */
+  private readonly hostPaths = new Set<string>();
+
+  constructor(private readonly k: ReferencesInput) {
+    this.resolver = refResolver(k.view, k.env, k.workdir);
+  }
+
+  run(): ReferencesResult {
+    for (const { c, dest } of this.k.exes) {
+      for (const f of c.files) this.hostPaths.add(f.path);
+      this.hostPaths.add(c.real);
+      const origin = { host: posix.dirname(c.real), dest: posix.dirname(dest) };
+      if (c.kind !== 'script') continue;
+      this.work.push({ path: c.real, origin, app: true, lazy: Infinity });
+      this.startup(c);
+    }
+    this.drain();
+    this.dataSets();
+    return this.out;
+  }
+
+  /** The interpreter's own startup files (Python's site, encodings, .pth files...). */
+  private startup(c: Closure): void {
+    if (!c.interpreter) return;
+    const s = interpreterStartup(c.interpreter.path, c.interpreter.arg, this.k.env);
+    const reason = `startup file of ${c.interpreter.path}`;
+    // what startup loads is all it needs of these (site's help() would import pydoc)
+    const how: How = { app: false, lazy: 0 };
+    for (const d of s.dirs) if (this.k.view.lstat(d)) this.shipLookup(d, reason, undefined, how);
+    for (const f of s.files) this.shipTarget({ path: f }, reason, undefined, how);
+    for (const m of s.modules) {
+      const ref: RawRef = { lang: 'python', kind: 'import', name: m.name, line: 0, how: 'startup import' };
+      const res = this.resolver.resolve(m.file, ref);
+      if (res.targets.length === 0) this.shipTarget({ path: m.file }, reason, undefined, how);
+      for (const t of res.targets) this.shipTarget(t, `${reason} (import ${m.name})`, undefined, how);
+    }
+  }
+
+  private drain(): void {
+    while (this.work.length > 0) {
+      const w = this.work.pop()!;
+      this.follow(w);
+    }
+  }
+
+  /**
+   * Scans one file of code and ships what it refers to. The app's own code counts on every
+   * path (lazy imports, commands, named paths). Library code is followed through what it
+   * imports when loaded, and (with no traced run to show which library functions the app
+   * calls) through imports inside its functions one level deep from the app: argparse's
+   * gettext imports locale inside the function argparse calls, but the whole standard
+   * library is not reachable that way. The programs library code runs and the paths it names
+   * are not followed.
+   */
+  private follow(w: Work): void {
+    const { path, origin, app, lazy } = w;
+    const key = `${origin?.dest ?? ''}\0${path}`;
+    const seen = this.scanned.get(key);
+    if (seen !== undefined && seen >= (app ? Infinity : lazy)) return;
+    this.scanned.set(key, app ? Infinity : lazy);
+    const st = this.k.view.lstat(path);
+    if (st?.type !== 'file') return;
+    let refs: RawRef[] | undefined;
+    try {
+      const head = this.refsCache.has(path) ? Buffer.alloc(0) : this.k.view.read(path, 0, SHEBANG_MAX);
+      if (isElfMagic(head)) return;
+      refs = this.refsCache.get(path) ?? refsOf(this.k.view, path, st.size, parseShebang(head)) ?? [];
+      this.refsCache.set(path, refs);
+    } catch (err) {
+      throw new UserError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    for (const ref of refs ?? []) {
+      if (!app && ref.lang !== 'shell' && (ref.kind === 'path' || ref.kind === 'command' || (ref.lazy && lazy <= 0))) continue;
+      const res = this.resolver.resolve(path, ref);
+      if (res.unresolved) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
+      // A program found on PATH stays where PATH finds it; everything else found next to the
+      // script moves with it.
+      const onPath = ref.kind === 'command' && !ref.name.includes('/');
+      const reason = `${ref.kind === 'command' ? 'run' : ref.kind === 'path' ? 'named' : 'imported'} by ${path}:${ref.line} (${`${ref.how} ${ref.name}`.trim()})`;
+      const next = { app: false, lazy: app ? LIBRARY_LAZY_DEPTH : ref.lazy ? lazy - 1 : lazy, program: ref.kind === 'command' };
+      for (const t of res.targets) {
+        this.shipTarget(t, reason, onPath ? undefined : origin, { ...next, app: app && !onPath && !isLibraryCode(t.path) });
+      }
+    }
+  }
+
+  /** Ships a reference's target: through its links, or a directory's whole subtree. */
+  private shipTarget(t: Target, reason: string, origin: Origin | undefined, how: How): void {
+    const real = this.shipLookup(t.path, reason, origin, how);
+    if (!real || !t.subtree) return;
+    if (this.k.view.lstat(real)?.type !== 'dir') return;
+    const files = this.subtree(real);
+    if (!files) {
+      this.out.unresolved.push({ from: reason, line: 0, name: t.path, why: 'directory too large to keep whole' });
+      return;
+    }
+    for (const p of files) this.shipLookup(p, reason, origin, how);
+  }
+
+  /**
+   * Ships what looking up `path` reaches: the symlinks on the way and the final entry, at
+   * their host paths, or (below the executable's own directory) at the same place below its
+   * destination. Returns the real path, or undefined when nothing is there.
+   */
+  private shipLookup(path: string, reason: string, origin: Origin | undefined, how: How): string | undefined {
+    const r = resolvePath(this.k.view, path);
+    if (!r.stat) return undefined;
+    const moved = origin && movedTo(path, origin);
+    if (moved) {
+      // The app's own file: its bytes at the lookup path under the destination (links inside
+      // the app's tree are the app's business; what they lead to is shipped as a file).
+      this.ship({ path: r.path, type: r.stat.type === 'dir' ? 'dir' : 'file', reason, dest: moved, lookup: moved });
+    } else {
+      for (const l of r.links) this.ship({ path: l, type: 'symlink', reason, lookup: path });
+      if (r.stat.type === 'dir') this.ship({ path: r.path, type: 'dir', reason, lookup: path });
+      else if (r.stat.type === 'file') this.ship({ path: r.path, type: 'file', reason, lookup: path });
+    }
+    if (r.stat.type === 'file') {
+      this.dependencies(r.path, how);
+      if (!how.data) this.work.push({ ...how, path: r.path, origin: moved ? origin : undefined });
+    }
+    return r.path;
+  }
+
+  private ship(f: HostFile): void {
+    const key = f.dest ?? f.path;
+    if (this.shipped.has(key)) return;
+    this.shipped.add(key);
+    this.hostPaths.add(f.path);
+    this.out.files.push(f);
+  }
+
+  /** An ELF program or extension module brings its libraries, a script reached as a program its interpreter. */
+  private dependencies(real: string, how: How): void {
+    const key = `${how.program ? 'x' : ''}${real}`;
+    if (this.closed.has(key)) return;
+    this.closed.add(key);
+    let head: Buffer;
+    try {
+      head = this.k.view.read(real, 0, SHEBANG_MAX);
+    } catch (err) {
+      throw new UserError(`${real}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const elf = isElfMagic(head);
+    const st = this.k.view.lstat(real);
+    if (!elf && !(how.program && parseShebang(head) && ((st?.mode ?? 0) & 0o111) !== 0)) return;
+    let c: Closure;
+    try {
+      // destDir = its own directory: a referenced file stays where it is, and so do its $ORIGIN libraries
+      c = closureOf(this.k.view, real, { hostPath: this.k.hostPath, destDir: posix.dirname(real), label: real });
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      // The host cannot run it either (a missing library, an interpreter not installed).
+      this.out.unresolved.push({ from: real, line: 0, name: real, why: err.message });
+      return;
+    }
+    this.out.elves.push(...c.elves);
+    for (const f of c.files) {
+      this.ship(f.dest === f.path ? { ...f, dest: undefined } : f);
+      if (f.type === 'file') this.closed.add(`x${f.path}`).add(f.path);
+    }
+    for (const d of c.libraryPath) if (!this.out.libraryPath.includes(d)) this.out.libraryPath.push(d);
+    for (const d of c.binPath) if (!this.out.binPath.includes(d)) this.out.binPath.push(d);
+  }
+
+  /** On-demand data sets, to a fixpoint (a set's files can need another set). */
+  private dataSets(): void {
+    const fs = new Fs(this.k.view);
+    const ctx = {
+      fs,
+      env: this.k.env,
+      traced: [] as string[],
+      usesSymbol: (p: string, sym: string) => this.symbols(p).includes(sym),
+    };
+    const done = new Set<string>();
+    const tz = /^TZ=:?(\w[\w/+-]*)$/.exec(this.k.env.find((e) => e.startsWith('TZ=')) ?? '');
+    for (;;) {
+      // --no-certs: the CA store stays out, whatever would need it
+      const needs = dataSetsFor(this.hostPaths, ctx, done).filter((n) => this.k.certs || n.set !== 'ca');
+      if (tz && !done.has('tz:/usr/share/zoneinfo') && fs.isDir('/usr/share/zoneinfo')) {
+        needs.push({ set: 'tz', what: 'time zone database', trigger: `TZ=${tz[1]}`, roots: ['/usr/share/zoneinfo'] });
+      }
+      if (needs.length === 0) break;
+      for (const n of needs) {
+        for (const r of n.roots) {
+          done.add(`${n.set}:${r}`);
+          this.shipTarget({ path: r, subtree: true }, `${n.what}, needed by ${n.trigger}`, undefined, { app: false, lazy: 0, data: true });
+        }
+        this.out.dataSets.push({ set: n.set, what: n.what, trigger: n.trigger, roots: n.roots });
+      }
+      this.drain();
+    }
+  }
+
+  private readonly symbolCache = new Map<string, string[]>();
+  private symbols(p: string): string[] {
+    let s = this.symbolCache.get(p);
+    if (s) return s;
+    s = [];
+    try {
+      const r = resolvePath(this.k.view, p);
+      if (r.stat?.type === 'file' && isElfMagic(this.k.view.read(r.path, 0, 4))) {
+        s = parseElf((o, n) => this.k.view.read(r.path, o, n), r.stat.size)?.symbols ?? [];
+      }
+    } catch {
+      s = [];
+    }
+    this.symbolCache.set(p, s);
+    return s;
+  }
+
+  /** Every entry below `dir` (host), or undefined past the limit. */
+  private subtree(dir: string): string[] | undefined {
+    const out: string[] = [];
+    let bytes = 0;
+    const stack = [dir];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      for (const name of (this.k.view.listDir?.(d) ?? []).sort()) {
+        const p = `${d === '/' ? '' : d}/${name}`;
+        const st = this.k.view.lstat(p);
+        if (!st || st.type === 'other') continue;
+        out.push(p);
+        bytes += st.size;
+        if (out.length > SUBTREE_LIMIT.entries || bytes > SUBTREE_LIMIT.bytes) return undefined;
+        if (st.type === 'dir') stack.push(p);
+      }
+    }
+    return out;
+  }
+}
+
+/** The image path of a host path below the executable's own directory, or undefined when it stays put. */
+function movedTo(path: string, origin: Origin): string | undefined {
+  const norm = posix.normalize(path);
+  const base = origin.host === '/' ? '/' : `${origin.host}/`;
+  if (!norm.startsWith(base)) return undefined;
+  const rel = norm.slice(base.length);
+  if (rel === '' || SYSTEM_REL.test(rel)) return undefined;
+  const dest = posix.join(origin.dest, rel);
+  return dest === norm ? undefined : dest;
+}
