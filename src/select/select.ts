@@ -246,7 +246,9 @@ class Selector {
           : { kind: 'elf-needed', of: lib.neededBy, detail: lib.name });
       }
     }
-    if (f?.shebang) {
+    // the kernel reads "#!" only when executing, which needs an execute bit (a library module's
+    // "#!/usr/bin/env python3" line never runs)
+    if (f?.shebang && (e.mode & 0o111) !== 0) {
       const interp = joinPath('/', f.shebang.interpreter);
       this.keepLookup(interp, { kind: 'shebang', of: path });
       const base = interp.slice(interp.lastIndexOf('/') + 1);
