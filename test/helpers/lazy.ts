@@ -131,9 +131,14 @@ export async function startLazyStack(opts: { fsConfig?: string } = {}): Promise<
       ctr(['containers', 'delete', id], { allowFail: true });
     },
     lazilyMounted(layer) {
-      // the fs logs metrics per remotely mounted layer; the snapshotter says it prepared one
-      const log = readFileSync(join(work, 'stargz.log'), 'utf8');
-      return log.includes('remote-snapshot-prepared=true') && log.includes(`layer_sha="${layer}"`);
+      // The snapshotter resolves the layer's blob in the registry and says it prepared a remote
+      // snapshot; the fs then logs its background prefetch of that layer (shortly after).
+      for (let i = 0; i < 100; i++) {
+        const log = readFileSync(join(work, 'stargz.log'), 'utf8');
+        if (log.includes('remote-snapshot-prepared=true') && log.includes(`/${layer}"`) && log.includes(`layer_sha="${layer}"`)) return true;
+        spawnSync('sleep', ['0.1']);
+      }
+      return false;
     },
     forget(ref) {
       ctr(['images', 'rm', '--sync', ref], { allowFail: true });
