@@ -3,8 +3,8 @@
 // xray's one-pass `docker save` stream parser. Each case must end within CASE_LIMIT_MS in
 // success or a one-line user error, and leave nothing in its temp dir. The cases run in a
 // worker thread (bundled from TypeScript here) so a case that loops can be stopped.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -25,7 +25,14 @@ beforeAll(async () => {
   for (const o of out.output) writeFileSync(join(bundleDir, o.fileName), o.type === 'chunk' ? o.code : o.source);
   bundle = join(bundleDir, out.output[0].fileName);
 });
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(bundleDir, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(bundleDir)); // only when no parallel run still uses it
+  } catch {
+    /* not empty */
+  }
+});
 
 type CaseId = number | string;
 
