@@ -1,15 +1,12 @@
 // The stargz tools built from Debian's Go sources by bin/build-stargz-snapshotter
 // (containerd-stargz-grpc, estargz-verify). ensureStargzTools() builds them when missing
 // (a no-op when up to date); a failed build fails the test, nothing is skipped.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { ROOT } from './docker.js';
+import { spawnSync } from 'node:child_process';
+// @ts-expect-error: plain JS module (shared with the lazy bench), typed here
+import { ensureStargzTools as ensure, STARGZ_DIR as DIR } from './lazy-stack.mjs';
 
-export const STARGZ_DIR = process.env.SLIMTS_STARGZ_DIR ?? '/usr/local/libexec/slimts';
-
-export function ensureStargzTools(): { daemon: string; verify: string } {
-  execFileSync('bash', [`${ROOT}/bin/build-stargz-snapshotter`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return { daemon: `${STARGZ_DIR}/containerd-stargz-grpc`, verify: `${STARGZ_DIR}/estargz-verify` };
-}
+export const STARGZ_DIR = DIR as string;
+export const ensureStargzTools = ensure as () => { daemon: string; verify: string };
 
 export interface Verified {
   tocDigest: string;
