@@ -279,6 +279,7 @@ class EngineFiles implements ImageFiles {
   private readonly early = new Set<string>();
   /** Paths whose answers are on their way in the main stream, in order. */
   private readonly pending: string[] = [];
+  private readonly served = new Set<string>();
   private turn: Promise<void> = Promise.resolve();
 
   constructor(
@@ -350,8 +351,8 @@ class EngineFiles implements ImageFiles {
   }
 
   /**
-   * The next answer of the main stream, when it is this entry's (as planned); otherwise answers
-   * before it are skipped, or the entry is asked for on its own.
+   * The next answer of the main stream when it is this entry's (as planned); otherwise the
+   * entry is read on the side and its planned answer skipped when it comes.
    */
   open(entry: FsEntry): Promise<Readable> {
     const size = entry.content?.size ?? entry.size;
@@ -359,12 +360,18 @@ class EngineFiles implements ImageFiles {
     let done!: () => void;
     this.turn = new Promise<void>((r) => (done = r));
     return prev.then(async () => {
-      if (!this.pending.includes(entry.path) || this.early.has(entry.path)) {
-        // not planned: read on the side, leaving the planned stream in step
+      // answers of entries already served on the side go by unread
+      while (this.pending.length && this.served.has(this.pending[0]!)) {
+        this.served.delete(this.pending[0]!);
+        await this.skipAnswer();
+      }
+      if (this.pending[0] !== entry.path || this.early.has(entry.path)) {
+        // fetched ahead, not planned, or asked out of the planned order: read on the side,
+        // leaving the planned stream in step
+        if (this.pending.includes(entry.path)) this.served.add(entry.path);
         done();
         return Readable.from(this.chunks(entry, size), { objectMode: false });
       }
-      while (this.pending[0] !== entry.path) await this.skipAnswer();
       this.pending.shift();
       const n = Number((await this.conn.take(8)).readBigInt64LE(0));
       if (n < 0) {
