@@ -9,7 +9,6 @@
 // 4. peak RSS of the CLI process building the 1 GB image (goal ≤ 150 MB).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,22 +45,39 @@ async function timed(image, read) {
 
 const stagesLine = (x) => Object.entries(x.stages).map(([k, v]) => `${k} ${s(v)}`).join(', ');
 
-/** A unix socket in front of the engine's, counting the bytes the engine sends back. */
+// A unix socket in front of the engine's, counting the bytes the engine sends back. Its own
+// process: the build blocks its event loop on synchronous reads that go through the proxy.
+const PROXY = `
+const { createConnection, createServer } = require('node:net');
+const [upstream, path] = process.argv.slice(1);
+let bytes = 0;
+createServer((client) => {
+  const engine = createConnection(upstream);
+  engine.on('data', (b) => { bytes += b.length; });
+  client.pipe(engine);
+  engine.pipe(client);
+  client.on('error', () => engine.destroy());
+  engine.on('error', () => client.destroy());
+}).listen(path, () => process.stdout.write('ready\\n'));
+process.stdin.on('data', () => process.stdout.write(bytes + '\\n'));
+process.stdin.on('end', () => process.exit(0));
+`;
+
 async function countingProxy() {
   const upstream = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
   if (upstream.includes('://')) throw new Error(`the byte count needs a unix DOCKER_HOST, not ${upstream}`);
   const path = join(dir, 'engine.sock');
-  const counter = { bytes: 0 };
-  const server = createServer((client) => {
-    const engine = createConnection(upstream);
-    engine.on('data', (b) => { counter.bytes += b.length; });
-    client.pipe(engine);
-    engine.pipe(client);
-    client.on('error', () => engine.destroy());
-    engine.on('error', () => client.destroy());
-  });
-  await new Promise((r) => server.listen(path, r));
-  return { host: `unix://${path}`, counter, close: () => new Promise((r) => server.close(r)) };
+  const child = spawn('node', ['-e', PROXY, upstream, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = [];
+  let waiter;
+  child.stdout.on('data', (b) => { lines.push(...b.toString().split('\n').filter(Boolean)); waiter?.(); });
+  const next = async () => { while (!lines.length) await new Promise((r) => (waiter = r)); return lines.shift(); };
+  await next(); // ready
+  return {
+    host: `unix://${path}`,
+    count: async () => { child.stdin.write('\n'); return Number(await next()); },
+    close: () => { child.stdin.end(); return new Promise((r) => child.on('exit', r)); },
+  };
 }
 
 async function bytesOut(image, read) {
@@ -69,9 +85,8 @@ async function bytesOut(image, read) {
   const saved = process.env.DOCKER_HOST;
   process.env.DOCKER_HOST = proxy.host;
   try {
-    proxy.counter.bytes = 0;
     const r = await timed(image, read);
-    return { bytes: proxy.counter.bytes, kept: r.kept };
+    return { bytes: await proxy.count(), kept: r.kept };
   } finally {
     if (saved === undefined) delete process.env.DOCKER_HOST;
     else process.env.DOCKER_HOST = saved;
