@@ -104,19 +104,24 @@ describe('latent paths: unprobed code paths of a slim image answer like the orig
     // server, then runs each query on its own (stdout and stderr in order), "@@" after each
     const client = `until pg_isready -q -h 127.0.0.1 -U postgres; do n=$((n+1)); [ $n -lt 240 ] || { echo never ready; exit 3; }; sleep 0.25; done
 for q; do psql -h 127.0.0.1 -U postgres -At -c "$q" 2>&1; echo @@; done`;
-    const answers = (ref: string) => {
+    // both servers start (initdb, then postgres) side by side; each is then asked the same
+    const servers = [image, s.tag].map((ref) => {
       const name = uniqueName('slimts-e2e-pg');
       docker(['run', '-d', '--name', name, ref]);
-      try {
-        const r = docker(['run', '--rm', '--network', `container:${name}`, '--entrypoint', 'sh', image, '-c', `n=0; ${client}`, 'client', ...queries], { allowFail: true });
-        if (r.status !== 0) throw new Error(`${ref}: no answers (${r.status}): ${r.stdout}${r.stderr}\nserver log:\n${docker(['logs', name], { allowFail: true }).stderr}`);
-        return r.stdout.split('@@\n').slice(0, queries.length).map((x) => x.trim());
-      } finally {
-        docker(['rm', '-f', '-v', name], { allowFail: true });
-      }
-    };
-    const a = answers(image);
-    const b = answers(s.tag);
+      return { ref, name };
+    });
+    const ask = () => servers.map(({ ref, name }) => {
+      const r = docker(['run', '--rm', '--network', `container:${name}`, '--entrypoint', 'sh', image, '-c', `n=0; ${client}`, 'client', ...queries], { allowFail: true });
+      if (r.status !== 0) throw new Error(`${ref}: no answers (${r.status}): ${r.stdout}${r.stderr}\nserver log:\n${docker(['logs', name], { allowFail: true }).stderr}`);
+      return r.stdout.split('@@\n').slice(0, queries.length).map((x) => x.trim());
+    });
+    let answers: string[][];
+    try {
+      answers = ask();
+    } finally {
+      for (const { name } of servers) docker(['rm', '-f', '-v', name], { allowFail: true });
+    }
+    const [a, b] = answers as [string[], string[]];
     expect(a[0]).toBe('SET\n2024-07-01 09:00:00-03');
     expect(a[3]).toBe('Montag, 01. Juli 2024');
     expect(a[4]).toBe('4772fcdf65|c6fccbdc');
