@@ -134,14 +134,18 @@ describe('sensor in containers', () => {
 
   it('--fanotify records docker exec’d commands; --append traces them into the set', async () => {
     // The app leaves an orphan: re-parented to PID 1, the sensor, which must reap it.
-    const name = startTraced(CAPS, ['--fanotify'], ['sh', '-c', '(sleep 1.5 &); exec sleep 60']);
+    // (it ends when told, not after a time: under load a timed one may be gone before counted)
+    const name = startTraced(CAPS, ['--fanotify'], ['sh', '-c', '(sh -c "until [ -e /tmp/go ]; do sleep 0.1; done" &); exec sleep 60']);
     await waitReady(name);
     docker(['exec', name, 'cat', '/etc/debian_version']);
-    const orphan = docker(['exec', name, 'sh', '-c', 'grep -l "^PPid:.1$" /proc/[0-9]*/status | wc -l']).stdout.trim();
-    expect(Number(orphan)).toBe(2); // the app and the orphan
+    const children = () => Number(docker(['exec', name, 'sh', '-c', 'grep -l "^PPid:.1$" /proc/[0-9]*/status | wc -l']).stdout.trim());
+    expect(children()).toBe(2); // the app and the orphan
     const helper = docker(['exec', name, '/slimts-sensor', '--trace', '/trace/t', '--append', '--', 'sh', '-c', 'cat /etc/issue >/dev/null; exit 5'], { allowFail: true });
     expect(helper.status).toBe(5);
-    await new Promise((r) => setTimeout(r, 1600)); // the orphan exits; fanotify events arrive
+    docker(['exec', name, 'touch', '/tmp/go']); // the orphan exits
+    for (let i = 0; i < 50 && children() > 1; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(children()).toBe(1);
+    await new Promise((r) => setTimeout(r, 1100)); // fanotify events arrive
     const states = docker(['exec', name, 'sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null']).stdout;
     expect(states.split('\n').filter((l) => / Z /.test(l))).toEqual([]);
     docker(['stop', '-t', '10', name]);
