@@ -2,7 +2,6 @@
 // bounded body size and time.
 import http from 'node:http';
 import https from 'node:https';
-import { createHash } from 'node:crypto';
 
 export interface HttpAnswer {
   status: number;
@@ -52,6 +51,5 @@ export function httpRequest(url: string, opts: HttpRequestOptions = {}): Promise
   });
 }
 
-export function sha256(b: Buffer | string): string {
-  return createHash('sha256').update(b).digest('hex');
-}
+/** Answers are compared by the hex sha256 of their bodies. */
+export { sha256Hex as sha256 } from '../util/digest.js';
