@@ -53,7 +53,9 @@ export function planLayer(k: LayerInput): PlannedLayer {
     for (const d of c.libraryPath) if (!libraryPath.includes(d)) libraryPath.push(d);
     for (const d of c.binPath) if (!binPath.includes(d)) binPath.push(d);
   }
-  mirror(k.referenced ?? []);
+  // The made user database, not the host's whole one, even where a script names /etc/passwd.
+  const made = new Set((k.generated ?? []).map((g) => g.path));
+  mirror((k.referenced ?? []).filter((f) => !made.has(f.path)));
   const exeDests: string[] = [];
   for (const { c, dest, host } of k.exes) {
     const st = view.lstat(c.real)!;

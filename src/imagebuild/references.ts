@@ -71,10 +71,11 @@ interface Origin {
 }
 
 /**
- * Paths below an origin that are still system files (a script at "/" or in "/usr/local"
- * does not take the standard library with it): only the app's own files move.
+ * System places: a file there stays put even below the executable's own directory (a script
+ * at "/" does not take /usr/lib/python3 with it), unless that directory is itself one (a
+ * script in /usr/local/bin imports the module beside it from wherever it runs).
  */
-const SYSTEM_REL = /^(usr|lib\w*|bin|sbin|etc|var|opt|proc|sys|dev|run)(\/|$)|(^|\/)(site-packages|dist-packages|python3?\.?\d*|perl5?|ruby|node_modules\/\.bin)(\/|$)/;
+const SYSTEM_DIR = /^\/(usr|lib\w*|bin|sbin|etc|var|opt|proc|sys|dev|run)\//;
 
 export function referencesOf(k: ReferencesInput): ReferencesResult {
   return new Fixpoint(k).run();
@@ -328,7 +329,7 @@ function movedTo(path: string, origin: Origin): string | undefined {
   const base = origin.host === '/' ? '/' : `${origin.host}/`;
   if (!norm.startsWith(base)) return undefined;
   const rel = norm.slice(base.length);
-  if (rel === '' || SYSTEM_REL.test(rel)) return undefined;
+  if (rel === '' || isLibraryCode(norm) || (SYSTEM_DIR.test(norm) && !SYSTEM_DIR.test(`${origin.host}/`))) return undefined;
   const dest = posix.join(origin.dest, rel);
   return dest === norm ? undefined : dest;
 }
