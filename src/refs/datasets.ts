@@ -1,6 +1,7 @@
 // System data that libraries read on demand, by a name only known at run time (a time zone,
 // a charset, a certificate, a locale, a JVM class): when a program can reach a data set, the
 // whole set is kept, since which part it will want next cannot be known from one run.
+import { resolvePath } from '../elf/index.js';
 import { Fs, join } from './resolve/context.js';
 
 export interface DataSetContext {
@@ -46,9 +47,22 @@ const TLS_LIB = /\/lib(ssl|crypto|gnutls|nss3|mbedtls|mbedx509|wolfssl)[\w-]*\.s
 const RULES: Rule[] = [
   {
     set: 'tz', what: 'time zone database',
-    kept: (p, ctx) => (/\/python3\.\d+\/zoneinfo\/__init__\.py$/.test(p) || /\/tzinfo\/data_sources\/zoneinfo_data_source\.rb$/.test(p) || /\/DateTime\/TimeZone\/Local\/Unix\.pm$/.test(p) ? tzRoots(ctx) : undefined),
+    // a zone file kept because code names it (not /etc/localtime's own target), or a library
+    // that looks zones up by name
+    kept: (p, ctx) => ((p.startsWith('/usr/share/zoneinfo/') && p !== localtimeTarget(ctx) && ctx.fs.isFile(p))
+      || /\/python3\.\d+\/zoneinfo\/__init__\.py$/.test(p) || /\/tzinfo\/data_sources\/zoneinfo_data_source\.rb$/.test(p)
+      || /\/DateTime\/TimeZone\/Local\/Unix\.pm$/.test(p) ? tzRoots(ctx) : undefined),
     tracedUnder: () => ['/usr/share/zoneinfo/'],
+    config: (ctx) => ctx.env.find((kv) => /^TZ=./.test(kv)),
     roots: (ctx) => tzRoots(ctx),
+  },
+  {
+    set: 'postgresql', what: "PostgreSQL's loadable modules and shared data (conversions, languages, time zone sets, text search)",
+    kept: (p, ctx) => {
+      const m = /^\/usr\/lib\/postgresql\/([^/]+)\/bin\/postgres$/.exec(p);
+      return m ? existing(ctx.fs, [`/usr/lib/postgresql/${m[1]}/lib`, `/usr/share/postgresql/${m[1]}`]) : undefined;
+    },
+    roots: () => [],
   },
   {
     set: 'ca', what: 'CA certificates and TLS configuration',
@@ -130,6 +144,11 @@ const RULES: Rule[] = [
     roots: () => [],
   },
 ];
+
+function localtimeTarget(ctx: DataSetContext): string | undefined {
+  const r = resolvePath(ctx.fs.view, '/etc/localtime');
+  return r.stat ? r.path : undefined;
+}
 
 function tzRoots(ctx: DataSetContext): string[] {
   return existing(ctx.fs, ['/usr/share/zoneinfo', '/etc/localtime', '/etc/timezone']);

@@ -23,6 +23,7 @@ export function formatReason(r: Reason): string {
     case 'workdir': return 'workdir';
     case 'volume': return 'volume';
     case 'entrypoint': return `entrypoint${r.detail ? ` ${r.detail}` : ''}`;
+    case 'scratch-dir': return 'scratch directory';
     case 'import': return `imported by ${at(r)} (${r.detail ?? ''})`;
     case 'command': return `command in ${at(r)} (${r.detail ?? ''})`;
     case 'sourced': return `sourced by ${at(r)}`;

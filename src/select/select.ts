@@ -154,6 +154,8 @@ class Selector {
       this.keepLookup(p, { kind: 'user-db', detail: user && !/^\d+$/.test(user) ? user : undefined });
     }
     this.keepLookup('/etc/nsswitch.conf', { kind: 'nsswitch' });
+    // the scratch directories every program may write to (as they are in the image: empty)
+    for (const d of ['/tmp', '/var/tmp']) if (this.input.index.get(d)?.type === 'dir') this.keepLookup(d, { kind: 'scratch-dir' });
   }
 
   /**

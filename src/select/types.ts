@@ -40,6 +40,7 @@ export type ReasonKind =
   | 'workdir'
   | 'volume'
   | 'entrypoint'
+  | 'scratch-dir'
   // kept because kept code or kept programs refer to it (src/refs), not because the run touched it
   | 'import'
   | 'command'

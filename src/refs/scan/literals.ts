@@ -6,10 +6,20 @@ import type { Lang, RawRef } from '../types.js';
 /** A literal that is plausibly an absolute path (no spaces, globs or shell syntax). */
 const ABS_PATH = /^\/[\w.@+,:=~%-]*(?:\/[\w.@+,:=~%-]*)*$/;
 
-/** Path refs for the string literals that name absolute paths; an interpolated one names its directory prefix. */
+/** A time zone name ("America/Lima"): code that names one will read the time zone database. */
+const ZONE = /^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc|US|Canada|Brazil|Mexico|Chile)\/[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)?$/;
+
+/**
+ * Path refs for the string literals that name absolute paths (an interpolated one names its
+ * directory prefix), and for time zone names (as their file in the time zone database).
+ */
 export function pathLiterals(lang: Lang, strings: readonly LexString[]): RawRef[] {
   const out: RawRef[] = [];
   for (const s of strings) {
+    if (!s.dynamic && ZONE.test(s.value)) {
+      out.push({ lang, kind: 'path', name: `/usr/share/zoneinfo/${s.value}`, line: s.line, how: 'time zone' });
+      continue;
+    }
     if (!s.dynamic) {
       if (s.value.length > 1 && s.value.length < 1024 && ABS_PATH.test(s.value)) {
         out.push({ lang, kind: 'path', name: s.value, line: s.line, how: 'literal' });

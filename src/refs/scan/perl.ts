@@ -18,6 +18,8 @@ export function scanPerl(text: string): RawRef[] {
   const out: RawRef[] = [];
   const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'perl', ...r });
   const words = (s: string) => s.split(/[\s,]+/).filter((w) => w !== '');
+  const subs = subBodies(code);
+  const inSub = (at: number) => subs.some(([a, b]) => at > a && at < b);
   const listArgs = (m: string) => {
     // 'A', "B", qw(C D)
     const names: string[] = [];
@@ -43,12 +45,12 @@ export function scanPerl(text: string): RawRef[] {
   for (const m of code.matchAll(new RegExp(`\\brequire\\s*\\(?\\s*(?:([A-Za-z_][\\w:]*)\\s*[;)]|${STR})`, 'g'))) {
     const line = lineOf(m.index!);
     if (m[1]) {
-      // require runs when reached (use is at compile time): lazy
-      if (MODULE.test(m[1]) && !/^\d/.test(m[1])) ref({ kind: 'import', name: m[1], line, how: 'require', lazy: true });
+      // require runs when reached (use is at compile time): inside a sub, only when it is called
+      if (MODULE.test(m[1]) && !/^\d/.test(m[1])) ref({ kind: 'import', name: m[1], line, how: 'require', ...(inSub(m.index!) ? { lazy: true } : {}) });
       continue;
     }
     const s = stringAt(l, m[2]);
-    if (s && !s.dynamic) ref({ kind: 'import', name: s.value, line, how: 'require file', lazy: true });
+    if (s && !s.dynamic) ref({ kind: 'import', name: s.value, line, how: 'require file', ...(inSub(m.index!) ? { lazy: true } : {}) });
   }
   for (const s of l.strings) {
     if (s.quote !== '`' || s.dynamic) continue;
@@ -62,5 +64,22 @@ export function scanPerl(text: string): RawRef[] {
     if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'system' });
   }
   out.push(...pathLiterals('perl', l.strings.filter((s) => s.quote !== '`')));
+  return out;
+}
+
+/** [open, close] offsets of every sub's body: what runs only when the sub is called. */
+function subBodies(code: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const m of code.matchAll(/\bsub\b\s*(?:[\w:]+\s*)?(?:\([^)]*\)\s*)?\{/g)) {
+    const open = m.index! + m[0].length - 1;
+    let depth = 0;
+    let i = open;
+    for (; i < code.length; i++) {
+      const c = code.charCodeAt(i);
+      if (c === 123) depth++;
+      else if (c === 125 && --depth === 0) break;
+    }
+    out.push([open, i]);
+  }
   return out;
 }
