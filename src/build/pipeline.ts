@@ -11,7 +11,6 @@ import { firstAccessOrder } from '../trace/access-order.js';
 import { discard, sendImage, wantsGzip } from '../sink/index.js';
 import type { SinkResult } from '../sink/types.js';
 import type { WrittenImage } from '../oci/types.js';
-import { effectiveCommand } from '../run/spec.js';
 import { selectKeep } from '../select/index.js';
 import type { KeepSet } from '../select/index.js';
 import { onCleanup } from '../util/cleanup.js';
@@ -66,9 +65,6 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     filesP = source.files;
     filesP.then((f) => cleanups.push(() => f.close()), () => undefined);
     filesP.catch(() => undefined);
-    if (effectiveCommand(source.config.config ?? {}, opts.run).length === 0) {
-      throw new UserError(`image "${opts.image}" has neither ENTRYPOINT nor CMD; give --entrypoint or --cmd`);
-    }
     const runId = await source.runId;
     const traced = await stage('run', () => runTraced({
       image: runId,

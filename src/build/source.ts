@@ -9,6 +9,7 @@ import { readImage, refLocation } from '../image/read.js';
 import { walkEngineImage, WALKER_PATH } from '../image/engine-walk.js';
 import { layerFiles, type ImageFiles } from '../image/files.js';
 import type { Image, ImageConfig } from '../image/types.js';
+import { effectiveCommand } from '../run/spec.js';
 import { UserError } from '../util/errors.js';
 import { sinkFor, type FileInput } from './destination.js';
 import type { BuildOptions, Stage } from './options.js';
@@ -41,6 +42,13 @@ function checkPlatform(config: ImageConfig, ref: string, wanted: string | undefi
   }
 }
 
+/** Without a command there is nothing to trace: said before the image is read or loaded. */
+function checkRunnable(config: ImageConfig, opts: BuildOptions): void {
+  if (effectiveCommand(config.config ?? {}, opts.run).length === 0) {
+    throw new UserError(`image "${opts.image}" has neither ENTRYPOINT nor CMD; give --entrypoint or --cmd`);
+  }
+}
+
 /** A name nobody else uses, under a prefix that says what it is. */
 export function throwawayTag(repo: string): string {
   return `${repo}/${process.pid}-${randomBytes(4).toString('hex')}:tmp`;
@@ -58,6 +66,7 @@ export async function openSource(opts: BuildOptions, stage: StageFn, cleanups: A
   if (loc.engine) {
     const inspected = await stage('inspect', () => inspectImage(loc.name, { pull: opts.pull }));
     checkPlatform(inspected.config, opts.image, opts.platform);
+    checkRunnable(inspected.config, opts);
     const files = opts.read === 'layers'
       ? stage('read', () => readImage(inspected.id)).then((img) => stage('index', () => layerFiles(img)))
       : stage('read', () => walkEngineImage(inspected.id, { walkerPath: opts.walkerPath ?? process.env.SLIMTS_WALKER ?? WALKER_PATH }));
@@ -66,6 +75,7 @@ export async function openSource(opts: BuildOptions, stage: StageFn, cleanups: A
   const image = await stage('read', () => readImage(opts.image, { platform: opts.platform }));
   try {
     checkPlatform(image.config, opts.image, undefined);
+    checkRunnable(image.config, opts);
     await engineReachable();
     await removeOrphanedThrowaways();
   } catch (err) {
