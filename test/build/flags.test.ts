@@ -29,7 +29,7 @@ describe('CLI flags → build options', () => {
   const base = {
     env: [], mount: [], httpProbeCmd: [], exec: [], httpProbe: true, includePath: [], includeBin: [], includeExe: [], exe: [],
     exclude: [], includePathsFile: [], newEnv: [], newLabel: [], newExpose: [], removeEnv: [], removeLabel: [], removeExpose: [],
-    removeVolume: [], verify: true,
+    removeVolume: [], verify: true, capAdd: [], capDrop: [], references: true,
   };
   it('maps run overrides, probes, selection and edits', () => {
     const o = toBuildOptions('app:1', {
@@ -41,7 +41,8 @@ describe('CLI flags → build options', () => {
     expect(o.continueAfter).toEqual({ mode: 'timeout', seconds: 5 });
     expect(o.stopTimeout).toBe(2);
     expect(o.probes).toMatchObject({ noHttpProbe: true, crawlDepth: 1, http: [{ method: 'GET', path: '/x' }] });
-    expect(o.select).toMatchObject({ includeShell: true, excludes: ['/usr/share/doc'] });
+    expect(o.select).toMatchObject({ includeShell: true, excludes: ['/usr/share/doc'], references: true });
+    expect(toBuildOptions('a', { ...base, references: false }).select?.references).toBe(false);
     expect(o.edits).toMatchObject({ cmd: ['serve'], removeHealthcheck: true });
     expect(o.verify).toBe(false);
   });
