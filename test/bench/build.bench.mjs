@@ -63,10 +63,11 @@ process.stdin.on('data', () => process.stdout.write(bytes + '\\n'));
 process.stdin.on('end', () => process.exit(0));
 `;
 
+let proxies = 0;
 async function countingProxy() {
   const upstream = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
   if (upstream.includes('://')) throw new Error(`the byte count needs a unix DOCKER_HOST, not ${upstream}`);
-  const path = join(dir, 'engine.sock');
+  const path = join(dir, `engine-${proxies++}.sock`);
   const child = spawn('node', ['-e', PROXY, upstream, path], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = [];
   let waiter;
