@@ -1,8 +1,7 @@
 // Mutated archives for the fuzz test, and the readers they are fed to. Deterministic: a case
 // is (seed, index), so a failure names the case that reproduces it. Runs inside a worker
 // thread (fuzz-worker.ts) so a hang can be cut off by the test.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -300,10 +299,6 @@ function leftovers(tmp: string): Outcome | undefined {
   return left.length ? { kind: 'crash', message: `left behind in the temp dir: ${left.join(', ')}` } : undefined;
 }
 
-export function workDir(): string {
-  // tmpfs when there is one: the cases make and remove thousands of small files.
-  return mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'slimts-fuzz-'));
-}
 
 /** A layer tar with one file whose header carries `size` in its size field as given. */
 function forgedLayer(sizeField: Buffer | string, extra: Buffer = Buffer.alloc(0)): Buffer {

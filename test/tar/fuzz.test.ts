@@ -3,7 +3,8 @@
 // xray's one-pass `docker save` stream parser. Each case must end within CASE_LIMIT_MS in
 // success or a one-line user error, and leave nothing in its temp dir. The cases run in a
 // worker thread (bundled from TypeScript here) so a case that loops can be stopped.
-import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'rolldown';
@@ -36,6 +37,11 @@ afterAll(() => {
 
 type CaseId = number | string;
 
+/** A worker's scratch dir: tmpfs when there is one (thousands of small files come and go). */
+function workDir(): string {
+  return mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'slimts-fuzz-'));
+}
+
 interface Result {
   outcomes: Map<CaseId, Outcome>;
   hung?: CaseId;
@@ -45,10 +51,12 @@ interface Result {
 function runWorker(from: number, to: number, named: boolean): Promise<Result> {
   return new Promise((resolve) => {
     const outcomes = new Map<CaseId, Outcome>();
-    const w = new Worker(bundle, { workerData: { seed: SEED, from, to, named } });
+    const work = workDir();
+    const w = new Worker(bundle, { workerData: { seed: SEED, from, to, named, work } });
     let timer: NodeJS.Timeout | undefined;
     const finish = (r: Partial<Result>) => {
       clearTimeout(timer);
+      rmSync(work, { recursive: true, force: true });
       resolve({ outcomes, ...r });
     };
     w.on('message', (m: { type: string; index: CaseId; outcome: Outcome }) => {
