@@ -2,7 +2,7 @@
 // Everything is checked and planned before anything is written, so bad input leaves nothing.
 import { basename, posix, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
-import { hostView } from '../elf/index.js';
+import { hostView, resolvePath } from '../elf/index.js';
 import { parseRefName } from '../oci/refname.js';
 import type { LayerFormat } from '../oci/layer-format.js';
 import type { NewImage } from '../oci/types.js';
@@ -18,6 +18,7 @@ import { imageConfig } from './config.js';
 import { parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir, splitHostDest } from './config-flags.js';
 import { DEFAULT_EXE_DIR, DEFAULT_PATH } from './defaults.js';
 import { planLayer, writeEntries } from './layer.js';
+import { LayerPlan } from './plan.js';
 import { checkPlatform, formatPlatform } from './platform.js';
 import { stackOnBase } from './stack.js';
 import { parseCommand } from '../util/command.js';
@@ -173,8 +174,10 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
     });
     // What the scripts refer to, resolved with the environment the image will have.
     const early = configOf(closures.flatMap((x) => x.c.binPath), []).config ?? {};
+    const baseView = base && new LayerPlan(base.index).view();
     const refs = referencesOf({
       view, exes: closures, env: early.Env ?? [`PATH=${DEFAULT_PATH}`], workdir: early.WorkingDir || '/', hostPath, certs: opts.certs !== false,
+      inBase: baseView && ((p: string) => resolvePath(baseView, p).stat?.type === 'file'),
     });
     const platform = checkPlatform([...closures.flatMap((x) => x.c.elves), ...refs.elves], platformFlag ?? platform0);
     // On a base image its own user database decides (a name it lacks fails at run, as in docker).

@@ -46,6 +46,8 @@ export interface ReferencesInput {
   hostPath: string[];
   /** false: no CA store (--no-certs). */
   certs: boolean;
+  /** Whether the base image already has a file at this path (its data sets are its own business). */
+  inBase?: (path: string) => boolean;
 }
 
 export interface Unresolved {
@@ -269,7 +271,8 @@ class Fixpoint {
     const tz = /^TZ=:?(\w[\w/+-]*)$/.exec(this.k.env.find((e) => e.startsWith('TZ=')) ?? '');
     for (;;) {
       // --no-certs: the CA store stays out, whatever would need it
-      const needs = dataSetsFor(this.hostPaths, ctx, done).filter((n) => this.k.certs || n.set !== 'ca');
+      const added = this.k.inBase ? [...this.hostPaths].filter((p) => !this.k.inBase!(p)) : this.hostPaths;
+      const needs = dataSetsFor(added, ctx, done).filter((n) => this.k.certs || n.set !== 'ca');
       if (tz && !done.has('tz:/usr/share/zoneinfo') && fs.isDir('/usr/share/zoneinfo')) {
         needs.push({ set: 'tz', what: 'time zone database', trigger: `TZ=${tz[1]}`, roots: ['/usr/share/zoneinfo'] });
       }
