@@ -85,11 +85,13 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
     ].join('\n'), 0o755);
     const { tag, stderr } = build(['--exe', script]);
     expect(stderr).toMatch(/verify: `\/app\/report\.py` answers in the image as on the host/);
-    for (const args of [[], ['--top', '3'], ['--date'], ['--help'], ['--top', 'x']]) {
+    // --date and --help take imports verify never reached (datetime, decimal; argparse's help)
+    for (const args of [['--top', '1'], ['--date'], ['--help']]) {
       const r = both(tag, [script], args);
       expect(r.image, args.join(' ')).toEqual(r.host);
+      if (args[0] === '--top') expect(r.image.stdout).toBe('{"digest": "0da7f13cf625", "top": [["i", 4]]}\n');
+      if (args[0] === '--date') expect(r.image.stdout).toBe('2024-02-29 3.305\n');
     }
-    expect(both(tag, [script]).image.stdout).toBe('{"digest": "0da7f13cf625", "top": [["i", 4], ["s", 4]]}\n');
   });
 
   it('a Node script requiring a local module (and a built-in) runs like on the host', () => {
@@ -97,21 +99,17 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
     const script = write('node/app.js', "#!/usr/bin/env node\nconst { greet } = require('./lib/greet');\nconst path = require('node:path');\nconsole.log(greet(path.basename('/x/slimts.txt', '.txt')));\n", 0o755);
     const { tag, stderr } = build(['--exe', script]);
     expect(stderr).toMatch(/answers in the image as on the host/);
-    for (const args of [[], ['a', 'b']]) {
-      const r = both(tag, [script], args);
-      expect(r.image).toEqual(r.host);
-    }
-    expect(both(tag, [script]).image.stdout).toBe('hello slimts from node 2\n');
+    const r = both(tag, [script], ['a', 'b']);
+    expect(r.image).toEqual(r.host);
+    expect(r.image.stdout).toBe('hello slimts from node 4\n');
   });
 
   it('a shell script calling two host programs runs like on the host', () => {
     const script = write('sh/two.sh', '#!/bin/bash\nset -eu\necho "slimts ${1:-shell}" | tr a-z A-Z\nprintf "b\\na\\nc\\n" | sort -r\n', 0o755);
     const { tag } = build(['--exe', script]);
-    for (const args of [[], ['again']]) {
-      const r = both(tag, [script], args);
-      expect(r.image).toEqual(r.host);
-    }
-    expect(both(tag, [script], ['x']).image.stdout).toBe('SLIMTS X\nc\nb\na\n');
+    const r = both(tag, [script], ['x']);
+    expect(r.image).toEqual(r.host);
+    expect(r.image.stdout).toBe('SLIMTS X\nc\nb\na\n');
   });
 
   it('a Perl script using core modules runs like on the host', () => {
