@@ -315,6 +315,9 @@ class Selector {
     // installed packages) is followed only as far as loading it goes (what it imports at load
     // time), or the closure would grow to whole standard libraries.
     const all = !isLibraryCode(path) && (!k.byReference || k.reasons.some((r) => r.kind === 'app-dir'));
+    // Perl's core modules load their helpers with a require inside the sub that needs them
+    // (Exporter::Heavy, Carp); they are small, so their lazy requires are followed too.
+    const lazyOk = all || isPerl(path);
     let refs: RawRef[] | undefined;
     try {
       refs = this.input.refs!(path);
@@ -323,7 +326,7 @@ class Selector {
     }
     for (const ref of refs ?? []) {
       // (a shell script's every command is what it is kept for, wherever it was reached from)
-      if (!all && ref.lang !== 'shell' && (ref.lazy || ref.kind === 'path' || ref.kind === 'command')) continue;
+      if (!all && ref.lang !== 'shell' && ((ref.lazy && !(lazyOk && ref.kind === 'import')) || ref.kind === 'path' || ref.kind === 'command')) continue;
       const res = resolver.resolve(path, ref);
       if (res.unresolved) {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });
@@ -416,6 +419,10 @@ class Selector {
 
 /** Where runtimes keep their standard libraries and installed packages. */
 const LIBRARY_DIRS = /\/(site-packages|dist-packages|node_modules|vendor_ruby|site_ruby|gems|perl5?|nodejs)\/|^\/usr\/(local\/)?lib\/(python[\d.]+|ruby|jvm|php)\/|^\/usr\/share\/(perl5?|php|ruby|java)\/|^\/usr\/lib\/[^/]+-linux-[^/]+\/(perl|perl-base|perl5|ruby)\//;
+
+function isPerl(path: string): boolean {
+  return /\.p[ml]$/.test(path);
+}
 
 export function isLibraryCode(path: string): boolean {
   return LIBRARY_DIRS.test(path);

@@ -147,6 +147,13 @@ describe('shell', () => {
   });
 });
 
+describe('shell command substitutions', () => {
+  it('inside double quotes, with quotes and parentheses of their own', () => {
+    const refs = scan('shell', `echo "sum $(gzip -dc "$D/x.gz" | sha256sum | cut -d' ' -f1)"\necho "today: $(date +%F)" done`);
+    expect(names(refs, 'command')).toEqual(['echo', 'gzip', 'sha256sum', 'cut', 'echo', 'date']);
+  });
+});
+
 describe('languageOf', () => {
   it('by #! (also through env) and by extension', () => {
     expect(languageOf('/app/x', { interpreter: '/usr/bin/env', arg: 'python3' })).toBe('python');

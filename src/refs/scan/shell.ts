@@ -254,16 +254,21 @@ function tokenize(src: string): Tok[] {
           j += 2;
           continue;
         }
+        // a command substitution inside double quotes: its words are commands too
+        if (c === '"' && ((src[j] === '$' && src[j + 1] === '(' && src[j + 2] !== '(') || src[j] === '`')) {
+          const open = src[j] === '`' ? j + 1 : j + 2;
+          const close = src[j] === '`' ? src.indexOf('`', open) : matchParen(src, open);
+          const end = close < 0 ? n : close;
+          const body = src.slice(open, end);
+          toks.push({ t: 'op', v: '$(', line }, ...tokenize(body).map((s) => ({ ...s, line })), { t: 'op', v: ')', line });
+          inner += src.slice(j, Math.min(n, end + 1));
+          for (const ch of body) if (ch === '\n') line++;
+          j = end + 1;
+          continue;
+        }
         if (src[j] === '\n') line++;
         inner += src[j];
         j++;
-      }
-      // a command substitution inside double quotes: its words are commands too
-      if (c === '"' && /\$\(|`/.test(inner)) {
-        for (const m of inner.matchAll(/\$\(([^()]*)\)|`([^`]*)`/g)) {
-          const sub = tokenize(m[1] ?? m[2] ?? '');
-          toks.push({ t: 'op', v: '$(', line }, ...sub.map((s) => ({ ...s, line })), { t: 'op', v: ')', line });
-        }
       }
       word += inner;
       i = j + 1;
@@ -310,4 +315,29 @@ function tokenize(src: string): Tok[] {
   }
   flush();
   return toks;
+}
+
+/** The offset of the ")" closing a "$(" whose body starts at `from` (quotes and nesting respected), or -1. */
+function matchParen(src: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === "'") {
+      const e = src.indexOf("'", i + 1);
+      if (e < 0) return -1;
+      i = e;
+    } else if (c === '"') {
+      for (i++; i < src.length && src[i] !== '"'; i++) {
+        if (src[i] === '\\') i++;
+        else if (src[i] === '$' && src[i + 1] === '(') {
+          const e = matchParen(src, i + 2);
+          if (e < 0) return -1;
+          i = e;
+        }
+      }
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
 }
