@@ -32,9 +32,9 @@ export const WALKER_PATH = fileURLToPath(new URL('../../sensors/build/slimts-wal
 const WHOLE_FILE = 1 << 20;
 const BLOCK = 256 << 10;
 /** Bytes of fetched content kept for further reads. */
-const CACHE_BYTES = 32 << 20;
+const CACHE_BYTES = 16 << 20;
 /** Most bytes fetched ahead for facts (whatever is not, is read when asked). */
-const PREFETCH_BYTES = 48 << 20;
+const PREFETCH_BYTES = 32 << 20;
 const READ_TIMEOUT_MS = 120_000;
 /** The walk's own output is bounded: this many entries is not an image we can index. */
 const MAX_ENTRIES = 5_000_000;
