@@ -2,14 +2,16 @@
 // registry (Debian's docker-registry on loopback) sits behind a shaping proxy made here: every
 // byte to the puller goes through one 5 MB/s (40 Mbit/s) link, and each direction adds 20 ms
 // (40 ms round trip). For the nginx sample as: the original (gzip, `ctr images pull`), the
-// original optimized by `ctr-remote image optimize` (eStargz, rpulled lazily), the slim image
-// (gzip, pulled), the slim image (eStargz, rpulled lazily), it times pull start → the first HTTP
-// answer from inside the container, and counts the bytes the proxy sent by then. Each run has a
-// fresh containerd + stargz snapshotter (cold caches). Goal: slim eStargz ≤ 0.5× the optimized
-// original, and faster than slim gzip. Needs dist/ (`npx tsc -p .`), root, Docker.
+// original optimized by `ctr-remote image optimize` (eStargz at gzip level 6 like slimts'
+// writer, rpulled lazily), the slim image (gzip, pulled), the slim image (eStargz, rpulled
+// lazily), it times pull start → the first HTTP answer from inside the container, and counts the
+// bytes the proxy sent by then. Each run has a fresh containerd + stargz snapshotter (cold
+// caches). Goal: slim eStargz ≤ 0.5× the optimized original, and faster than slim gzip.
+// Needs dist/ (`npx tsc -p .`), root, Docker.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,35 +30,44 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
 const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 
-/** A TCP proxy: requests delayed ONE_WAY_MS, answers through one shared RATE link plus ONE_WAY_MS. */
+/**
+ * A TCP proxy in a worker thread (the main thread blocks in spawnSync while ctr pulls):
+ * requests delayed ONE_WAY_MS; answers through one shared RATE link plus ONE_WAY_MS. `sent()`
+ * reads the bytes delivered so far from shared memory.
+ */
 function shapedProxy(listenPort, targetPort) {
-  let linkFreeAt = 0;
-  const state = { sent: 0 };
-  const server = net.createServer((client) => {
-    const up = net.connect(targetPort, '127.0.0.1');
-    let queued = 0;
-    client.on('data', (b) => setTimeout(() => up.write(b), ONE_WAY_MS));
-    up.on('data', (b) => {
-      const now = performance.now();
-      const start = Math.max(now + ONE_WAY_MS, linkFreeAt);
-      linkFreeAt = start + (b.length / RATE) * 1000;
-      queued += b.length;
-      if (queued > 1 << 20) up.pause();
-      setTimeout(() => {
-        if (!client.destroyed) client.write(b);
-        state.sent += b.length;
-        queued -= b.length;
-        if (queued < 256 << 10) up.resume();
-      }, linkFreeAt - now);
-    });
-    const end = () => { client.destroy(); up.destroy(); };
-    up.on('end', () => setTimeout(() => client.end(), Math.max(0, linkFreeAt - performance.now())));
-    client.on('end', () => up.end());
-    up.on('error', end);
-    client.on('error', end);
-  });
-  server.listen(listenPort, '127.0.0.1');
-  return { state, close: () => new Promise((r) => server.close(r)) };
+  const counter = new BigInt64Array(new SharedArrayBuffer(8));
+  const code = `
+    const net = require('node:net');
+    const { workerData } = require('node:worker_threads');
+    const { listenPort, targetPort, rate, oneWay, counter } = workerData;
+    let linkFreeAt = 0;
+    net.createServer((client) => {
+      const up = net.connect(targetPort, '127.0.0.1');
+      let queued = 0;
+      client.on('data', (b) => setTimeout(() => up.write(b), oneWay));
+      up.on('data', (b) => {
+        const now = performance.now();
+        const start = Math.max(now + oneWay, linkFreeAt);
+        linkFreeAt = start + (b.length / rate) * 1000;
+        queued += b.length;
+        if (queued > 1 << 20) up.pause();
+        setTimeout(() => {
+          if (!client.destroyed) client.write(b);
+          Atomics.add(counter, 0, BigInt(b.length));
+          queued -= b.length;
+          if (queued < 256 << 10) up.resume();
+        }, linkFreeAt - now);
+      });
+      const end = () => { client.destroy(); up.destroy(); };
+      up.on('end', () => setTimeout(() => client.end(), Math.max(0, linkFreeAt - performance.now())));
+      client.on('end', () => up.end());
+      up.on('error', end);
+      client.on('error', end);
+    }).listen(listenPort, '127.0.0.1');
+  `;
+  const worker = new Worker(code, { eval: true, workerData: { listenPort, targetPort, rate: RATE, oneWay: ONE_WAY_MS, counter } });
+  return { sent: () => Number(Atomics.load(counter, 0)), close: () => worker.terminate() };
 }
 
 /** The first HTTP answer from port 80 inside the task's network namespace (bash's /dev/tcp). */
@@ -93,7 +104,7 @@ try {
     const s = await startLazyStack();
     try {
       sh('ctr', ['--address', s.address, 'images', 'pull', '--plain-http', ref('nginx:orig')]);
-      sh('ctr-remote', ['--address', s.address, 'images', 'optimize', '--oci', '--period', '10', ref('nginx:orig'), ref('nginx:optimized')]);
+      sh('ctr-remote', ['--address', s.address, 'images', 'optimize', '--oci', '--period', '10', '--estargz-compression-level', '6', ref('nginx:orig'), ref('nginx:optimized')]);
       sh('ctr', ['--address', s.address, 'images', 'push', '--plain-http', ref('nginx:optimized')]);
     } finally {
       await s.stop();
@@ -118,7 +129,7 @@ try {
       const s = await startLazyStack();
       try {
         const r = `${shaped}/bench/nginx:${v.tag}`;
-        const sent0 = proxy.state.sent;
+        const sent0 = proxy.sent();
         const t0 = performance.now();
         if (v.lazy) s.rpull(r);
         else s.pull(r);
@@ -127,7 +138,7 @@ try {
         for (let k = 0; k < 600 && !(ok = answered(pid)); k++) spawnSync('sleep', ['0.05']);
         if (!ok) throw new Error(`${v.name}: no answer in 30 s`);
         v.times.push((performance.now() - t0) / 1000);
-        v.bytes.push(proxy.state.sent - sent0);
+        v.bytes.push(proxy.sent() - sent0);
         s.kill(`bench-${i}`);
       } finally {
         await s.stop();
