@@ -2,22 +2,9 @@
 // src/elf's resolvePath, over the index as a FileView).
 import { resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
+import { joinPath } from '../util/paths.js';
 
-export function joinPath(dir: string, name: string): string {
-  if (name.startsWith('/')) return normalize(name);
-  return normalize(dir === '/' ? `/${name}` : `${dir}/${name}`);
-}
-
-/** Lexical normalisation: absolute, no ".", "..", "//" or trailing "/". */
-export function normalize(p: string): string {
-  const out: string[] = [];
-  for (const c of p.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') out.pop();
-    else out.push(c);
-  }
-  return '/' + out.join('/');
-}
+export { joinPath, normalize } from '../util/paths.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -1,7 +1,7 @@
 // Paths inside an image: absolute, "/"-separated, no trailing "/" (the root is "/"). Lexical
 // only; names from archives are made so by normalizePath (src/tar), symlinks are resolved by
 // the index that knows them (src/image/fsindex, xray's tree, src/elf's resolvePath), and
-// src/select/paths joins and normalises user-given relative paths.
+// normalize and joinPath below join and normalise relative paths given by users or code.
 
 /** The directory holding `p` ("/" for "/x" and for "/" itself). */
 export function parentPath(p: string): string {
@@ -37,4 +37,21 @@ export function comparePaths(a: string, b: string): number {
     }
   }
   return a.length - b.length;
+}
+
+/** Lexical normalisation: absolute, no ".", "..", "//" or trailing "/". */
+export function normalize(p: string): string {
+  const out: string[] = [];
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return '/' + out.join('/');
+}
+
+/** `name` (absolute, or relative with any number of components) from `dir`, normalised. */
+export function joinPath(dir: string, name: string): string {
+  if (name.startsWith('/')) return normalize(name);
+  return normalize(dir === '/' ? `/${name}` : `${dir}/${name}`);
 }

@@ -3,6 +3,9 @@
 // and the environment the program runs with.
 import { resolvePath } from '../../elf/index.js';
 import type { FileStat, FileView } from '../../elf/index.js';
+import { joinPath as join, normalize } from '../../util/paths.js';
+
+export { joinPath as join, parentPath as dirname, normalize } from '../../util/paths.js';
 
 export interface RefEnv {
   view: FileView;
@@ -69,26 +72,6 @@ export class Fs {
   glob(dir: string, re: RegExp): string[] {
     return this.list(dir).filter((n) => re.test(n)).map((n) => join(dir, n));
   }
-}
-
-export function join(dir: string, name: string): string {
-  if (name.startsWith('/')) return normalize(name);
-  return normalize(`${dir}/${name}`);
-}
-
-export function dirname(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i <= 0 ? '/' : p.slice(0, i);
-}
-
-export function normalize(p: string): string {
-  const out: string[] = [];
-  for (const c of p.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') out.pop();
-    else out.push(c);
-  }
-  return '/' + out.join('/');
 }
 
 export function envOf(env: readonly string[], name: string): string | undefined {
