@@ -221,13 +221,20 @@ class SyncReader {
   }
 
   private wait(): { data?: Uint8Array; errno?: number; error?: string; ready?: boolean } {
-    if (Atomics.wait(this.flag, 0, 0, READ_TIMEOUT_MS) === 'timed-out') throw new Error('the engine reader did not answer in time');
-    Atomics.store(this.flag, 0, 0);
-    if (this.failed) throw new Error(`the engine reader failed: ${this.failed.message}`);
-    const m = receiveMessageOnPort(this.port)?.message as { data?: Uint8Array; errno?: number; error?: string; ready?: boolean } | undefined;
-    if (!m) throw new Error('the engine reader answered nothing');
-    if (m.error) throw new Error(m.error);
-    return m;
+    const deadline = Date.now() + READ_TIMEOUT_MS;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === 'timed-out') throw new Error('the engine reader did not answer in time');
+      Atomics.store(this.flag, 0, 0);
+      if (this.failed) throw new Error(`the engine reader failed: ${this.failed.message}`);
+      // the flag can be seen before the message it announces is queued here: poll for it
+      let m: { data?: Uint8Array; errno?: number; error?: string; ready?: boolean } | undefined;
+      while (!(m = receiveMessageOnPort(this.port)?.message as typeof m) && Date.now() < deadline) Atomics.wait(this.flag, 0, 0, 1);
+      if (!m) continue;
+      Atomics.store(this.flag, 0, 0);
+      if (m.error) throw new Error(m.error);
+      return m;
+    }
   }
 
   read(path: string, offset: number, length: number): Buffer {
