@@ -123,6 +123,7 @@ class Fixpoint {
     const how: How = { app: false, lazy: 0 };
     for (const d of s.dirs) if (this.k.view.lstat(d)) this.shipLookup(d, reason, undefined, how);
     for (const f of s.files) this.shipTarget({ path: f }, reason, undefined, how);
+    for (const d of s.data) this.shipTarget({ path: d, subtree: true }, `data read by ${c.interpreter.path}`, undefined, { ...how, data: true });
     for (const m of s.modules) {
       const ref: RawRef = { lang: 'python', kind: 'import', name: m.name, line: 0, how: 'startup import' };
       const res = this.resolver.resolve(m.file, ref);

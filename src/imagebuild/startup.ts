@@ -4,7 +4,8 @@
 // sitecustomize import. Python: every module in sys.modules that has a file, the sys.path
 // directories (Python looks for os.py and lib-dynload to find its prefix, and warns on stderr
 // when they are missing) and the site directories' .pth files. Perl: %INC; Ruby:
-// $LOADED_FEATURES (rubygems); PHP: its ini files and the extensions they load. Node and the
+// $LOADED_FEATURES (rubygems); PHP: its ini files, the extensions they load and the system time
+// zone database its date functions read (Debian's build). Node and the
 // shells read nothing at startup.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface Startup {
   files: string[];
   /** Directories that must exist (entries only, not their contents). */
   dirs: string[];
+  /** Data directories read at run time, kept whole. */
+  data: string[];
 }
 
 const PYTHON = `
@@ -33,8 +36,18 @@ if 'site' in sys.modules:
 `;
 const PERL = 'print "f $_\\n" for values %INC';
 const RUBY = 'puts $LOADED_FEATURES.map { |f| "f " + f }';
-const PHP = `foreach (array_filter(array_merge([php_ini_loaded_file()], array_map('trim', explode(',', (string) php_ini_scanned_files())))) as $f) echo "f $f\\n";
-$x = ini_get('extension_dir'); foreach (get_loaded_extensions() as $e) { $p = "$x/" . strtolower($e) . '.so'; if (is_file($p)) echo "f $p\\n"; }`;
+// PHP: its ini files and each extension and zend_extension they load (a missing one is a startup warning)
+const PHP = `$x = ini_get('extension_dir');
+foreach (array_filter(array_merge([php_ini_loaded_file()], array_map('trim', explode(',', (string) php_ini_scanned_files())))) as $f) {
+  echo "f $f\\n";
+  foreach (file($f) as $l) if (preg_match('/^\\s*(?:zend_)?extension\\s*=\\s*"?([^"\\s;]+)/', $l, $m)) {
+    $p = $m[1][0] === '/' ? $m[1] : "$x/" . $m[1];
+    if (!is_file($p)) $p .= '.so';
+    if (is_file($p)) echo "f $p\\n";
+  }
+}
+// Debian's PHP reads the system time zone database (its version then says "system")
+if (str_contains(timezone_version_get(), 'system') && is_dir('/usr/share/zoneinfo')) echo "t /usr/share/zoneinfo\\n";`;
 
 /** Output of the startup question is small; more means something else answered. */
 const MAX_OUTPUT = 4 << 20;
@@ -43,7 +56,7 @@ const TIMEOUT_MS = 15_000;
 export function interpreterStartup(interpreter: string, arg: string | undefined, env: readonly string[]): Startup {
   const lang = langOfProgram(posix.basename(interpreter));
   const code = lang === 'python' ? ['-c', PYTHON] : lang === 'perl' ? ['-e', PERL] : lang === 'ruby' ? ['-e', RUBY] : lang === 'php' ? ['-r', PHP] : undefined;
-  if (!code) return { modules: [], files: [], dirs: [] };
+  if (!code) return { modules: [], files: [], dirs: [], data: [] };
   // The "#!" argument changes startup (python3 -S skips site, -I ignores the environment).
   const args = [...(arg ? [arg] : []), ...code];
   const r = spawnSync(interpreter, args, {
@@ -57,7 +70,7 @@ export function interpreterStartup(interpreter: string, arg: string | undefined,
     const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : `exit ${r.status ?? r.signal}: ${firstLine(r.stderr)}`;
     throw new UserError(`${interpreter} ${arg ?? ''}`.trim() + ` does not start on the host (${why})`);
   }
-  const out: Startup = { modules: [], files: [], dirs: [] };
+  const out: Startup = { modules: [], files: [], dirs: [], data: [] };
   for (const line of r.stdout.toString('utf8').split('\n')) {
     const [kind, ...rest] = line.split(' ');
     const text = rest.join(' ');
@@ -66,6 +79,7 @@ export function interpreterStartup(interpreter: string, arg: string | undefined,
       const file = text.slice(sp + 1);
       if (file.startsWith('/')) out.modules.push({ name: text.slice(0, sp), file });
     } else if (kind === 'f' && text.startsWith('/')) out.files.push(text);
+    else if (kind === 't' && text.startsWith('/')) out.data.push(text);
     else if ((kind === 'd' || kind === 's') && text.startsWith('/')) {
       out.dirs.push(text);
       // site reads every .pth file of its site directories

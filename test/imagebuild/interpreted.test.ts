@@ -120,6 +120,19 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
     expect(r.image.stdout).toBe('perl 3 6\n');
   });
 
+  it('Ruby (require, require_relative, rubygems at startup) and PHP (require of __DIR__, ini files, extensions, time zones) scripts run like on the host', () => {
+    write('rb/lib/util.rb', 'module Util\n  def self.up(s) = s.upcase\nend\n');
+    const rb = write('rb/app.rb', "#!/usr/bin/ruby\nrequire 'json'\nrequire 'set'\nrequire_relative 'lib/util'\nputs JSON.generate({ 'set' => Set[3, 1, 2].sort, 'u' => Util.up('slimts') })\n", 0o755);
+    write('php/inc.php', '<?php\nfunction inc_double($n) { return $n * 2; }\n');
+    const php = write('php/app.php', "#!/usr/bin/php\n<?php\nrequire __DIR__ . '/inc.php';\necho json_encode(['x' => inc_double(21), 'd' => date('Y-m-d', 86400 * 365)]), \"\\n\";\n", 0o755);
+    for (const [script, out] of [[rb, '{"set":[1,2,3],"u":"SLIMTS"}\n'], [php, '{"x":42,"d":"1971-01-01"}\n']] as const) {
+      const { tag } = build(['--exe', script]);
+      const r = both(tag, [script]);
+      expect(r.image).toEqual(r.host);
+      expect(r.image.stdout).toBe(out);
+    }
+  });
+
   it('--user NAME: the image has a user database with that user (and only root besides)', () => {
     const script = write('sh/who.sh', '#!/bin/sh\nid -un\nid -gn\ncut -d: -f1 /etc/passwd /etc/group\n', 0o755);
     // (on the host it runs as root: nothing to compare with)
