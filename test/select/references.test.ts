@@ -215,6 +215,38 @@ describe('data sets and the app directory', () => {
     expect(s.keep.has(`${home}/lib/tzdb.dat`) && s.keep.has(`${home}/lib/libzip.so`) && s.keep.has(`${home}/conf/security/java.security`)).toBe(true);
     expect(s.keep.has(`${home}/man/man1/java.1`)).toBe(false);
   });
+  it('codecs and loadable modules looked up by a computed name: Python encodings and sysconfig data, Ruby enc/, Perl Encode, PostgreSQL lib/', () => {
+    const py = '/usr/lib/python3.11';
+    const rb = `${LIBDIR}/ruby/3.1.0`;
+    const pl = `${LIBDIR}/perl/5.36`;
+    const s = run([
+      { path: `${py}/encodings/__init__.py`, content: '' }, `${py}/encodings/cp500.py`, { path: `${py}/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so`, mode: X },
+      { path: `${py}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so`, mode: X },
+      { path: `${py}/sysconfig.py`, content: '' }, `${py}/_sysconfigdata__x86_64-linux-gnu.py`,
+      { path: `${rb}/enc/encdb.so`, mode: X }, { path: `${rb}/enc/trans/japanese_sjis.so`, mode: X },
+      { path: `${pl}/Encode.pm`, content: '' }, `${pl}/Encode/JP.pm`, { path: `${pl}/auto/Encode/JP/JP.so`, mode: X },
+      { path: '/usr/lib/postgresql/15/bin/postgres', mode: X }, { path: '/usr/lib/postgresql/15/lib/utf8_and_iso8859_1.so', mode: X },
+      '/usr/share/postgresql/15/timezonesets/Default',
+    ], [ev(`${py}/encodings/__init__.py`), ev(`${py}/sysconfig.py`), ev(`${rb}/enc/encdb.so`), ev(`${pl}/Encode.pm`), ev('/usr/lib/postgresql/15/bin/postgres', 'x')], {
+      elf: Object.fromEntries([`${py}/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so`, `${rb}/enc/encdb.so`, `${rb}/enc/trans/japanese_sjis.so`,
+        `${pl}/auto/Encode/JP/JP.so`, '/usr/lib/postgresql/15/bin/postgres', '/usr/lib/postgresql/15/lib/utf8_and_iso8859_1.so'].map((p) => [p, elfInfo(['libc.so.6'])])),
+    });
+    for (const p of [`${py}/encodings/cp500.py`, `${py}/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so`, `${py}/_sysconfigdata__x86_64-linux-gnu.py`,
+      `${rb}/enc/trans/japanese_sjis.so`, `${pl}/Encode/JP.pm`, `${pl}/auto/Encode/JP/JP.so`,
+      '/usr/lib/postgresql/15/lib/utf8_and_iso8859_1.so', '/usr/share/postgresql/15/timezonesets/Default']) expect(s.keep.has(p), p).toBe(true);
+    expect(s.keep.has(`${py}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so`)).toBe(false); // an ordinary module: by import only
+    expect(s.dataSets.map((d) => d.set).sort()).toEqual(['netdb', 'perl-encode', 'postgresql', 'python-encodings', 'python-sysconfig', 'ruby-encodings']);
+  });
+  it('a zone named in the app\'s code, or TZ in the environment, keeps the zone database; /etc/localtime alone does not', () => {
+    const tz: Spec[] = ['/usr/share/zoneinfo/Etc/UTC', '/usr/share/zoneinfo/America/Lima', '/usr/share/zoneinfo/Asia/Tokyo', { path: '/etc/localtime', link: '/usr/share/zoneinfo/Etc/UTC' }];
+    const named = run([...tz, { path: '/srv/a/app.rb', content: "ENV['TZ'] = 'America/Lima'\n" }], [ev('/srv/a/app.rb'), ev('/etc/localtime')]);
+    expect(reasons(named, '/usr/share/zoneinfo/America/Lima')).toContain('path named in /srv/a/app.rb:1');
+    expect(named.keep.has('/usr/share/zoneinfo/Asia/Tokyo')).toBe(true);
+    expect(run(tz, [], { config: { Env: ['TZ=Asia/Tokyo'] } }).keep.has('/usr/share/zoneinfo/America/Lima')).toBe(true);
+    const local = run(tz, [ev('/etc/localtime')]);
+    expect(local.keep.has('/usr/share/zoneinfo/Etc/UTC')).toBe(true);
+    expect(local.keep.has('/usr/share/zoneinfo/Asia/Tokyo')).toBe(false);
+  });
   it('WORKDIR is the app: kept whole but for node_modules; unresolved references are listed, never fatal', () => {
     const s = run([
       { path: '/app/server.py', content: 'import flask_missing\n' }, '/app/templates/other.html', '/app/node_modules/x/index.js',
