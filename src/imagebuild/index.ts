@@ -27,7 +27,7 @@ import { docker as engineClient } from '../engine/docker.js';
 import { onCleanup } from '../util/cleanup.js';
 import { referencesOf } from './references.js';
 import type { Unresolved } from './references.js';
-import { userDatabase } from './userdb.js';
+import { hostIds, userDatabase } from './userdb.js';
 import { difference, runInImage, runOnHost, verifyPlan } from './verify.js';
 import type { Outcome, VerifyPlan } from './verify.js';
 
@@ -197,7 +197,10 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
       libraryPath: union(layer.libraryPath, refs.libraryPath),
     });
     const hostOf = new Map(closures.map((x, i) => [layer.exeDests[i]!, x.c.real]));
-    const verify = verifyPlan({ flag: opts.verify, config: config.config ?? {}, hostOf, timeoutS: opts.verifyTimeout });
+    const imageUser = config.config?.User;
+    const user = imageUser ? hostIds(imageUser) : undefined;
+    // a user database made here gives the user its host home; a base's may say otherwise (not known without reading it)
+    const verify = verifyPlan({ flag: opts.verify, config: config.config ?? {}, hostOf, timeoutS: opts.verifyTimeout, user: user && (generated.length ? user : { ...user, home: undefined }) });
     const made = [opts.from ? `--from ${opts.from}` : '', ...opts.exe.map((e) => `--exe ${e}`), ...(opts.path ?? []).map((p) => `--path ${p}`)];
     const image: NewImage = {
       config,

@@ -38,6 +38,18 @@ export function userDatabase(user: string, etc = '/etc'): GeneratedFile[] {
   ];
 }
 
+/** uid, gid and home of `USER[:GROUP]` on the host (names looked up in its files), for running as it. */
+export function hostIds(user: string, etc = '/etc'): { uid: number; gid: number; home?: string } | undefined {
+  const [u = '', g] = user.split(':');
+  const pw = lines(`${etc}/passwd`).map((l) => l.split(':')).find((f) => (/^\d+$/.test(u) ? f[2] === u : f[0] === u));
+  const uid = /^\d+$/.test(u) ? Number(u) : pw ? Number(pw[2]) : undefined;
+  if (uid === undefined) return undefined;
+  const gr = g === undefined ? undefined : lines(`${etc}/group`).map((l) => l.split(':')).find((f) => (/^\d+$/.test(g) ? f[2] === g : f[0] === g));
+  const gid = g === undefined ? Number(pw?.[3] ?? uid) : /^\d+$/.test(g) ? Number(g) : gr ? Number(gr[2]) : undefined;
+  if (gid === undefined) return undefined;
+  return { uid, gid, home: pw?.[5] };
+}
+
 function onlyMember(line: string, name: string | undefined): string {
   const f = line.split(':');
   const members = (f[3] ?? '').split(',').filter((m) => m !== '' && m === name);

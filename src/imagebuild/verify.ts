@@ -27,6 +27,9 @@ export interface VerifyPlan {
   cmd?: string[];
   env: Record<string, string>;
   cwd: string;
+  /** The image's user on the host (set when we can switch to it: running as root). */
+  uid?: number;
+  gid?: number;
   timeoutMs: number;
   /** The user asked for it (a host run that does not end is an error, not a skip). */
   explicit: boolean;
@@ -53,6 +56,8 @@ export function verifyPlan(k: {
   /** Image path → host path of each executable. */
   hostOf: Map<string, string>;
   timeoutS?: number;
+  /** The image's --user as host ids, with the home the image's user database gives it. */
+  user?: { uid: number; gid: number; home?: string };
 }): VerifyPlan | undefined {
   if (k.flag === false) return undefined;
   const c = k.config;
@@ -71,18 +76,19 @@ export function verifyPlan(k: {
     if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   env.PATH ??= DEFAULT_PATH;
-  // the engine's HOME for a user it finds in no /etc/passwd
-  env.HOME ??= '/';
+  // the engine's HOME: the user's in the image's /etc/passwd, else "/"
+  env.HOME ??= k.user?.home ?? '/';
   const exe = k.hostOf.get(argv[0]!) ?? argv[0]!;
   const cwd = c.WorkingDir && existsSync(c.WorkingDir) ? c.WorkingDir : '/';
   const timeoutS = k.timeoutS ?? DEFAULT_VERIFY_TIMEOUT_S;
-  return { argv, hostArgv: [exe, ...argv.slice(1)], cmd, env, cwd, timeoutMs: timeoutS * 1000, explicit };
+  const ids = k.user && process.getuid?.() === 0 ? { uid: k.user.uid, gid: k.user.gid } : {};
+  return { argv, hostArgv: [exe, ...argv.slice(1)], cmd, env, cwd, timeoutMs: timeoutS * 1000, explicit, ...ids };
 }
 
 /** Runs the command on the host: no input, bounded output, killed at the timeout. */
 export function runOnHost(p: VerifyPlan): Promise<Outcome> {
   return new Promise((done, fail) => {
-    const child = spawn(p.hostArgv[0]!, p.hostArgv.slice(1), { env: p.env, cwd: p.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(p.hostArgv[0]!, p.hostArgv.slice(1), { env: p.env, cwd: p.cwd, stdio: ['ignore', 'pipe', 'pipe'], uid: p.uid, gid: p.gid });
     const out = { stdout: collector(), stderr: collector() };
     child.stdout.on('data', (b: Buffer) => out.stdout.add(b, () => child.kill('SIGKILL')));
     child.stderr.on('data', (b: Buffer) => out.stderr.add(b, () => child.kill('SIGKILL')));

@@ -133,11 +133,12 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
     }
   });
 
-  it('--user NAME: the image has a user database with that user (and only root besides)', () => {
-    const script = write('sh/who.sh', '#!/bin/sh\nid -un\nid -gn\ncut -d: -f1 /etc/passwd /etc/group\n', 0o755);
-    // (on the host it runs as root: nothing to compare with)
-    const { tag } = build(['--exe', script, '--user', 'nobody', '--no-verify']);
-    expect(docker(['run', '--rm', tag]).stdout).toBe('nobody\nnogroup\nroot\nnobody\nroot\nnogroup\n');
+  it('--user NAME: the image has a user database with that user (and only root besides); verify runs the host side as that user', () => {
+    const script = write('sh/who.sh', '#!/bin/sh\nif [ "${1:-}" = db ]; then cut -d: -f1 /etc/passwd /etc/group; exit; fi\nid -un\nid -gn\necho "$HOME"\n', 0o755);
+    const { tag, stderr } = build(['--exe', script, '--user', 'nobody']);
+    expect(stderr).toMatch(/verify: `\/app\/who\.sh` answers in the image as on the host/);
+    expect(docker(['run', '--rm', tag]).stdout).toBe('nobody\nnogroup\n/nonexistent\n');
+    expect(docker(['run', '--rm', tag, 'db']).stdout).toBe('root\nnobody\nroot\nnogroup\n');
   });
 
   it('a difference from the host fails verify with exit 3 and names it', () => {

@@ -8,7 +8,7 @@ import { hostView } from '../../src/elf/index.js';
 import { closureOf } from '../../src/imagebuild/closure.js';
 import { referencesOf } from '../../src/imagebuild/references.js';
 import { interpreterStartup } from '../../src/imagebuild/startup.js';
-import { userDatabase } from '../../src/imagebuild/userdb.js';
+import { hostIds, userDatabase } from '../../src/imagebuild/userdb.js';
 import { difference, verifyPlan } from '../../src/imagebuild/verify.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -91,6 +91,10 @@ describe('imagebuild user database', () => {
     expect(userDatabase('1001', etc)[0]!.content.toString()).toContain('bob:x:1001');
     expect(() => userDatabase('carol', etc)).toThrow(/no user carol/);
     expect(() => userDatabase('alice:nogroup', etc)).toThrow(/no group nogroup/);
+    expect(hostIds('alice', etc)).toEqual({ uid: 1000, gid: 1000, home: '/home/alice' });
+    expect(hostIds('bob:staff', etc)).toEqual({ uid: 1001, gid: 50, home: '/home/bob' });
+    expect(hostIds('4242:7', etc)).toEqual({ uid: 4242, gid: 7, home: undefined });
+    expect(hostIds('carol', etc)).toBeUndefined();
   });
 });
 
