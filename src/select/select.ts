@@ -340,7 +340,7 @@ class Selector {
   private appDir(resolver: RefResolver): void {
     const dir = this.workdir;
     // the app's own place: not the root or a system directory (but /usr/src/app, /var/www/site, /home/user are apps')
-    const system = /^\/(usr|etc|var|tmp|run|proc|sys|dev|root|home|boot|bin|sbin|lib\w*|opt|srv|mnt|media)(\/|$)/.test(dir) && !/^\/(usr\/src|usr\/local\/src|var\/www|home|opt|srv)\/[^/]+/.test(dir);
+    const system = /^\/(usr|etc|var|tmp|run|proc|sys|dev|root|home|boot|bin|sbin|lib\w*|opt|mnt|media)(\/|$)/.test(dir) && !/^\/(usr\/src|usr\/local\/src|var\/www|home|opt)\/[^/]+/.test(dir);
     if (dir === '/' || system) return;
     if (!resolver.fs.isDir(dir)) return;
     const files = this.subtree(dir, APP_DIR_LIMIT, APP_DIR_SKIP);
