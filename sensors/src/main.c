@@ -47,7 +47,7 @@ const char *mode_name(int mode, int fan, char *buf, size_t size)
 
 static void usage(int rc)
 {
-	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append]\n"
+	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append] [--syscalls]\n"
 	      "                     [--mode seccomp|nnp|ptrace] [--cpus one|all] [--app-drop-caps HEX]\n"
 	      "                     [--hide DIR] [--caps-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n",
 	      rc ? stderr : stdout);
@@ -162,6 +162,7 @@ struct child_setup {
 	uint64_t drop;          // capabilities the app must not have (the sensor's extras)
 	const char *hide;       // the sensor's dir, covered in the app's mount namespace
 	int null_stdin;         // our stdin is the controller's liveness channel, not the app's
+	int syscalls;           // --syscalls: the filter traps every syscall, not only the path ones
 	struct user_spec *user; // --user
 };
 
@@ -180,7 +181,7 @@ static void run_child(char **argv, int syncfd, int repfd, const struct child_set
 	}
 	// Before the filter: these mounts are no events of the app.
 	int hidden = cs->hide && privs_hide_dir(cs->hide) == 0, hide_err = errno;
-	int mode = c == 'n' ? MODE_NONE : filter_install(c - '0');
+	int mode = c == 'n' ? MODE_NONE : filter_install(c - '0', cs->syscalls);
 	rep[0] = (char)('0' + mode);
 	rep[1] = hidden ? 'h' : 'v';
 	if (write(repfd, rep, 2) != 2)
@@ -203,8 +204,8 @@ static void run_child(char **argv, int syncfd, int repfd, const struct child_set
 int main(int argc, char **argv)
 {
 	const char *trace = NULL, *user = NULL;
-	struct tracer_opts o = {MODE_SECCOMP, NULL, NULL, 0};
-	struct child_setup cs = {0, NULL, 0, NULL};
+	struct tracer_opts o = {MODE_SECCOMP, NULL, NULL, 0, 0};
+	struct child_setup cs = {0, NULL, 0, 0, NULL};
 	int append = 0, fan = 0, pin = 1, i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -235,6 +236,8 @@ int main(int argc, char **argv)
 			cs.null_stdin = 1;
 		} else if (!strcmp(a, "--append")) {
 			append = 1;
+		} else if (!strcmp(a, "--syscalls")) {
+			o.syscalls = cs.syscalls = 1;
 		} else if (!strcmp(a, "--fanotify")) {
 			fan = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -309,6 +312,7 @@ int main(int argc, char **argv)
 			o.mode == MODE_NNP ? " (no CAP_SYS_ADMIN: setuid/file caps do not elevate)"
 			: o.mode == MODE_PTRACE ? " (no seccomp filter: slower)" : "");
 	trace_header(mb, child);
+	trace_record_syscalls(o.syscalls);
 	if (o.mode == MODE_NONE && o.ready) { // no exec event will come
 		int rfd = open(o.ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (rfd >= 0)

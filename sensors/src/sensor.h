@@ -32,7 +32,7 @@ extern const struct sysdesc sysdescs[];
 extern const int nsysdescs;
 
 // filter.c: install the seccomp-bpf filter in the child; returns the mode reached.
-int filter_install(int want);
+int filter_install(int want, int all);
 
 // paths.c: tracee memory and path resolution.
 ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
@@ -45,6 +45,8 @@ int trace_open(const char *file, int append);
 void trace_header(const char *mode, pid_t root);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
+void trace_syscall_seen(long nr); // --syscalls: a syscall number the traced tree made
+void trace_record_syscalls(int on);
 void trace_flush(void);
 void trace_start_flusher(void);
 int trace_finish(int status, const char *mode);
@@ -84,6 +86,7 @@ struct tracer_opts {
 	const char *ready;
 	const char *caps_out; // where the app's capability sets are recorded at its first exec
 	int hidden;           // the trace dir is covered in the app's mount namespace
+	int syscalls;         // --syscalls: record every syscall number the tree makes
 };
 int trace_loop(pid_t root, const struct tracer_opts *o);
 

@@ -196,9 +196,13 @@ static int get_info(pid_t pid, struct sc_info *si, int seccomp)
 #endif
 }
 
+static int record_all;
+
 static void on_entry(struct proc *p, const struct sc_info *si)
 {
 	p->pending = 0;
+	if (record_all)
+		trace_syscall_seen((long)si->entry.nr);
 	if (decode(p, (long)si->entry.nr, si->entry.args))
 		p->pending = 1;
 }
@@ -289,6 +293,7 @@ int trace_loop(pid_t root, const struct tracer_opts *o)
 {
 	int ready_done = 0, status = 0;
 	base_op = o->mode == MODE_PTRACE ? PTRACE_SYSCALL : PTRACE_CONT;
+	record_all = o->syscalls;
 	no_sc_info = getenv("SLIMTS_SENSOR_REGS") != NULL; // tests the old-kernel path
 	for (;;) {
 		int st;

@@ -198,11 +198,36 @@ void trace_note_process(void)
 	__atomic_add_fetch(&nproc, 1, __ATOMIC_RELAXED);
 }
 
+// --syscalls: the numbers of the syscalls the traced tree made (native ABI), written as one
+// `#syscalls` line before the summary. Only the tracer thread sets bits.
+#define NSYSBITS 1024
+static unsigned char sysbits[NSYSBITS / 8];
+static int record_syscalls;
+
+void trace_record_syscalls(int on)
+{
+	record_syscalls = on;
+}
+
+void trace_syscall_seen(long nr)
+{
+	if (nr >= 0 && nr < NSYSBITS)
+		sysbits[nr / 8] |= (unsigned char)(1u << (nr % 8));
+}
+
 int trace_finish(int status, const char *mode)
 {
 	if (fd < 0)
 		return -1;
 	pthread_mutex_lock(&mu);
+	if (record_syscalls) {
+		flush(); // room for the whole line (at most NSYSBITS numbers)
+		used += (size_t)sprintf(buf + used, "#syscalls");
+		for (int nr = 0; nr < NSYSBITS; nr++)
+			if (sysbits[nr / 8] & (1u << (nr % 8)))
+				used += (size_t)sprintf(buf + used, " %d", nr);
+		buf[used++] = '\n';
+	}
 	used += (size_t)sprintf(buf + used, "#end events=%llu processes=%llu dropped=%llu exit=%d mode=%s\n", seq,
 				nproc, dropped, status, mode);
 	flush();

@@ -1,6 +1,6 @@
 // Sensor overhead: traced/native wall-time ratio (medians of interleaved runs) for an
 // import-heavy python start (goal <= 1.3x) and for `find /usr` (syscall-heavy), beside
-// `strace -f -o /dev/null` as the reference. Needs root (ptrace + seccomp without nnp).
+// `strace -f -o /dev/null` as the reference, and the sensor recording every syscall (--syscalls). Needs root (ptrace + seccomp without nnp).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,8 @@ const workloads = [
 const variants = {
   native: (cmd) => cmd,
   sensor: (cmd) => [sensor, '--trace', join(dir, 'trace'), '--', ...cmd],
+  // --syscalls (build --seccomp-profile/--harden): every syscall recorded, beside path tracing alone
+  'sensor --syscalls': (cmd) => [sensor, '--syscalls', '--trace', join(dir, 'trace-sys'), '--', ...cmd],
   // the sensor's default keeps tracer and app on one CPU; this shows what that saves
   'sensor --cpus all': (cmd) => [sensor, '--cpus', 'all', '--trace', join(dir, 'trace-all'), '--', ...cmd],
   ...(hasStrace ? { strace: (cmd) => ['strace', '-f', '-o', '/dev/null', ...cmd] } : {}),
