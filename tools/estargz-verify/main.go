@@ -90,10 +90,19 @@ func main() {
 				off = ce.ChunkOffset + ce.ChunkSize
 			}
 		}
+		// by name: the children are a Go map, and a hardlink's name yields its target's entry,
+		// so the first name walked must not depend on map order
+		kids := map[string]*estargz.TOCEntry{}
+		var names []string
 		e.ForeachChild(func(base string, c *estargz.TOCEntry) bool {
-			walk(path.Join(dir, base), c)
+			kids[base] = c
+			names = append(names, base)
 			return true
 		})
+		sort.Strings(names)
+		for _, n := range names {
+			walk(path.Join(dir, n), kids[n])
+		}
 	}
 	root, ok := r.Lookup("")
 	if !ok {
