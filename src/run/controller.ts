@@ -112,7 +112,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
       image: opts.image,
       config: c,
       overrides: opts.overrides,
-      ...(sensor ? { sensor: { fanotify: sensor.fanotify } } : {}),
+      ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls } } : {}),
       publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
       labels,
       name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -168,7 +168,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
         probes = await runProbes(
           {
             ports,
-            exec: (cmd, ms) => execIn(container!, sensor ? [...sensorPrefix({ user, append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop }), ...cmd] : cmd, ms),
+            exec: (cmd, ms) => execIn(container!, sensor ? [...sensorPrefix({ user, append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop, syscalls: sensor.syscalls }), ...cmd] : cmd, ms),
             ...(health ? { healthcheck: health } : {}),
             alive,
             signal: ac.signal,

@@ -58,9 +58,10 @@ export function healthArgv(h: HealthConfig | undefined): string[] | undefined {
  * namespace in which the sensor's dir is covered; the main one also records the app's sets
  * and ends the container when the controller's attach stream (its stdin) closes.
  */
-export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?: boolean; appDrop?: string }): string[] {
+export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?: boolean; appDrop?: string; syscalls?: boolean }): string[] {
   const argv = [SENSOR_IN_CONTAINER];
   if (opts.fanotify && !opts.append) argv.push('--fanotify');
+  if (opts.syscalls) argv.push('--syscalls');
   if (opts.user) argv.push('--user', opts.user);
   if (opts.appDrop !== undefined) argv.push('--app-drop-caps', opts.appDrop);
   argv.push('--hide', SLIMTS_DIR);
@@ -84,7 +85,7 @@ export interface SpecInput {
   config: ContainerConfig;
   overrides?: RunOverrides;
   /** Wrap in the sensor (traced run). */
-  sensor?: { fanotify?: boolean };
+  sensor?: { fanotify?: boolean; syscalls?: boolean };
   /** Host IP the exposed ports are published on ("127.0.0.1", or "0.0.0.0" for a remote engine). */
   publishIp: string;
   name?: string;
@@ -118,6 +119,9 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
       AutoRemove: false,
       ...(o.capAdd?.length ? { CapAdd: o.capAdd } : {}),
       ...(o.capDrop?.length ? { CapDrop: o.capDrop } : {}),
+      ...(o.readOnly ? { ReadonlyRootfs: true } : {}),
+      ...(o.tmpfs?.length ? { Tmpfs: Object.fromEntries(o.tmpfs.map((t) => [t.split(':')[0]!, t.split(':').slice(1).join(':')])) } : {}),
+      ...(o.securityOpt?.length ? { SecurityOpt: o.securityOpt } : {}),
     },
   };
 
@@ -127,7 +131,7 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
     // seccomp profile already allows ptrace, seccomp(), mount/unshare and fanotify_init with
     // these, so no SecurityOpt is needed (checked on Docker 20.10: mode=ptrace+seccomp).
     const caps = tracedCaps(o);
-    opts.Entrypoint = [...sensorPrefix({ user, fanotify: input.sensor.fanotify, appDrop: caps.appDrop }), ...argv];
+    opts.Entrypoint = [...sensorPrefix({ user, fanotify: input.sensor.fanotify, appDrop: caps.appDrop, syscalls: input.sensor.syscalls }), ...argv];
     opts.Cmd = [];
     opts.User = '0:0';
     opts.HostConfig!.CapAdd = caps.capAdd;
@@ -139,7 +143,7 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
     opts.OpenStdin = true;
     opts.StdinOnce = true;
     const test = healthArgv(c.Healthcheck);
-    if (test) opts.Healthcheck = { ...engineHealth(c.Healthcheck!), Test: ['CMD', ...sensorPrefix({ user, append: true, appDrop: caps.appDrop }), ...test] };
+    if (test) opts.Healthcheck = { ...engineHealth(c.Healthcheck!), Test: ['CMD', ...sensorPrefix({ user, append: true, appDrop: caps.appDrop, syscalls: input.sensor.syscalls }), ...test] };
   } else {
     opts.Entrypoint = o.entrypoint ?? (c.Entrypoint && c.Entrypoint.length ? c.Entrypoint : []);
     opts.Cmd = argv.slice(opts.Entrypoint.length);

@@ -9,6 +9,8 @@ export interface RunTrace {
   mode?: string;
   complete: boolean;
   warnings: string[];
+  /** Syscall numbers the traced tree made, when the sensor recorded them (`--syscalls`). */
+  syscalls?: number[];
 }
 
 /** The main trace plus the exec helper's parts; a trace the sensor could not finish is a warning. */
@@ -28,5 +30,6 @@ export function readRunTrace(files: TraceFiles): RunTrace {
     mode: set.summary?.mode ?? set.header?.mode,
     complete: set.complete && files.complete,
     warnings,
+    ...(set.syscalls ? { syscalls: set.syscalls } : {}),
   };
 }

@@ -33,12 +33,18 @@ export interface RunOverrides {
   /** docker run --cap-add / --cap-drop, normalized (caps.ts): names without CAP_, or ALL. */
   capAdd?: string[];
   capDrop?: string[];
+  /** docker run --read-only, --tmpfs PATH[:OPTIONS] (repeatable), --security-opt (the hardened verify run). */
+  readOnly?: boolean;
+  tmpfs?: string[];
+  securityOpt?: string[];
 }
 
 export interface SensorOptions {
   /** Host path of the static slimts-sensor binary. */
   path: string;
   fanotify?: boolean;
+  /** Record every syscall number the traced tree makes (a seccomp profile is wanted). */
+  syscalls?: boolean;
 }
 
 export type ProgressEvent =

@@ -41,6 +41,8 @@ export interface Trace {
   summary?: TraceSummary;
   /** True when the `#end` summary line was read (the sensor finished the trace). */
   complete: boolean;
+  /** With the sensor's `--syscalls`: the numbers of every syscall the traced tree made (native ABI). */
+  syscalls?: number[];
 }
 
 const INTENTS = new Set(['r', 'w', 'x', 's', 'd']);
@@ -137,6 +139,11 @@ function addLine(trace: Trace, line: string): void {
     trace.complete = true;
     return;
   }
+  if (line.startsWith('#syscalls')) {
+    const nrs = line.slice('#syscalls'.length).trim().split(' ').filter((w) => /^\d{1,4}$/.test(w)).map(Number);
+    trace.syscalls = [...new Set([...(trace.syscalls ?? []), ...nrs])].sort((a, b) => a - b);
+    return;
+  }
   if (line.startsWith('#')) return;
   const f = line.split('\t');
   if (f.length < 6 || !INTENTS.has(f[3]!)) return;
@@ -179,6 +186,9 @@ export function readTraceSet(mainFile: string): TraceSet {
   return {
     ...main,
     events: [...main.events, ...parts.flatMap((p) => p.events)],
+    ...(main.syscalls || parts.some((p) => p.syscalls)
+      ? { syscalls: [...new Set([main, ...parts].flatMap((t) => t.syscalls ?? []))].sort((a, b) => a - b) }
+      : {}),
     parts,
   };
 }
