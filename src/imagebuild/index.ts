@@ -162,6 +162,8 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
   });
   const tag = parseRefName(opts.tag ?? defaultTag(exes[0]?.host ?? splitHostDest(opts.path![0]!, '--path').host)).familiar;
   const sink: SinkSpec = chooseSink({ tag, output: opts.output, push: opts.push, insecure: opts.insecureRegistry });
+  // On a base image its own user database decides (a name it lacks fails at run, as in docker).
+  const generated = opts.user !== undefined && opts.from === undefined ? userDatabase(opts.user) : [];
 
   const view = hostView();
   const hostPath = (opts.hostPath ?? process.env.PATH ?? DEFAULT_PATH).split(':');
@@ -169,19 +171,16 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
   const platform0 = checkPlatform(closures.flatMap((x) => x.c.elves), platformFlag);
   const base = opts.from === undefined ? undefined : await openBase(opts.from, platform0, opts.docker);
   try {
-    const configOf = (binPath: string[], libraryPath: string[], entrypoint?: string[]) => imageConfig({
-      base: base?.image.config, platform: platform0, user: opts.user, env, labels, exposed, workdir, entrypoint, cmd, binPath, libraryPath,
-    });
     // What the scripts refer to, resolved with the environment the image will have.
-    const early = configOf(closures.flatMap((x) => x.c.binPath), []).config ?? {};
+    const early = imageConfig({
+      base: base?.image.config, platform: platform0, user: opts.user, env, labels, exposed, workdir, cmd, binPath: closures.flatMap((x) => x.c.binPath), libraryPath: [],
+    }).config ?? {};
     const baseView = base && new LayerPlan(base.index).view();
     const refs = referencesOf({
       view, exes: closures, env: early.Env ?? [`PATH=${DEFAULT_PATH}`], workdir: early.WorkingDir || '/', hostPath, certs: opts.certs !== false,
       inBase: baseView && ((p: string) => resolvePath(baseView, p).stat?.type === 'file'),
     });
-    const platform = checkPlatform([...closures.flatMap((x) => x.c.elves), ...refs.elves], platformFlag ?? platform0);
-    // On a base image its own user database decides (a name it lacks fails at run, as in docker).
-    const generated = opts.user !== undefined && !base ? userDatabase(opts.user) : [];
+    const platform = checkPlatform([...closures.flatMap((x) => x.c.elves), ...refs.elves], platformFlag);
     const layer = planLayer({ exes: closures, paths: opts.path ?? [], base: base?.index, referenced: refs.files, generated });
     const config = imageConfig({
       base: base?.image.config,
