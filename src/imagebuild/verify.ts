@@ -4,18 +4,20 @@
 // so a command that cannot run or does not end is refused without leaving an image behind.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { docker as engineClient } from '../engine/docker.js';
 import type { ContainerConfig } from '../image/types.js';
-import { readLogs } from '../run/logs.js';
 import { ownerLabels, startReaper } from '../run/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
 import { parseCommand } from '../util/command.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_PATH } from './defaults.js';
 
-/** Output compared per stream; beyond this the run is cut (an endless writer must not fill memory). */
+/** Output compared per stream: the first MiB (the rest is drained, not held). */
 const MAX_OUTPUT = 1 << 20;
+/** The engine's log of the verify container is not read; it is kept small so a chatty program cannot fill the disk. */
+const LOG_LIMIT = '2m';
 export const DEFAULT_VERIFY_TIMEOUT_S = 10;
 
 export interface VerifyPlan {
@@ -90,8 +92,8 @@ export function runOnHost(p: VerifyPlan): Promise<Outcome> {
   return new Promise((done, fail) => {
     const child = spawn(p.hostArgv[0]!, p.hostArgv.slice(1), { env: p.env, cwd: p.cwd, stdio: ['ignore', 'pipe', 'pipe'], uid: p.uid, gid: p.gid });
     const out = { stdout: collector(), stderr: collector() };
-    child.stdout.on('data', (b: Buffer) => out.stdout.add(b, () => child.kill('SIGKILL')));
-    child.stderr.on('data', (b: Buffer) => out.stderr.add(b, () => child.kill('SIGKILL')));
+    child.stdout.on('data', (b: Buffer) => out.stdout.add(b));
+    child.stderr.on('data', (b: Buffer) => out.stderr.add(b));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -119,14 +121,26 @@ export async function runInImage(image: string, p: VerifyPlan, docker?: Dockerod
     Image: image,
     ...(p.cmd ? { Cmd: p.cmd } : {}),
     Labels: ownerLabels(),
-    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
     OpenStdin: false,
     Tty: false,
-    HostConfig: { NetworkMode: 'host', LogConfig: { Type: 'json-file', Config: {} } },
+    HostConfig: { NetworkMode: 'host', LogConfig: { Type: 'json-file', Config: { 'max-size': LOG_LIMIT, 'max-file': '1' } } },
   });
   const remove = () => container.remove({ force: true, v: true }).catch(() => {});
   const unregister = onCleanup(remove);
   try {
+    // The output as it comes (the first MiB of each stream kept, the rest drained), not the engine's log.
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const out = { stdout: collector(), stderr: collector() };
+    const so = new PassThrough().on('data', (b: Buffer) => out.stdout.add(b));
+    const se = new PassThrough().on('data', (b: Buffer) => out.stderr.add(b));
+    container.modem.demuxStream(stream, so, se);
+    const ended = new Promise<void>((done) => {
+      stream.on('end', done);
+      stream.on('close', done);
+      stream.on('error', () => done());
+    });
     await container.start();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -139,8 +153,9 @@ export async function runInImage(image: string, p: VerifyPlan, docker?: Dockerod
     } finally {
       clearTimeout(timer);
     }
-    const logs = await readLogs(container);
-    return { exitCode, stdout: cut(logs.stdout), stderr: cut(logs.stderr), timedOut };
+    // the last bytes may still be on their way when wait answers
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    return { exitCode, stdout: out.stdout.text(), stderr: out.stderr.text(), timedOut };
   } finally {
     await remove();
     unregister();
@@ -177,11 +192,10 @@ function collector() {
   const parts: Buffer[] = [];
   let size = 0;
   return {
-    add(b: Buffer, overflow: () => void) {
+    add(b: Buffer) {
       if (size >= MAX_OUTPUT) return;
       parts.push(b);
       size += b.length;
-      if (size >= MAX_OUTPUT) overflow();
     },
     text: () => cut(Buffer.concat(parts).toString('utf8')),
   };
