@@ -5,7 +5,7 @@ import type { SelectOptions } from '../select/index.js';
 import type { ConfigEdits } from './config-edit.js';
 import type { LayerFormat } from '../oci/layer-format.js';
 
-export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify';
+export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify' | 'harden';
 
 export interface BuildOptions {
   /** The image to slim: an engine name, docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or a bare path. */
@@ -36,6 +36,11 @@ export interface BuildOptions {
   format?: LayerFormat;
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
+  /**
+   * Record every syscall, write a seccomp profile (`profileFile`, default slim.seccomp.json),
+   * find the capabilities and writable paths, and verify the slim image run with all of them.
+   */
+  harden?: { profileFile?: string };
   /**
    * How an engine image's files are read: `engine` (default) walks a created container of it
    * and fetches only what is needed; `layers` exports the whole image (docker save). Archive

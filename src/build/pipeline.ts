@@ -25,6 +25,7 @@ import type { Selection } from '../select/index.js';
 import { sinkFor } from './destination.js';
 import { openSource, type Source } from './source.js';
 import { validateBuildOptions } from './validate.js';
+import { hardenStage, wantsHarden } from './harden.js';
 import { engineFailure } from '../engine/errors.js';
 import { compareRuns, readRunTrace, runPlain, runTraced, type RunTrace, type TracedRunResult } from '../run/index.js';
 import { SENSOR_PATH } from '../trace/index.js';
@@ -76,7 +77,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       probes: opts.probes,
       onProgress: opts.onProgress,
       signal: opts.signal,
-      sensor: { path: sensorPath, fanotify: opts.fanotify },
+      sensor: { path: sensorPath, fanotify: opts.fanotify, syscalls: wantsHarden(opts) },
     }));
     cleanups.push(() => traced.dispose());
     const files = await filesP;
@@ -90,11 +91,22 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
     const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups,
       opts.format === 'estargz' ? firstAccessOrder(trace.events) : undefined);
-    const verify = opts.verify === false
+    const ref = opts.verify === false ? undefined : await slimRef(sent, written, cleanups);
+    const verify = ref === undefined
       ? { ran: false, ok: true, notes: ['--no-verify'] }
-      : await stage('verify', () => verifyRun(sent, written, source.config, traced, opts, cleanups));
+      : await stage('verify', () => verifyRun(ref, source.config, traced, opts));
+    const hardening = wantsHarden(opts)
+      ? await stage('harden', () => hardenStage({
+        opts, ref, outputName: sent.where, config: source.config, index,
+        view: indexView(index, (e, off, len) => files.read(e, off, len)), keep, trace, traced,
+      }))
+      : undefined;
 
     const report = await makeReport(opts, source.id, index, selection, written, sent, traced, trace, verify);
+    if (hardening) {
+      report.hardening = hardening;
+      if (!hardening.verify.ok) Object.assign(report, { ok: false, exitCode: 3 });
+    }
     report.stages = stages;
     report.totalMs = Date.now() - t0;
     return report;
@@ -138,24 +150,23 @@ function historyLine(source: Source, kept: number, total: number): string {
   return `slimts build ${source.id}: kept ${kept} of ${total} entries seen in use by a traced run`;
 }
 
+/** The slim image in the engine, for the verify runs. */
+async function slimRef(sent: SinkResult, written: WrittenImage, cleanups: Array<() => Promise<unknown>>): Promise<string> {
+  if (sent.kind === 'engine') return sent.where;
+  // the output went to a file: load it under a throwaway tag to run it, then remove that tag
+  const tmpTag = `slimts-verify/${process.pid}-${Date.now().toString(36)}:tmp`;
+  const r = await sendImage(written, { kind: 'engine', tag: tmpTag });
+  // untag only (no force): an identical image the user already has keeps its other tags
+  cleanups.push(() => docker().getImage(tmpTag).remove().catch(() => undefined));
+  return r.where;
+}
+
 /**
  * Runs the slim image the way the original was run (the original config decides command,
  * ports and probes: --new-* edits are the user's to make, the check is that the kept files
  * still do what the traced run did) and compares the two runs.
  */
-async function verifyRun(
-  sent: SinkResult, written: WrittenImage, config: ImageConfig, traced: TracedRunResult, opts: BuildOptions,
-  cleanups: Array<() => Promise<unknown>>,
-): Promise<VerifyReport> {
-  let ref = sent.kind === 'engine' ? sent.where : undefined;
-  if (!ref) {
-    // the output went to a file: load it under a throwaway tag to run it, then remove that tag
-    const tmpTag = `slimts-verify/${process.pid}-${Date.now().toString(36)}:tmp`;
-    const r = await sendImage(written, { kind: 'engine', tag: tmpTag });
-    ref = r.where;
-    // untag only (no force): an identical image the user already has keeps its other tags
-    cleanups.push(() => docker().getImage(tmpTag).remove().catch(() => undefined));
-  }
+async function verifyRun(ref: string, config: ImageConfig, traced: TracedRunResult, opts: BuildOptions): Promise<VerifyReport> {
   const plain = await runPlain({
     image: ref,
     config,

@@ -1,5 +1,6 @@
 // slim.report.json: what went in, what came out, why each file was kept, how the app was
 // exercised and whether the slim image still does the same.
+import type { HardeningReport } from './harden.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { AppPrivileges } from '../run/caps.js';
 import type { KeepSet } from '../select/index.js';
@@ -37,6 +38,8 @@ export interface BuildReport {
   verify: VerifyReport;
   /** What was kept because kept code refers to it or kept programs read it on demand (src/refs). */
   references: ReferencesReport;
+  /** With --harden / --seccomp-profile: the profile, capabilities, read-only root and their verify run. */
+  hardening?: HardeningReport;
   /** Milliseconds per stage, in order. */
   stages: Record<string, number>;
   totalMs: number;
@@ -71,7 +74,18 @@ export function summaryLines(r: BuildReport, reportPath?: string): string[] {
     lines.push('verify: FAILED — the slim image does worse than the original:');
     for (const n of r.verify.notes) lines.push(`  - ${n}`);
   }
+  if (r.hardening) lines.push(...hardeningLines(r.hardening));
   lines.push(`stages: ${Object.entries(r.stages).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`).join(', ')}; total ${(r.totalMs / 1000).toFixed(2)}s`);
   if (reportPath) lines.push(`report: ${reportPath}`);
+  return lines;
+}
+
+function hardeningLines(h: HardeningReport): string[] {
+  const held = Object.entries(h.verify.held).map(([k, v]) => `${k} ${v ? 'held' : 'FAILED'}`).join(', ');
+  const lines = [`hardening: ${h.capabilities.length} capabilities, ${h.syscalls.allowed} syscalls allowed, ${h.readOnly ? `read-only root with ${h.tmpfs.length} tmpfs` : 'writable root'}${h.profileFile ? `; profile: ${h.profileFile}` : ''}`];
+  if (!h.verify.ran) lines.push(`  hardened verify: skipped (${h.verify.notes.join('; ')})`);
+  else lines.push(`  hardened verify: ${h.verify.ok ? 'passed' : 'FAILED'} (${held})`);
+  for (const n of h.verify.ok ? [] : h.verify.notes) lines.push(`  - ${n}`);
+  lines.push(`  ${h.dockerRun}`);
   return lines;
 }

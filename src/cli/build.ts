@@ -1,6 +1,6 @@
 // `slimts build IMAGE`: a thin handler mapping flags onto build(); prints a summary (or the
 // report as JSON), writes slim.report.json, and exits 0 / 2 bad input / 3 verify failed.
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BuildOptions, Stage } from '../build/index.js';
@@ -23,7 +23,7 @@ interface Flags {
   tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string; read?: string;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
-  verify: boolean; report?: string; json?: boolean;
+  verify: boolean; report?: string; json?: boolean; harden?: boolean; seccompProfile?: string;
 }
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
@@ -84,7 +84,19 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
     format: parseLayerFormat(f.format),
     read: parseReader(f.read),
     verify: f.verify,
+    harden: parseHarden(f),
   };
+}
+
+/** --harden / --seccomp-profile FILE: the profile's place is checked before any engine work. */
+function parseHarden(f: Flags): { profileFile?: string } | undefined {
+  if (!f.harden && f.seccompProfile === undefined) return undefined;
+  if (f.seccompProfile === undefined) return {};
+  const file = resolve(f.seccompProfile);
+  if (!existsSync(dirname(file)) || (existsSync(file) && statSync(file).isDirectory())) {
+    throw new UserError(`--seccomp-profile ${f.seccompProfile}: not a writable file path`);
+  }
+  return { profileFile: file };
 }
 
 function parseReader(v: string | undefined): 'engine' | 'layers' | undefined {
@@ -168,6 +180,8 @@ export function registerBuild(program: Command): void {
     .option('--remove-volume <path>', 'drop a volume from the output (repeatable)', many, [])
     .option('--remove-healthcheck', 'drop the HEALTHCHECK from the output')
     .option('--no-verify', 'do not run the slim image to check it')
+    .option('--harden', 'record every syscall; write a seccomp profile (slim.seccomp.json), find capabilities and writable paths, verify the slim image with all of them')
+    .option('--seccomp-profile <file>', 'where --harden writes the seccomp profile (implies --harden)')
     .option('--report <file>', 'where to write the JSON report', 'slim.report.json')
     .option('--json', 'print the report as JSON on stdout')
     .action(async (image: string, f: Flags) => {

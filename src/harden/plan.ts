@@ -28,6 +28,7 @@ export interface PlanInput {
   fileCaps: (path: string) => Buffer | undefined;
   dir: (path: string) => DirFacts | undefined;
   holdsKept: (dir: string) => boolean;
+  real?: (dir: string) => string;
 }
 
 export function planHardening(input: PlanInput): Hardening {
@@ -39,7 +40,7 @@ export function planHardening(input: PlanInput): Hardening {
   const caps = neededCaps({
     root: startsAsRoot(input.user), syscalls: seen, events: input.events, ports: input.ports, fileCaps: input.fileCaps,
   });
-  const w = writablePaths({ events: input.events, mounted: input.mounted, dir: input.dir, holdsKept: input.holdsKept });
+  const w = writablePaths({ events: input.events, mounted: input.mounted, dir: input.dir, holdsKept: input.holdsKept, real: input.real });
   return {
     ...(input.syscalls ? { profile: seccompProfile(names) } : {}),
     traced: names,

@@ -25,7 +25,7 @@ export const RUNTIME: readonly string[] = [
   'fchdir', 'getcwd', 'openat', 'getdents64', 'close_range', 'dup3', 'pipe2', 'arch_prctl', 'set_tid_address',
   'set_robust_list', 'rseq', 'sigaltstack', 'tgkill', 'tkill', 'clone', 'getppid', 'getuid', 'geteuid',
   'getgid', 'getegid', 'epoll_create1', 'epoll_pwait', 'sched_getaffinity', 'uname', 'readlinkat', 'access',
-  'faccessat', 'faccessat2', 'prlimit64', 'setsid', 'mincore',
+  'faccessat', 'faccessat2', 'prlimit64', 'setsid', 'mincore', 'statfs', 'fstatfs', 'fchown', 'umask', 'sched_getaffinity',
 ];
 
 export interface SeccompProfile {

@@ -19,6 +19,8 @@ export interface WritableInput {
   dir: (path: string) => DirFacts | undefined;
   /** Does the slim image keep anything (but directories) below this directory? */
   holdsKept: (dir: string) => boolean;
+  /** A path with the image's symlinks resolved (/var/run/x.pid → /run/x.pid); default as is. */
+  real?: (dir: string) => string;
 }
 
 export interface Tmpfs {
@@ -45,7 +47,9 @@ export function writablePaths(input: WritableInput): Writable {
   const blockers: string[] = [];
   for (const e of input.events) {
     if (e.intent !== 'w' || e.result !== '0') continue;
-    for (const p of [e.path, ...(e.path2 && e.syscall.startsWith('rename') ? [e.path2] : [])]) {
+    for (const named of [e.path, ...(e.path2 && e.syscall.startsWith('rename') ? [e.path2] : [])]) {
+      // symlinks followed: /var/log/nginx/error.log → /dev/stderr is the engine's, not the image's
+      const p = input.real ? input.real(named) : named;
       if (ENGINE.some((m) => under(p, m)) || input.mounted.some((m) => under(p, m))) continue;
       const d = mountPoint(p, input);
       if (!d) {
