@@ -9,7 +9,7 @@ const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 export function registerImagebuild(program: Command): void {
   program
     .command('imagebuild')
-    .description('Build an image from host executables: each ships with its ELF interpreter and libraries (or #! interpreter)')
+    .description('Build an image from host executables: each ships with its ELF interpreter and libraries, a script with its interpreter and what its code imports and runs; verified against the host')
     .option('--exe <PATH[:DEST]>', `executable to ship (repeatable; default DEST ${DEFAULT_EXE_DIR}/NAME; the first is the entrypoint)`, collect)
     .option('--path <HOST[:DEST]>', 'file or directory to copy (repeatable; default DEST is the absolute host path)', collect)
     .option('--from <IMAGE>', 'base image (engine name, oci:DIR, oci-archive:PATH, docker-archive:PATH); default: scratch')
