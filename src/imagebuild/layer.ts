@@ -1,6 +1,6 @@
 // The new layer: host dependencies at their host paths (minus what a base image already has
 // where the loader looks), then the executables and --path files at their destinations.
-import { createReadStream } from 'node:fs';
+import { accessSync, constants, createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { hostView, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
@@ -99,5 +99,11 @@ function mirrorEntry(view: FileView, path: string, type: HostFile['type'], reaso
   if (!st) throw new UserError(`${path}: vanished while reading`);
   if (type === 'dir') return { path, type, mode: st.mode ?? 0o755, mtime: st.mtime ?? 0, size: 0, reason };
   if (type === 'symlink') return { path, type, mode: 0o777, mtime: st.mtime ?? 0, size: 0, linkname: st.linkname, reason };
+  // checked now: a file found unreadable while writing would fail the build halfway
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw new UserError(`${path} (${reason}): cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
   return { path, type, mode: st.mode ?? 0o644, mtime: st.mtime ?? 0, size: st.size, source: path, reason };
 }
