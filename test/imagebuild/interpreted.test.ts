@@ -149,6 +149,20 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
     expect(stderr).toMatch(/^slimts: verify: `\/app\/reads\.py` answers differently in the image .*exit code 1 in the image, 0 on the host .*FileNotFoundError/);
   });
 
+  it('a module the script imports that slimts cannot read: one line, exit 2, nothing written', () => {
+    const sub = join(dir, 'secret');
+    mkdirSync(sub, { recursive: true });
+    chmodSync(sub, 0o777);
+    const script = write('secret/main.py', '#!/usr/bin/python3\nimport hidden\n', 0o755);
+    write('secret/hidden.py', 'X = 1\n', 0o600);
+    const out = join(sub, 'out.tar');
+    // as nobody: root reads everything
+    const r = spawnSync('node', [join(ROOT, 'bin/slimts.js'), 'imagebuild', '--exe', script, '--output', out], { uid: 65534, gid: 65534, input: '' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toMatch(/^slimts: .*hidden\.py.*cannot read: EACCES\n$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('an interpreter the host lacks: one line, exit 2, nothing loaded', () => {
     const script = write('bad/x.rb', '#!/usr/bin/ruby-not-installed\nputs 1\n', 0o755);
     const tag = `${uniqueName('slimts-ibi-bad')}:t`;
