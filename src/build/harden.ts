@@ -1,11 +1,11 @@
 // `build --harden` / `--seccomp-profile FILE`: the hardening planned from the traced run and
 // the kept files (src/harden), the profile written, and the hardened verify run of the slim image.
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { FsIndex, ImageConfig } from '../image/types.js';
 import type { KeepSet } from '../select/index.js';
 import type { RunTrace, TracedRunResult } from '../run/index.js';
-import { exposedTcpPorts } from '../run/spec.js';
-import { effectiveUser } from '../run/spec.js';
+import { effectiveUser, exposedTcpPorts } from '../run/spec.js';
 import { parseMount } from '../run/mounts.js';
 import { resolvePath } from '../elf/resolve-path.js';
 import type { FileView } from '../elf/view.js';
@@ -71,7 +71,7 @@ export async function hardenStage(i: HardenInput): Promise<HardeningReport> {
     holdsKept: heldBy(i.keep),
     real: (p) => resolvePath(i.view, p).path,
   });
-  const file = i.opts.harden?.profileFile ?? DEFAULT_PROFILE_FILE;
+  const file = resolve(i.opts.harden?.profileFile ?? DEFAULT_PROFILE_FILE);
   if (h.profile) {
     try {
       writeFileSync(file, `${JSON.stringify(h.profile, null, 2)}\n`);

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyHardened, withoutSyscall, type Hardening } from '../../src/harden/index.js';
 import { runPlain } from '../../src/run/index.js';
 import type { ImageConfig } from '../../src/image/types.js';
-import { docker } from '../helpers/docker.js';
+import { docker, ROOT } from '../helpers/docker.js';
 import { buildSample, getWhenUp, serve, slim, type Slimmed } from './e2e.js';
+import { schemaFromMarkdown, validate } from './schema-check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimts-harden-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,7 @@ describe('slimts build --seccomp-profile on nginx', () => {
     expect(written.syscalls[0].names).toEqual(expect.arrayContaining(['bind', 'listen', 'accept4', 'setuid']));
     expect(written.syscalls[0].names).not.toContain('ptrace');
     expect(h.compose).toMatch(/read_only: true/);
+    expect(validate(schemaFromMarkdown(join(ROOT, 'src/build/SCHEMA.md')), c.s.report)).toEqual([]);
   });
 
   it('the ready docker run line serves pages the probes did not ask for, like the original', async () => {
