@@ -4,7 +4,7 @@ import type { Hardening } from './plan.js';
 const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export function dockerRunLine(h: Hardening, image: string, profileFile: string): string {
-  const parts = ['docker run', `--security-opt seccomp=${q(profileFile)}`, '--cap-drop ALL'];
+  const parts = ['docker run', ...(h.profile ? [`--security-opt seccomp=${q(profileFile)}`] : []), '--cap-drop ALL'];
   for (const c of h.caps) parts.push(`--cap-add ${c.cap}`);
   if (h.readOnly) {
     parts.push('--read-only');
@@ -15,7 +15,7 @@ export function dockerRunLine(h: Hardening, image: string, profileFile: string):
 }
 
 export function composeSnippet(h: Hardening, image: string, profileFile: string): string {
-  const lines = [`image: ${image}`, 'security_opt:', `  - seccomp:${profileFile}`, 'cap_drop:', '  - ALL'];
+  const lines = [`image: ${image}`, ...(h.profile ? ['security_opt:', `  - seccomp:${profileFile}`] : []), 'cap_drop:', '  - ALL'];
   if (h.caps.length) lines.push('cap_add:', ...h.caps.map((c) => `  - ${c.cap}`));
   if (h.readOnly) {
     lines.push('read_only: true');

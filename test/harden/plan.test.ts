@@ -137,5 +137,7 @@ describe('how the user applies it', () => {
       'image: app.slim:1', 'security_opt:', '  - seccomp:p.json', 'cap_drop:', '  - ALL', 'cap_add:', '  - NET_BIND_SERVICE',
       'read_only: true', 'tmpfs:', '  - /run:mode=0755,uid=0,gid=0',
     ].join('\n'));
+    // no syscall record, no profile: the line names none
+    expect(dockerRunLine({ ...h, profile: undefined, readOnly: false }, 'a:1', 'p.json')).toBe('docker run --cap-drop ALL --cap-add NET_BIND_SERVICE a:1');
   });
 });
