@@ -57,7 +57,7 @@ static const int untrapped[] = {
 	SYS_clock_nanosleep, SYS_clock_gettime, SYS_gettimeofday, SYS_getpid, SYS_gettid,
 	SYS_sched_yield, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_poll, SYS_ppoll,
 	SYS_recvfrom, SYS_sendto, SYS_recvmsg, SYS_sendmsg, SYS_fcntl, SYS_fstat, SYS_getrandom,
-	SYS_restart_syscall,
+	SYS_restart_syscall, SYS_getdents64,
 #ifdef SYS_select
 	SYS_select,
 #endif

@@ -12,7 +12,7 @@ export const ALWAYS: readonly string[] = [
   'madvise', 'brk', 'futex', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'exit', 'exit_group', 'nanosleep',
   'clock_nanosleep', 'clock_gettime', 'gettimeofday', 'getpid', 'gettid', 'sched_yield', 'epoll_wait',
   'epoll_pwait', 'epoll_ctl', 'poll', 'ppoll', 'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'fcntl', 'fstat',
-  'getrandom', 'restart_syscall', 'select', 'newfstatat', 'statx',
+  'getrandom', 'restart_syscall', 'getdents64', 'select', 'newfstatat', 'statx',
 ];
 
 /**
