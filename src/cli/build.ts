@@ -93,9 +93,8 @@ function parseHarden(f: Flags): { profileFile?: string } | undefined {
   if (!f.harden && f.seccompProfile === undefined) return undefined;
   if (f.seccompProfile === undefined) return {};
   const file = resolve(f.seccompProfile);
-  if (!existsSync(dirname(file)) || (existsSync(file) && statSync(file).isDirectory())) {
-    throw new UserError(`--seccomp-profile ${f.seccompProfile}: not a writable file path`);
-  }
+  if (!existsSync(dirname(file))) throw new UserError(`--seccomp-profile ${f.seccompProfile}: directory ${dirname(file)} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UserError(`--seccomp-profile ${f.seccompProfile}: is a directory`);
   return { profileFile: file };
 }
 

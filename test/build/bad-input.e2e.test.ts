@@ -84,6 +84,7 @@ describe('slimts build: bad invocations', () => {
   offline('an output in a missing directory', (i) => [i, '--output', '/no/such/dir/out.tar'], /^slimts: --output: \/no\/such\/dir\/out.tar: directory \/no\/such\/dir does not exist/);
   offline('an output dir that is not empty', (i) => [i, '--output', join(work, 'full-dir')], /^slimts: --output: .*full-dir exists and is not empty/);
   offline('a report in a missing directory', (i) => [i, '--report', '/no/such/dir/r.json'], /^slimts: --report \/no\/such\/dir\/r.json: directory \/no\/such\/dir does not exist/);
+  offline('a seccomp profile in a missing directory', (i) => [i, '--seccomp-profile', '/no/such/dir/p.json'], /^slimts: --seccomp-profile \/no\/such\/dir\/p.json: directory \/no\/such\/dir does not exist/);
   offline('a bad SOURCE_DATE_EPOCH', (i) => [i], /^slimts: SOURCE_DATE_EPOCH must be whole seconds/, { SOURCE_DATE_EPOCH: 'yesterday' });
   offline('a missing archive', () => ['missing.tar'], /^slimts: file "missing.tar" not found/);
   offline('an archive that is not one', () => [join(work, 'garbage.tar')], /^slimts: .*garbage\.tar/);
