@@ -91,10 +91,12 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
     const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups,
       opts.format === 'estargz' ? firstAccessOrder(trace.events) : undefined);
-    const ref = opts.verify === false ? undefined : await slimRef(sent, written, cleanups);
-    const verify = ref === undefined
-      ? { ran: false, ok: true, notes: ['--no-verify'] }
-      : await stage('verify', () => verifyRun(ref, source.config, traced, opts));
+    const verified = opts.verify === false ? undefined : await stage('verify', async () => {
+      const ref = await slimRef(sent, written, cleanups);
+      return { ref, report: await verifyRun(ref, source.config, traced, opts) };
+    });
+    const ref = verified?.ref;
+    const verify = verified?.report ?? { ran: false, ok: true, notes: ['--no-verify'] };
     const hardening = wantsHarden(opts)
       ? await stage('harden', () => hardenStage({
         opts, ref, outputName: sent.where, config: source.config, index,
