@@ -15,6 +15,7 @@ import {
   composeSnippet, dockerRunLine, planHardening, verifyHardened,
   type CapNeed, type HardenedVerifyReport, type SeccompProfile, type Tmpfs,
 } from '../harden/index.js';
+import type { SinkSpec } from '../sink/types.js';
 import type { BuildOptions } from './options.js';
 
 /** The report's `hardening` section (SCHEMA.md). */
@@ -36,6 +37,11 @@ export interface HardeningReport {
 }
 
 export const DEFAULT_PROFILE_FILE = 'slim.seccomp.json';
+
+/** The name the user runs the output by: the tag (a file output is loaded under it), or the pushed reference. */
+export function runnableName(spec: SinkSpec, where: string): string {
+  return spec.kind === 'registry' ? spec.ref : (spec.tag ?? where);
+}
 
 export function wantsHarden(opts: BuildOptions): boolean {
   return !!opts.harden;

@@ -25,7 +25,7 @@ import type { Selection } from '../select/index.js';
 import { sinkFor } from './destination.js';
 import { openSource, type Source } from './source.js';
 import { validateBuildOptions } from './validate.js';
-import { hardenStage, wantsHarden } from './harden.js';
+import { hardenStage, runnableName, wantsHarden } from './harden.js';
 import { engineFailure } from '../engine/errors.js';
 import { compareRuns, readRunTrace, runPlain, runTraced, type RunTrace, type TracedRunResult } from '../run/index.js';
 import { SENSOR_PATH } from '../trace/index.js';
@@ -99,7 +99,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const verify = verified?.report ?? { ran: false, ok: true, notes: ['--no-verify'] };
     const hardening = wantsHarden(opts)
       ? await stage('harden', () => hardenStage({
-        opts, ref, outputName: sent.where, config: source.config, index,
+        opts, ref, outputName: runnableName(sinkFor(opts, source.file), sent.where), config: source.config, index,
         view: indexView(index, (e, off, len) => files.read(e, off, len)), keep, trace, traced,
       }))
       : undefined;
