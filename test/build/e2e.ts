@@ -1,7 +1,7 @@
 // Helpers for build e2e tests: build the CLI once, slim an image, and compare the slim image
 // with the original (config, exported metadata, answers) through the real engine.
 import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +9,11 @@ import { iterateTar, ChunkSource, normalizePath } from '../../src/tar/index.js';
 import { ROOT, docker, slimts, uniqueName } from '../helpers/docker.js';
 import type { BuildReport } from '../../src/build/index.js';
 
-let built = false;
-/** tsc + sensor, once per worker. */
+/** The CLI and the sensor, built once by the global setup (test/helpers/global-setup.ts). */
 export function ensureCli(): void {
-  if (built) return;
-  try {
-    execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
-  } catch {
-    // type errors elsewhere still emit JS; the runs below show whether it works
+  for (const f of ['dist/cli/main.js', 'sensors/build/slimts-sensor']) {
+    if (!existsSync(join(ROOT, f))) throw new Error(`${f} missing: the global setup builds it (npx tsc -p . && make -C sensors)`);
   }
-  execFileSync('make', ['-s', '-C', 'sensors'], { cwd: ROOT, stdio: 'inherit' });
-  built = true;
 }
 
 export function buildSample(name: string): string {

@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default function setup(): void {
+  // The CLI and the sensor are built once, here, before any worker starts: a worker rebuilding
+  // dist/ while another runs the CLI would load half-written modules.
+  try {
+    execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'inherit' });
+  } catch {
+    // type errors still emit JS (and are printed above); the tests show whether it works
+  }
+  execFileSync('make', ['-s', '-C', 'sensors'], { cwd: root, stdio: 'inherit' });
   if (process.env.SLIMTS_TEST_NO_ENGINE === '1') return; // host-only runs (sensor, select) by hand
   execFileSync('bash', [`${root}/bin/ensure-engine`], { stdio: 'inherit' });
   execFileSync('bash', [`${root}/samples/base/build-base.sh`], { stdio: 'inherit' });
