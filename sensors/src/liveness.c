@@ -34,11 +34,5 @@ static void *watch(void *arg)
 
 void watch_stdin(void)
 {
-	pthread_t t;
-	sigset_t all, old;
-	sigfillset(&all); // signals stay with the main thread
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&t, NULL, watch, NULL) == 0)
-		pthread_detach(t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	start_helper_thread(watch);
 }

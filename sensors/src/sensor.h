@@ -48,6 +48,8 @@ void trace_note_process(void);
 void trace_syscall_seen(long nr); // --syscalls: a syscall number the traced tree made
 void trace_record_syscalls(int on);
 void trace_flush(void);
+/* A detached thread that never takes the process's signals (they stay with the main thread). */
+void start_helper_thread(void *(*fn)(void *));
 void trace_start_flusher(void);
 int trace_finish(int status, const char *mode);
 const char *errno_name(int e, char *buf);

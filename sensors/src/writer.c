@@ -182,15 +182,20 @@ static void *flusher(void *arg)
 	return NULL;
 }
 
-void trace_start_flusher(void)
+void start_helper_thread(void *(*fn)(void *))
 {
 	pthread_t t;
 	sigset_t all, old;
 	sigfillset(&all); // signals stay with the main thread
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&t, NULL, flusher, NULL) == 0)
+	if (pthread_create(&t, NULL, fn, NULL) == 0)
 		pthread_detach(t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void trace_start_flusher(void)
+{
+	start_helper_thread(flusher);
 }
 
 void trace_note_process(void)
