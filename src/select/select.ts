@@ -249,8 +249,8 @@ class Selector {
       }
     }
     // the kernel reads "#!" only when executing, which needs an execute bit (a library module's
-    // "#!/usr/bin/env python3" line never runs)
-    if (f?.shebang && (e.mode & 0o111) !== 0) {
+    // "#!/usr/bin/env python3" line never runs); a data set's files are read, not run
+    if (f?.shebang && (e.mode & 0o111) !== 0 && !k.reasons.every((r) => r.kind === 'data-set' || r.kind === 'unit')) {
       const interp = joinPath('/', f.shebang.interpreter);
       this.keepLookup(interp, { kind: 'shebang', of: path });
       const base = interp.slice(interp.lastIndexOf('/') + 1);
@@ -310,6 +310,9 @@ class Selector {
     const k = this.keep.get(path);
     const e = k?.entry;
     if (!k || !e || (e.type !== 'file' && e.type !== 'hardlink')) return;
+    // Library code the run loaded already imported what it imports at load time, and its lazy
+    // imports are not followed (below): nothing to read. (Perl's lazy requires are followed.)
+    if (!k.byReference && isLibraryCode(path) && !isPerl(path)) return;
     // The app's own code that the run loaded (or that sits in the app directory) may take any
     // of its paths later: every reference counts. Library code (a runtime's standard library,
     // installed packages) is followed only as far as loading it goes (what it imports at load

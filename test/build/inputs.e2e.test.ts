@@ -168,6 +168,7 @@ describe('slimts build from archives and layouts', () => {
     const good = { schemaVersion: 1, ok: true, exitCode: 0, source: { ref: 'x', id: 'sha256:1', files: 1, bytes: 1 },
       output: { kind: 'engine', where: 'x', layerSize: 1, blobSize: 1, files: 1, bytes: 1 }, ratio: 1,
       trace: { events: 1, complete: true, warnings: [] }, probes: [], verify: { ran: false, ok: true, notes: [] },
+      references: { enabled: true, files: 0, bytes: 0, byReason: [], dataSets: [], unresolvedCount: 0, unresolved: [] },
       stages: { read: 1 }, totalMs: 1, kept: [{ path: '/', type: 'dir', size: 0, reasons: ['parent'] }] };
     expect(validate(schema, good)).toEqual([]);
     expect(validate(schema, { ...good, schemaVersion: 2 })).toEqual([expect.stringMatching(/schemaVersion/)]);
@@ -175,5 +176,7 @@ describe('slimts build from archives and layouts', () => {
     expect(validate(schema, { ...good, stages: { nap: 1 } })).toEqual([expect.stringMatching(/key nap/)]);
     const { verify: _v, ...noVerify } = good;
     expect(validate(schema, noVerify)).toEqual(['$: missing verify']);
+    expect(validate(schema, { ...good, references: { ...good.references, dataSets: [{ set: 'tz', what: 'x', trigger: 'y', roots: ['rel'] }] } }))
+      .toEqual([expect.stringMatching(/references\.dataSets\[0\]\.roots\[0\]/)]);
   });
 });

@@ -90,8 +90,9 @@ describe('python', () => {
     expect(s.keep.has(`${py}/_pydecimal.py`)).toBe(true); // a fallback at load time
     expect(s.keep.has(`${py}/never_needed_eagerly.py`)).toBe(false); // lazy, in code the run never loaded
     expect(s.keep.has(`${py}/unused.py`)).toBe(false);
-    // a traced standard-library module: what it imports on load, not what its functions import
-    expect(s.keep.has(`${py}/abc.py`)).toBe(true);
+    // a standard-library module the run loaded is not re-read: what it imports on load, the run
+    // loaded too (and traced), and what its functions import is not followed
+    expect(s.keep.has(`${py}/abc.py`)).toBe(false);
     expect(s.keep.has(`${py}/subprocess.py`)).toBe(false);
     expect(s.keep.get('/srv/app/main.py')?.byReference).toBeUndefined();
   });
@@ -220,7 +221,8 @@ describe('data sets and the app directory', () => {
     const rb = `${LIBDIR}/ruby/3.1.0`;
     const pl = `${LIBDIR}/perl/5.36`;
     const s = run([
-      { path: `${py}/encodings/__init__.py`, content: '' }, `${py}/encodings/cp500.py`, { path: `${py}/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so`, mode: X },
+      { path: `${py}/encodings/__init__.py`, content: '' }, `${py}/encodings/cp500.py`,
+      { path: `${py}/encodings/rot_13.py`, mode: X, content: '#!/usr/bin/env python3\n' }, { path: '/usr/bin/env', mode: X }, { path: `${py}/lib-dynload/_codecs_jp.cpython-311-x86_64-linux-gnu.so`, mode: X },
       { path: `${py}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so`, mode: X },
       { path: `${py}/sysconfig.py`, content: '' }, `${py}/_sysconfigdata__x86_64-linux-gnu.py`,
       { path: `${rb}/enc/encdb.so`, mode: X }, { path: `${rb}/enc/trans/japanese_sjis.so`, mode: X },
@@ -235,6 +237,7 @@ describe('data sets and the app directory', () => {
       `${rb}/enc/trans/japanese_sjis.so`, `${pl}/Encode/JP.pm`, `${pl}/auto/Encode/JP/JP.so`,
       '/usr/lib/postgresql/15/lib/utf8_and_iso8859_1.so', '/usr/share/postgresql/15/timezonesets/Default']) expect(s.keep.has(p), p).toBe(true);
     expect(s.keep.has(`${py}/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so`)).toBe(false); // an ordinary module: by import only
+    expect(s.keep.has(`${py}/encodings/rot_13.py`) && !s.keep.has('/usr/bin/env')).toBe(true); // a data set's "#!" is not followed
     expect(s.dataSets.map((d) => d.set).sort()).toEqual(['netdb', 'perl-encode', 'postgresql', 'python-encodings', 'python-sysconfig', 'ruby-encodings']);
   });
   it('a zone named in the app\'s code, or TZ in the environment, keeps the zone database; /etc/localtime alone does not', () => {
