@@ -363,6 +363,8 @@ class Selector {
       this.unresolved.push({ from, line, lang: '', kind: 'subtree', name: t.path, why: 'directory too large to keep whole' });
       return;
     }
+    // their facts (ELF headers, "#!" lines) are read next: in one batch for readers with round trips
+    this.input.prefetch?.(files.filter((p) => !this.keep.has(p) && this.input.index.get(p)?.type === 'file'));
     for (const p of files) this.keepLookup(p, reason);
   }
 
