@@ -310,9 +310,11 @@ class Selector {
     const k = this.keep.get(path);
     const e = k?.entry;
     if (!k || !e || (e.type !== 'file' && e.type !== 'hardlink')) return;
-    // Library code the run loaded already imported what it imports at load time, and its lazy
-    // imports are not followed (below): nothing to read. (Perl's lazy requires are followed.)
-    if (!k.byReference && isLibraryCode(path) && !isPerl(path)) return;
+    // Python library code the run loaded already imported what it imports at load time, and
+    // its lazy imports (inside functions) are not followed: nothing to read. Other languages'
+    // scanners do not tell lazy from eager everywhere (a Ruby require inside a method), so
+    // their library code is read.
+    if (!k.byReference && isLibraryCode(path) && /\.py$/.test(path)) return;
     // The app's own code that the run loaded (or that sits in the app directory) may take any
     // of its paths later: every reference counts. Library code (a runtime's standard library,
     // installed packages) is followed only as far as loading it goes (what it imports at load

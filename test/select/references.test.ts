@@ -127,6 +127,8 @@ describe('node, ruby, perl, php', () => {
     const s = run([
       { path: '/srv/r/app.rb', content: "def route\n  require 'bigdecimal'\nend\n" },
       { path: '/usr/lib/ruby/3.1.0/json.rb', content: '' },
+      { path: '/usr/lib/ruby/3.1.0/digest.rb', content: "def Digest.const_missing(name)\n  require 'digest/sha2'\nend\n" },
+      { path: `${LIBDIR}/ruby/3.1.0/digest/sha2.so`, mode: X },
       { path: `${LIBDIR}/ruby/3.1.0/bigdecimal.so`, mode: X },
       { path: '/srv/p/tool.pl', content: 'use POSIX qw(floor);\nrequire Text::Wrap;\n' },
       { path: `${LIBDIR}/perl/5.36/POSIX.pm`, content: '' },
@@ -134,10 +136,12 @@ describe('node, ruby, perl, php', () => {
       { path: '/usr/share/perl/5.36/Text/Wrap.pm', content: '' },
       { path: '/var/www/site/index.php', content: "<?php require_once __DIR__ . '/lib/db.php'; ?>" },
       { path: '/var/www/site/lib/db.php', content: '<?php ?>' },
-    ], [ev('/srv/r/app.rb'), ev('/srv/p/tool.pl'), ev('/var/www/site/index.php')], {
-      elf: { [`${LIBDIR}/ruby/3.1.0/bigdecimal.so`]: elfInfo(['libc.so.6']), [`${LIBDIR}/perl/5.36/auto/POSIX/POSIX.so`]: elfInfo(['libc.so.6']) },
+    ], [ev('/srv/r/app.rb'), ev('/usr/lib/ruby/3.1.0/digest.rb'), ev('/srv/p/tool.pl'), ev('/var/www/site/index.php')], {
+      elf: { [`${LIBDIR}/ruby/3.1.0/bigdecimal.so`]: elfInfo(['libc.so.6']), [`${LIBDIR}/ruby/3.1.0/digest/sha2.so`]: elfInfo(['libc.so.6']), [`${LIBDIR}/perl/5.36/auto/POSIX/POSIX.so`]: elfInfo(['libc.so.6']) },
     });
     expect(reasons(s, `${LIBDIR}/ruby/3.1.0/bigdecimal.so`)).toEqual(['imported by /srv/r/app.rb:2 (require bigdecimal)']);
+    // a Ruby library the run loaded is read: its requires inside methods load later
+    expect(reasons(s, `${LIBDIR}/ruby/3.1.0/digest/sha2.so`)).toEqual(['imported by /usr/lib/ruby/3.1.0/digest.rb:2 (require digest/sha2)']);
     expect(s.keep.has(`${LIBDIR}/perl/5.36/auto/POSIX/POSIX.so`)).toBe(true);
     expect(s.keep.has('/usr/share/perl/5.36/Text/Wrap.pm')).toBe(true);
     expect(reasons(s, '/var/www/site/lib/db.php')[0]).toMatch(/imported by \/var\/www\/site\/index\.php:1/);
