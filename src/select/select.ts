@@ -271,8 +271,8 @@ class Selector {
   references(): void {
     this.referencing = true;
     const resolver = refResolver(this.view, this.env, this.workdir, this.tracedPaths);
+    this.refWork.push(...this.keep.keys()); // before the app directory, whose entries add() queues
     this.appDir(resolver);
-    this.refWork.push(...this.keep.keys());
     const setsDone = new Set<string>();
     const dsCtx = {
       fs: resolver.fs, env: this.env, traced: this.tracedPaths,
