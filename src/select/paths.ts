@@ -2,16 +2,9 @@
 // src/elf's resolvePath, over the index as a FileView).
 import { resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
-import { joinPath } from '../util/paths.js';
+import { DEFAULT_PATH, joinPath } from '../util/paths.js';
 
-export { joinPath, normalize } from '../util/paths.js';
-
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-export function envValue(env: readonly string[] | null | undefined, name: string): string | undefined {
-  for (const kv of env ?? []) if (kv.startsWith(name + '=')) return kv.slice(name.length + 1);
-  return undefined;
-}
+export { DEFAULT_PATH, envValue, joinPath, normalize } from '../util/paths.js';
 
 /** The first `dir/name` on PATH that resolves to an executable regular file. */
 export function lookPath(view: FileView, name: string, pathVar: string | undefined, cwd = '/'): string | undefined {

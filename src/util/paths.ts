@@ -55,3 +55,12 @@ export function joinPath(dir: string, name: string): string {
   if (name.startsWith('/')) return normalize(name);
   return normalize(dir === '/' ? `/${name}` : `${dir}/${name}`);
 }
+
+/** The PATH a container gets when its image sets none (docker's default). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** NAME's value in an image's environment (["K=V", ...]). */
+export function envValue(env: readonly string[] | null | undefined, name: string): string | undefined {
+  for (const kv of env ?? []) if (kv.startsWith(name + '=')) return kv.slice(name.length + 1);
+  return undefined;
+}

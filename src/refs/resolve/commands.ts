@@ -2,9 +2,9 @@
 // shell would (builtins need no file; a word without "/" is searched on PATH), with the
 // script's own directory and the image's environment expanded.
 import type { RawRef } from '../types.js';
+import { DEFAULT_PATH } from '../../util/paths.js';
 import { dirname, envOf, Fs, isBroad, join, none, type RefEnv, type Resolution } from './context.js';
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Shell builtins (and keywords) that need no file even where a program of the same name exists. */
 const BUILTINS = new Set(('alias bg break builtin cd command continue declare echo eval exec exit export false fc fg getopts hash ' +
   'jobs kill let local logout printf pwd read readonly return set shift shopt source test times trap true type typeset ' +

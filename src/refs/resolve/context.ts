@@ -5,7 +5,7 @@ import { resolvePath } from '../../elf/index.js';
 import type { FileStat, FileView } from '../../elf/index.js';
 import { joinPath as join, normalize } from '../../util/paths.js';
 
-export { joinPath as join, parentPath as dirname, normalize } from '../../util/paths.js';
+export { envValue as envOf, joinPath as join, parentPath as dirname, normalize } from '../../util/paths.js';
 
 export interface RefEnv {
   view: FileView;
@@ -74,10 +74,6 @@ export class Fs {
   }
 }
 
-export function envOf(env: readonly string[], name: string): string | undefined {
-  for (const kv of env) if (kv.startsWith(name + '=')) return kv.slice(name.length + 1);
-  return undefined;
-}
 
 /** Directories too broad to keep whole because code named them (a unit is never one of these). */
 export function isBroad(dir: string): boolean {
