@@ -3,10 +3,10 @@
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { BuildOptions, Stage } from '../build/index.js';
+import type { BuildOptions, Stage } from '../slim/index.js';
 import {
   nonNegInt, positiveInt, parseApiSpec, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
-} from '../build/flags.js';
+} from '../slim/flags.js';
 import { normalizeCap } from '../run/caps.js';
 import { UserError } from '../util/errors.js';
 import { parseLayerFormat } from '../oci/layer-format.js';
@@ -188,9 +188,9 @@ export function registerBuild(program: Command): void {
       const reportPath = resolve(f.report ?? 'slim.report.json');
       checkReportPath(reportPath); // before the build: a report nobody can write must not cost a traced run
       // bad input fails before the pipeline (and the engine client) is even loaded
-      (await import('../build/validate.js')).validateBuildOptions(opts);
+      (await import('../slim/validate.js')).validateBuildOptions(opts);
       // a live view on a terminal; plain progress lines otherwise (none with --json)
-      const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../build/progress-view.js')).progressView() : undefined;
+      const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../slim/progress-view.js')).progressView() : undefined;
       const lines = !f.json && !live;
       opts.onStage = (s: Stage, state, ms) => {
         live?.stage(s, state, ms);
@@ -204,7 +204,7 @@ export function registerBuild(program: Command): void {
       };
       let report;
       try {
-        const { build } = await import('../build/index.js'); // loaded on use: keeps other commands' start fast
+        const { build } = await import('../slim/index.js'); // loaded on use: keeps other commands' start fast
         report = await build(opts);
       } finally {
         live?.close();
@@ -215,7 +215,7 @@ export function registerBuild(program: Command): void {
         throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
       if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else process.stdout.write((await import('../build/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
+      else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
       process.exitCode = report.exitCode;
     });
 }

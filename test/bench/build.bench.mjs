@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-if (!existsSync(join(root, 'dist/build/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor')) || !existsSync(join(root, 'sensors/build/slimts-walk'))) {
+if (!existsSync(join(root, 'dist/slim/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor')) || !existsSync(join(root, 'sensors/build/slimts-walk'))) {
   console.error('build bench: run `npx tsc -p . && make -C sensors` first');
   process.exit(1);
 }
-const { build } = await import(join(root, 'dist/build/index.js'));
+const { build } = await import(join(root, 'dist/slim/index.js'));
 const RUNS = 3;
 const READERS = ['engine', 'layers'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-if (!existsSync(join(root, 'dist/build/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor'))) {
+if (!existsSync(join(root, 'dist/slim/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor'))) {
   console.error('references bench: run `npx tsc -p . && make -C sensors` first');
   process.exit(1);
 }
-const { build } = await import(join(root, 'dist/build/index.js'));
+const { build } = await import(join(root, 'dist/slim/index.js'));
 const pid = process.pid;
 const outTags = [];
 const rmi = (...tags) => spawnSync('docker', ['rmi', '-f', ...tags], { stdio: 'ignore' });

@@ -13,7 +13,7 @@ import { startLazyStack, type LazyStack } from '../helpers/lazy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { ensureStargzTools, verifyEstargz } from '../helpers/stargz.js';
 import { buildHello } from '../oci/fixtures.js';
-import { buildSample, ensureCli } from '../build/e2e.js';
+import { buildSample, ensureCli } from '../slim/e2e.js';
 
 let registry: TestRegistry;
 let stack: LazyStack | undefined;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, slimts, uniqueName } from '../helpers/docker.js';
 import { buildHello } from '../oci/fixtures.js';
-import { ensureCli } from '../build/e2e.js';
+import { ensureCli } from '../slim/e2e.js';
 
 let work: string;
 const tags: string[] = [];

@@ -17,7 +17,7 @@ import type { WriteEntry } from '../../src/oci/types.js';
 import { writeImage } from '../../src/oci/write.js';
 import { discard } from '../../src/sink/index.js';
 import { docker } from '../helpers/docker.js';
-import { buildLatent, buildSample, buildTrouble, ensureCli } from '../build/e2e.js';
+import { buildLatent, buildSample, buildTrouble, ensureCli } from '../slim/e2e.js';
 
 /** Paths the engine's init layer replaces in every container: never visible from one. */
 const SHADOWED = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/etc/mtab', '/dev/console', '/.dockerenv']);

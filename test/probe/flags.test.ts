@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseApiSpec, positiveInt } from '../../src/build/flags.js';
+import { parseApiSpec, positiveInt } from '../../src/slim/flags.js';
 import { toBuildOptions } from '../../src/cli/build.js';
 import { UserError } from '../../src/util/errors.js';
 import { slimts } from '../helpers/docker.js';

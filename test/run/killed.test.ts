@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeOrphans } from '../../src/run/reaper.js';
 import { BASE_IMAGE, docker, SLIMTS, uniqueName } from '../helpers/docker.js';
-import { buildSample, ensureCli } from '../build/e2e.js';
+import { buildSample, ensureCli } from '../slim/e2e.js';
 
 let dir: string;
 beforeAll(() => {

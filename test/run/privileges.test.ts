@@ -9,7 +9,7 @@ import { inspectImage } from '../../src/engine/docker.js';
 import type { ImageConfig } from '../../src/image/types.js';
 import { runTraced } from '../../src/run/index.js';
 import type { RunOverrides } from '../../src/run/types.js';
-import { exportedMeta, slim } from '../build/e2e.js';
+import { exportedMeta, slim } from '../slim/e2e.js';
 import { docker, ROOT, slimts } from '../helpers/docker.js';
 import { leftovers, testLabel, testSensor, type TestSensor } from './sensor.js';
 

@@ -4,7 +4,7 @@
 // beside the input in the same kind of container, skopeo and umoci accept it, the slim
 // image answers like the original, `created` is the original's (or SOURCE_DATE_EPOCH's),
 // two builds of the same image give the same digest, and the report validates against
-// src/build/SCHEMA.md.
+// src/slim/SCHEMA.md.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, SLIMTS, docker, uniqueName } from '../helpers/docker.js';
-import type { BuildReport } from '../../src/build/index.js';
+import type { BuildReport } from '../../src/slim/index.js';
 import { buildSample, ensureCli, sameAnswers } from './e2e.js';
 import { schemaFromMarkdown, validate } from './schema-check.js';
 
@@ -89,7 +89,7 @@ function multiPlatform(dir: string): void {
 describe('slimts build from archives and layouts', () => {
   let image: string;
   let created: string;
-  const schema = schemaFromMarkdown(join(ROOT, 'src/build/SCHEMA.md'));
+  const schema = schemaFromMarkdown(join(ROOT, 'src/slim/SCHEMA.md'));
   const loaded: string[] = [];
 
   beforeAll(() => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readHttpProbeFile, readPathsFile } from '../../src/build/index.js';
+import { readHttpProbeFile, readPathsFile } from '../../src/slim/index.js';
 import { toBuildOptions } from '../../src/cli/build.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slimts-flags-'));

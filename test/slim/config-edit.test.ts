@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editConfig, defaultSlimTag, parseCommand, parseContinueAfter, parseHttpProbeCmd, parseExe, withParents } from '../../src/build/index.js';
+import { editConfig, defaultSlimTag, parseCommand, parseContinueAfter, parseHttpProbeCmd, parseExe, withParents } from '../../src/slim/index.js';
 import type { ImageConfig } from '../../src/image/types.js';
 
 const base = (): ImageConfig => ({

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { keptEntries, mergeEntries } from '../../src/build/index.js';
+import { keptEntries, mergeEntries } from '../../src/slim/index.js';
 import type { FsEntry } from '../../src/image/types.js';
 import type { KeepSet } from '../../src/select/index.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { iterateTar, ChunkSource, normalizePath } from '../../src/tar/index.js';
 import { ROOT, docker, slimts, uniqueName } from '../helpers/docker.js';
-import type { BuildReport } from '../../src/build/index.js';
+import type { BuildReport } from '../../src/slim/index.js';
 
 /** The CLI and the sensor, built once by the global setup (test/helpers/global-setup.ts). */
 export function ensureCli(): void {

@@ -1,6 +1,6 @@
 // Where the slim image goes by default, and the names it gets (pure, no engine).
 import { describe, expect, it } from 'vitest';
-import { defaultSlimPath, nameFromPath, sinkFor } from '../../src/build/destination.js';
+import { defaultSlimPath, nameFromPath, sinkFor } from '../../src/slim/destination.js';
 import { parseRefName } from '../../src/oci/refname.js';
 
 describe('build destination', () => {

@@ -41,7 +41,7 @@ describe('slimts build --seccomp-profile on nginx', () => {
     expect(written.syscalls[0].names).toEqual(expect.arrayContaining(['bind', 'listen', 'accept4', 'setuid']));
     expect(written.syscalls[0].names).not.toContain('ptrace');
     expect(h.compose).toMatch(/read_only: true/);
-    expect(validate(schemaFromMarkdown(join(ROOT, 'src/build/SCHEMA.md')), c.s.report)).toEqual([]);
+    expect(validate(schemaFromMarkdown(join(ROOT, 'src/slim/SCHEMA.md')), c.s.report)).toEqual([]);
   });
 
   it('the ready docker run line serves pages the probes did not ask for, like the original', async () => {
