@@ -7,7 +7,7 @@ import { sha256, type HttpAnswer } from './http.js';
 import { discoverPort, runInOrder } from './discover.js';
 import { answerResult, failedResult, httpReq, send, urlOf, type HttpEnv, type HttpReq } from './send.js';
 import { sniffPort } from './sniff.js';
-import { waitForPort } from './tcp.js';
+import { reachOf, waitForPort } from './tcp.js';
 import type { HttpProbeSpec, PortTarget, ProbeContext, ProbeOptions, ProbeRequest, ProbeResult, SniffAttempt } from './types.js';
 
 /** Thrown when the container went away while a probe waited for it. */
@@ -29,11 +29,12 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
   const timeoutMs = (opts.requestTimeout ?? 10) * 1000;
   const env: HttpEnv = { timeoutMs, signal: ctx.signal, startedAt: ctx.startedAt, concurrency: Math.max(1, opts.concurrency ?? 4) };
   const schemes = new Map<number, 'http' | 'https'>();
+  const ports = await Promise.all(ctx.ports.map(reachOf));
 
   if (opts.replay) {
-    await replay(ctx, opts.replay, opts, env, add);
+    await replay(ctx, ports, opts.replay, opts, env, add);
   } else {
-    for (const p of ctx.ports) {
+    for (const p of ports) {
       const tcp = await waitPort(ctx, p, (opts.probeWait ?? 60) * 1000);
       if (opts.noHttpProbe) {
         add(tcp);
@@ -47,7 +48,7 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
       if (settled.root.answer) (await discoverPort(p, settled.root.req.scheme, settled.root.answer, opts, env)).forEach(add);
     }
     for (const spec of opts.http ?? []) {
-      for (const p of portsFor(ctx.ports, spec)) {
+      for (const p of portsFor(ports, spec)) {
         const req = httpReq(p, schemes.get(p.containerPort) ?? 'http', spec.method.toUpperCase(), spec.path, spec);
         (await runInOrder(p, [req], 'http', env)).forEach(add);
       }
@@ -69,8 +70,8 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
  * port that stopped speaking its protocol shows), then every HTTP probe that got an answer,
  * in the traced run's order (safe ones concurrently between unsafe ones).
  */
-async function replay(ctx: ProbeContext, original: ProbeResult[], opts: ProbeOptions, env: HttpEnv, add: (r: ProbeResult) => void): Promise<void> {
-  for (const p of ctx.ports) {
+async function replay(ctx: ProbeContext, ports: PortTarget[], original: ProbeResult[], opts: ProbeOptions, env: HttpEnv, add: (r: ProbeResult) => void): Promise<void> {
+  for (const p of ports) {
     const tcp = await waitPort(ctx, p, (opts.probeWait ?? 60) * 1000);
     const before = original.find((r) => r.kind === 'tcp' && r.request?.kind === 'tcp' && r.request.port === p.containerPort);
     if (!before?.protocol) {
@@ -88,7 +89,7 @@ async function replay(ctx: ProbeContext, original: ProbeResult[], opts: ProbeOpt
     const port = (first.request as HttpReq).port;
     let j = i;
     while (j < answered.length && answered[j]!.kind === first.kind && (answered[j]!.request as HttpReq).port === port) j++;
-    const target = ctx.ports.find((p) => p.containerPort === port);
+    const target = ports.find((p) => p.containerPort === port);
     if (target) {
       const kind = first.kind as 'http' | 'crawl' | 'discover' | 'api';
       (await runInOrder(target, answered.slice(i, j).map((r) => r.request as HttpReq), kind, env)).forEach(add);
@@ -99,7 +100,7 @@ async function replay(ctx: ProbeContext, original: ProbeResult[], opts: ProbeOpt
 
 async function waitPort(ctx: ProbeContext, p: PortTarget, waitMs: number): Promise<ProbeResult> {
   const t0 = Date.now();
-  const outcome = await waitForPort(p.host, p.hostPort, { timeoutMs: waitMs, signal: ctx.signal, alive: ctx.alive });
+  const outcome = await waitForPort(p, { timeoutMs: waitMs, signal: ctx.signal, alive: ctx.alive });
   if (outcome === 'gone') throw new TargetGoneError(`waiting for port ${p.containerPort}`);
   if (outcome === 'aborted') throw ctx.signal?.reason ?? new Error('aborted');
   if (outcome === 'timeout') {

@@ -6,8 +6,11 @@ import tls from 'node:tls';
 import { sleep } from './tcp.js';
 import type { Protocol, SniffAttempt } from './types.js';
 
-/** How long a server may take to greet first (SMTP, MySQL, FTP, ...). */
-const BANNER_MS = 150;
+/**
+ * How long a server may take to greet first (SMTP, MySQL, FTP, ...). Such servers greet as they
+ * accept; one that greets later still settles as "other" (its banner then answers our request).
+ */
+const BANNER_MS = 50;
 /** How long the first bytes of a reply to an HTTP request may take before the port is "silent". */
 const REPLY_MS = 2000;
 /** A TLS handshake is answered by the server's TLS library, never by app code: short. */

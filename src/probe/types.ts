@@ -98,6 +98,13 @@ export interface PortTarget {
   containerPort: number;
   host: string;
   hostPort: number;
+  /**
+   * The container's own address for this port, when the engine runs on this host (its bridge
+   * is routable from here). No proxy stands in between, so a connection it accepts is the app's.
+   */
+  direct?: { host: string; port: number };
+  /** Set once probing chose `direct`: an accepted connection needs no settling. */
+  proxied?: boolean;
 }
 
 /** How probes reach into the container; the controller supplies it. */

@@ -129,8 +129,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
     }
     checkAbort();
     if (sensor) {
-      await injectSensor(container, sensor.path);
-      await holdLiveness(container, undo);
+      await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
     }
     checkAbort();
     progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
@@ -157,18 +156,25 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
       checkAbort();
       exitedByItself = true;
     } else {
-      if (sensor && !(await waitReady(container, ac.signal))) throw await exitedError('right after it started');
-      checkAbort();
-      progress({ phase: 'ready', message: 'the app is running' });
+      // The sensor's ready file is polled beside the probes, not before them: the port waits
+      // need no sensor (an app that listens already runs under it), commands run inside do.
+      const ready = sensor ? waitReady(container, ac.signal) : Promise.resolve(true);
+      ready.catch(() => undefined);
       const info = await container.inspect();
       if (!info.State.Running) throw await exitedError('right after it started');
+      progress({ phase: 'ready', message: 'the app is running' });
+      const sensorUp = async () => {
+        if (await ready) return;
+        checkAbort();
+        throw new TargetGoneError('the sensor started');
+      };
       ports = publishedPorts(info, c, opts.overrides?.network);
       const health = healthArgv(c.Healthcheck);
       try {
         probes = await runProbes(
           {
             ports,
-            exec: (cmd, ms) => execIn(container!, sensor ? [...sensorPrefix({ user, append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop, syscalls: sensor.syscalls }), ...cmd] : cmd, ms),
+            exec: async (cmd, ms) => (await sensorUp(), execIn(container!, sensor ? [...sensorPrefix({ user, append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop, syscalls: sensor.syscalls }), ...cmd] : cmd, ms)),
             ...(health ? { healthcheck: health } : {}),
             alive,
             signal: ac.signal,
@@ -177,8 +183,9 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
           },
           opts.probes,
         );
+        await sensorUp();
       } catch (err) {
-        if (err instanceof TargetGoneError) throw await exitedError('while it was probed');
+        if (err instanceof TargetGoneError) throw await exitedError((await ready) ? 'while it was probed' : 'right after it started');
         throw err;
       }
       checkAbort();
@@ -193,7 +200,8 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
     const health = await healthState(container);
     let killed = false;
     const grace = opts.stopTimeout ?? (sensor ? DEFAULT_STOP_TIMEOUT_S : DEFAULT_PLAIN_STOP_TIMEOUT_S);
-    if (!exitedByItself) killed = await stop(container, c.StopSignal, grace, progress);
+    if (!exitedByItself && opts.end === 'kill') await killNow(container, progress);
+    else if (!exitedByItself) killed = await stop(container, c.StopSignal, grace, progress);
     if (killed) warn(`the app ignored ${c.StopSignal || 'SIGTERM'} for ${grace} s and was killed`);
     const exitCode = (await state()).ExitCode ?? -1;
 
@@ -266,7 +274,8 @@ async function readPrivileges(dir: string): Promise<AppPrivileges | undefined> {
 
 /** Polls for the sensor's ready file; false when the container exited first. */
 async function waitReady(container: Docker.Container, signal: AbortSignal): Promise<boolean> {
-  for (let delay = 50; !signal.aborted; delay = Math.min(delay * 2, 500)) {
+  // the sensor writes it within milliseconds of the start: poll briskly, then back off
+  for (let delay = 10; !signal.aborted; delay = Math.min(delay * 1.5, 250)) {
     if (await pathExists(container, READY_FILE)) return true;
     if (!(await container.inspect()).State.Running) return false;
     await sleep(delay, signal);
@@ -318,6 +327,14 @@ async function waitTrigger(mode: ContinueAfter, t0: number, container: Docker.Co
   void exited;
 }
 
+/** SIGKILL and the wait for it to land. */
+async function killNow(container: Docker.Container, progress: NonNullable<PlainRunOptions['onProgress']>): Promise<void> {
+  progress({ phase: 'stop', message: 'ending it with SIGKILL' });
+  const waited = container.wait({ condition: 'not-running' }).then(() => undefined, () => undefined);
+  await container.kill({ signal: 'SIGKILL' }).catch((err) => (statusOf(err) === 409 ? undefined : Promise.reject(err)));
+  await waited;
+}
+
 /** Stop signal, grace period, then SIGKILL. Returns true when SIGKILL was needed. */
 async function stop(container: Docker.Container, stopSignal: string | undefined, graceS: number, progress: NonNullable<PlainRunOptions['onProgress']>): Promise<boolean> {
   const sig = normalizeSignal(stopSignal);
@@ -358,12 +375,21 @@ export function publishedPorts(info: Docker.ContainerInspectInfo, c: ContainerCo
   const exposed = exposedTcpPorts(c);
   if (network === 'host') return exposed.map((p) => ({ containerPort: p, host, hostPort: p }));
   const bound = (info.NetworkSettings?.Ports ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+  const own = engineIsRemote() ? undefined : containerAddress(info, network);
   const out: PortTarget[] = [];
   for (const p of exposed) {
     const b = bound[`${p}/tcp`]?.find((x) => x.HostPort);
-    if (b) out.push({ containerPort: p, host, hostPort: Number(b.HostPort) });
+    if (b) out.push({ containerPort: p, host, hostPort: Number(b.HostPort), ...(own ? { direct: { host: own, port: p } } : {}) });
   }
   return out;
+}
+
+/** The container's address on its network (an engine on this host routes its bridge to us). */
+function containerAddress(info: Docker.ContainerInspectInfo, network?: string): string | undefined {
+  const nets = (info.NetworkSettings?.Networks ?? {}) as Record<string, { IPAddress?: string }>;
+  const named = network ? nets[network]?.IPAddress : undefined;
+  const bridge = (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
+  return named || bridge || Object.values(nets).find((n) => n.IPAddress)?.IPAddress || undefined;
 }
 
 async function collectTrace(container: Docker.Container): Promise<{ files: TraceFiles; dispose: () => Promise<void> }> {

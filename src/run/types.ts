@@ -70,6 +70,11 @@ export interface PlainRunOptions {
   probes?: ProbeOptions;
   /** An app that exits non-zero on its own is an error unless this is set. */
   allowNonZeroExit?: boolean;
+  /**
+   * How an app still running after the probes ends: 'stop' (default) sends its stop signal and
+   * waits out the grace period; 'kill' kills it at once, for a run whose shutdown nobody reads.
+   */
+  end?: 'stop' | 'kill';
   /** Extra labels on the container (io.slimts.run=1 is always set). */
   labels?: Record<string, string>;
   onProgress?: (event: ProgressEvent) => void;

@@ -60,11 +60,13 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   };
   const unregister = onCleanup(cleanupAll);
   let filesP: Promise<ImageFiles> | undefined;
+  let closing: Promise<void> | undefined;
+  const closeFiles = (f: ImageFiles) => (closing ??= f.close());
   try {
     const source = await openSource(opts, stage, cleanups);
     // The run needs nothing from the read, and the read nothing from the run: overlap them.
     filesP = source.files;
-    filesP.then((f) => cleanups.push(() => f.close()), () => undefined);
+    filesP.then((f) => cleanups.push(() => closeFiles(f)), () => undefined);
     filesP.catch(() => undefined);
     const runId = await source.runId;
     const traced = await stage('run', () => runTraced({
@@ -91,6 +93,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
     const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups,
       opts.format === 'estargz' ? firstAccessOrder(trace.events) : undefined);
+    // nothing after the write reads the image but hardening: let the reader go while verify runs
+    if (!wantsHarden(opts)) closeFiles(files).catch(() => undefined);
     const verified = opts.verify === false ? undefined : await stage('verify', async () => {
       const ref = await slimRef(sent, written, cleanups);
       return { ref, report: await verifyRun(ref, source.config, traced, opts) };
@@ -117,7 +121,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     unregister();
     // a read still in flight when the run failed: close it (temp files, the walk's container)
     // once it lands, before this returns, so nothing is left behind
-    await filesP?.then((f) => f.close(), () => undefined);
+    await filesP?.then((f) => closeFiles(f), () => undefined);
   }
 }
 
@@ -178,6 +182,8 @@ async function verifyRun(ref: string, config: ImageConfig, traced: TracedRunResu
     stopTimeout: opts.stopTimeout,
     probes: { ...opts.probes, replay: traced.probes },
     allowNonZeroExit: true,
+    // only the answers and an exit of its own are compared, never how it stops: no grace period
+    end: 'kill',
     onProgress: opts.onProgress,
     signal: opts.signal,
   }).catch((err: unknown) => err as Error);

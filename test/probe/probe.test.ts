@@ -168,18 +168,18 @@ describe('waitForPort', () => {
     await new Promise((r) => server.once('close', r));
     setTimeout(() => server.listen(port, '127.0.0.1'), 700);
     const t0 = Date.now();
-    expect(await waitForPort('127.0.0.1', port, { timeoutMs: 10_000 })).toBe('open');
+    expect(await waitForPort({ host: '127.0.0.1', hostPort: port }, { timeoutMs: 10_000 })).toBe('open');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
   });
 
   it('treats a connection dropped at once (an engine proxy with no backend) as not open', async () => {
     const server = net.createServer((s) => s.destroy());
     const port = await listen(server);
-    expect(await waitForPort('127.0.0.1', port, { timeoutMs: 1000 })).toBe('timeout');
+    expect(await waitForPort({ host: '127.0.0.1', hostPort: port }, { timeoutMs: 1000 })).toBe('timeout');
   });
 
   it('returns gone when the target died', async () => {
-    expect(await waitForPort('127.0.0.1', 1, { timeoutMs: 10_000, alive: async () => false })).toBe('gone');
+    expect(await waitForPort({ host: '127.0.0.1', hostPort: 1 }, { timeoutMs: 10_000, alive: async () => false })).toBe('gone');
   });
 });
 
