@@ -32,9 +32,9 @@ export const WALKER_PATH = fileURLToPath(new URL('../../sensors/build/slimts-wal
 const WHOLE_FILE = 1 << 20;
 const BLOCK = 256 << 10;
 /** Bytes of fetched content kept for further reads. */
-const CACHE_BYTES = 16 << 20;
+const CACHE_BYTES = 4 << 20;
 /** Most bytes fetched ahead for facts (whatever is not, is read when asked). */
-const PREFETCH_BYTES = 32 << 20;
+const PREFETCH_BYTES = 8 << 20;
 const READ_TIMEOUT_MS = 120_000;
 /** The walk's own output is bounded: this many entries is not an image we can index. */
 const MAX_ENTRIES = 5_000_000;
@@ -127,15 +127,68 @@ class WalkerConn {
  */
 const READ_WORKER = `
 const { workerData } = require('node:worker_threads');
-const { port, flag, container, walker, dockerode, format } = workerData;
-const Docker = require(dockerode);
+const { port, flag, container, walker, endpoint, dockerode, format } = workerData;
+// The engine's API spoken directly over a unix socket or TCP (TLS): an engine client of its
+// own would double the thread's memory. Over ssh the engine client is loaded after all.
+const dial = () => endpoint.socketPath ? require('node:net').connect(endpoint.socketPath)
+  : endpoint.tls ? require('node:tls').connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host, ...endpoint.tls })
+  : require('node:net').connect({ host: endpoint.host, port: endpoint.port });
+// One request on its own connection; resolves with the status, the head and the socket, and
+// whatever came after the head (an upgraded stream's first bytes, or the start of a body).
+const call = (method, path, body, upgrade) => new Promise((resolve, reject) => {
+  const sock = dial();
+  const payload = Buffer.from(JSON.stringify(body));
+  let got = Buffer.alloc(0);
+  const onData = (c) => {
+    got = Buffer.concat([got, c]);
+    const end = got.indexOf('\\r\\n\\r\\n');
+    if (end < 0) { if (got.length > 65536) sock.destroy(new Error('the engine sent an oversized reply head')); return; }
+    sock.off('data', onData); sock.off('error', reject);
+    const head = got.subarray(0, end).toString('latin1');
+    resolve({ status: Number(/^HTTP\\/1\\.[01] (\\d{3})/.exec(head)?.[1] ?? 0), head, sock, rest: got.subarray(end + 4) });
+  };
+  sock.on('data', onData);
+  sock.once('error', reject);
+  sock.write(method + ' ' + path + ' HTTP/1.1\\r\\nHost: docker\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + payload.length + '\\r\\n'
+    + (upgrade ? 'Connection: Upgrade\\r\\nUpgrade: tcp\\r\\n' : 'Connection: close\\r\\n') + '\\r\\n');
+  sock.write(payload);
+});
+const bodyOf = async (r) => {
+  const parts = [r.rest];
+  for await (const c of r.sock) parts.push(c);
+  let b = Buffer.concat(parts);
+  if (/^transfer-encoding:\\s*chunked/im.test(r.head)) {
+    const out = [];
+    for (let at = 0; ; ) {
+      const eol = b.indexOf('\\r\\n', at);
+      const n = parseInt(b.subarray(at, eol).toString('latin1'), 16);
+      if (!(n > 0)) break;
+      out.push(b.subarray(eol + 2, eol + 2 + n));
+      at = eol + 2 + n + 2;
+    }
+    b = Buffer.concat(out);
+  }
+  return b.toString('utf8');
+};
+const startExec = async () => {
+  if (!endpoint.socketPath && !endpoint.host) {
+    const d = new (require(dockerode))();
+    const exec = await d.getContainer(container).exec({ Cmd: [walker, 'serve'], User: '0:0', AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    return { sock: await exec.start({ hijack: true, stdin: true }), rest: Buffer.alloc(0) };
+  }
+  const created = await call('POST', '/containers/' + container + '/exec', { Cmd: [walker, 'serve'], User: '0:0', AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const text = await bodyOf(created);
+  if (created.status !== 201 && created.status !== 200) throw new Error('the engine refused the reader (' + created.status + '): ' + text.trim().slice(0, 200));
+  const started = await call('POST', '/exec/' + JSON.parse(text).Id + '/start', { Detach: false, Tty: false }, true);
+  if (started.status !== 101 && started.status !== 200) throw new Error('the engine did not start the reader (' + started.status + ')');
+  return started;
+};
 (async () => {
   const { Demux, ByteQueue, readRequest } = await import(format);
-  const d = new Docker();
-  const exec = await d.getContainer(container).exec({ Cmd: [walker, 'serve'], User: '0:0', AttachStdin: true, AttachStdout: true, AttachStderr: true });
-  const sock = await exec.start({ hijack: true, stdin: true });
+  const { sock, rest } = await startExec();
   const q = new ByteQueue();
   const demux = new Demux((b) => q.push(b));
+  if (rest.length) demux.push(rest);
   let wake = () => {};
   let ended = false;
   sock.on('data', (c) => { demux.push(c); wake(); });
@@ -191,6 +244,22 @@ function compiledSibling(name: string): string {
   return new URL(`../../dist/image/${name}`, import.meta.url).href;
 }
 
+/** How the reader's worker reaches the engine: the engine client's own endpoint, or (ssh) the client itself. */
+type WorkerEndpoint =
+  | { socketPath: string }
+  | { host: string; port: number; tls?: { ca?: unknown; cert?: unknown; key?: unknown } }
+  | { client: true };
+
+async function workerEndpoint(d: Docker): Promise<WorkerEndpoint> {
+  const m = d.modem as unknown as { socketPath?: unknown; getSocketPath(): Promise<string>; protocol?: string; host?: string; port?: string | number; ca?: unknown; cert?: unknown; key?: unknown };
+  if (m.socketPath) return { socketPath: await m.getSocketPath() };
+  if ((m.protocol === 'http' || m.protocol === 'https') && m.host) {
+    const port = Number(m.port ?? (m.protocol === 'https' ? 2376 : 2375));
+    return m.protocol === 'https' ? { host: m.host, port, tls: { ca: m.ca, cert: m.cert, key: m.key } } : { host: m.host, port };
+  }
+  return { client: true };
+}
+
 class SyncReader {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
@@ -198,17 +267,19 @@ class SyncReader {
   private ready = false;
   private failed?: Error;
 
-  constructor(containerId: string) {
+  constructor(containerId: string, endpoint: WorkerEndpoint) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const require = createRequire(import.meta.url);
     this.worker = new Worker(READ_WORKER, {
       eval: true,
       workerData: {
-        port: port2, flag: this.flag, container: containerId, walker: WALKER,
+        port: port2, flag: this.flag, container: containerId, walker: WALKER, endpoint,
         dockerode: require.resolve('dockerode'), format: compiledSibling('walk-format.js'),
       },
       transferList: [port2],
+      // it holds little but answers in flight: a small young generation keeps its memory small
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     this.worker.unref();
     // a worker that fails to start answers the next read with its error
@@ -295,9 +366,10 @@ class EngineFiles implements ImageFiles {
     private readonly containerId: string,
     private readonly conn: WalkerConn,
     private readonly dispose: () => Promise<void>,
+    endpoint: WorkerEndpoint,
   ) {
     // its exec starts now, while the app runs
-    this.sync = new SyncReader(containerId);
+    this.sync = new SyncReader(containerId, endpoint);
   }
 
   read(entry: FsEntry, offset: number, length: number): Buffer {
@@ -507,7 +579,7 @@ export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Pro
     const records = await readWalk(conn, volumes);
     // no user names: the layers' tar headers hold the export host's, which no container shows
     const index = walkIndex(records, { createdNs: parseNs(created) });
-    return new EngineFiles(index, configFromInspect(info), container.id, conn, dispose);
+    return new EngineFiles(index, configFromInspect(info), container.id, conn, dispose, await workerEndpoint(d));
   } catch (err) {
     await dispose();
     throw engineError(err, ref);

@@ -138,7 +138,8 @@ try {
   for (const read of READERS) {
     const tag = `slimts-bench-build-out-${pid}:rss-${read}`;
     outTags.push(tag);
-    const child = spawn('node', [join(root, 'bin/slimts.js'), 'build', big, '--read', read, '--tag', tag, '--json', '--report', join(dir, 'r.json')], { stdio: ['ignore', 'ignore', 'ignore'] });
+    // run as users run it: through its #! line, which sets the CLI's memory settings
+    const child = spawn(join(root, 'bin/slimts.js'), ['build', big, '--read', read, '--tag', tag, '--json', '--report', join(dir, 'r.json')], { stdio: ['ignore', 'ignore', 'ignore'] });
     let peak = 0;
     const poll = setInterval(() => {
       try {
