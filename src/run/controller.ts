@@ -1,5 +1,5 @@
-// Runs an image once in the engine: create, (inject the sensor), start, wait until ready,
-// probe or wait for the chosen moment, stop gracefully, collect output and traces, remove
+// Runs an image once in the engine, in phases: create and start (with the sensor injected),
+// drive (probe, or wait for the exit or the trigger), end (stop or kill), collect output and traces; remove
 // everything. Every path, including errors and Ctrl-C, removes what it created.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -62,9 +62,56 @@ function overallTimeout(mode: ContinueAfter, requested: number | undefined): num
   return DEFAULT_TIMEOUT_S;
 }
 
+/** What one run holds while it lasts: its options, abort signal, undo list, progress and warnings. */
+interface RunScope {
+  opts: PlainRunOptions;
+  sensor: TracedRunOptions['sensor'] | undefined;
+  c: ContainerConfig;
+  mode: ContinueAfter;
+  t0: number;
+  signal: AbortSignal;
+  /** Throws the abort's reason once the run is aborted (caller, timeout, Ctrl-C). */
+  checkAbort(): void;
+  timedOut(): boolean;
+  progress: NonNullable<PlainRunOptions['onProgress']>;
+  warn(message: string): void;
+  warnings: string[];
+  /** Removals, run in reverse on every way out. */
+  undo: Array<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** What the app did between start and stop. */
+interface Driven {
+  probes: ProbeResult[];
+  ports: PortTarget[];
+  exitedByItself: boolean;
+}
+
 async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sensor'] | undefined): Promise<RunResult | TracedRunResult> {
-  const t0 = Date.now();
-  const d = docker();
+  const scope = openScope(opts, sensor);
+  let container: Docker.Container | undefined;
+  try {
+    container = await createAndStart(scope);
+    const driven = await drive(scope, container);
+    const ended = await end(scope, container, driven);
+    return await collect(scope, container, driven, ended);
+  } catch (err) {
+    await parkIfInterrupted();
+    if (scope.timedOut() && scope.signal.reason instanceof UserError && container) {
+      throw new UserError(await withLastOutput(container, scope.signal.reason.message));
+    }
+    throw err;
+  } finally {
+    await scope.close();
+  }
+}
+
+/**
+ * One abort signal for the whole run (the caller's, Ctrl-C, or the overall timeout) and one
+ * undo list, registered for cleanup on signals until close().
+ */
+function openScope(opts: PlainRunOptions, sensor: TracedRunOptions['sensor'] | undefined): RunScope {
   const c = opts.config.config ?? {};
   const warnings: string[] = [];
   const progress = opts.onProgress ?? (() => {});
@@ -73,10 +120,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
     progress({ phase: 'warning', message });
   };
   const mode = resolveContinueAfter(c, opts.continueAfter, warn);
-  const user = effectiveUser(c, opts.overrides);
   const timeoutS = overallTimeout(mode, opts.timeout);
-
-  // One abort signal for the whole run: the caller's, or our overall timeout.
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
   const onInterrupt = () => ac.abort(interruptSignal.reason);
@@ -88,157 +132,170 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
     timedOut = true;
     ac.abort(new UserError(`the run did not finish within ${timeoutS} s (--timeout)`));
   }, Math.min(timeoutS * 1000, 2 ** 31 - 1));
-  const checkAbort = () => {
-    if (ac.signal.aborted) throw ac.signal.reason ?? new Error('aborted');
-  };
-
-  let container: Docker.Container | undefined;
   const undo: Array<() => Promise<void>> = [];
-  let unregister = () => {};
   const removeAll = async () => {
     progress({ phase: 'cleanup', message: 'removing the container' });
     for (const fn of undo.splice(0).reverse()) await fn().catch(() => {});
   };
-  unregister = onCleanup(removeAll);
+  const unregister = onCleanup(removeAll);
+  return {
+    opts, sensor, c, mode, t0: Date.now(), signal: ac.signal, progress, warn, warnings, undo,
+    timedOut: () => timedOut,
+    checkAbort: () => {
+      if (ac.signal.aborted) throw ac.signal.reason ?? new Error('aborted');
+    },
+    close: async () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onOuterAbort);
+      interruptSignal.removeEventListener('abort', onInterrupt);
+      await removeAll();
+      unregister();
+    },
+  };
+}
 
+/** Creates the container (labelled with this process as its owner), injects the sensor, starts it. */
+async function createAndStart(scope: RunScope): Promise<Docker.Container> {
+  const { opts, sensor, undo, progress } = scope;
+  const d = docker();
   // Every container and volume is labelled with this process as its owner, so the reaper or
   // the next run removes it should this process be killed before its own cleanup.
   const labels = { ...opts.labels, ...ownerLabels() };
   startReaper();
+  await sweepOrphans();
+  await createdVolumes(opts.overrides?.mounts ?? [], undo, { ...labels, [RUN_LABEL]: '1' });
+  const create = buildCreateOptions({
+    image: opts.image,
+    config: scope.c,
+    overrides: opts.overrides,
+    ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls } } : {}),
+    publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
+    labels,
+    name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
+  });
+  progress({ phase: 'create', message: `creating a container from ${opts.image}` });
+  // Named up front and its removal registered before the request, so a Ctrl-C that lands
+  // while the engine creates it still removes it.
+  const named = d.getContainer(create.name!);
+  undo.push(() => named.remove({ force: true, v: true }).catch((e) => (statusOf(e) === 404 ? undefined : Promise.reject(e))));
+  let container: Docker.Container;
   try {
-    await sweepOrphans();
-    await createdVolumes(opts.overrides?.mounts ?? [], undo, { ...labels, [RUN_LABEL]: '1' });
-    const create = buildCreateOptions({
-      image: opts.image,
-      config: c,
-      overrides: opts.overrides,
-      ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls } } : {}),
-      publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
-      labels,
-      name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
-    });
-    progress({ phase: 'create', message: `creating a container from ${opts.image}` });
-    // Named up front and its removal registered before the request, so a Ctrl-C that lands
-    // while the engine creates it still removes it.
-    const named = d.getContainer(create.name!);
-    undo.push(() => named.remove({ force: true, v: true }).catch((e) => (statusOf(e) === 404 ? undefined : Promise.reject(e))));
-    try {
-      container = await d.createContainer(create);
-    } catch (err) {
-      throw new UserError(`cannot create a container from ${opts.image}: ${oneLine(err)}`);
-    }
-    checkAbort();
-    if (sensor) {
-      await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
-    }
-    checkAbort();
-    progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
-    try {
-      await container.start();
-    } catch (err) {
-      throw new UserError(`cannot start ${opts.image}: ${oneLine(err)}`);
-    }
-
-    const state = async () => (await container!.inspect()).State;
-    const alive = async () => (await state()).Running === true;
-    const exitedError = async (when: string) => {
-      const st = await state();
-      return new UserError(await withLastOutput(container!, `the app exited with code ${st.ExitCode} ${when}`));
-    };
-
-    let probes: ProbeResult[] = [];
-    let ports: PortTarget[] = [];
-    let exitedByItself = false;
-
-    if (mode.mode === 'exit') {
-      progress({ phase: 'ready', message: 'waiting for the app to exit' });
-      await waitExit(container, ac.signal);
-      checkAbort();
-      exitedByItself = true;
-    } else {
-      // The sensor's ready file is polled beside the probes, not before them: the port waits
-      // need no sensor (an app that listens already runs under it), commands run inside do.
-      const ready = sensor ? waitReady(container, ac.signal) : Promise.resolve(true);
-      ready.catch(() => undefined);
-      const info = await container.inspect();
-      if (!info.State.Running) throw await exitedError('right after it started');
-      progress({ phase: 'ready', message: 'the app is running' });
-      const sensorUp = async () => {
-        if (await ready) return;
-        checkAbort();
-        throw new TargetGoneError('the sensor started');
-      };
-      ports = publishedPorts(info, c, opts.overrides?.network);
-      const health = healthArgv(c.Healthcheck);
-      try {
-        probes = await runProbes(
-          {
-            ports,
-            exec: async (cmd, ms) => (await sensorUp(), execIn(container!, sensor ? [...sensorPrefix({ user, append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop, syscalls: sensor.syscalls }), ...cmd] : cmd, ms)),
-            ...(health ? { healthcheck: health } : {}),
-            alive,
-            signal: ac.signal,
-            startedAt: Date.parse(info.State.StartedAt),
-            onResult: (probe) => progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe }),
-          },
-          opts.probes,
-        );
-        await sensorUp();
-      } catch (err) {
-        if (err instanceof TargetGoneError) throw await exitedError((await ready) ? 'while it was probed' : 'right after it started');
-        throw err;
-      }
-      checkAbort();
-      if (mode.mode !== 'probe') await waitTrigger(mode, t0, container, ac.signal, progress);
-      checkAbort();
-      if (!(await alive())) {
-        exitedByItself = true;
-        warn(`the app exited by itself (code ${(await state()).ExitCode}) before it was stopped`);
-      }
-    }
-
-    const health = await healthState(container);
-    let killed = false;
-    const grace = opts.stopTimeout ?? (sensor ? DEFAULT_STOP_TIMEOUT_S : DEFAULT_PLAIN_STOP_TIMEOUT_S);
-    if (!exitedByItself && opts.end === 'kill') await killNow(container, progress);
-    else if (!exitedByItself) killed = await stop(container, c.StopSignal, grace, progress);
-    if (killed) warn(`the app ignored ${c.StopSignal || 'SIGTERM'} for ${grace} s and was killed`);
-    const exitCode = (await state()).ExitCode ?? -1;
-
-    if (mode.mode === 'exit' && exitCode !== 0 && !opts.allowNonZeroExit) {
-      throw await exitedError('(expected 0)');
-    }
-
-    progress({ phase: 'collect', message: 'collecting output' });
-    const { stdout, stderr } = await readLogs(container);
-    const base: RunResult = { containerId: container.id, exitCode, exitedByItself, killed, stdout, stderr, probes, ...(health ? { health } : {}), ports, warnings, durationMs: 0 };
-    if (!sensor) {
-      base.durationMs = Date.now() - t0;
-      return base;
-    }
-
-    const trace = await collectTrace(container);
-    if (!trace.files.complete) warn(`the trace is incomplete${killed ? ' (the sensor was killed)' : ''}`);
-    const privileges = await readPrivileges(trace.files.dir);
-    if (!privileges) warn('the sensor did not record the capabilities the app ran with');
-    else if (!privileges.traceHidden) warn('the engine did not let the sensor hide its trace from the app (mounts denied, e.g. by AppArmor): the app could write to it');
-    const result: TracedRunResult = {
-      ...base, trace: trace.files, ...(privileges ? { appPrivileges: privileges } : {}), dispose: trace.dispose, durationMs: Date.now() - t0,
-    };
-    return result;
+    container = await d.createContainer(create);
   } catch (err) {
-    await parkIfInterrupted();
-    if (timedOut && ac.signal.reason instanceof UserError && container) {
-      throw new UserError(await withLastOutput(container, ac.signal.reason.message));
-    }
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    interruptSignal.removeEventListener('abort', onInterrupt);
-    await removeAll();
-    unregister();
+    throw new UserError(`cannot create a container from ${opts.image}: ${oneLine(err)}`);
   }
+  scope.checkAbort();
+  if (sensor) await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
+  scope.checkAbort();
+  progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
+  try {
+    await container.start();
+  } catch (err) {
+    throw new UserError(`cannot start ${opts.image}: ${oneLine(err)}`);
+  }
+  return container;
+}
+
+/** The app's own exit and its last output, as an error. */
+async function exitedError(container: Docker.Container, when: string): Promise<UserError> {
+  const st = (await container.inspect()).State;
+  return new UserError(await withLastOutput(container, `the app exited with code ${st.ExitCode} ${when}`));
+}
+
+const isRunning = async (container: Docker.Container) => (await container.inspect()).State.Running === true;
+
+/** From start to the moment to stop: wait for the exit, or probe and then wait for the trigger. */
+async function drive(scope: RunScope, container: Docker.Container): Promise<Driven> {
+  const { mode, signal } = scope;
+  if (mode.mode === 'exit') {
+    scope.progress({ phase: 'ready', message: 'waiting for the app to exit' });
+    await waitExit(container, signal);
+    scope.checkAbort();
+    return { probes: [], ports: [], exitedByItself: true };
+  }
+  const { probes, ports } = await probeRunning(scope, container);
+  scope.checkAbort();
+  if (mode.mode !== 'probe') await waitTrigger(mode, scope.t0, container, signal, scope.progress);
+  scope.checkAbort();
+  if (await isRunning(container)) return { probes, ports, exitedByItself: false };
+  scope.warn(`the app exited by itself (code ${(await container.inspect()).State.ExitCode}) before it was stopped`);
+  return { probes, ports, exitedByItself: true };
+}
+
+/**
+ * Runs the probes against the started app. The sensor's ready file is polled beside them, not
+ * before: the port waits need no sensor (an app that listens already runs under it), commands
+ * run inside do, and the run does not stop before the sensor is up.
+ */
+async function probeRunning(scope: RunScope, container: Docker.Container): Promise<{ probes: ProbeResult[]; ports: PortTarget[] }> {
+  const { opts, sensor, c } = scope;
+  const ready = sensor ? waitReady(container, scope.signal) : Promise.resolve(true);
+  ready.catch(() => undefined);
+  const info = await container.inspect();
+  if (!info.State.Running) throw await exitedError(container, 'right after it started');
+  scope.progress({ phase: 'ready', message: 'the app is running' });
+  const sensorUp = async () => {
+    if (await ready) return;
+    scope.checkAbort();
+    throw new TargetGoneError('the sensor started');
+  };
+  const ports = publishedPorts(info, c, opts.overrides?.network);
+  const health = healthArgv(c.Healthcheck);
+  const prefix = sensor
+    ? sensorPrefix({ user: effectiveUser(c, opts.overrides), append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop, syscalls: sensor.syscalls })
+    : [];
+  try {
+    const probes = await runProbes(
+      {
+        ports,
+        exec: async (cmd, ms) => (await sensorUp(), execIn(container, [...prefix, ...cmd], ms)),
+        ...(health ? { healthcheck: health } : {}),
+        alive: () => isRunning(container),
+        signal: scope.signal,
+        startedAt: Date.parse(info.State.StartedAt),
+        onResult: (probe) => scope.progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe }),
+      },
+      opts.probes,
+    );
+    await sensorUp();
+    return { probes, ports };
+  } catch (err) {
+    if (err instanceof TargetGoneError) throw await exitedError(container, (await ready) ? 'while it was probed' : 'right after it started');
+    throw err;
+  }
+}
+
+/** Health as the engine saw it, then the stop (or kill); an exit of its own is checked here. */
+async function end(scope: RunScope, container: Docker.Container, driven: Driven): Promise<{ exitCode: number; killed: boolean; health?: HealthState }> {
+  const { opts, sensor, c } = scope;
+  const health = await healthState(container);
+  let killed = false;
+  const grace = opts.stopTimeout ?? (sensor ? DEFAULT_STOP_TIMEOUT_S : DEFAULT_PLAIN_STOP_TIMEOUT_S);
+  if (!driven.exitedByItself && opts.end === 'kill') await killNow(container, scope.progress);
+  else if (!driven.exitedByItself) killed = await stop(container, c.StopSignal, grace, scope.progress);
+  if (killed) scope.warn(`the app ignored ${c.StopSignal || 'SIGTERM'} for ${grace} s and was killed`);
+  const exitCode = (await container.inspect()).State.ExitCode ?? -1;
+  if (scope.mode.mode === 'exit' && exitCode !== 0 && !opts.allowNonZeroExit) throw await exitedError(container, '(expected 0)');
+  return { exitCode, killed, ...(health ? { health } : {}) };
+}
+
+/** The app's output, and for a traced run the sensor's files and the privileges it recorded. */
+async function collect(
+  scope: RunScope, container: Docker.Container, driven: Driven, ended: { exitCode: number; killed: boolean; health?: HealthState },
+): Promise<RunResult | TracedRunResult> {
+  scope.progress({ phase: 'collect', message: 'collecting output' });
+  const { stdout, stderr } = await readLogs(container);
+  const base: RunResult = {
+    containerId: container.id, exitCode: ended.exitCode, exitedByItself: driven.exitedByItself, killed: ended.killed, stdout, stderr,
+    probes: driven.probes, ...(ended.health ? { health: ended.health } : {}), ports: driven.ports, warnings: scope.warnings, durationMs: 0,
+  };
+  if (!scope.sensor) return { ...base, durationMs: Date.now() - scope.t0 };
+  const trace = await collectTrace(container);
+  if (!trace.files.complete) scope.warn(`the trace is incomplete${ended.killed ? ' (the sensor was killed)' : ''}`);
+  const privileges = await readPrivileges(trace.files.dir);
+  if (!privileges) scope.warn('the sensor did not record the capabilities the app ran with');
+  else if (!privileges.traceHidden) scope.warn('the engine did not let the sensor hide its trace from the app (mounts denied, e.g. by AppArmor): the app could write to it');
+  return { ...base, trace: trace.files, ...(privileges ? { appPrivileges: privileges } : {}), dispose: trace.dispose, durationMs: Date.now() - scope.t0 };
 }
 
 /**
