@@ -40,15 +40,3 @@ export function parsePlatformFlag(s: string): PlatformSpec {
   const architecture = ARCH_ALIASES[parts[1]!] ?? parts[1]!;
   return parts[2] ? { os: 'linux', architecture, variant: parts[2] } : { os: 'linux', architecture };
 }
-
-/** Splits "HOST[:DEST]": the last ':' starts DEST only when DEST is absolute. */
-export function splitHostDest(s: string, flag: string): { host: string; dest?: string } {
-  const i = s.lastIndexOf(':');
-  if (i > 0 && s[i + 1] === '/') return { host: s.slice(0, i), dest: s.slice(i + 1) };
-  if (s === '') throw new UserError(`${flag}: empty path`);
-  if (i > 0 && i === s.length - 1) throw new UserError(`${flag}: empty destination in ${JSON.stringify(s)}`);
-  if (i > 0 && s[i + 1] !== undefined && !s.includes('/', i)) {
-    throw new UserError(`${flag}: destination must be an absolute path in ${JSON.stringify(s)}`);
-  }
-  return { host: s };
-}

@@ -2,7 +2,7 @@
 // Dockerfile instructions would apply them.
 import type { ContainerConfig, ImageConfig } from '../image/types.js';
 import type { PlatformSpec } from './config-flags.js';
-import { DEFAULT_PATH } from './defaults.js';
+import { DEFAULT_PATH } from '../util/paths.js';
 
 export interface ConfigInput {
   base?: ImageConfig;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExpose, parseKeyValue, parsePlatformFlag, splitHostDest } from '../../src/imagebuild/config-flags.js';
+import { parseExpose, parseKeyValue, parsePlatformFlag } from '../../src/imagebuild/config-flags.js';
 import { parseCommand, splitWords } from '../../src/util/command.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -25,11 +25,5 @@ describe('imagebuild flag parsing', () => {
     expect(parsePlatformFlag('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
     expect(parsePlatformFlag('linux/x86_64')).toEqual({ os: 'linux', architecture: 'amd64' });
     for (const bad of ['amd64', 'windows/amd64', 'linux/', 'linux/a/b/c']) expect(() => parsePlatformFlag(bad)).toThrow(UserError);
-  });
-  it('splits HOST[:DEST]', () => {
-    expect(splitHostDest('./x', '--exe')).toEqual({ host: './x' });
-    expect(splitHostDest('./x:/usr/bin/y', '--exe')).toEqual({ host: './x', dest: '/usr/bin/y' });
-    expect(() => splitHostDest('./x:', '--exe')).toThrow(UserError);
-    expect(() => splitHostDest('./x:rel', '--exe')).toThrow(/absolute/);
   });
 });
