@@ -5,6 +5,7 @@
 // comes in one range request. With nothing read, `.no.prefetch.landmark` leads instead.
 import { Readable } from 'node:stream';
 import type { WriteEntry } from './types.js';
+import { parentPath } from '../util/paths.js';
 
 export const PREFETCH_LANDMARK = '/.prefetch.landmark';
 export const NO_PREFETCH_LANDMARK = '/.no.prefetch.landmark';
@@ -30,8 +31,6 @@ export function landmark(path: string): WriteEntry {
   };
 }
 
-const parentOf = (p: string) => (p === '/' ? undefined : p.slice(0, p.lastIndexOf('/')) || '/');
-
 /**
  * The entries a path's lookup meets inside the layer, in the order it meets them: each
  * directory on the way, each symlink (then its target's walk), and the final entry. Empty when
@@ -46,7 +45,7 @@ export function lookupEntries(byPath: ReadonlyMap<string, WriteEntry>, path: str
       const c = comps[i]!;
       if (c === '' || c === '.') continue;
       if (c === '..') {
-        cur = parentOf(cur) ?? '/';
+        cur = parentPath(cur);
         continue;
       }
       const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
@@ -80,7 +79,7 @@ export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readon
 
   const emit = (e: WriteEntry): void => {
     if (done.has(e.path)) return;
-    const parent = parentOf(e.path);
+    const parent = e.path === '/' ? undefined : parentPath(e.path);
     const p = parent === undefined ? undefined : byPath.get(parent);
     if (p) emit(p);
     if (e.type === 'hardlink') {
