@@ -9,6 +9,7 @@ import {
 } from '../slim/flags.js';
 import { normalizeCap } from '../run/caps.js';
 import { UserError } from '../util/errors.js';
+import { EXE_DEFAULT_HELP, EXE_FLAG } from '../util/host-dest.js';
 import { parseLayerFormat } from '../oci/layer-format.js';
 
 interface Flags {
@@ -158,7 +159,7 @@ export function registerBuild(program: Command): void {
     .option('--include-bin <path>', 'keep this binary with its libraries (repeatable)', many, [])
     .option('--include-exe <name>', 'keep this executable from PATH with its libraries (repeatable)', many, [])
     .option('--include-shell', 'keep /bin/sh and what it needs')
-    .option('--exe <HOST[:DEST]>', 'add a host static binary (repeatable)', many, [])
+    .option(EXE_FLAG, `add a host static binary (repeatable; ${EXE_DEFAULT_HELP})`, many, [])
     .option('--no-references', 'keep only what the run touched and its static closure: do not follow imports, commands and named paths of kept code, the app directory or on-demand data sets')
     .option('--exclude <glob>', 'drop these paths (never a dir holding kept entries; repeatable)', many, [])
     // output

@@ -1,8 +1,8 @@
 // slimts imagebuild: a thin commander handler over imageBuild().
 import type { Command } from 'commander';
-import { DEFAULT_EXE_DIR } from '../imagebuild/defaults.js';
 import { parseLayerFormat } from '../oci/layer-format.js';
 import { UserError } from '../util/errors.js';
+import { EXE_DEFAULT_HELP, EXE_FLAG } from '../util/host-dest.js';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -10,7 +10,7 @@ export function registerImagebuild(program: Command): void {
   program
     .command('imagebuild')
     .description('Build an image from host executables: each ships with its ELF interpreter and libraries, a script with its interpreter and what its code imports and runs; verified against the host')
-    .option('--exe <PATH[:DEST]>', `executable to ship (repeatable; default DEST ${DEFAULT_EXE_DIR}/NAME; the first is the entrypoint)`, collect)
+    .option(EXE_FLAG, `host executable to ship (repeatable; ${EXE_DEFAULT_HELP}; the first is the entrypoint)`, collect)
     .option('--path <HOST[:DEST]>', 'file or directory to copy (repeatable; default DEST is the absolute host path)', collect)
     .option('--from <IMAGE>', 'base image (engine name, oci:DIR, oci-archive:PATH, docker-archive:PATH); default: scratch')
     .option('--entrypoint <CMD>', 'entrypoint: JSON array, or a string split like a shell would without running one')

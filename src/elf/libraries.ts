@@ -98,152 +98,210 @@ export function defaultLibDirs(elf: Pick<ElfInfo, 'machine' | 'class' | 'endian'
   return dirs;
 }
 
+/**
+ * The executable's interpreter and DT_NEEDED closure, in the loader's order: the interpreter
+ * first, then breadth-first each loaded object's DT_NEEDED names, each searched for the way
+ * the loader searches for it (a name with a '/' is a path; else RPATH, LD_LIBRARY_PATH,
+ * RUNPATH, ld.so.conf and the default dirs, or musl's order), each found object queued in turn.
+ */
 export function resolveLibraries(view: FileView, exePath: string, opts: ResolveOptions = {}): LibraryResolution {
   const exeRes = resolvePath(view, exePath);
-  const out: LibraryResolution = { exe: exeRes.path, files: [], missing: [] };
   const elf = elfOfResolved(view, exeRes, opts);
-  if (!elf) return out;
-  out.elf = elf;
-
-  const shipped = new Set<string>();
-  const ship = (f: ShipFile) => {
-    if (shipped.has(f.path)) return;
-    shipped.add(f.path);
-    out.files.push(f);
-  };
-  const compatible = (e: ElfInfo) => e.class === elf.class && e.machine === elf.machine && e.endian === elf.endian;
-
-  const exe: Obj = { found: exePath, real: exeRes.path, elf, origin: posix.dirname(exeRes.path) };
-  // Names already satisfied (DT_NEEDED names and sonames), and real paths already loaded.
-  const byName = new Map<string, Obj>();
-  const byReal = new Map<string, Obj>();
-  byReal.set(exe.real, exe);
-  const queue: Obj[] = [exe];
-
-  const musl = elf.interpreter !== undefined && muslArchFromInterp(elf.interpreter) !== undefined;
-  let interp: Obj | undefined;
-  if (elf.interpreter) {
-    const reason = `interpreter of ${exeRes.path}`;
-    const neededBy = exeRes.path;
-    const r = resolvePath(view, elf.interpreter);
-    const ie = elfOfResolved(view, r, opts);
-    if (!ie || !compatible(ie)) {
-      out.missing.push({ name: elf.interpreter, neededBy: exeRes.path, interpreter: true });
-    } else {
-      const found = elf.interpreter;
-      for (const l of r.links) ship({ path: l, type: 'symlink', reason, object: r.path, neededBy, via: 'interpreter', found });
-      ship({ path: r.path, type: 'file', reason, object: r.path, neededBy, via: 'interpreter', found });
-      interp = { found: elf.interpreter, real: r.path, elf: ie, loader: exe, origin: posix.dirname(elf.interpreter) };
-      byReal.set(r.path, interp);
-      byName.set(posix.basename(elf.interpreter), interp);
-      if (ie.soname) byName.set(ie.soname, interp);
-      queue.push(interp);
-    }
-  }
-
-  const ldconf = opts.ldSoConfDirs ?? (musl ? [] : readLdSoConf(view));
-  const defaults = opts.defaultDirs ?? (musl ? muslSysPath(view, elf.interpreter!) : defaultLibDirs(elf));
-  const ldLibraryPath = opts.ldLibraryPath ?? [];
-  const expand = (dir: string, origin: string) => expandTokens(dir, origin, elf);
-
-  const tryDir = (dir: string, name: string) => {
-    const candidate = `${dir.replace(/\/+$/, '')}/${name}`;
-    const r = resolvePath(view, candidate);
-    const e = elfOfResolved(view, r, opts);
-    if (!e || !compatible(e) || e.type !== 'dyn') return undefined;
-    return { candidate, r, e };
-  };
-
-  const hwcapsVariants = (dir: string, name: string) => {
-    const hw = `${dir.replace(/\/+$/, '')}/glibc-hwcaps`;
-    const r = resolvePath(view, hw);
-    if (r.stat?.type !== 'dir' || !view.listDir) return [];
-    return [...view.listDir(r.path)].sort().flatMap((level) => tryDir(`${hw}/${level}`, name) ?? []);
-  };
-
-  /** The search list for `name` requested by `req`, in loader order. */
-  const searchList = (req: Obj): Array<[string, FoundVia, string | undefined]> => {
-    const list: Array<[string, FoundVia, string | undefined]> = [];
-    const add = (dirs: string[] | undefined, origin: string, via: FoundVia) => {
-      for (const d of dirs ?? []) {
-        const usesOrigin = /\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/.test(d) ? origin : undefined;
-        for (const x of expand(d, origin)) list.push([x, via, usesOrigin]);
-      }
-    };
-    if (musl) {
-      add(ldLibraryPath, exe.origin, 'ld_library_path');
-      for (let p: Obj | undefined = req; p; p = p.loader) add(p.elf.runpath ?? p.elf.rpath, p.origin, p.elf.runpath ? 'runpath' : 'rpath');
-      add(defaults, exe.origin, 'default');
-      return list;
-    }
-    // glibc: DT_RPATH of the requester and its loaders (each only if it has no DT_RUNPATH),
-    // skipped entirely when the requester has DT_RUNPATH.
-    if (!req.elf.runpath) {
-      for (let p: Obj | undefined = req; p; p = p.loader) if (!p.elf.runpath) add(p.elf.rpath, p.origin, 'rpath');
-    }
-    add(ldLibraryPath, exe.origin, 'ld_library_path');
-    add(req.elf.runpath, req.origin, 'runpath');
-    if (!req.elf.nodeflib) {
-      add(ldconf, exe.origin, 'ldconfig');
-      add(defaults, exe.origin, 'default');
-    }
-    return list;
-  };
-
-  for (let i = 0; i < queue.length; i++) {
-    const req = queue[i]!;
-    const reason = `needed by ${req.real}`;
-    const neededBy = req.real;
-    for (const name of req.elf.needed) {
-      if (byName.has(name)) continue;
-      if (musl && interp && MUSL_RESERVED.test(name)) {
-        byName.set(name, interp);
-        continue;
-      }
-      let hit: { candidate: string; r: ReturnType<typeof resolvePath>; e: ElfInfo; via: FoundVia; dir?: string; origin?: string } | undefined;
-      if (name.includes('/')) {
-        const found = tryDir(posix.dirname(name.startsWith('/') ? name : `${req.origin}/${name}`), posix.basename(name));
-        if (found) hit = { ...found, via: 'path' };
-      } else {
-        const seen = new Set<string>();
-        for (const [dir, via, origin] of searchList(req)) {
-          if (seen.has(dir)) continue;
-          seen.add(dir);
-          const found = tryDir(dir, name);
-          if (found) {
-            hit = { ...found, via, dir, origin };
-            break;
-          }
-        }
-      }
-      if (!hit) {
-        out.missing.push({ name, neededBy: req.real });
-        continue;
-      }
-      const found = hit.candidate;
-      const o = hit.origin === undefined ? {} : { origin: hit.origin };
-      for (const l of hit.r.links) ship({ path: l, type: 'symlink', reason, object: hit.r.path, neededBy, name, via: hit.via, dir: hit.dir, found, ...o });
-      ship({ path: hit.r.path, type: 'file', reason, object: hit.r.path, neededBy, name, via: hit.via, dir: hit.dir, found, ...o });
-      let obj = byReal.get(hit.r.path);
-      if (!obj) {
-        obj = { found: hit.candidate, real: hit.r.path, elf: hit.e, loader: req, origin: posix.dirname(hit.candidate) };
-        byReal.set(obj.real, obj);
-        queue.push(obj);
-      }
-      byName.set(name, obj);
-      if (hit.e.soname && !byName.has(hit.e.soname)) byName.set(hit.e.soname, obj);
-      if (!musl && hit.dir) {
-        // glibc prefers dir/glibc-hwcaps/<level>/name on CPUs that have <level>: ship those
-        // variants too, so the result runs on any CPU, not just on this one.
-        for (const v of hwcapsVariants(hit.dir, name)) {
-          for (const l of v.r.links) ship({ path: l, type: 'symlink', reason: `hwcaps variant, ${reason}`, object: v.r.path, neededBy, name, via: hit.via, dir: hit.dir, found: v.candidate });
-          ship({ path: v.r.path, type: 'file', reason: `hwcaps variant, ${reason}`, object: v.r.path, neededBy, name, via: hit.via, dir: hit.dir, found: v.candidate });
-        }
-      }
-    }
-  }
-  return out;
+  if (!elf) return { exe: exeRes.path, files: [], missing: [] };
+  const run = startResolution(view, exePath, exeRes, elf, opts);
+  loadInterpreter(run);
+  for (let i = 0; i < run.queue.length; i++) loadNeeded(run, run.queue[i]!);
+  return run.out;
 }
+
+/** One resolution: what the loader knows (the view, the executable, its search dirs) and has found so far. */
+interface Resolution {
+  readonly view: FileView;
+  readonly opts: ResolveOptions;
+  /** The executable's ELF facts: libraries must match its class, machine and byte order. */
+  readonly elf: ElfInfo;
+  readonly exe: Obj;
+  /** musl's loader (ld-musl-*) searches in its own order and provides libc, libm... itself. */
+  readonly musl: boolean;
+  readonly ldLibraryPath: string[];
+  readonly ldconf: string[];
+  readonly defaults: string[];
+  interp?: Obj;
+  /** Names already satisfied (DT_NEEDED names and sonames), and real paths already loaded. */
+  readonly byName: Map<string, Obj>;
+  readonly byReal: Map<string, Obj>;
+  /** Loaded objects whose DT_NEEDED are still to resolve, in load order (the exe first). */
+  readonly queue: Obj[];
+  readonly shipped: Set<string>;
+  readonly out: LibraryResolution & { elf: ElfInfo };
+}
+
+/** A library found for a DT_NEEDED name. */
+interface Hit {
+  /** The path the loader opens (search dir + name). */
+  candidate: string;
+  r: ResolvedPath;
+  e: ElfInfo;
+  via: FoundVia;
+  dir?: string;
+  origin?: string;
+}
+
+/** A directory on a search list, and whether it came from $ORIGIN (the origin substituted). */
+interface SearchDir {
+  dir: string;
+  via: FoundVia;
+  origin?: string;
+}
+
+function startResolution(view: FileView, exePath: string, exeRes: ResolvedPath, elf: ElfInfo, opts: ResolveOptions): Resolution {
+  const exe: Obj = { found: exePath, real: exeRes.path, elf, origin: posix.dirname(exeRes.path) };
+  const musl = elf.interpreter !== undefined && muslArchFromInterp(elf.interpreter) !== undefined;
+  return {
+    view, opts, elf, exe, musl,
+    ldLibraryPath: opts.ldLibraryPath ?? [],
+    ldconf: opts.ldSoConfDirs ?? (musl ? [] : readLdSoConf(view)),
+    defaults: opts.defaultDirs ?? (musl ? muslSysPath(view, elf.interpreter!) : defaultLibDirs(elf)),
+    byName: new Map(),
+    byReal: new Map([[exe.real, exe]]),
+    queue: [exe],
+    shipped: new Set(),
+    out: { exe: exeRes.path, files: [], missing: [], elf },
+  };
+}
+
+/** PT_INTERP: shipped with its links, and loaded first (it may satisfy DT_NEEDED names by soname). */
+function loadInterpreter(run: Resolution): void {
+  const { elf, exe } = run;
+  if (!elf.interpreter) return;
+  const r = resolvePath(run.view, elf.interpreter);
+  const ie = elfOfResolved(run.view, r, run.opts);
+  if (!ie || !compatible(elf, ie)) {
+    run.out.missing.push({ name: elf.interpreter, neededBy: exe.real, interpreter: true });
+    return;
+  }
+  shipWithLinks(run, r, `interpreter of ${exe.real}`, exe.real, { via: 'interpreter', found: elf.interpreter });
+  const interp: Obj = { found: elf.interpreter, real: r.path, elf: ie, loader: exe, origin: posix.dirname(elf.interpreter) };
+  run.interp = interp;
+  run.byReal.set(r.path, interp);
+  run.byName.set(posix.basename(elf.interpreter), interp);
+  if (ie.soname) run.byName.set(ie.soname, interp);
+  run.queue.push(interp);
+}
+
+/** The DT_NEEDED names of `req` not yet satisfied: each found, shipped and loaded, or reported missing. */
+function loadNeeded(run: Resolution, req: Obj): void {
+  for (const name of req.elf.needed) {
+    if (run.byName.has(name)) continue;
+    if (run.musl && run.interp && MUSL_RESERVED.test(name)) {
+      run.byName.set(name, run.interp);
+      continue;
+    }
+    const hit = findLibrary(run, req, name);
+    if (!hit) {
+      run.out.missing.push({ name, neededBy: req.real });
+      continue;
+    }
+    const reason = `needed by ${req.real}`;
+    shipWithLinks(run, hit.r, reason, req.real, { name, via: hit.via, dir: hit.dir, found: hit.candidate, ...(hit.origin === undefined ? {} : { origin: hit.origin }) });
+    load(run, req, name, hit);
+    // glibc prefers dir/glibc-hwcaps/<level>/name on CPUs that have <level>: ship those
+    // variants too, so the result runs on any CPU, not just on this one.
+    if (!run.musl && hit.dir) {
+      for (const v of hwcapsVariants(run, hit.dir, name)) {
+        shipWithLinks(run, v.r, `hwcaps variant, ${reason}`, req.real, { name, via: hit.via, dir: hit.dir, found: v.candidate });
+      }
+    }
+  }
+}
+
+/** Where the loader finds `name` for `req`: a name with a '/' is a path, else the first search dir that has it. */
+function findLibrary(run: Resolution, req: Obj, name: string): Hit | undefined {
+  if (name.includes('/')) {
+    const found = tryDir(run, posix.dirname(name.startsWith('/') ? name : `${req.origin}/${name}`), posix.basename(name));
+    return found && { ...found, via: 'path' };
+  }
+  const seen = new Set<string>();
+  for (const { dir, via, origin } of searchList(run, req)) {
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const found = tryDir(run, dir, name);
+    if (found) return { ...found, via, dir, origin };
+  }
+  return undefined;
+}
+
+/** Marks `name` (and the library's soname) satisfied; a library loaded for the first time is queued. */
+function load(run: Resolution, req: Obj, name: string, hit: Hit): void {
+  let obj = run.byReal.get(hit.r.path);
+  if (!obj) {
+    obj = { found: hit.candidate, real: hit.r.path, elf: hit.e, loader: req, origin: posix.dirname(hit.candidate) };
+    run.byReal.set(obj.real, obj);
+    run.queue.push(obj);
+  }
+  run.byName.set(name, obj);
+  if (hit.e.soname && !run.byName.has(hit.e.soname)) run.byName.set(hit.e.soname, obj);
+}
+
+/** The dirs searched for a DT_NEEDED name of `req`, in the loader's order. */
+function searchList(run: Resolution, req: Obj): SearchDir[] {
+  const list: SearchDir[] = [];
+  const add = (dirs: string[] | undefined, origin: string, via: FoundVia) => {
+    for (const d of dirs ?? []) {
+      const usesOrigin = /\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/.test(d) ? origin : undefined;
+      for (const dir of expandTokens(d, origin, run.elf)) list.push({ dir, via, origin: usesOrigin });
+    }
+  };
+  const { exe } = run;
+  if (run.musl) {
+    add(run.ldLibraryPath, exe.origin, 'ld_library_path');
+    for (let p: Obj | undefined = req; p; p = p.loader) add(p.elf.runpath ?? p.elf.rpath, p.origin, p.elf.runpath ? 'runpath' : 'rpath');
+    add(run.defaults, exe.origin, 'default');
+    return list;
+  }
+  // glibc: DT_RPATH of the requester and its loaders (each only if it has no DT_RUNPATH),
+  // skipped entirely when the requester has DT_RUNPATH.
+  if (!req.elf.runpath) {
+    for (let p: Obj | undefined = req; p; p = p.loader) if (!p.elf.runpath) add(p.elf.rpath, p.origin, 'rpath');
+  }
+  add(run.ldLibraryPath, exe.origin, 'ld_library_path');
+  add(req.elf.runpath, req.origin, 'runpath');
+  if (!req.elf.nodeflib) {
+    add(run.ldconf, exe.origin, 'ldconfig');
+    add(run.defaults, exe.origin, 'default');
+  }
+  return list;
+}
+
+/** dir/name when it is a shared object the executable can load (same class, machine, byte order). */
+function tryDir(run: Resolution, dir: string, name: string): { candidate: string; r: ResolvedPath; e: ElfInfo } | undefined {
+  const candidate = `${dir.replace(/\/+$/, '')}/${name}`;
+  const r = resolvePath(run.view, candidate);
+  const e = elfOfResolved(run.view, r, run.opts);
+  if (!e || !compatible(run.elf, e) || e.type !== 'dyn') return undefined;
+  return { candidate, r, e };
+}
+
+/** dir/glibc-hwcaps/<level>/name for every level present, in name order. */
+function hwcapsVariants(run: Resolution, dir: string, name: string): Array<{ candidate: string; r: ResolvedPath; e: ElfInfo }> {
+  const hw = `${dir.replace(/\/+$/, '')}/glibc-hwcaps`;
+  const r = resolvePath(run.view, hw);
+  if (r.stat?.type !== 'dir' || !run.view.listDir) return [];
+  return [...run.view.listDir(r.path)].sort().flatMap((level) => tryDir(run, `${hw}/${level}`, name) ?? []);
+}
+
+/** Ships the symlinks on the way to `r`, then the file, once each. */
+function shipWithLinks(run: Resolution, r: ResolvedPath, reason: string, neededBy: string, rest: Omit<ShipFile, 'path' | 'type' | 'reason' | 'object' | 'neededBy'>): void {
+  const ship = (f: ShipFile) => {
+    if (run.shipped.has(f.path)) return;
+    run.shipped.add(f.path);
+    run.out.files.push(f);
+  };
+  for (const l of r.links) ship({ path: l, type: 'symlink', reason, object: r.path, neededBy, ...rest });
+  ship({ path: r.path, type: 'file', reason, object: r.path, neededBy, ...rest });
+}
+
+const compatible = (a: ElfInfo, b: ElfInfo) => a.class === b.class && a.machine === b.machine && a.endian === b.endian;
 
 /** Expands $ORIGIN, $LIB and $PLATFORM; $LIB has several plausible values, so all are tried. */
 function expandTokens(dir: string, origin: string, elf: ElfInfo): string[] {

@@ -2,7 +2,7 @@
 // it), and nothing here bind-mounts host paths, so a remote engine or podman's API works.
 import Docker from 'dockerode';
 import type { ContainerConfig, ImageConfig } from '../image/types.js';
-import { UserError } from '../util/errors.js';
+import { oneLine, UserError } from '../util/errors.js';
 
 let client: { host: string | undefined; docker: Docker } | undefined;
 
@@ -114,7 +114,5 @@ export function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number })?.statusCode;
 }
 
-export function oneLine(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return String(e?.json?.message ?? e?.message ?? err).trim().split('\n')[0]!;
-}
+/** Re-exported for the run controller, which reads its engine helpers from here. */
+export { oneLine };

@@ -1,7 +1,6 @@
 // What failed outside slimts, as one line: an engine reply (its own words), a lost engine
 // connection, a full or read-only disk. Only what is left is a bug of ours (exit 70).
-import { oneLine } from '../sink/errors.js'; // no dockerode: main.ts loads this on every start
-import { UserError } from '../util/errors.js';
+import { oneLine, UserError } from '../util/errors.js'; // no dockerode: main.ts loads this on every start
 
 const ENVIRONMENT = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE']);
 const CONNECTION = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOENT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);

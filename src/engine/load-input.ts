@@ -8,9 +8,9 @@ import { Readable } from 'node:stream';
 import type { Image } from '../image/types.js';
 import { parseLoadOutput } from '../sink/engine.js';
 import { encodeHeader, padding, ZEROS } from '../tar/index.js';
-import { UserError } from '../util/errors.js';
 import { OWNER_LABEL, orphaned, ownerId } from '../run/reaper.js';
-import { docker, oneLine } from './docker.js';
+import { docker } from './docker.js';
+import { oneLine, UserError } from '../util/errors.js';
 
 /** Prefix of the throwaway names (NAME:tmp). */
 export const THROWAWAY_REPO = 'slimts-input';

@@ -2,18 +2,23 @@
 import { UserError } from '../util/errors.js';
 import type { Platform } from './types.js';
 
+/** Node's process.arch → OCI architecture. */
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+/** The kernel's and toolchains' names for architectures people type → OCI's. */
+const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', i386: '386', i686: '386' };
 
 export function hostPlatform(): Platform {
   return { os: 'linux', architecture: ARCH[process.arch] ?? process.arch };
 }
 
+/** "os/arch[/variant]" as a user gives it (any case; x86_64, aarch64... for their OCI names). */
 export function parsePlatform(s: string): Platform {
-  const parts = s.split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !p)) {
+  const parts = s.trim().toLowerCase().split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_-]+$/.test(p))) {
     throw new UserError(`invalid platform "${s}" (expected os/arch[/variant], e.g. linux/amd64)`);
   }
-  const [os, architecture, variant] = parts;
+  const [os, arch, variant] = parts as [string, string, string?];
+  const architecture = ARCH_ALIASES[arch] ?? arch;
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 

@@ -2,10 +2,10 @@
 // the new layer can skip what the base already has and respect its directories and links.
 import type Dockerode from 'dockerode';
 import { buildIndex } from '../image/fsindex.js';
+import { formatPlatform } from '../image/platform.js';
 import { readImage } from '../image/read.js';
-import type { FsIndex, Image } from '../image/types.js';
+import type { FsIndex, Image, Platform } from '../image/types.js';
 import { UserError } from '../util/errors.js';
-import type { PlatformSpec } from './config-flags.js';
 
 export interface BaseImage {
   image: Image;
@@ -14,8 +14,8 @@ export interface BaseImage {
   close(): Promise<void>;
 }
 
-export async function openBase(ref: string, platform: PlatformSpec, docker?: Dockerode): Promise<BaseImage> {
-  const p = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
+export async function openBase(ref: string, platform: Platform, docker?: Dockerode): Promise<BaseImage> {
+  const p = formatPlatform(platform);
   const image = await readImage(ref, { platform: p, docker });
   try {
     const arch = image.config.architecture;

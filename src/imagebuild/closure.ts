@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { defaultLibDirs, isElfMagic, parseElf, parseShebang, resolveLibraries, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
 import { UserError } from '../util/errors.js';
-import { DEFAULT_PATH } from './defaults.js';
+import { DEFAULT_PATH } from '../util/paths.js';
 
 /** The kernel follows at most this many nested "#!" interpreters (BINPRM_MAX_RECURSION). */
 const MAX_SCRIPT_DEPTH = 4;

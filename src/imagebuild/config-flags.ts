@@ -1,5 +1,7 @@
 // Validation of the image-config flags (--env, --label, --expose, --workdir, --platform).
 // Each bad value is a UserError naming the flag, raised before anything is written.
+import { parsePlatform } from '../image/platform.js';
+import type { Platform } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 
 /** "K=V" → [K, V]; the key must be non-empty and free of whitespace. */
@@ -23,32 +25,14 @@ export function parseWorkdir(s: string): string {
   return s;
 }
 
-export interface PlatformSpec {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
-
-const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', i386: '386', i686: '386' };
-
-export function parsePlatformFlag(s: string): PlatformSpec {
-  const parts = s.trim().toLowerCase().split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_-]+$/.test(p))) {
-    throw new UserError(`--platform: expected os/arch[/variant], got ${JSON.stringify(s)}`);
+/** --platform for a new image: the platform grammar every command reads, and only linux. */
+export function parsePlatformFlag(s: string): Platform {
+  let p: Platform;
+  try {
+    p = parsePlatform(s);
+  } catch (err) {
+    throw new UserError(`--platform: ${(err as Error).message}`);
   }
-  if (parts[0] !== 'linux') throw new UserError(`--platform: only linux images can be built, got ${JSON.stringify(s)}`);
-  const architecture = ARCH_ALIASES[parts[1]!] ?? parts[1]!;
-  return parts[2] ? { os: 'linux', architecture, variant: parts[2] } : { os: 'linux', architecture };
-}
-
-/** Splits "HOST[:DEST]": the last ':' starts DEST only when DEST is absolute. */
-export function splitHostDest(s: string, flag: string): { host: string; dest?: string } {
-  const i = s.lastIndexOf(':');
-  if (i > 0 && s[i + 1] === '/') return { host: s.slice(0, i), dest: s.slice(i + 1) };
-  if (s === '') throw new UserError(`${flag}: empty path`);
-  if (i > 0 && i === s.length - 1) throw new UserError(`${flag}: empty destination in ${JSON.stringify(s)}`);
-  if (i > 0 && s[i + 1] !== undefined && !s.includes('/', i)) {
-    throw new UserError(`${flag}: destination must be an absolute path in ${JSON.stringify(s)}`);
-  }
-  return { host: s };
+  if (p.os !== 'linux') throw new UserError(`--platform: only linux images can be built, got ${JSON.stringify(s)}`);
+  return p;
 }

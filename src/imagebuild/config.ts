@@ -1,12 +1,11 @@
 // The new image's config: the base's (or empty), with the flags applied the way the matching
 // Dockerfile instructions would apply them.
-import type { ContainerConfig, ImageConfig } from '../image/types.js';
-import type { PlatformSpec } from './config-flags.js';
-import { DEFAULT_PATH } from './defaults.js';
+import type { ContainerConfig, ImageConfig, Platform } from '../image/types.js';
+import { DEFAULT_PATH } from '../util/paths.js';
 
 export interface ConfigInput {
   base?: ImageConfig;
-  platform: PlatformSpec;
+  platform: Platform;
   user?: string;
   env: Array<[string, string]>;
   labels: Array<[string, string]>;

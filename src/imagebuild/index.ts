@@ -15,13 +15,15 @@ import { openBase } from './base.js';
 import type { BaseImage } from './base.js';
 import { closureOf } from './closure.js';
 import { imageConfig } from './config.js';
-import { parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir, splitHostDest } from './config-flags.js';
-import { DEFAULT_EXE_DIR, DEFAULT_PATH } from './defaults.js';
+import { parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir } from './config-flags.js';
 import { planLayer, writeEntries } from './layer.js';
 import { LayerPlan } from './plan.js';
-import { checkPlatform, formatPlatform } from './platform.js';
+import { checkPlatform } from './platform.js';
+import { formatPlatform } from '../image/platform.js';
 import { stackOnBase } from './stack.js';
 import { parseCommand } from '../util/command.js';
+import { checkExeHost, parseExe, splitHostDest } from '../util/host-dest.js';
+import { DEFAULT_PATH } from '../util/paths.js';
 import { sendToEngine } from '../sink/engine.js';
 import { docker as engineClient } from '../engine/docker.js';
 import { onCleanup } from '../util/cleanup.js';
@@ -31,12 +33,10 @@ import { hostIds, userDatabase } from './userdb.js';
 import { difference, runInImage, runOnHost, verifyPlan } from './verify.js';
 import type { Outcome, VerifyPlan } from './verify.js';
 
-export { DEFAULT_EXE_DIR } from './defaults.js';
-
 export interface ImageBuildOptions {
   /** Base image (engine name, oci:DIR, oci-archive:PATH, docker-archive:PATH); default scratch. */
   from?: string;
-  /** "PATH[:DEST]"; the first is the entrypoint unless `entrypoint` is set. */
+  /** "HOST[:DEST]" (src/util/host-dest.ts); the first is the entrypoint unless `entrypoint` is set. */
   exe: string[];
   /** "HOST[:DEST]" files or dirs; DEST defaults to the absolute host path. */
   path?: string[];
@@ -154,12 +154,8 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
   const workdir = opts.workdir === undefined ? undefined : parseWorkdir(opts.workdir);
   const entrypointFlag = opts.entrypoint === undefined ? undefined : parseCommand(opts.entrypoint, '--entrypoint');
   const cmd = opts.cmd === undefined ? undefined : parseCommand(opts.cmd, '--cmd');
-  const exes = opts.exe.map((spec) => {
-    const { host, dest } = splitHostDest(spec, '--exe');
-    const d = posix.normalize(dest ?? `${DEFAULT_EXE_DIR}/${basename(host)}`);
-    if (d === '/' || d.endsWith('/')) throw new UserError(`--exe ${spec}: destination must name a file`);
-    return { spec, host, dest: d };
-  });
+  const exes = opts.exe.map(parseExe);
+  for (const e of exes) checkExeHost(e);
   const tag = parseRefName(opts.tag ?? defaultTag(exes[0]?.host ?? splitHostDest(opts.path![0]!, '--path').host)).familiar;
   const sink: SinkSpec = chooseSink({ tag, output: opts.output, push: opts.push, insecure: opts.insecureRegistry });
   // On a base image its own user database decides (a name it lacks fails at run, as in docker).

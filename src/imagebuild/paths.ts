@@ -3,7 +3,7 @@
 import { accessSync, constants, lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { splitHostDest } from './config-flags.js';
+import { splitHostDest } from '../util/host-dest.js';
 import type { LayerPlan } from './plan.js';
 
 export function addHostPath(plan: LayerPlan, spec: string): void {

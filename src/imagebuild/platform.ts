@@ -3,9 +3,10 @@
 import { ociArch } from '../elf/index.js';
 import type { ElfInfo } from '../elf/index.js';
 import { UserError } from '../util/errors.js';
-import type { PlatformSpec } from './config-flags.js';
+import { hostPlatform } from '../image/platform.js';
+import type { Platform } from '../image/types.js';
 
-export function checkPlatform(elves: Array<{ path: string; elf: ElfInfo }>, flag: PlatformSpec | undefined): PlatformSpec {
+export function checkPlatform(elves: Array<{ path: string; elf: ElfInfo }>, flag: Platform | undefined): Platform {
   let arch: string | undefined;
   let first: string | undefined;
   for (const { path, elf } of elves) {
@@ -21,16 +22,7 @@ export function checkPlatform(elves: Array<{ path: string; elf: ElfInfo }>, flag
     }
   }
   if (flag) return flag;
-  if (arch === undefined) return { os: 'linux', architecture: hostArch() };
+  if (arch === undefined) return { os: 'linux', architecture: hostPlatform().architecture };
   if (arch.startsWith('elf-machine-')) throw new UserError(`${first}: unknown ELF machine; give --platform`);
   return { os: 'linux', architecture: arch };
-}
-
-export function formatPlatform(p: PlatformSpec): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
-}
-
-function hostArch(): string {
-  const m: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return m[process.arch] ?? process.arch;
 }

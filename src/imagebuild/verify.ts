@@ -12,7 +12,7 @@ import { ownerLabels, startReaper } from '../run/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
 import { parseCommand } from '../util/command.js';
 import { UserError } from '../util/errors.js';
-import { DEFAULT_PATH } from './defaults.js';
+import { DEFAULT_PATH } from '../util/paths.js';
 
 /** Output compared per stream: the first MiB (the rest is drained, not held). */
 const MAX_OUTPUT = 1 << 20;

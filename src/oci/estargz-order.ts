@@ -5,6 +5,9 @@
 // comes in one range request. With nothing read, `.no.prefetch.landmark` leads instead.
 import { Readable } from 'node:stream';
 import type { WriteEntry } from './types.js';
+import { parentPath } from '../util/paths.js';
+import { resolvePath } from '../elf/resolve-path.js';
+import type { FileStat, FileView } from '../elf/view.js';
 
 export const PREFETCH_LANDMARK = '/.prefetch.landmark';
 export const NO_PREFETCH_LANDMARK = '/.no.prefetch.landmark';
@@ -12,7 +15,6 @@ export const TOC_NAME = '/stargz.index.json';
 /** The landmark files' one byte of content (the estargz package's landmarkContents). */
 const LANDMARK_BYTE = 0x0f;
 const RESERVED = new Set([PREFETCH_LANDMARK, NO_PREFETCH_LANDMARK, TOC_NAME]);
-const MAX_LINKS = 40; // as the kernel's ELOOP limit
 
 export interface EstargzPlan {
   /** Every entry in blob order, the landmark included. */
@@ -30,8 +32,6 @@ export function landmark(path: string): WriteEntry {
   };
 }
 
-const parentOf = (p: string) => (p === '/' ? undefined : p.slice(0, p.lastIndexOf('/')) || '/');
-
 /**
  * The entries a path's lookup meets inside the layer, in the order it meets them: each
  * directory on the way, each symlink (then its target's walk), and the final entry. Empty when
@@ -39,32 +39,26 @@ const parentOf = (p: string) => (p === '/' ? undefined : p.slice(0, p.lastIndexO
  */
 export function lookupEntries(byPath: ReadonlyMap<string, WriteEntry>, path: string): WriteEntry[] {
   const met: WriteEntry[] = [];
-  let links = 0;
-  const walk = (comps: string[]): string | undefined => {
-    let cur = '/';
-    for (let i = 0; i < comps.length; i++) {
-      const c = comps[i]!;
-      if (c === '' || c === '.') continue;
-      if (c === '..') {
-        cur = parentOf(cur) ?? '/';
-        continue;
-      }
-      const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
-      const e = byPath.get(next);
-      if (!e) return undefined;
-      met.push(e);
-      if (e.type === 'symlink') {
-        if (++links > MAX_LINKS || e.linkname === undefined) return undefined;
-        const base = e.linkname.startsWith('/') ? [] : cur.split('/');
-        const resolved = walk([...base, ...e.linkname.split('/'), ...comps.slice(i + 1)]);
-        return resolved;
-      }
-      cur = next;
-    }
-    return cur;
+  const r = resolvePath(entriesView(byPath), path, (step) => {
+    const e = step.path === '/' ? undefined : byPath.get(step.path);
+    if (e) met.push(e);
+  });
+  return r.stat ? met : [];
+}
+
+/** The layer's entries as a view for symlink resolution (metadata only: nothing reads bytes). */
+function entriesView(byPath: ReadonlyMap<string, WriteEntry>): FileView {
+  const kind = (e: WriteEntry): FileStat['type'] =>
+    e.type === 'symlink' || e.type === 'dir' ? e.type : e.type === 'file' || e.type === 'hardlink' ? 'file' : 'other';
+  return {
+    lstat: (p) => {
+      const e = byPath.get(p);
+      return e && { type: kind(e), size: e.size, linkname: e.linkname };
+    },
+    read: () => {
+      throw new Error('estargz order: entries have no bytes to read');
+    },
   };
-  const end = walk(path.split('/'));
-  return end === undefined ? [] : met;
 }
 
 /**
@@ -80,7 +74,7 @@ export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readon
 
   const emit = (e: WriteEntry): void => {
     if (done.has(e.path)) return;
-    const parent = parentOf(e.path);
+    const parent = e.path === '/' ? undefined : parentPath(e.path);
     const p = parent === undefined ? undefined : byPath.get(parent);
     if (p) emit(p);
     if (e.type === 'hardlink') {

@@ -16,6 +16,7 @@ import { encodeHeader, padding, ZEROS } from '../tar/index.js';
 import { contentSize, entryHeader } from './entry-header.js';
 import { tarName } from './order.js';
 import type { WriteEntry } from './types.js';
+import { sha256Digest } from '../util/digest.js';
 
 const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
 
@@ -188,7 +189,7 @@ export class EstargzWriter {
       write(entryHeader(e));
       const ent = tocEntry(e);
       if (size === 0) {
-        if (e.type === 'file') ent.digest = `sha256:${createHash('sha256').digest('hex')}`;
+        if (e.type === 'file') ent.digest = sha256Digest('');
         toc.push(ent);
         continue;
       }
@@ -205,7 +206,7 @@ export class EstargzWriter {
         chunk.chunkOffset = written || undefined;
         // a full chunk names its size; the last, shorter one leaves it to the file's size
         if (bytes.length === self.chunkSize) chunk.chunkSize = bytes.length;
-        chunk.chunkDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+        chunk.chunkDigest = sha256Digest(bytes);
         memberOf.set(chunk, members);
         write(bytes);
         toc.push(chunk);
@@ -254,7 +255,7 @@ export class EstargzWriter {
     yield footer(tocOffset);
     const landmark = toc.find((t) => t.name === '.prefetch.landmark');
     this.result = {
-      tocDigest: `sha256:${createHash('sha256').update(json).digest('hex')}`,
+      tocDigest: sha256Digest(json),
       diffId: `sha256:${diff.digest('hex')}`,
       uncompressedSize: usize,
       tocOffset,

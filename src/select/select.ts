@@ -10,6 +10,7 @@ import { dataSetsFor, refResolver, type RawRef, type RefResolver, type Target } 
 import type { KeepEntry, KeepSet, KeptDataSet, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
+import { ancestors, parentPath } from '../util/paths.js';
 
 const MAX_REASONS_PER_KIND = 3;
 /** A directory kept whole for a reference or a data set may hold at most this much. */
@@ -215,14 +216,14 @@ class Selector {
     const { index, facts } = this.input;
     const k = this.keep.get(path)!;
     const e = k.entry;
-    for (let p = parentOf(path); p !== undefined; p = parentOf(p)) {
+    for (const p of ancestors(path)) {
       const pe = index.get(p);
       if (pe) this.add(p, pe, { kind: 'parent', of: path });
     }
     if (e.type === 'symlink') {
       // a kept link keeps what it points at (parents' links were followed by the walk)
       const l = e.linkname ?? '';
-      if (l) this.keepLookup(l.startsWith('/') ? l : `${parentOf(path) ?? ''}/${l}`, { kind: 'symlink-target', of: path });
+      if (l) this.keepLookup(l.startsWith('/') ? l : `${parentPath(path)}/${l}`, { kind: 'symlink-target', of: path });
       return;
     }
     if (e.type !== 'file' && e.type !== 'hardlink') return;
@@ -395,7 +396,7 @@ class Selector {
     this.keepLookup('/etc/ld.so.cache', { kind: 'ld-cache' });
     while (this.work.length > 0) {
       const p0 = this.work.pop()!;
-      for (let p = parentOf(p0); p !== undefined; p = parentOf(p)) {
+      for (const p of ancestors(p0)) {
         const pe = this.input.index.get(p);
         if (pe) this.add(p, pe, { kind: 'parent', of: p0 });
       }
@@ -410,7 +411,7 @@ class Selector {
     const removed = [...this.keep.keys()].filter((p) => match(p));
     for (const p of removed) this.keep.delete(p);
     const needed = new Set<string>();
-    for (const p of this.keep.keys()) for (let q = parentOf(p); q !== undefined; q = parentOf(q)) needed.add(q);
+    for (const p of this.keep.keys()) for (const q of ancestors(p)) needed.add(q);
     for (const p of removed) {
       const e = this.input.index.get(p);
       if (needed.has(p) && e) this.keep.set(p, { entry: e, reasons: [{ kind: 'parent', of: this.firstChild(p) }] });
@@ -461,12 +462,6 @@ function literalPrefix(glob: string): string {
   const comps = normalize(glob.trim()).split('/').filter(Boolean);
   const wild = comps.findIndex((c) => /[*?]/.test(c));
   return '/' + (wild < 0 ? comps : comps.slice(0, wild)).join('/');
-}
-
-function parentOf(p: string): string | undefined {
-  if (p === '/') return undefined;
-  const i = p.lastIndexOf('/');
-  return i <= 0 ? '/' : p.slice(0, i);
 }
 
 /** The program `/usr/bin/env [-S] [-i] [NAME=V...] prog args` runs. */

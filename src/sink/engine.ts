@@ -7,8 +7,7 @@ import { layoutTar } from '../oci/layouttar.js';
 import { renamedIndexFiles } from '../oci/layout.js';
 import { parseRefName } from '../oci/refname.js';
 import type { WrittenImage } from '../oci/types.js';
-import { UserError } from '../util/errors.js';
-import { oneLine } from './errors.js';
+import { oneLine, UserError } from '../util/errors.js';
 
 interface LoadMessage {
   stream?: string;

@@ -9,8 +9,7 @@ import { layoutTar } from '../oci/layouttar.js';
 import { renamedIndexFiles } from '../oci/layout.js';
 import { normaliseRefName } from '../oci/refname.js';
 import type { WrittenImage } from '../oci/types.js';
-import { UserError } from '../util/errors.js';
-import { oneLine } from './errors.js';
+import { oneLine, UserError } from '../util/errors.js';
 
 const siblingTemp = (path: string) => join(dirname(path), `.${basename(path)}.slimts-${process.pid}-${randomBytes(4).toString('hex')}`);
 

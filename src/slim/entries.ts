@@ -1,14 +1,12 @@
 // The new layer's entries: every kept entry with its original metadata (mode, owner, mtime,
 // xattrs such as security.capability, hardlinks) and its bytes read lazily from the image,
 // plus host files from --exe.
-import { statSync, createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FsEntry } from '../image/types.js';
 import type { WriteEntry } from '../oci/types.js';
 import type { KeepSet } from '../select/index.js';
-import { normalize } from '../select/index.js';
-import { UserError } from '../util/errors.js';
+import { checkExeHost, parseExe } from '../util/host-dest.js';
 
 export type OpenContent = (entry: FsEntry) => Promise<Readable> | Readable;
 
@@ -38,38 +36,15 @@ export function keptEntries(keep: KeepSet, open: OpenContent): WriteEntry[] {
   return out;
 }
 
-export interface ExeSpec {
-  host: string;
-  dest: string;
-}
-
-/** "HOST[:DEST]" → paths; DEST defaults to HOST's own absolute path. */
-export function parseExe(spec: string): ExeSpec {
-  const i = spec.indexOf(':');
-  const host = i < 0 ? spec : spec.slice(0, i);
-  const destRaw = i < 0 ? '' : spec.slice(i + 1);
-  if (host === '') throw new UserError(`bad --exe "${spec}" (want HOST_PATH[:IMAGE_PATH])`);
-  let dest = destRaw === '' ? host : destRaw;
-  if (!dest.startsWith('/')) dest = destRaw === '' ? `/usr/local/bin/${basename(host)}` : `/${dest}`;
-  if (dest.endsWith('/')) dest += basename(host);
-  return { host, dest: normalize(dest) };
-}
-
-/** Host files for --exe, owned by root, keeping the host's mode and mtime. */
+/** Host files for --exe (src/util/host-dest.ts), owned by root, keeping the host's mode and mtime. */
 export function exeEntries(specs: readonly string[]): WriteEntry[] {
   return specs.map((s) => {
-    const { host, dest } = parseExe(s);
-    let st;
-    try {
-      st = statSync(host);
-    } catch {
-      throw new UserError(`--exe ${s}: ${host} does not exist on this host`);
-    }
-    if (!st.isFile()) throw new UserError(`--exe ${s}: ${host} is not a regular file`);
+    const exe = parseExe(s);
+    const st = checkExeHost(exe);
     return {
-      path: dest, type: 'file', mode: st.mode & 0o7777, uid: 0, gid: 0,
+      path: exe.dest, type: 'file', mode: st.mode & 0o7777, uid: 0, gid: 0,
       mtime: Math.floor(st.mtimeMs / 1000), size: st.size,
-      open: () => createReadStream(host),
+      open: () => createReadStream(exe.host),
     } satisfies WriteEntry;
   });
 }

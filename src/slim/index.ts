@@ -6,6 +6,6 @@ export { summaryLines, keptFiles } from './report.js';
 export { editConfig, hasEdits } from './config-edit.js';
 export type { ConfigEdits } from './config-edit.js';
 export { defaultSlimTag } from './tag.js';
-export { keptEntries, exeEntries, parseExe, withParents, mergeEntries } from './entries.js';
+export { keptEntries, exeEntries, withParents, mergeEntries } from './entries.js';
 export { imageFacts } from './facts.js';
 export { parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile } from './flags.js';

@@ -10,8 +10,8 @@ import { parseMount } from '../run/mounts.js';
 import { chooseSink } from '../sink/choose.js';
 import type { SinkSpec } from '../sink/types.js';
 import { UserError } from '../util/errors.js';
+import { checkExeHost, parseExe } from '../util/host-dest.js';
 import { editConfig } from './config-edit.js';
-import { parseExe } from './entries.js';
 import type { BuildOptions } from './options.js';
 
 const statOrNull = (p: string) => {
@@ -94,7 +94,7 @@ export function validateBuildOptions(opts: BuildOptions): void {
   for (const p of opts.probes?.http ?? []) {
     if (p.port !== undefined && (p.port < 1 || p.port > 65535)) throw new UserError(`--http-probe-cmd: port ${p.port} is out of range`);
   }
-  for (const e of opts.exes ?? []) as('--exe', () => checkHostFile(parseExe(e).host, '--exe'));
+  for (const e of opts.exes ?? []) checkExeHost(parseExe(e));
   for (const b of opts.select?.includeBins ?? []) {
     if (!b.startsWith('/')) throw new UserError(`--include-bin wants an absolute image path, got "${b}"`);
   }

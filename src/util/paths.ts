@@ -9,6 +9,14 @@ export function parentPath(p: string): string {
   return i <= 0 ? '/' : p.slice(0, i);
 }
 
+/** The directories above `p`, nearest first, ending with "/" (none for "/" itself). */
+export function* ancestors(p: string): Generator<string> {
+  for (let q = p; q !== '/'; ) {
+    q = parentPath(q);
+    yield q;
+  }
+}
+
 /** `name` (one component) inside `dir`. */
 export function childPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;

@@ -71,7 +71,7 @@ describe('eStargz images on the stargz snapshotter', () => {
     const { layer, file } = await pushedLayer(ref);
     expect(layer.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
     const v = verifyEstargz(verifier, file, layer.annotations!['containerd.io/snapshot/stargz/toc.digest']);
-    expect(v.prefetch).toEqual(['/app/hello']);
+    expect(v.prefetch).toEqual(['/usr/local/bin/hello']);
 
     stack!.rpull(ref);
     expect(stack!.lazilyMounted(layer.digest), 'the snapshotter mounted the layer remotely').toBe(true);

@@ -31,11 +31,11 @@ describe('xray of eStargz images', () => {
     const es = join(work, 'es.tar');
     expect(slimts(['imagebuild', '--exe', hello, '--exe', `${hello}:/bin/second`, '--format', 'estargz', '--output', es]).status).toBe(0);
     const [layer] = layersOf(`oci-archive:${es}`);
-    expect(layer!.estargz).toMatchObject({ landmark: 'prefetch', prefetch: ['/app/hello', '/bin/second'] });
+    expect(layer!.estargz).toMatchObject({ landmark: 'prefetch', prefetch: ['/usr/local/bin/hello', '/bin/second'] });
     expect(layer!.estargz!.prefetchBytes).toBeGreaterThan(10_000);
     const text = slimts(['xray', `oci-archive:${es}`, '--plain']).stdout;
     expect(text).toMatch(/== eStargz layer 0: prefetch 2 files/);
-    expect(text).toMatch(/1\s+\/app\/hello/);
+    expect(text).toMatch(/1\s+\/usr\/local\/bin\/hello/);
 
     const gz = join(work, 'gz.tar');
     expect(slimts(['imagebuild', '--exe', hello, '--output', gz]).status).toBe(0);
@@ -47,6 +47,6 @@ describe('xray of eStargz images', () => {
     const tag = `${uniqueName('slimts-estargz-xray')}:1`;
     expect(slimts(['imagebuild', '--exe', hello, '--format', 'estargz', '--tag', tag]).status).toBe(0);
     tags.push(tag);
-    expect(layersOf(tag)[0]!.estargz).toMatchObject({ landmark: 'prefetch', prefetch: ['/app/hello'] });
+    expect(layersOf(tag)[0]!.estargz).toMatchObject({ landmark: 'prefetch', prefetch: ['/usr/local/bin/hello'] });
   });
 });

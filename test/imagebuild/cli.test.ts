@@ -60,7 +60,7 @@ describe('slimts imagebuild', () => {
     expect(run(tag)).toBe('hello from slimts\n');
     const img = inspect(tag);
     expect(img.Size).toBeLessThanOrEqual(statSync(fx.staticHello).size + 4096);
-    expect(img.Config.Entrypoint).toEqual(['/app/static-hello']);
+    expect(img.Config.Entrypoint).toEqual(['/usr/local/bin/static-hello']);
     expect(img.Architecture).toBe('amd64');
     expect(img.Os).toBe('linux');
   });
@@ -88,14 +88,14 @@ describe('slimts imagebuild', () => {
 
   it('several exes and --path trees keep modes and symlinks; config flags land in the image', () => {
     const tag = build([
-      '--exe', '/bin/ls', '--exe', `/bin/cat:/usr/local/bin/cat`, '--path', `${fx.dataDir}:/data`,
+      '--exe', '/bin/ls', '--exe', '/bin/cat:/opt/tools/', '--path', `${fx.dataDir}:/data`,
       '--cmd', '-ln /data/sub', '--env', 'GREETING=hi there', '--env', 'EMPTY=', '--workdir', '/data',
       '--user', '0:0', '--expose', '8080', '--expose', '53/udp', '--label', 'org.example.k=v=w',
     ]);
     expect(run(tag)).toMatch(/^-rw------- 1 0 0 5 .* b\.txt\n$/m);
-    expect(run(tag, ['b-link'], ['--entrypoint', '/usr/local/bin/cat'])).toBe('beta\n');
+    expect(run(tag, ['b-link'], ['--entrypoint', '/opt/tools/cat'])).toBe('beta\n');
     const c = inspect(tag).Config;
-    expect(c.Entrypoint).toEqual(['/app/ls']);
+    expect(c.Entrypoint).toEqual(['/usr/local/bin/ls']);
     expect(c.Cmd).toEqual(['-ln', '/data/sub']);
     expect(c.Env).toEqual(expect.arrayContaining(['GREETING=hi there', 'EMPTY=']));
     expect(c.WorkingDir).toBe('/data');
@@ -105,8 +105,8 @@ describe('slimts imagebuild', () => {
   });
 
   it('--entrypoint as a plain string is split without a shell', () => {
-    const tag = build(['--exe', fx.script, '--entrypoint', `/app/hello.sh "two words"`]);
-    expect(inspect(tag).Config.Entrypoint).toEqual(['/app/hello.sh', 'two words']);
+    const tag = build(['--exe', fx.script, '--entrypoint', `/usr/local/bin/hello.sh "two words"`]);
+    expect(inspect(tag).Config.Entrypoint).toEqual(['/usr/local/bin/hello.sh', 'two words']);
     expect(run(tag)).toBe('script says two words\n');
   });
 
@@ -135,7 +135,7 @@ describe('slimts imagebuild', () => {
       const r = slimts(['imagebuild', '--from', BASE, '--exe', fx.zlibUser, '--tag', tag, '--verbose', '--env', 'EXTRA=1']);
       expect(r.status, r.stderr).toBe(0);
       // The base has glibc and zlib: only the executable goes in the new layer.
-      expect(r.stderr).toMatch(/^ {2}\/app\/zuser {2}\(--exe /m);
+      expect(r.stderr).toMatch(/^ {2}\/usr\/local\/bin\/zuser {2}\(--exe /m);
       expect(r.stderr).not.toMatch(/libc\.so\.6|libz\.so/);
       expect(run(tag)).toMatch(/^zlib /);
       const base = JSON.parse(docker(['image', 'inspect', BASE]).stdout)[0];
@@ -143,7 +143,7 @@ describe('slimts imagebuild', () => {
       expect(img.RootFS.Layers.slice(0, -1)).toEqual(base.RootFS.Layers);
       expect(img.RootFS.Layers).toHaveLength(base.RootFS.Layers.length + 1);
       expect(img.Config.Env).toEqual(expect.arrayContaining(['EXTRA=1', ...(base.Config.Env ?? [])]));
-      expect(img.Config.Entrypoint).toEqual(['/app/zuser']);
+      expect(img.Config.Entrypoint).toEqual(['/usr/local/bin/zuser']);
     });
 
     it('keeps the base dirs and symlinks: files go through /lib -> usr/lib, /tmp stays 1777', () => {
@@ -193,11 +193,17 @@ describe('slimts imagebuild', () => {
     }
 
     it('missing file, directory, unreadable, non-ELF without #!', () => {
-      rejects(['--exe', join(fx.dir, 'nope')], /no such file/);
-      rejects(['--exe', fx.dir], /is a directory/);
+      rejects(['--exe', join(fx.dir, 'nope')], /^slimts: --exe .*\/nope: no such file on this host$/m);
+      rejects(['--exe', fx.dir], /^slimts: --exe .*: is a directory, not an executable$/m);
       rejects(['--exe', '/proc/self/mem'], /cannot read/);
       rejects(['--exe', fx.textFile], /not an ELF executable or a #! script/);
       rejects(['--exe', fx.staticHello, '--path', join(fx.dir, 'nope')], /--path .*no such file/);
+    });
+
+    it('a malformed --exe: the grammar build uses, the same line (test/slim/bad-input.e2e.test.ts)', () => {
+      rejects(['--exe', `${fx.staticHello}:usr/bin/hello`], /^slimts: --exe ".*static-hello:usr\/bin\/hello": DEST must be an absolute image path/);
+      rejects(['--exe', `${fx.staticHello}:`], /^slimts: --exe ".*static-hello:": empty DEST/);
+      rejects(['--exe', `${fx.staticHello}:/..`], /^slimts: --exe ".*": DEST must name a file, not \/$/m);
     });
 
     it('unreadable for the user running slimts', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseExpose, parseKeyValue, parsePlatformFlag, splitHostDest } from '../../src/imagebuild/config-flags.js';
+import { parseExpose, parseKeyValue, parsePlatformFlag } from '../../src/imagebuild/config-flags.js';
+import { parsePlatform } from '../../src/image/platform.js';
 import { parseCommand, splitWords } from '../../src/util/command.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -25,11 +26,10 @@ describe('imagebuild flag parsing', () => {
     expect(parsePlatformFlag('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
     expect(parsePlatformFlag('linux/x86_64')).toEqual({ os: 'linux', architecture: 'amd64' });
     for (const bad of ['amd64', 'windows/amd64', 'linux/', 'linux/a/b/c']) expect(() => parsePlatformFlag(bad)).toThrow(UserError);
-  });
-  it('splits HOST[:DEST]', () => {
-    expect(splitHostDest('./x', '--exe')).toEqual({ host: './x' });
-    expect(splitHostDest('./x:/usr/bin/y', '--exe')).toEqual({ host: './x', dest: '/usr/bin/y' });
-    expect(() => splitHostDest('./x:', '--exe')).toThrow(UserError);
-    expect(() => splitHostDest('./x:rel', '--exe')).toThrow(/absolute/);
+    expect(() => parsePlatformFlag('amd64')).toThrow(/^--platform: invalid platform "amd64" \(expected os\/arch\[\/variant\]/);
+    expect(() => parsePlatformFlag('windows/amd64')).toThrow(/^--platform: only linux images can be built/);
+    // the grammar build's --platform reads too (src/image/platform.ts), aliases and case included
+    expect(parsePlatform(' Linux/AARCH64 ')).toEqual({ os: 'linux', architecture: 'arm64' });
+    expect(parsePlatform('windows/amd64')).toEqual({ os: 'windows', architecture: 'amd64' });
   });
 });

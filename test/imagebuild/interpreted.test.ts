@@ -84,7 +84,7 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
       '',
     ].join('\n'), 0o755);
     const { tag, stderr } = build(['--exe', script]);
-    expect(stderr).toMatch(/verify: `\/app\/report\.py` answers in the image as on the host/);
+    expect(stderr).toMatch(/verify: `\/usr\/local\/bin\/report\.py` answers in the image as on the host/);
     // --date and --help take imports verify never reached (datetime, decimal; argparse's help)
     for (const args of [['--top', '1'], ['--date'], ['--help']]) {
       const r = both(tag, [script], args);
@@ -97,8 +97,10 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
   it('a Node script requiring a local module (and a built-in) runs like on the host', () => {
     write('node/lib/greet.js', "const util = require('util');\nexports.greet = (n) => util.format('hello %s from node %s', n, process.argv.length);\n");
     const script = write('node/app.js', "#!/usr/bin/env node\nconst { greet } = require('./lib/greet');\nconst path = require('node:path');\nconsole.log(greet(path.basename('/x/slimts.txt', '.txt')));\n", 0o755);
-    const { tag, stderr } = build(['--exe', script]);
-    expect(stderr).toMatch(/answers in the image as on the host/);
+    // a DEST directory: the script and the module beside it move there together
+    const { tag, stderr } = build(['--exe', `${script}:/app/`]);
+    expect(stderr).toMatch(/verify: `\/app\/app\.js` answers in the image as on the host/);
+    expect(fileInImage(tag, '/app/lib/greet.js')).toBe(true);
     const r = both(tag, [script], ['a', 'b']);
     expect(r.image).toEqual(r.host);
     expect(r.image.stdout).toBe('hello slimts from node 4\n');
@@ -136,7 +138,7 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
   it('--user NAME: the image has a user database with that user (and only root besides); verify runs the host side as that user', () => {
     const script = write('sh/who.sh', '#!/bin/sh\nif [ "${1:-}" = db ]; then cut -d: -f1 /etc/passwd /etc/group; exit; fi\nid -un\nid -gn\necho "$HOME"\n', 0o755);
     const { tag, stderr } = build(['--exe', script, '--user', 'nobody']);
-    expect(stderr).toMatch(/verify: `\/app\/who\.sh` answers in the image as on the host/);
+    expect(stderr).toMatch(/verify: `\/usr\/local\/bin\/who\.sh` answers in the image as on the host/);
     expect(docker(['run', '--rm', tag]).stdout).toBe('nobody\nnogroup\n/nonexistent\n');
     expect(docker(['run', '--rm', tag, 'db']).stdout).toBe('root\nnobody\nroot\nnogroup\n');
   });
@@ -146,7 +148,7 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
     const script = write('py/reads.py', '#!/usr/bin/python3\nimport sys\nname = "/etc/debian" + "_version" if len(sys.argv) < 9 else ""\nprint(open(name).read().strip() != "")\n', 0o755);
     const { stderr } = build(['--exe', script], 3);
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/^slimts: verify: `\/app\/reads\.py` answers differently in the image .*exit code 1 in the image, 0 on the host .*FileNotFoundError/);
+    expect(stderr).toMatch(/^slimts: verify: `\/usr\/local\/bin\/reads\.py` answers differently in the image .*exit code 1 in the image, 0 on the host .*FileNotFoundError/);
   });
 
   it('a module the script imports that slimts cannot read: one line, exit 2, nothing written', () => {
@@ -206,7 +208,7 @@ describe('imagebuild of a TLS client (curl)', () => {
   it('answers over TLS like the host; the CA store is there and used', () => {
     // --verify with these arguments: the image fetches the URL as the host does, checked against the test CA
     const { tag, stderr } = build(['--exe', '/usr/bin/curl', '--path', ca, `--verify=-sS --cacert ${ca} ${url}`]);
-    expect(stderr).toMatch(/verify: `\/app\/curl -sS --cacert .* answers in the image as on the host/);
+    expect(stderr).toMatch(/verify: `\/usr\/local\/bin\/curl -sS --cacert .* answers in the image as on the host/);
     const ok = both(tag, ['/usr/bin/curl'], ['-sS', '--cacert', ca, url]);
     expect(ok.image).toEqual(ok.host);
     expect(ok.image.stdout).toBe('tls ok /hello\n');

@@ -197,6 +197,16 @@ describe('estargzOrder', () => {
     expect(plan.entries.map((e) => e.path)).toEqual(['/', '/f', '/.prefetch.landmark', '/a', '/b']);
   });
 
+  test('a lookup is src/elf\'s resolvePath: after ".." the final entry is the directory reached', () => {
+    const entries = [dir('/'), dir('/d'), bytes('/d/f', 'x'), symlink('/up', 'd/f/..')];
+    const byPath = new Map(entries.map((e) => [e.path, e]));
+    // "/up" ends at the directory /d: no file is reached, nothing needs prefetching
+    expect(lookupEntries(byPath, '/up').map((e) => e.path)).toEqual(['/up', '/d', '/d']);
+    expect(estargzOrder(entries, ['/up']).prefetchFiles).toEqual([]);
+    // "/up/f" passes /d/f only to leave it with "..": /d/f is met once, as the final entry
+    expect(lookupEntries(byPath, '/up/f').map((e) => e.path)).toEqual(['/up', '/d', '/d/f']);
+  });
+
   test('an old landmark or TOC entry in the input is dropped', () => {
     const plan = estargzOrder([dir('/'), bytes('/.prefetch.landmark', 'x'), bytes('/stargz.index.json', '{}'), bytes('/f', 'x')], []);
     expect(plan.entries.map((e) => e.path)).toEqual(['/', '/.no.prefetch.landmark', '/f']);

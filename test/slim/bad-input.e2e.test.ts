@@ -74,6 +74,9 @@ describe('slimts build: bad invocations', () => {
   offline('a relative workdir', (i) => [i, '--workdir', 'app'], /^slimts: --workdir wants an absolute path/);
   offline('a bad mount', (i) => [i, '--mount', 'type=nfs,dst=/x'], /^slimts: --mount "type=nfs,dst=\/x": type must be volume, tmpfs or bind/);
   offline('a missing --exe', (i) => [i, '--exe', '/no/such/exe'], /^slimts: --exe \/no\/such\/exe: no such file on this host/);
+  offline('an --exe DEST that is not absolute', (i) => [i, '--exe', '/bin/true:usr/bin/t'], /^slimts: --exe "\/bin\/true:usr\/bin\/t": DEST must be an absolute image path/);
+  offline('an --exe with an empty DEST', (i) => [i, '--exe', '/bin/true:'], /^slimts: --exe "\/bin\/true:": empty DEST/);
+  offline('an --exe that is a directory', (i) => [i, '--exe', '/usr/bin'], /^slimts: --exe \/usr\/bin: is a directory, not an executable/);
   offline('a missing probe script', (i) => [i, '--probe-script', '/no/such/script'], /^slimts: --probe-script \/no\/such\/script: no such file/);
   offline('a bad probe spec', (i) => [i, '--http-probe-cmd', 'GET nothing'], /^slimts: --http-probe-cmd wants/);
   offline('a bad continue-after', (i) => [i, '--continue-after', 'later'], /^slimts: --continue-after wants/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editConfig, defaultSlimTag, parseCommand, parseContinueAfter, parseHttpProbeCmd, parseExe, withParents } from '../../src/slim/index.js';
+import { editConfig, defaultSlimTag, parseCommand, parseContinueAfter, parseHttpProbeCmd, withParents } from '../../src/slim/index.js';
 import type { ImageConfig } from '../../src/image/types.js';
 
 const base = (): ImageConfig => ({
@@ -65,10 +65,7 @@ describe('flags and names', () => {
     expect(parseHttpProbeCmd('POST:8080:/api')).toEqual({ method: 'POST', path: '/api', port: 8080 });
     expect(parseHttpProbeCmd('head /x')).toEqual({ method: 'HEAD', path: '/x' });
   });
-  it('--exe targets and synthesized parents', () => {
-    expect(parseExe('/usr/bin/busybox')).toEqual({ host: '/usr/bin/busybox', dest: '/usr/bin/busybox' });
-    expect(parseExe('./bb:/opt/bin/')).toEqual({ host: './bb', dest: '/opt/bin/bb' });
-    expect(parseExe('./bb')).toEqual({ host: './bb', dest: '/usr/local/bin/bb' });
+  it('synthesized parents', () => {
     const out = withParents([{ path: '/opt/bin/bb', type: 'file', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 1 }, { path: '/opt', type: 'dir', mode: 0o700, uid: 5, gid: 5, mtime: 0, size: 0 }]);
     expect(out.map((e) => e.path).sort()).toEqual(['/', '/opt', '/opt/bin', '/opt/bin/bb']);
     expect(out.find((e) => e.path === '/opt')!.mode).toBe(0o700);

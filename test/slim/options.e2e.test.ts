@@ -46,8 +46,10 @@ describe('slimts build options', () => {
   });
 
   it('the default tag is NAME.slim:TAG; --include-path, --include-exe and --exe add entries', async () => {
+    const sensor = `${ROOT}/sensors/build/slimts-sensor`;
+    // --exe as imagebuild reads it: no DEST → /usr/local/bin/NAME, a DEST ending in / → a directory
     const r = slimts(['build', image, '--include-path', '/usr/share/base-files', '--include-exe', 'ls',
-      '--exe', `${ROOT}/sensors/build/slimts-sensor:/opt/tools/`, '--report', join(tmp, 'r2.json')]);
+      '--exe', sensor, '--exe', `${sensor}:/opt/tools/`, '--report', join(tmp, 'r2.json')]);
     const tag = 'slimts-trouble/links.slim:1';
     try {
       expect(r.status, r.stderr).toBe(0);
@@ -56,6 +58,9 @@ describe('slimts build options', () => {
       expect(meta.has('/usr/bin/ls')).toBe(true);
       expect(meta.get('/opt/tools/slimts-sensor')).toMatchObject({ uid: 0, gid: 0 });
       expect(meta.get('/opt/tools/slimts-sensor')!.mode & 0o111).not.toBe(0);
+      expect(meta.get('/usr/local/bin/slimts-sensor')).toMatchObject({ uid: 0, gid: 0, mode: meta.get('/opt/tools/slimts-sensor')!.mode });
+      // on the image's PATH, so found by name
+      expect(docker(['run', '--rm', '--entrypoint', '/bin/sh', tag, '-c', 'command -v slimts-sensor']).stdout).toBe('/usr/local/bin/slimts-sensor\n');
       expect(meta.has('/usr/lib/x86_64-linux-gnu/libselinux.so.1')).toBe(true); // ls's NEEDED
       expect(docker(['run', '--rm', '--entrypoint', '/usr/bin/ls', tag, '/opt/real']).stdout).toMatch(/target\.txt/);
     } finally {
