@@ -115,4 +115,3 @@ export function statusOf(err: unknown): number | undefined {
 }
 
 /** Re-exported for the run controller, which reads its engine helpers from here. */
-export { oneLine };
