@@ -114,4 +114,3 @@ export function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number })?.statusCode;
 }
 
-/** Re-exported for the run controller, which reads its engine helpers from here. */
