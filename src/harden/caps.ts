@@ -1,6 +1,6 @@
 // The smallest capability set the app needed, each with its evidence from the trace: the
 // syscalls it made, the ports it serves, the file capabilities of binaries it ran. Pure.
-import { CAPS } from '../run/caps.js';
+import { CAPS, decodeFileCapability } from '../util/capabilities.js';
 import type { TraceEvent } from '../trace/index.js';
 
 export interface CapNeed {
@@ -24,13 +24,9 @@ const SETID = ['setuid', 'setreuid', 'setresuid', 'setfsuid'];
 const SETGID = ['setgid', 'setregid', 'setresgid', 'setfsgid', 'setgroups'];
 const CHOWN = ['chown', 'fchown', 'lchown', 'fchownat'];
 
-/** Capabilities named by a security.capability xattr (vfs_cap_data: permitted low/high words). */
+/** Capabilities a security.capability attribute permits. */
 export function fileCapNames(v: Buffer): string[] {
-  if (v.length < 12) return [];
-  const lo = v.readUInt32LE(4);
-  const hi = v.length >= 20 ? v.readUInt32LE(12) : 0;
-  const mask = (BigInt(hi) << 32n) | BigInt(lo);
-  return CAPS.filter((_, i) => (mask >> BigInt(i)) & 1n);
+  return decodeFileCapability(v)?.permitted ?? [];
 }
 
 export function neededCaps(input: CapInput): CapNeed[] {

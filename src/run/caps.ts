@@ -2,17 +2,8 @@
 // trace, filter, switch user, forward signals); the sensor drops them again before the app's
 // exec, so the app gets exactly what a plain `docker run` with the same --cap-add/--cap-drop
 // gives it. Docker's rules (moby oci/caps TweakCapabilities) are modelled here, pure.
+import { CAPS, capNames } from '../util/capabilities.js';
 import { UserError } from '../util/errors.js';
-
-/** Linux capability numbers (capability.h), by docker's name without the CAP_ prefix. */
-export const CAPS: readonly string[] = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
-  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
-  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
-  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
-  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
-  'CHECKPOINT_RESTORE',
-];
 
 /** Docker's default set (moby oci/caps/defaults.go, unchanged since 1.x). */
 const ENGINE_DEFAULTS = new Set([
@@ -67,12 +58,6 @@ export function tracedCaps(o: CapOverrides): TracedCaps {
   let mask = 0n;
   for (const c of SENSOR_CAPS) if (!plainHas(c, o)) mask |= 1n << BigInt(CAPS.indexOf(c));
   return { capAdd, capDrop, appDrop: mask.toString(16) };
-}
-
-/** Names of the capabilities in a hex mask as /proc/PID/status prints it. */
-export function capNames(hex: string): string[] {
-  const m = BigInt(`0x${hex || '0'}`);
-  return CAPS.filter((_, i) => (m >> BigInt(i)) & 1n);
 }
 
 /** The app's privileges as the sensor recorded them right after its first exec. */
