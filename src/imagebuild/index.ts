@@ -150,7 +150,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
   const platformFlag = opts.platform === undefined ? undefined : parsePlatformFlag(opts.platform);
   const env = (opts.env ?? []).map((e) => parseKeyValue(e, '--env'));
   const labels = (opts.label ?? []).map((l) => parseKeyValue(l, '--label'));
-  const exposed = (opts.expose ?? []).map(parseExpose);
+  const exposed = (opts.expose ?? []).map((p) => parseExpose(p, '--expose'));
   const workdir = opts.workdir === undefined ? undefined : parseWorkdir(opts.workdir);
   const entrypointFlag = opts.entrypoint === undefined ? undefined : parseCommand(opts.entrypoint, '--entrypoint');
   const cmd = opts.cmd === undefined ? undefined : parseCommand(opts.cmd, '--cmd');

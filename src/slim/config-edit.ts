@@ -1,7 +1,7 @@
 // --new-* / --remove-* edits of the output image's config. Pure: the original config object
 // is never changed; untouched fields (known or unknown) stay as they were, in their order.
 import type { ContainerConfig, ImageConfig } from '../image/types.js';
-import { UserError } from '../util/errors.js';
+import { parseExpose, parseKeyValue } from '../util/config-values.js';
 
 export interface ConfigEdits {
   entrypoint?: string[];
@@ -24,19 +24,6 @@ export function hasEdits(e: ConfigEdits): boolean {
   return Object.values(e).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== false));
 }
 
-function portKey(p: string): string {
-  const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/i.exec(p.trim());
-  if (!m || Number(m[1]) > 65535) throw new UserError(`bad port "${p}" (want PORT or PORT/tcp|udp|sctp)`);
-  return `${m[1]}/${(m[2] ?? 'tcp').toLowerCase()}`;
-}
-
-function splitKv(s: string, what: string): [string, string] {
-  const i = s.indexOf('=');
-  const k = i < 0 ? s : s.slice(0, i);
-  if (k === '') throw new UserError(`bad ${what} "${s}" (want KEY=VALUE)`);
-  return [k, i < 0 ? '' : s.slice(i + 1)];
-}
-
 export function editConfig(config: ImageConfig, e: ConfigEdits): ImageConfig {
   if (!hasEdits(e)) return config;
   const c: ContainerConfig = { ...(config.config ?? {}) };
@@ -52,7 +39,7 @@ export function editConfig(config: ImageConfig, e: ConfigEdits): ImageConfig {
     const drop = new Set(e.removeEnv ?? []);
     env = env.filter((kv) => !drop.has(kv.split('=')[0]!));
     for (const kv of e.env ?? []) {
-      const [k] = splitKv(kv, 'env');
+      const [k] = parseKeyValue(kv, '--new-env', { bare: true });
       const i = env.findIndex((x) => x.split('=')[0] === k);
       if (i >= 0) env[i] = kv.includes('=') ? kv : `${k}=`;
       else env.push(kv.includes('=') ? kv : `${k}=`);
@@ -63,15 +50,15 @@ export function editConfig(config: ImageConfig, e: ConfigEdits): ImageConfig {
     const labels: Record<string, string> = { ...(c.Labels ?? {}) };
     for (const k of e.removeLabels ?? []) delete labels[k];
     for (const kv of e.labels ?? []) {
-      const [k, v] = splitKv(kv, 'label');
+      const [k, v] = parseKeyValue(kv, '--new-label', { bare: true });
       labels[k] = v;
     }
     c.Labels = Object.keys(labels).length ? labels : null;
   }
   if (e.expose?.length || e.removeExpose?.length) {
     const ports: Record<string, object> = { ...(c.ExposedPorts ?? {}) };
-    for (const p of e.removeExpose ?? []) delete ports[portKey(p)];
-    for (const p of e.expose ?? []) ports[portKey(p)] = {};
+    for (const p of e.removeExpose ?? []) delete ports[parseExpose(p, '--remove-expose')];
+    for (const p of e.expose ?? []) ports[parseExpose(p, '--new-expose')] = {};
     if (Object.keys(ports).length) c.ExposedPorts = ports;
     else delete c.ExposedPorts;
   }

@@ -9,6 +9,7 @@ import { parseRefName } from '../oci/refname.js';
 import { parseMount } from '../run/mounts.js';
 import { chooseSink } from '../sink/choose.js';
 import type { SinkSpec } from '../sink/types.js';
+import { parseKeyValue } from '../util/config-values.js';
 import { UserError } from '../util/errors.js';
 import { checkExeHost, parseExe } from '../util/host-dest.js';
 import { editConfig } from './config-edit.js';
@@ -22,12 +23,8 @@ const statOrNull = (p: string) => {
   }
 };
 
-function checkKv(values: readonly string[] | undefined, flag: string, valueRequired: boolean): void {
-  for (const v of values ?? []) {
-    const i = v.indexOf('=');
-    const key = i < 0 ? v : v.slice(0, i);
-    if (key === '' || /\s/.test(key) || (valueRequired && i < 0)) throw new UserError(`${flag} wants KEY=VALUE, got "${v}"`);
-  }
+function checkKv(values: readonly string[] | undefined, flag: string): void {
+  for (const v of values ?? []) parseKeyValue(v, flag, { bare: true });
 }
 
 function checkHostFile(path: string, flag: string, executable = false): void {
@@ -82,7 +79,7 @@ function as(flag: string, check: () => unknown): void {
 export function validateBuildOptions(opts: BuildOptions): void {
   if (!opts.image || opts.image.trim() === '') throw new UserError('build wants an image reference');
   if (opts.platform !== undefined) as('--platform', () => parsePlatform(opts.platform!));
-  checkKv(opts.run?.env, '--env', false);
+  checkKv(opts.run?.env, '--env');
   if (opts.run?.workdir !== undefined && !opts.run.workdir.startsWith('/')) {
     throw new UserError(`--workdir wants an absolute path, got "${opts.run.workdir}"`);
   }
@@ -98,8 +95,8 @@ export function validateBuildOptions(opts: BuildOptions): void {
   for (const b of opts.select?.includeBins ?? []) {
     if (!b.startsWith('/')) throw new UserError(`--include-bin wants an absolute image path, got "${b}"`);
   }
-  checkKv(opts.edits?.env, '--new-env', false);
-  checkKv(opts.edits?.labels, '--new-label', false);
+  checkKv(opts.edits?.env, '--new-env');
+  checkKv(opts.edits?.labels, '--new-label');
   if (opts.edits?.workdir !== undefined && !opts.edits.workdir.startsWith('/')) {
     throw new UserError(`--new-workdir wants an absolute path, got "${opts.edits.workdir}"`);
   }

@@ -19,9 +19,12 @@ describe('imagebuild flag parsing', () => {
     expect(parseKeyValue('A=b=c', '--env')).toEqual(['A', 'b=c']);
     expect(parseKeyValue('A=', '--env')).toEqual(['A', '']);
     for (const bad of ['A', '=b', 'A B=c', '']) expect(() => parseKeyValue(bad, '--env')).toThrow(UserError);
-    expect(parseExpose('80')).toBe('80/tcp');
-    expect(parseExpose('53/UDP')).toBe('53/udp');
-    for (const bad of ['0', '65536', 'http', '80/icmp', '80/']) expect(() => parseExpose(bad)).toThrow(UserError);
+    // one grammar for every command: a bare KEY is KEY="" where docker allows it (build's --env, --label)
+    expect(parseKeyValue('A', '--env', { bare: true })).toEqual(['A', '']);
+    for (const bad of ['=b', 'A B=c', '']) expect(() => parseKeyValue(bad, '--env', { bare: true })).toThrow(/^--env: expected KEY=VALUE/);
+    expect(parseExpose('80', '--expose')).toBe('80/tcp');
+    expect(parseExpose('53/UDP', '--expose')).toBe('53/udp');
+    for (const bad of ['0', '65536', 'http', '80/icmp', '80/']) expect(() => parseExpose(bad, '--expose')).toThrow(/^--expose: expected PORT/);
     expect(parsePlatformFlag('linux/amd64')).toEqual({ os: 'linux', architecture: 'amd64' });
     expect(parsePlatformFlag('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
     expect(parsePlatformFlag('linux/x86_64')).toEqual({ os: 'linux', architecture: 'amd64' });

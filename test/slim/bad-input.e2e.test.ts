@@ -69,8 +69,8 @@ describe('slimts build: bad invocations', () => {
     cases.push({ name, args: args('IMAGE'), env, line, code: 2, noEngine: true });
   offline('a tag the reference grammar refuses', (i) => [i, '--tag', 'bad tag!!'], /^slimts: --tag: invalid image name "bad tag!!"/);
   offline('an uppercase tag', (i) => [i, '--tag', 'App:1'], /^slimts: --tag: invalid image name "App:1": repository name must be lowercase/);
-  offline('a bad exposed port', (i) => [i, '--new-expose', '80/xyz'], /^slimts: --new-expose: bad port "80\/xyz"/);
-  offline('a bad env var', (i) => [i, '--env', '=x'], /^slimts: --env wants KEY=VALUE, got "=x"/);
+  offline('a bad exposed port', (i) => [i, '--new-expose', '80/xyz'], /^slimts: --new-expose: expected PORT\[\/tcp\|udp\|sctp\] with PORT 1-65535, got "80\/xyz"/);
+  offline('a bad env var', (i) => [i, '--env', '=x'], /^slimts: --env: expected KEY=VALUE, got "=x"/);
   offline('a relative workdir', (i) => [i, '--workdir', 'app'], /^slimts: --workdir wants an absolute path/);
   offline('a bad mount', (i) => [i, '--mount', 'type=nfs,dst=/x'], /^slimts: --mount "type=nfs,dst=\/x": type must be volume, tmpfs or bind/);
   offline('a missing --exe', (i) => [i, '--exe', '/no/such/exe'], /^slimts: --exe \/no\/such\/exe: no such file on this host/);

@@ -43,7 +43,7 @@ describe('editConfig', () => {
     expect(editConfig(base(), { entrypoint: ['/x'], cmd: ['y'] }).config!.Cmd).toEqual(['y']);
   });
   it('rejects bad ports', () => {
-    expect(() => editConfig(base(), { expose: ['http'] })).toThrow(/bad port/);
+    expect(() => editConfig(base(), { expose: ['http'] })).toThrow(/expected PORT/);
   });
 });
 
