@@ -78,18 +78,7 @@ export function indexView(index: FsIndex, readContent: (entry: FsEntry, offset: 
   return {
     lstat(path) {
       const e = index.get(path);
-      if (!e) return undefined;
-      switch (e.type) {
-        case 'file':
-        case 'hardlink':
-          return { type: 'file', size: e.content?.size ?? e.size, mode: e.mode, mtime: e.mtime };
-        case 'dir':
-          return { type: 'dir', size: 0, mode: e.mode, mtime: e.mtime };
-        case 'symlink':
-          return { type: 'symlink', size: 0, linkname: e.linkname ?? '', mode: e.mode, mtime: e.mtime };
-        default:
-          return { type: 'other', size: 0, mode: e.mode, mtime: e.mtime };
-      }
+      return e && statOf(e);
     },
     read(path, offset, length) {
       const e = index.get(path);
@@ -102,4 +91,19 @@ export function indexView(index: FsIndex, readContent: (entry: FsEntry, offset: 
       return index.children(path).map((c) => c.path.slice(c.path.lastIndexOf('/') + 1));
     },
   };
+}
+
+/** What an image's entry looks like to a FileView. */
+export function statOf(e: FsEntry): FileStat {
+  switch (e.type) {
+    case 'file':
+    case 'hardlink':
+      return { type: 'file', size: e.content?.size ?? e.size, mode: e.mode, mtime: e.mtime };
+    case 'dir':
+      return { type: 'dir', size: 0, mode: e.mode, mtime: e.mtime };
+    case 'symlink':
+      return { type: 'symlink', size: 0, linkname: e.linkname ?? '', mode: e.mode, mtime: e.mtime };
+    default:
+      return { type: 'other', size: 0, mode: e.mode, mtime: e.mtime };
+  }
 }

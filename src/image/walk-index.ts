@@ -1,10 +1,11 @@
-// The merged filesystem index from the engine-side walk: the same FsIndex the layer reader
-// builds (src/image/fsindex.ts), made from what stat saw in a created container's root.
-// The engine's init layer (files it creates in every container when the image lacks them)
-// is taken out, so the index holds the image's own entries.
-import { comparePaths } from './fsindex.js';
+// The merged filesystem index from the engine-side walk: the same tree the layer reader
+// builds (src/image/overlay), made from what stat saw in a created container's root, as one
+// layer with nothing to remove. The engine's init layer (files it creates in every container
+// when the image lacks them) is taken out, so the index holds the image's own entries.
+import { MergedTree } from './overlay/index.js';
 import { normalizePath } from '../tar/index.js';
 import type { FsEntry, FsIndex } from './types.js';
+import { comparePaths } from '../util/paths.js';
 import type { WalkRecord } from './walk-format.js';
 
 /**
@@ -22,61 +23,7 @@ export interface WalkIndexOptions {
   createdNs: bigint;
 }
 
-function parentOf(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i <= 0 ? '/' : p.slice(0, i);
-}
-
 const mtimeNs = (r: WalkRecord) => BigInt(r.mtimeSec) * 1_000_000_000n + BigInt(r.mtimeNsec);
-
-class WalkIndex implements FsIndex {
-  private readonly kids = new Map<string, string[]>();
-  private sorted?: FsEntry[];
-  private readonly groups = new Map<number, string[]>();
-
-  constructor(private readonly map: Map<string, FsEntry>) {
-    for (const e of map.values()) {
-      if (e.path !== '/') {
-        const p = parentOf(e.path);
-        const list = this.kids.get(p);
-        if (list) list.push(e.path);
-        else this.kids.set(p, [e.path]);
-      }
-      if (e.content) {
-        const g = this.groups.get(e.content.offset);
-        if (g) g.push(e.path);
-        else this.groups.set(e.content.offset, [e.path]);
-      }
-    }
-    for (const list of this.kids.values()) list.sort(comparePaths);
-    for (const list of this.groups.values()) list.sort(comparePaths);
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(path: string): FsEntry | undefined {
-    const p = normalizePath(path);
-    return p === null ? undefined : this.map.get(p);
-  }
-
-  children(dir: string): FsEntry[] {
-    const p = normalizePath(dir);
-    return p === null ? [] : (this.kids.get(p) ?? []).map((c) => this.map.get(c)!);
-  }
-
-  entries(): Iterable<FsEntry> {
-    this.sorted ??= [...this.map.values()].sort((a, b) => comparePaths(a.path, b.path));
-    return this.sorted;
-  }
-
-  hardlinkGroup(path: string): string[] {
-    const e = this.get(path);
-    if (!e?.content) return [e?.path ?? path];
-    return [...this.groups.get(e.content.offset)!];
-  }
-}
 
 const TYPE_BITS = 0o170000;
 
@@ -114,9 +61,11 @@ export function walkIndex(records: Iterable<WalkRecord>, opts: WalkIndexOptions)
 
   const map = new Map<string, FsEntry>();
   for (const r of byPath.values()) map.set(r.path, toEntry(r, opts));
-  if (!map.has('/')) map.set('/', { path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0, dataOffset: 0, layer: 0 });
   linkFiles(byPath, map);
-  return new WalkIndex(map);
+  // parents first: each entry goes into a directory the tree already holds
+  const tree = new MergedTree();
+  for (const e of [...map.values()].sort((a, b) => comparePaths(a.path, b.path))) tree.put(e);
+  return tree;
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { TarEntry } from '../image/types.js';
 import { EfficiencyTracker } from './efficiency.js';
 import { EstargzSpotter, type EstargzLayerInfo } from './estargz.js';
-import { overlayName } from '../image/overlay.js';
+import { overlayName } from '../image/overlay/index.js';
 import { baseName, childPath, parentPath } from '../util/paths.js';
 import { StackedTree, isDirNode, metaOf, type Node } from './tree.js';
 

@@ -1,5 +1,7 @@
-// The overlay rules of image layers (the OCI image spec's whiteouts), in one place for the
-// merged index the build reads (fsindex.ts) and xray's per-layer analysis (xray/layers.ts).
+// What entry names mean to the overlay (the OCI image spec's whiteouts): the one place that
+// reads ".wh." names.
+import { baseName, childPath, parentPath } from '../../util/paths.js';
+
 export const WHITEOUT = '.wh.';
 export const OPAQUE = '.wh..wh..opq';
 
@@ -18,4 +20,11 @@ export function overlayName(base: string): OverlayName {
   if (!base.startsWith(WHITEOUT)) return { kind: 'plain' };
   if (base.startsWith(WHITEOUT + WHITEOUT)) return { kind: 'meta' };
   return { kind: 'whiteout', victim: base.slice(WHITEOUT.length) };
+}
+
+/** The path a whiteout entry ("/a/.wh.b") removes ("/a/b"). */
+export function victimOf(whiteout: string): string {
+  const o = overlayName(baseName(whiteout));
+  if (o.kind !== 'whiteout') throw new Error(`not a whiteout: ${whiteout}`);
+  return childPath(parentPath(whiteout), o.victim);
 }
