@@ -1,6 +1,6 @@
 // Same content stored at different paths: files of a size shared by >= 2 files, grouped by
 // the sha256 taken while their layer streamed by.
-import type { StackedTree } from './tree.js';
+import type { FsIndex } from '../image/types.js';
 
 export interface DuplicateGroup {
   sha256: string;
@@ -23,15 +23,14 @@ export interface Candidate {
   dataOffset: number;
 }
 
-export function sizeCollisions(tree: StackedTree, minSize: number): Candidate[][] {
+export function sizeCollisions(tree: FsIndex, minSize: number): Candidate[][] {
   const bySize = new Map<number, Candidate[]>();
-  for (const [path, n] of tree.walk()) {
-    const m = n.meta;
+  for (const e of tree.entries()) {
     // Hardlinks share their target's bytes: they are not duplicates.
-    if (!m || m.type !== 'file' || m.size < minSize) continue;
-    let g = bySize.get(m.size);
-    if (!g) bySize.set(m.size, (g = []));
-    g.push({ path, size: m.size, layer: m.layer, dataOffset: m.dataOffset });
+    if (e.type !== 'file' || e.size < minSize) continue;
+    let g = bySize.get(e.size);
+    if (!g) bySize.set(e.size, (g = []));
+    g.push({ path: e.path, size: e.size, layer: e.layer, dataOffset: e.dataOffset });
   }
   return [...bySize.values()].filter((g) => g.length >= 2);
 }
@@ -39,7 +38,7 @@ export function sizeCollisions(tree: StackedTree, minSize: number): Candidate[][
 /** sha256 (hex) of a candidate's content. */
 export type Hasher = (c: Candidate) => Promise<string>;
 
-export async function findDuplicates(tree: StackedTree, hashOf: Hasher, minSize = 1024): Promise<DuplicatesResult> {
+export async function findDuplicates(tree: FsIndex, hashOf: Hasher, minSize = 1024): Promise<DuplicatesResult> {
   const groups: DuplicateGroup[] = [];
   for (const sameSize of sizeCollisions(tree, minSize)) {
     const byHash = new Map<string, string[]>();

@@ -1,6 +1,7 @@
 // Security- and size-relevant facts about the final (merged) filesystem.
+import type { FsEntry } from '../image/types.js';
+import type { MergedTree } from '../image/overlay/index.js';
 import { decodeCapability } from './capabilities.js';
-import { StackedTree, type Node } from './tree.js';
 
 export interface FileRef {
   path: string;
@@ -62,12 +63,11 @@ export const PACKAGE_MANAGERS: Record<string, string[]> = {
 
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
 
-function ref(path: string, n: Node): FileRef {
-  const m = n.meta!;
-  return { path, size: m.size, mode: octal(m.mode), uid: m.uid, gid: m.gid, layer: m.layer };
+function ref(e: FsEntry): FileRef {
+  return { path: e.path, size: e.size, mode: octal(e.mode), uid: e.uid, gid: e.gid, layer: e.layer };
 }
 
-function presence(tree: StackedTree, table: Record<string, string[]>): Presence[] {
+function presence(tree: MergedTree, table: Record<string, string[]>): Presence[] {
   const out: Presence[] = [];
   for (const [name, bins] of Object.entries(table)) {
     const found: Presence['found'] = [];
@@ -77,7 +77,7 @@ function presence(tree: StackedTree, table: Record<string, string[]>): Presence[
         const path = `${dir}/${bin}`;
         const r = tree.resolve(path);
         // Merged /usr makes /bin/x and /usr/bin/x the same file: report it once.
-        if (!r || r.node.meta?.type === 'dir' || seen.has(r.path)) continue;
+        if (!r || r.type === 'dir' || seen.has(r.path)) continue;
         seen.add(r.path);
         found.push({ path, resolved: r.path });
       }
@@ -87,31 +87,31 @@ function presence(tree: StackedTree, table: Record<string, string[]>): Presence[
   return out;
 }
 
-export function collectFindings(tree: StackedTree, opts: { top?: number } = {}): Findings {
+export function collectFindings(tree: MergedTree, opts: { top?: number } = {}): Findings {
   const top = opts.top ?? 10;
   const f: Findings = { biggestFiles: [], setuid: [], setgid: [], capabilities: [], worldWritableDirs: [], shells: [], packageManagers: [] };
   const big: FileRef[] = [];
-  for (const [path, n] of tree.walk()) {
-    const m = n.meta;
-    if (!m) continue;
-    if (m.type === 'file') {
+  for (const e of tree.entries()) {
+    if (e.path === '/' || tree.isImplied(e)) continue;
+    if (e.type === 'file') {
       // Keep only the top N while walking: memory stays bounded on huge images.
-      if (big.length < top || m.size > big[big.length - 1].size) {
-        big.push(ref(path, n));
+      if (big.length < top || e.size > big[big.length - 1].size) {
+        big.push(ref(e));
         big.sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
         if (big.length > top) big.pop();
       }
     }
-    if (m.type === 'file' || m.type === 'hardlink') {
-      if (m.mode & 0o4000) f.setuid.push(ref(path, n));
-      if (m.mode & 0o2000) f.setgid.push(ref(path, n));
-      if (m.capability) {
-        const caps = decodeCapability(m.capability);
-        f.capabilities.push({ ...ref(path, n), capabilities: caps?.permitted ?? [], effective: caps?.effective ?? false });
+    if (e.type === 'file' || e.type === 'hardlink') {
+      if (e.mode & 0o4000) f.setuid.push(ref(e));
+      if (e.mode & 0o2000) f.setgid.push(ref(e));
+      const cap = e.xattrs?.['security.capability'];
+      if (cap) {
+        const caps = decodeCapability(cap);
+        f.capabilities.push({ ...ref(e), capabilities: caps?.permitted ?? [], effective: caps?.effective ?? false });
       }
     }
-    if (m.type === 'dir' && m.mode & 0o002) {
-      f.worldWritableDirs.push({ path, mode: octal(m.mode), sticky: (m.mode & 0o1000) !== 0 });
+    if (e.type === 'dir' && e.mode & 0o002) {
+      f.worldWritableDirs.push({ path: e.path, mode: octal(e.mode), sticky: (e.mode & 0o1000) !== 0 });
     }
   }
   f.biggestFiles = big;

@@ -1,12 +1,12 @@
-// Applies layers one at a time to a StackedTree, counting what each adds, modifies and
-// deletes, and feeding dive's efficiency visits. Pure over lists of tar entries, so the
-// exact semantics are testable with hand-made data; xray.ts feeds it from real layers.
-import type { TarEntry } from '../image/types.js';
+// Applies layers one at a time to the merged tree (src/image/overlay), counting what each
+// adds, modifies and deletes, and feeding dive's efficiency visits. Pure over lists of tar
+// entries, so the exact semantics are testable with hand-made data; xray.ts feeds it from
+// real layers.
+import type { FsEntry, TarEntry } from '../image/types.js';
+import { MergedTree, applyLayer, namedPaths, planLayer, victimOf, type LayerPlan } from '../image/overlay/index.js';
 import { EfficiencyTracker } from './efficiency.js';
 import { EstargzSpotter, type EstargzLayerInfo } from './estargz.js';
-import { overlayName } from '../image/overlay/index.js';
-import { baseName, childPath, parentPath } from '../util/paths.js';
-import { StackedTree, isDirNode, metaOf, type Node } from './tree.js';
+import { parentPath } from '../util/paths.js';
 
 export interface ChangeStats {
   added: { files: number; bytes: number };
@@ -37,125 +37,96 @@ function emptyStats(): LayerStats {
   };
 }
 
-/** Sum of sizes of a node and everything below it (dive's whiteout-of-a-directory size). */
-function subtreeSize(n: Node): number {
-  let s = n.meta?.size ?? 0;
-  for (const d of StackedTree.descendants(n)) s += d.meta?.size ?? 0;
+/** Sum of the sizes of entries (a directory's own size is 0). */
+const sizeOf = (es: Iterable<FsEntry>) => {
+  let s = 0;
+  for (const e of es) s += e.size;
   return s;
-}
-
-/** The path a whiteout entry ("/a/.wh.b") removes ("/a/b"). */
-function victimOf(whiteout: string): string {
-  const o = overlayName(baseName(whiteout));
-  if (o.kind !== 'whiteout') throw new Error(`not a whiteout: ${whiteout}`);
-  return childPath(parentPath(whiteout), o.victim);
-}
+};
 
 export class LayerAnalyzer {
-  readonly tree = new StackedTree();
+  readonly tree = new MergedTree();
   readonly efficiency = new EfficiencyTracker();
   readonly layers: LayerStats[] = [];
 
   /** Applies the next layer. `entries` are in tar order, whiteouts as-is. */
   addLayer(entries: Iterable<TarEntry>): LayerStats {
-    const index = this.layers.length;
     const st = emptyStats();
-    const normal = new Map<string, TarEntry>(); // last entry per path wins, as in dive's tree
-    const ordered: TarEntry[] = [];
-    const whiteouts: string[] = []; // raw paths ("/a/.wh.b")
-    const opaques: string[] = []; // the opaque directories
     const spot = new EstargzSpotter();
-    for (const e of entries) {
-      spot.see(e);
-      st.entries++;
-      st.size += e.size;
-      if (e.path === '/') continue; // dive skips "." entries
-      const o = overlayName(baseName(e.path));
-      if (o.kind === 'opaque') opaques.push(parentPath(e.path));
-      else if (o.kind === 'whiteout') whiteouts.push(e.path);
-      else if (o.kind === 'plain') {
-        normal.set(e.path, e);
-        ordered.push(e);
-      }
-    }
+    const plan = planLayer(
+      (function* () {
+        for (const e of entries) {
+          spot.see(e);
+          st.entries++;
+          st.size += e.size;
+          yield e;
+        }
+      })(),
+    );
     st.estargz = spot.result();
-    st.whiteouts = whiteouts.length;
-    const whiteoutSet = new Set(whiteouts);
-    st.opaqueDirs = opaques;
-
-    // The layer's own tree, as dive builds it: entries, whiteout nodes and implied parents
-    // (an opaque marker is never added, but its directory is). Leaves are the visited nodes.
-    const nodes = new Set<string>();
-    const hasChild = new Set<string>();
-    const addNode = (p: string) => {
-      nodes.add(p);
-      for (let c = p, q = parentPath(c); c !== '/' && !hasChild.has(q); c = q, q = parentPath(c)) {
-        hasChild.add(q);
-        if (q !== '/') nodes.add(q);
-      }
-    };
-    for (const p of normal.keys()) addNode(p);
-    for (const p of whiteouts) addNode(p);
-    for (const d of opaques) if (d !== '/') addNode(d);
-
-    // Efficiency visits, against the tree as it was below this layer.
-    for (const p of nodes) {
-      if (hasChild.has(p)) continue;
-      if (whiteoutSet.has(p)) {
-        const target = victimOf(p);
-        const lower = this.tree.get(target);
-        // dive: a whiteout weighs the lower subtree if it was a directory, else nothing.
-        this.efficiency.visit(target, lower && isDirNode(lower) ? subtreeSize(lower) : 0);
-      } else {
-        this.efficiency.visit(p, normal.get(p)?.size ?? 0);
-      }
-    }
-
-    // Deletions apply to lower layers only, so they go before this layer's entries.
-    const removeSubtree = (n: Node) => {
-      for (const d of [n, ...StackedTree.descendants(n)]) {
-        if (d.meta && d.meta.type !== 'dir') {
-          st.deleted.files++;
-          st.deleted.bytes += d.meta.size;
-        }
-      }
-      this.tree.remove(n);
-    };
-    for (const p of whiteouts) {
-      const lower = this.tree.get(victimOf(p));
-      if (lower) removeSubtree(lower);
-    }
-    // Opaque dirs (dive ignores them): each lower entry below the directory that this layer
-    // does not bring back counts like a `.wh.` whiteout of it would (same weight rules).
-    for (const d of opaques) {
-      const lowerDir = this.tree.get(d);
-      if (!lowerDir) continue;
-      const sweep = (dir: Node, dirPath: string) => {
-        for (const c of [...(dir.children?.values() ?? [])]) {
-          const cp = childPath(dirPath, c.name);
-          if (nodes.has(cp)) {
-            if (isDirNode(c)) sweep(c, cp);
-            continue;
-          }
-          this.efficiency.visit(cp, isDirNode(c) ? subtreeSize(c) : 0);
-          removeSubtree(c);
-        }
-      };
-      sweep(lowerDir, d);
-    }
-
-    for (const e of ordered) {
-      if (normal.get(e.path) !== e) continue;
-      const lower = this.tree.get(e.path);
-      if (lower && isDirNode(lower) && e.type !== 'dir') removeSubtree(lower);
-      if (e.type !== 'dir') {
-        const bucket = lower && lower.meta ? st.modified : st.added;
-        bucket.files++;
-        bucket.bytes += e.size;
-      }
-      this.tree.set(e.path, metaOf(e, index));
-    }
+    st.whiteouts = plan.whiteouts.length;
+    st.opaqueDirs = plan.opaques;
+    this.visitLayerTree(plan);
+    this.apply(plan, st);
     this.layers.push(st);
     return st;
+  }
+
+  /**
+   * dive's visits: the leaves of the layer's own tree (its entries, whiteouts and opaque dirs
+   * with their parents), weighed against the tree as it is below this layer. A whiteout weighs
+   * the subtree it removes when that is a directory, else nothing.
+   */
+  private visitLayerTree(plan: LayerPlan): void {
+    const nodes = namedPaths(plan);
+    const inner = new Set<string>();
+    for (const p of nodes) inner.add(parentPath(p));
+    const whiteouts = new Set(plan.whiteouts);
+    const last = new Map(plan.entries.map((e) => [e.path, e]));
+    for (const p of nodes) {
+      if (inner.has(p)) continue;
+      if (!whiteouts.has(p)) {
+        this.efficiency.visit(p, last.get(p)?.size ?? 0);
+        continue;
+      }
+      const target = victimOf(p);
+      const lower = this.tree.at(this.tree.locate(target));
+      this.efficiency.visit(target, lower?.type === 'dir' ? sizeOf(this.tree.below(lower.path)) : 0);
+    }
+  }
+
+  /**
+   * Applies the layer, counting what it changed: the files it placed that stand after it are
+   * added, or modified when a lower layer's entry stood there; the lower layers' files it
+   * removed are deleted. What an opaque dir hides weighs like a whiteout of it would.
+   */
+  private apply(plan: LayerPlan, st: LayerStats): void {
+    const layer = this.layers.length;
+    const tree = this.tree;
+    /** Paths the layer placed, and whether a lower layer's entry stood there before it. */
+    const placed = new Map<string, boolean>();
+    applyLayer(tree, plan, layer, {
+      removed: (gone, why) => {
+        // a file a directory takes the place of is not deleted: its path stays, as a directory
+        if (why === 'replaced' && gone[0]!.type !== 'dir') return;
+        for (const d of gone) {
+          if (d.type === 'dir' || d.layer === layer) continue;
+          st.deleted.files++;
+          st.deleted.bytes += d.size;
+        }
+        const top = gone[0]!;
+        if (why === 'opaque') this.efficiency.visit(top.path, top.type === 'dir' ? sizeOf(gone) : 0);
+      },
+      placed: (e, shadowed) => {
+        if (!placed.has(e.path)) placed.set(e.path, shadowed !== undefined && shadowed.layer !== layer && !tree.isImplied(shadowed));
+      },
+    });
+    for (const [path, overLower] of placed) {
+      const e = tree.at(path);
+      if (!e || e.layer !== layer || e.type === 'dir') continue;
+      const bucket = overLower ? st.modified : st.added;
+      bucket.files++;
+      bucket.bytes += e.size;
+    }
   }
 }

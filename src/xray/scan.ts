@@ -3,15 +3,15 @@
 // layers stream by. Engine images stream straight from `docker save`; other sources, or
 // an engine stream this path does not handle, go through readImage.
 import { MT } from '../image/mediatypes.js';
+import type { MergedTree } from '../image/overlay/index.js';
 import { readImage } from '../image/read.js';
 import { ChunkSource, TarFormatError } from '../tar/index.js';
-import type { Image, ImageConfig, Layer } from '../image/types.js';
+import type { FsEntry, Image, ImageConfig, Layer } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 import type { Hasher } from './duplicates.js';
 import { NeedFallback, isEngineRef, streamEngineImage } from './engine-stream.js';
 import { readLayerContents, type LayerContents } from './layer-read.js';
 import { LayerAnalyzer } from './layers.js';
-import type { Meta, StackedTree } from './tree.js';
 
 /** An image read for xray: its analysis plus the few contents xray still needs. */
 export interface ScannedImage {
@@ -21,8 +21,8 @@ export interface ScannedImage {
   layers: { digest: string; diffId: string; size: number; mediaType: string }[];
   analyzer: LayerAnalyzer;
   hash: Hasher;
-  /** The whole content of a kept regular file entry (the dpkg database files). */
-  read(meta: Meta): Promise<Buffer>;
+  /** The whole content of a kept file's bytes (the dpkg database files), by where they are. */
+  read(content: NonNullable<FsEntry['content']>): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -51,9 +51,9 @@ function contentsAccess(layers: LayerContents[]): Pick<ScannedImage, 'hash' | 'r
       if (!h) throw new Error(`no hash recorded for ${c.path}`);
       return h;
     },
-    read: async (m) => {
-      const b = layers[m.layer].kept.get(m.dataOffset);
-      if (!b) throw new Error(`content of layer ${m.layer} at ${m.dataOffset} was not kept`);
+    read: async (c) => {
+      const b = layers[c.layer].kept.get(c.offset);
+      if (!b) throw new Error(`content of layer ${c.layer} at ${c.offset} was not kept`);
       return b;
     },
   };
@@ -128,10 +128,8 @@ export async function scanImage(ref: string, opts: { platform?: string; tmpDir?:
 }
 
 /** Reads a whole kept file of the final filesystem (following symlinks), or undefined. */
-export async function readFinalFile(tree: StackedTree, read: ScannedImage['read'], path: string): Promise<Buffer | undefined> {
-  const r = tree.resolve(path);
-  let m = r?.node.meta;
-  if (m?.type === 'hardlink' && m.linkname) m = tree.get(m.linkname)?.meta;
-  if (!m || m.type !== 'file') return undefined;
-  return read(m).catch(() => undefined);
+export async function readFinalFile(tree: MergedTree, read: ScannedImage['read'], path: string): Promise<Buffer | undefined> {
+  // a hardlink's content is its target's bytes
+  const content = tree.resolve(path)?.content;
+  return content ? read(content).catch(() => undefined) : undefined;
 }

@@ -11,7 +11,7 @@ import type { LayerAnalyzer } from './layers.js';
 import type { LayerReport, XrayReport } from './report.js';
 import { readFinalFile, scanImage, type ScannedImage } from './scan.js';
 import { baseName, childPath, parentPath } from '../util/paths.js';
-import type { StackedTree } from './tree.js';
+import type { MergedTree } from '../image/overlay/index.js';
 
 export interface XrayOptions {
   /** "os/arch[/variant]" for multi-platform images (default: the host's). */
@@ -50,15 +50,14 @@ export function historyForLayers(history: History[] | undefined, layerCount: num
   return out;
 }
 
-function finalFiles(tree: StackedTree): { map: Map<string, FileInfo>; count: number; dirs: number; bytes: number } {
+function finalFiles(tree: MergedTree): { map: Map<string, FileInfo>; count: number; dirs: number; bytes: number } {
   const map = new Map<string, FileInfo>();
   let count = 0;
   let dirs = 0;
   let bytes = 0;
-  for (const [p, n] of tree.walk()) {
-    const type = n.meta?.type ?? 'dir';
-    const size = n.meta?.size ?? 0;
-    map.set(p, { type, size });
+  for (const { path, type, size } of tree.entries()) {
+    if (path === '/') continue;
+    map.set(path, { type, size });
     if (type === 'dir') dirs++;
     else {
       count++;
@@ -84,9 +83,10 @@ async function loadPackageDb(image: ScannedImage): Promise<PackageDb | undefined
     if (c === undefined) canonDir.set(dir, (c = tree.resolve(dir)?.path ?? dir));
     return childPath(c, baseName(p));
   };
-  for (const [name, node] of info?.node.children ?? []) {
+  for (const node of info ? tree.children(info.path) : []) {
+    const name = baseName(node.path);
     const pkg = packageOfListFile(`/var/lib/dpkg/info/${name}`);
-    if (!pkg || node.meta?.type !== 'file') continue;
+    if (!pkg || node.type !== 'file') continue;
     const text = await readFinalFile(tree, image.read, `/var/lib/dpkg/info/${name}`);
     if (!text) continue;
     for (const p of parseDpkgList(text.toString('utf8'))) owners.set(canonical(p), pkg);

@@ -46,7 +46,7 @@ describe('LayerAnalyzer (dive efficiency)', () => {
     expect(l2.modified).toEqual({ files: 1, bytes: 120 });
     expect(l2.deleted).toEqual({ files: 1, bytes: 2000 });
     expect(a.tree.get('/opt/app/lib2')).toBeUndefined();
-    expect(a.tree.get('/opt/app/lib1')?.meta?.size).toBe(10);
+    expect(a.tree.get('/opt/app/lib1')?.size).toBe(10);
   });
 
   it('keeps dive quirk: deleting a whole directory is not waste (the whiteout weighs the subtree)', () => {
@@ -66,7 +66,7 @@ describe('LayerAnalyzer (dive efficiency)', () => {
       [{ path: 'o/' }, { path: 'o/keep/' }, { path: 'o/keep/a', content: 'aaaa' }, { path: 'o/keep/b', content: 'bb' }, { path: 'o/gone/' }, { path: 'o/gone/c', content: 'ccc' }],
       [{ path: 'o/' }, { path: 'o/.wh..wh..opq' }, { path: 'o/keep/' }, { path: 'o/keep/a', content: 'A' }],
     );
-    expect([...a.tree.walk()].map(([p]) => p)).toEqual(['/o', '/o/keep', '/o/keep/a']);
+    expect([...a.tree.entries()].map((e) => e.path)).toEqual(['/', '/o', '/o/keep', '/o/keep/a']);
     const r = a.efficiency.result();
     // /o/keep/a: 4,1 -> 5; /o/keep/b: 2, 0 (hidden file) -> 2; /o/gone: visited once with
     // its subtree (3); /o/gone/c once (3).
