@@ -1,6 +1,6 @@
 // Paths inside an image: absolute, "/"-separated, no trailing "/" (the root is "/"). Lexical
 // only; names from archives are made so by normalizePath (src/tar), symlinks are resolved by
-// the index that knows them (src/image/fsindex, xray's tree, src/elf's resolvePath), and
+// src/elf's resolvePath over a view of the files (the host, or src/image/overlay's tree), and
 // normalize and joinPath below join and normalise relative paths given by users or code.
 
 /** The directory holding `p` ("/" for "/x" and for "/" itself). */
