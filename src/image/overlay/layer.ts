@@ -31,7 +31,7 @@ export type Removal = 'whiteout' | 'opaque' | 'replaced';
 export interface LayerObserver {
   /** `gone` left the tree (its first entry, with everything that was below it). */
   removed?(gone: readonly FsEntry[], why: Removal): void;
-  /** `entry` was placed at its path over `shadowed`, what stood there (undefined: nothing). */
+  /** `entry` was placed over `shadowed`, what stood at its path (undefined: nothing; the root's own entry is not told). */
   placed?(entry: FsEntry, shadowed: FsEntry | undefined): void;
 }
 
@@ -108,9 +108,8 @@ function report(observer: LayerObserver, gone: FsEntry[], why: Removal): void {
 function makeRoom(tree: MergedTree, dir: string, layer: number, observer: LayerObserver): void {
   // every entry's parent is a directory: the first entry met going up settles it
   let p = dir;
-  for (; p !== '/' && !tree.at(p); p = parentPath(p));
-  const e = tree.at(p)!;
-  if (e.type !== 'dir') report(observer, tree.remove(p), 'replaced');
+  while (p !== '/' && !tree.at(p)) p = parentPath(p);
+  if (tree.at(p)!.type !== 'dir') report(observer, tree.remove(p), 'replaced');
   if (!tree.at(dir)) tree.put(tree.impliedDir(dir, layer));
 }
 
