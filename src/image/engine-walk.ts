@@ -13,6 +13,7 @@ import { Readable, type Duplex } from 'node:stream';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
+import { attachStdio } from '../engine/attach.js';
 import { docker, statusOf } from '../engine/docker.js';
 import { ownerLabels, startReaper } from '../run/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
@@ -572,7 +573,7 @@ export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Pro
       },
     });
     await container.putArchive(bin, { path: '/' });
-    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    const stream = await attachStdio(container, { stdin: true, stdout: true, stderr: true });
     conn = new WalkerConn(stream);
     await container.start();
     const created = (await container.inspect()).Created;
