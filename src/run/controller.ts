@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type Docker from 'dockerode';
+import { attachStdio } from '../engine/attach.js';
 import { docker, engineHostAddress, engineIsRemote, statusOf } from '../engine/docker.js';
 import type { ContainerConfig } from '../image/types.js';
 import { runProbes, TargetGoneError } from '../probe/run.js';
@@ -319,9 +320,9 @@ async function createdVolumes(mounts: string[], undo: Array<() => Promise<void>>
  * and the sensor ends the container; on the normal path it is closed once the app stopped.
  */
 async function holdLiveness(container: Docker.Container, undo: Array<() => Promise<void>>): Promise<void> {
-  const stream = (await container.attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true })) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
+  const stream = await attachStdio(container, { stdin: true });
   stream.on('error', () => {});
-  undo.push(async () => stream.destroy());
+  undo.push(async () => { stream.destroy(); });
 }
 
 async function readPrivileges(dir: string): Promise<AppPrivileges | undefined> {
