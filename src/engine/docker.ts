@@ -19,15 +19,17 @@ export function engineEndpoint(): string {
 }
 
 /**
- * The host name under which ports published by the engine are reachable from here:
- * loopback for a local engine, the engine's host for tcp:// or ssh:// DOCKER_HOST.
+ * The address under which ports published by the engine are reachable from here: loopback
+ * for a unix socket, the engine's host for a tcp:// or ssh:// DOCKER_HOST ("localhost" as
+ * 127.0.0.1, the address the engine publishes on for it).
  */
 export function engineHostAddress(): string {
   const h = process.env.DOCKER_HOST;
   if (h && /^(tcp|ssh|https?):\/\//.test(h)) {
     try {
-      const host = new URL(h.replace(/^tcp:/, 'http:')).hostname;
-      if (host) return host.replace(/^\[|\]$/g, '');
+      const host = new URL(h.replace(/^tcp:/, 'http:')).hostname.replace(/^\[|\]$/g, '');
+      if (host === 'localhost' || host === '::1') return '127.0.0.1';
+      if (host) return host;
     } catch {
       /* fall through */
     }
@@ -35,10 +37,22 @@ export function engineHostAddress(): string {
   return '127.0.0.1';
 }
 
-/** True when the engine runs on another machine (published ports must not bind loopback there). */
-export function engineIsRemote(): boolean {
+/**
+ * The engine-side address to publish ports on: the engine's loopback address when it runs on
+ * this machine (nothing else may reach the app), every address of the engine's host when it
+ * runs elsewhere (we reach it through the name in DOCKER_HOST, whatever interface that is).
+ */
+export function publishAddress(): string {
   const a = engineHostAddress();
-  return a !== '127.0.0.1' && a !== 'localhost' && a !== '::1';
+  return /^127\.\d+\.\d+\.\d+$/.test(a) ? a : '0.0.0.0';
+}
+
+/**
+ * True when the engine may be on another machine: any DOCKER_HOST but this machine's default
+ * loopback address. Then its containers' own addresses are not taken to be routable from here.
+ */
+export function engineIsRemote(): boolean {
+  return engineHostAddress() !== '127.0.0.1';
 }
 
 /** Throws a one-line UserError unless the engine answers a ping. */

@@ -86,7 +86,7 @@ export interface SpecInput {
   overrides?: RunOverrides;
   /** Wrap in the sensor (traced run). */
   sensor?: { fanotify?: boolean; syscalls?: boolean };
-  /** Host IP the exposed ports are published on ("127.0.0.1", or "0.0.0.0" for a remote engine). */
+  /** Host IP the exposed ports are published on (publishAddress(): loopback, or "0.0.0.0" for a remote engine). */
   publishIp: string;
   name?: string;
   /** Extra labels (io.slimts.run=1 is always set). */
