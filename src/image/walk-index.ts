@@ -16,7 +16,15 @@ import type { WalkRecord } from './walk-format.js';
  * writes into (/etc, /dev, "/") get a new mtime; their image mtime is not visible either.
  */
 const INIT_PATHS = ['/dev/console', '/dev/pts', '/dev/shm', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/etc/mtab', '/.dockerenv', '/proc', '/sys', '/dev', '/etc'];
+/** Deepest first: a parent's new mtime comes from its children's. */
 export const INIT_PARENTS = ['/etc', '/dev', '/'];
+/**
+ * What podman adds to every container's root, the same way: its mount points (only where the
+ * image lacks them: podman leaves the image's own in place, so they stay in the index) and
+ * /run/.containerenv. The root itself is made anew (mode 0555 on podman).
+ */
+const PODMAN_PATHS = ['/run/.containerenv'];
+const PODMAN_PARENTS = ['/run'];
 
 export interface WalkIndexOptions {
   /** When the container was created (ns since the epoch, engine clock): init files are newer. */
@@ -78,22 +86,25 @@ function dropInitLayer(byPath: Map<string, WalkRecord>, createdNs: bigint): void
     for (const p of byPath.keys()) if (p !== dir && p.startsWith(prefix)) return true;
     return false;
   };
-  for (const p of INIT_PATHS) {
+  for (const p of [...INIT_PATHS, ...PODMAN_PATHS]) {
     const r = byPath.get(p);
     if (!r || mtimeNs(r) < createdNs) continue;
     if (r.type === 'dir' && hasChildren(p)) continue;
     byPath.delete(p);
   }
-  for (const p of INIT_PARENTS) {
+  for (const p of [...PODMAN_PARENTS, ...INIT_PARENTS]) {
     const r = byPath.get(p);
     if (!r || mtimeNs(r) < createdNs) continue;
+    // a root the engine made has the engine's mode, not the image's: the default one, as the
+    // layer reader gives a root no layer names
+    const own = p === '/' ? { mode: (r.mode & TYPE_BITS) | 0o755, uid: 0, gid: 0 } : {};
     // a directory's mtime is when an entry was last added or removed: most often its newest child's
     let newest: WalkRecord | undefined;
     const prefix = p === '/' ? '/' : `${p}/`;
     for (const [q, c] of byPath) {
       if (q !== p && q.startsWith(prefix) && !q.slice(prefix.length).includes('/') && (!newest || mtimeNs(c) > mtimeNs(newest))) newest = c;
     }
-    byPath.set(p, { ...r, mtimeSec: newest?.mtimeSec ?? 0, mtimeNsec: newest?.mtimeNsec ?? 0 });
+    byPath.set(p, { ...r, ...own, mtimeSec: newest?.mtimeSec ?? 0, mtimeNsec: newest?.mtimeNsec ?? 0 });
   }
 }
 
