@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEngineProxy } from '../helpers/engine-proxy.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 if (!existsSync(join(root, 'dist/slim/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor')) || !existsSync(join(root, 'sensors/build/slimts-walk'))) {
@@ -45,41 +46,9 @@ async function timed(image, read) {
 
 const stagesLine = (x) => Object.entries(x.stages).map(([k, v]) => `${k} ${s(v)}`).join(', ');
 
-// A unix socket in front of the engine's, counting the bytes the engine sends back. Its own
-// process: the build blocks its event loop on synchronous reads that go through the proxy.
-const PROXY = `
-const { createConnection, createServer } = require('node:net');
-const [upstream, path] = process.argv.slice(1);
-let bytes = 0;
-createServer((client) => {
-  const engine = createConnection(upstream);
-  engine.on('data', (b) => { bytes += b.length; });
-  client.pipe(engine);
-  engine.pipe(client);
-  client.on('error', () => engine.destroy());
-  engine.on('error', () => client.destroy());
-}).listen(path, () => process.stdout.write('ready\\n'));
-process.stdin.on('data', () => process.stdout.write(bytes + '\\n'));
-process.stdin.on('end', () => process.exit(0));
-`;
-
 let proxies = 0;
-async function countingProxy() {
-  const upstream = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
-  if (upstream.includes('://')) throw new Error(`the byte count needs a unix DOCKER_HOST, not ${upstream}`);
-  const path = join(dir, `engine-${proxies++}.sock`);
-  const child = spawn('node', ['-e', PROXY, upstream, path], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = [];
-  let waiter;
-  child.stdout.on('data', (b) => { lines.push(...b.toString().split('\n').filter(Boolean)); waiter?.(); });
-  const next = async () => { while (!lines.length) await new Promise((r) => (waiter = r)); return lines.shift(); };
-  await next(); // ready
-  return {
-    host: `unix://${path}`,
-    count: async () => { child.stdin.write('\n'); return Number(await next()); },
-    close: () => { child.stdin.end(); return new Promise((r) => child.on('exit', r)); },
-  };
-}
+// the engine's socket behind a counting proxy of its own (test/helpers/engine-proxy.mjs)
+const countingProxy = () => startEngineProxy(join(dir, `engine-${proxies++}.sock`));
 
 async function bytesOut(image, read) {
   const proxy = await countingProxy();
