@@ -87,14 +87,26 @@ export interface Meta {
 const ENGINE_PATHS = /^\/(\.dockerenv|dev(\/.*)?|proc|sys|etc\/(hosts|hostname|resolv\.conf|mtab))$/;
 const ENGINE_PARENTS = new Set(['/', '/etc', '/dev']);
 
+/**
+ * Another engine than the default one (DOCKER_HOST=tcp://…, podman's socket): how the docker
+ * CLI reaches it, and the address its published ports are reached at.
+ */
+export interface EngineAt {
+  host: string;
+  address: string;
+}
+
+/** The docker CLI's arguments that talk to `at` (none for the default engine). */
+const on = (at?: EngineAt) => (at ? ['-H', at.host] : []);
+
 /** Metadata of every entry of `docker export` of a container created (not started) from ref. */
-export async function exportedMeta(ref: string): Promise<Map<string, Meta>> {
+export async function exportedMeta(ref: string, at?: EngineAt): Promise<Map<string, Meta>> {
   const name = uniqueName('slimts-e2e-export');
   const dir = mkdtempSync(join(tmpdir(), 'slimts-e2e-export-'));
-  docker(['create', '--name', name, ref, '/nonexistent']);
+  docker([...on(at), 'create', '--name', name, ref, '/nonexistent']);
   try {
     // to a file first: the export is read at our pace, the engine never waits on a pipe
-    execFileSync('docker', ['export', '-o', join(dir, 'fs.tar'), name], { stdio: 'inherit' });
+    execFileSync('docker', [...on(at), 'export', '-o', join(dir, 'fs.tar'), name], { stdio: 'inherit' });
     const out = new Map<string, Meta>();
     for await (const raw of iterateTar(new ChunkSource(createReadStream(join(dir, 'fs.tar')) as AsyncIterable<Buffer>))) {
       const p = normalizePath(raw.name);
@@ -105,14 +117,14 @@ export async function exportedMeta(ref: string): Promise<Map<string, Meta>> {
     }
     return out;
   } finally {
-    docker(['rm', '-f', name], { allowFail: true });
+    docker([...on(at), 'rm', '-f', name], { allowFail: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Every slim entry's metadata equals the original's; returns the differences. */
-export async function metadataDiffs(original: string, slimTag: string): Promise<string[]> {
-  const [a, b] = await Promise.all([exportedMeta(original), exportedMeta(slimTag)]);
+export async function metadataDiffs(original: string, slimTag: string, at?: EngineAt): Promise<string[]> {
+  const [a, b] = await Promise.all([exportedMeta(original, at), exportedMeta(slimTag, at)]);
   const diffs: string[] = [];
   if (b.size < 5 || a.size < 5) diffs.push(`export looks empty: ${a.size} original, ${b.size} slim entries`);
   for (const [p, m] of b) {
@@ -132,29 +144,29 @@ export async function metadataDiffs(original: string, slimTag: string): Promise<
   return diffs;
 }
 
-/** Runs `ref` detached with `port` published on loopback; returns the host port and a stop. */
-export function serve(ref: string, port: number, args: string[] = []): { hostPort: () => Promise<number>; logs: () => string; stop: () => void } {
+/** Runs `ref` detached with `port` published on loopback (`at`'s address); returns the host port and a stop. */
+export function serve(ref: string, port: number, args: string[] = [], at?: EngineAt): { hostPort: () => Promise<number>; logs: () => string; stop: () => void } {
   const name = uniqueName('slimts-e2e-run');
-  docker(['run', '-d', '--name', name, '-p', `127.0.0.1::${port}`, ...args, ref]);
+  docker([...on(at), 'run', '-d', '--name', name, '-p', `${at?.address ?? '127.0.0.1'}::${port}`, ...args, ref]);
   return {
     hostPort: async () => {
-      const out = docker(['port', name, `${port}/tcp`]).stdout.trim().split('\n')[0]!;
+      const out = docker([...on(at), 'port', name, `${port}/tcp`]).stdout.trim().split('\n')[0]!;
       return Number(out.slice(out.lastIndexOf(':') + 1));
     },
-    logs: () => { const r = docker(['logs', name], { allowFail: true }); return r.stdout + r.stderr; },
-    stop: () => void docker(['rm', '-f', '-v', name], { allowFail: true }),
+    logs: () => { const r = docker([...on(at), 'logs', name], { allowFail: true }); return r.stdout + r.stderr; },
+    stop: () => void docker([...on(at), 'rm', '-f', '-v', name], { allowFail: true }),
   };
 }
 
 /** GETs path until it answers (or gives up after `ms`). */
-export async function getWhenUp(hostPort: number, path: string, ms = 30_000): Promise<{ status: number; body: string }> {
+export async function getWhenUp(hostPort: number, path: string, ms = 30_000, address = '127.0.0.1'): Promise<{ status: number; body: string }> {
   const until = Date.now() + ms;
   let last: unknown;
   while (Date.now() < until) {
     try {
       // bounded: Node 20's fetch never settles when the engine's port proxy resets a connection
       // the app was not yet listening for
-      const r = await fetch(`http://127.0.0.1:${hostPort}${path}`, { signal: AbortSignal.timeout(5_000) });
+      const r = await fetch(`http://${address}:${hostPort}${path}`, { signal: AbortSignal.timeout(5_000) });
       return { status: r.status, body: await r.text() };
     } catch (err) {
       last = err;
@@ -165,17 +177,17 @@ export async function getWhenUp(hostPort: number, path: string, ms = 30_000): Pr
 }
 
 /** Answers of the original and the slim image to the same GETs. */
-export async function sameAnswers(original: string, slimTag: string, port: number, paths: string[], args: string[] = []) {
+export async function sameAnswers(original: string, slimTag: string, port: number, paths: string[], args: string[] = [], at?: EngineAt) {
   const results: Array<{ path: string; a: { status: number; body: string }; b: { status: number; body: string } }> = [];
-  const sa = serve(original, port, args);
-  const sb = serve(slimTag, port, args);
+  const sa = serve(original, port, args, at);
+  const sb = serve(slimTag, port, args, at);
   try {
     const [pa, pb] = [await sa.hostPort(), await sb.hostPort()];
     for (const p of paths) {
-      const a = await getWhenUp(pa, p);
+      const a = await getWhenUp(pa, p, undefined, at?.address);
       let b;
       try {
-        b = await getWhenUp(pb, p);
+        b = await getWhenUp(pb, p, undefined, at?.address);
       } catch (err) {
         throw new Error(`${(err as Error).message}\nslim logs:\n${sb.logs()}`);
       }
