@@ -3,6 +3,7 @@
 import Docker from 'dockerode';
 import type { ContainerConfig, ImageConfig } from '../image/types.js';
 import { oneLine, UserError } from '../util/errors.js';
+import { inspectImageInfo } from './inspect.js';
 
 let client: { host: string | undefined; docker: Docker } | undefined;
 
@@ -82,13 +83,13 @@ export async function inspectImage(ref: string, opts: InspectImageOptions = {}):
   await engineReachable();
   let info: Docker.ImageInspectInfo;
   try {
-    info = await docker().getImage(ref).inspect();
+    info = await inspectImageInfo(docker(), ref);
   } catch (err) {
     if (statusOf(err) !== 404) throw err;
     if (!opts.pull) throw new UserError(`image "${ref}" not found; use --pull to pull it`);
     opts.onProgress?.(`pulling ${ref}`);
     await pullImage(ref);
-    info = await docker().getImage(ref).inspect();
+    info = await inspectImageInfo(docker(), ref);
   }
   return { id: info.Id, ref, config: toImageConfig(info) };
 }

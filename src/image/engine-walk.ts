@@ -15,6 +15,7 @@ import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { attachStdio } from '../engine/attach.js';
 import { docker, statusOf } from '../engine/docker.js';
+import { inspectImageInfo } from '../engine/inspect.js';
 import { ownerLabels, startReaper } from '../run/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
 import { oneLine, UserError } from '../util/errors.js';
@@ -546,7 +547,7 @@ export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Pro
     unregister();
   };
   try {
-    const info = await d.getImage(ref).inspect();
+    const info = await inspectImageInfo(d, ref);
     const volumes = Object.keys((info.Config?.Volumes ?? {}) as Record<string, unknown>);
     const bin = await walkerTar(opts.walkerPath);
     startReaper();
