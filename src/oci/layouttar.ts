@@ -21,9 +21,13 @@ async function walk(root: string, rel = ''): Promise<{ rel: string; dir: boolean
   return out;
 }
 
-/** `replace` substitutes the bytes of top-level files (e.g. index.json under another name). */
-export async function* layoutTar(dir: string, replace?: Map<string, Buffer>): AsyncGenerator<Buffer> {
+/**
+ * `replace` substitutes the bytes of top-level files (e.g. index.json under another name);
+ * `omit` leaves top-level files out (the OCI ones, for a docker-archive).
+ */
+export async function* layoutTar(dir: string, replace?: Map<string, Buffer>, omit?: ReadonlySet<string>): AsyncGenerator<Buffer> {
   for (const f of await walk(dir)) {
+    if (omit?.has(f.rel)) continue;
     const bytes = replace?.get(f.rel);
     if (bytes) {
       yield encodeHeader({ name: f.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, size: bytes.length });

@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { docker as engineClient } from '../engine/docker.js';
+import { isPodman } from '../engine/podman.js';
 import { layoutTar } from '../oci/layouttar.js';
 import { renamedIndexFiles } from '../oci/layout.js';
 import { parseRefName } from '../oci/refname.js';
@@ -15,6 +16,9 @@ interface LoadMessage {
   error?: string;
   errorDetail?: { message?: string };
 }
+
+/** The layout's OCI files: without them its tar is a docker-archive (manifest.json). */
+const DOCKER_ARCHIVE_OMITS: ReadonlySet<string> = new Set(['index.json', 'oci-layout']);
 
 async function readAll(s: NodeJS.ReadableStream): Promise<string> {
   const parts: Buffer[] = [];
@@ -49,7 +53,10 @@ export async function sendToEngine(written: WrittenImage, tag: string, docker?: 
   const ref = parseRefName(tag);
   const d = docker ?? engineClient();
   const replace = written.refName === ref.familiar ? undefined : await renamedIndexFiles(written.layoutDir, ref.familiar);
-  const body = Readable.from(layoutTar(written.layoutDir, replace), { objectMode: false });
+  // podman loads a tar with an OCI index as an OCI image, and then ignores its HEALTHCHECK (a
+  // docker field of the config): it gets the docker-archive the same tar holds
+  const omit = (await isPodman(d)) ? DOCKER_ARCHIVE_OMITS : undefined;
+  const body = Readable.from(layoutTar(written.layoutDir, replace, omit), { objectMode: false });
   let out: string;
   try {
     out = await readAll(await d.loadImage(body, { quiet: true }));
