@@ -77,11 +77,16 @@ export async function removeThrowaway(tag: string): Promise<void> {
   await docker().getImage(tag).remove({ force: true }).catch(() => undefined);
 }
 
+/** A tag of ours (podman names what it loads localhost/NAME, or docker.io/NAME), or none. */
+function isThrowawayTag(t: string): boolean {
+  return t.replace(/^(localhost|docker\.io)\//, '').startsWith(`${THROWAWAY_REPO}/`) || t === '<none>:<none>';
+}
+
 /** Removes throwaway images whose owner on this host is gone (a build killed by SIGKILL). */
 export async function removeOrphanedThrowaways(): Promise<void> {
   const d = docker();
   const images = await d.listImages({ filters: JSON.stringify({ label: [OWNER_LABEL] }) }).catch(() => []);
   await Promise.all(images
-    .filter((i) => orphaned(i.Labels?.[OWNER_LABEL]) && (i.RepoTags ?? []).every((t) => t.startsWith(`${THROWAWAY_REPO}/`) || t === '<none>:<none>'))
+    .filter((i) => orphaned(i.Labels?.[OWNER_LABEL]) && (i.RepoTags ?? []).every(isThrowawayTag))
     .map((i) => d.getImage(i.Id).remove({ force: true }).catch(() => undefined)));
 }
