@@ -1,7 +1,8 @@
 // slimts build against podman's Docker API (Debian's podman 4.3, rootful, a service of the
-// test's own): the sample is copied into podman's image store, slimmed there with the default
+// test's own): samples are copied into podman's image store, slimmed there with the default
 // (engine-side) reader, verified, loaded back into podman, run by podman and compared with
-// the original. The layer written is byte for byte the one a build on dockerd writes.
+// the original. The nginx layer written is byte for byte the one a build on dockerd writes;
+// a non-root app keeps its HEALTHCHECK, which podman's Docker API does not show.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { buildSample, ensureCli, metadataDiffs, sameAnswers, slim, type EngineAt
 
 describe('slimts build on podman', () => {
   let image: string;
+  let nonroot: string;
+  const nonrootSlim = `${uniqueName('slimts-e2e/podman-nonroot')}:1`;
   let podman: Podman;
   let at: EngineAt;
   let dir: string;
@@ -25,9 +28,11 @@ describe('slimts build on podman', () => {
   beforeAll(async () => {
     ensureCli();
     image = buildSample('nginx');
+    nonroot = buildSample('nonroot-health');
     podman = await startPodman();
     at = { host: podman.host, address: '127.0.0.1' };
     podman.loadFromDocker(image);
+    podman.loadFromDocker(nonroot);
     dir = mkdtempSync(join(tmpdir(), 'slimts-e2e-podman-'));
     mkdirSync(join(dir, 'tmp'));
     r = slimts(['build', image, '--tag', tag, '--report', join(dir, 'report.json')], { env: { DOCKER_HOST: podman.host, TMPDIR: join(dir, 'tmp') } });
@@ -70,6 +75,24 @@ describe('slimts build on podman', () => {
     expect(layers(['-H', podman.host], tag)).toBe(layers([], onDocker.tag));
   });
 
+  it('a non-root app with a HEALTHCHECK and a VOLUME: probed with it, and the slim image keeps it', async () => {
+    const x = slimts(['build', nonroot, '--tag', nonrootSlim, '--report', join(dir, 'nonroot.json')], { env: { DOCKER_HOST: podman.host, TMPDIR: join(dir, 'tmp') } });
+    expect(x.status, x.stderr).toBe(0);
+    const rep = JSON.parse(readFileSync(join(dir, 'nonroot.json'), 'utf8')) as BuildReport;
+    expect(rep.verify.ok).toBe(true);
+    // podman's Docker API hides the HEALTHCHECK: it came from podman's own
+    expect(rep.probes.filter((p) => p.kind === 'healthcheck').map((p) => p.ok)).toEqual([true]);
+    // as podman itself sees them (its Docker API shows no HEALTHCHECK of any image)
+    const own = (ref: string) => podman.podman(['image', 'inspect', '--format', '{{json .Config}} {{json .HealthCheck}}', ref]).stdout.trim();
+    expect(own(nonrootSlim)).toBe(own(nonroot));
+    expect(own(nonroot)).toMatch(/"User":"app".*"\/home\/app\/data".*"Test":\["CMD","python3"/);
+    const { results } = await sameAnswers(nonroot, nonrootSlim, 8080, ['/', '/health', '/missing'], [], at);
+    for (const y of results) {
+      expect(y.b.status, y.path).toBe(y.a.status);
+      if (y.a.status === 200) expect(y.b.body, y.path).toBe(y.a.body);
+    }
+  });
+
   it('an image podman cannot start is a one-line error at once, not a hang', () => {
     // a VOLUME over a file: podman refuses the container when slimts attaches to it (before
     // start), the answer a machine without CAP_SYS_RESOURCE gets for podman's default ulimits
@@ -90,8 +113,7 @@ describe('slimts build on podman', () => {
     expect(podman.podman(['ps', '--all', '--quiet']).stdout.trim()).toBe('');
     expect(podman.podman(['volume', 'ls', '--quiet']).stdout.trim()).toBe('');
     const images = podman.podman(['images', '--all', '--format', '{{.Repository}}:{{.Tag}}']).stdout.trim().split('\n').sort();
-    // podman's Docker API names what it loads as docker.io/… (its CLI, as localhost/…)
-    expect(images).toEqual([`docker.io/${tag}`, `localhost/${image}`]);
+    expect(images).toEqual([`localhost/${image}`, `localhost/${nonroot}`, `localhost/${nonrootSlim}`, `localhost/${tag}`].sort());
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
   });
 
