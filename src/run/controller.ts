@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type Docker from 'dockerode';
 import { attachStdio } from '../engine/attach.js';
-import { docker, engineHostAddress, engineIsRemote, statusOf } from '../engine/docker.js';
+import { docker, engineHostAddress, engineIsRemote, publishAddress, statusOf } from '../engine/docker.js';
 import type { ContainerConfig } from '../image/types.js';
 import { runProbes, TargetGoneError } from '../probe/run.js';
 import { sleep } from '../probe/tcp.js';
@@ -170,7 +170,7 @@ async function createAndStart(scope: RunScope): Promise<Docker.Container> {
     config: scope.c,
     overrides: opts.overrides,
     ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls } } : {}),
-    publishIp: engineIsRemote() ? '0.0.0.0' : '127.0.0.1',
+    publishIp: publishAddress(),
     labels,
     name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
   });
