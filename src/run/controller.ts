@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type Docker from 'dockerode';
 import { attachStdio } from '../engine/attach.js';
 import { docker, engineHostAddress, engineIsRemote, publishAddress, statusOf } from '../engine/docker.js';
+import { isPodman } from '../engine/podman.js';
 import type { ContainerConfig } from '../image/types.js';
 import { runProbes, TargetGoneError } from '../probe/run.js';
 import { sleep } from '../probe/tcp.js';
@@ -186,7 +187,12 @@ async function createAndStart(scope: RunScope): Promise<Docker.Container> {
     throw new UserError(`cannot create a container from ${opts.image}: ${oneLine(err)}`);
   }
   scope.checkAbort();
-  if (sensor) await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
+  if (sensor) {
+    // podman sets a container up (its runtime looks for the entrypoint) when it is attached to:
+    // there the sensor goes in first
+    if (await isPodman(d)) await injectSensor(container, sensor.path).then(() => holdLiveness(container, undo));
+    else await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
+  }
   scope.checkAbort();
   progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
   try {
