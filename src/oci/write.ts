@@ -2,6 +2,7 @@
 // The layer is streamed: entries → tar → sha256 (diff_id) → [gzip → sha256 (digest)] → file.
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { onCleanup } from '../util/cleanup.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -29,6 +30,9 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
   const refName = img.refName === undefined ? undefined : normaliseRefName(img.refName);
   const created = creationTime(opts.sourceDateEpoch, opts.created);
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'slimts-oci-'));
+  // an interrupt while writing (or before the caller discards the layout) removes it too
+  const unregister = onCleanup(() => rm(dir, { recursive: true, force: true }));
+  unregisterByDir.set(dir, unregister);
   try {
     const entries: WriteEntry[] = [];
     for await (const e of img.entries) entries.push(e);
@@ -79,7 +83,16 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
       ...(stargz ? { estargz: { tocDigest: stargz.tocDigest, prefetchFiles: stargz.prefetchFiles } } : {}),
     };
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    await discardLayout(dir);
     throw err;
   }
+}
+
+const unregisterByDir = new Map<string, () => void>();
+
+/** Removes a layout writeImage made, and its removal on interrupt with it. */
+export async function discardLayout(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  unregisterByDir.get(dir)?.();
+  unregisterByDir.delete(dir);
 }

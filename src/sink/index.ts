@@ -1,7 +1,7 @@
 // Sends a written image to where the user asked; every sink reads the same OCI layout.
-import { rm } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { WrittenImage } from '../oci/types.js';
+import { discardLayout } from '../oci/write.js';
 import { sendToEngine } from './engine.js';
 import { sendToOciArchive, sendToOciDir } from './files.js';
 import { sendToRegistry } from './registry.js';
@@ -31,5 +31,5 @@ export async function sendImage(written: WrittenImage, spec: SinkSpec, opts: { d
 
 /** Removes the temp layout of a written image. Idempotent. */
 export async function discard(written: WrittenImage): Promise<void> {
-  await rm(written.layoutDir, { recursive: true, force: true });
+  await discardLayout(written.layoutDir);
 }
