@@ -15,6 +15,7 @@ import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { attachStdio } from '../engine/attach.js';
 import { docker, statusOf } from '../engine/docker.js';
+import { engineEndpointOf, type EngineEndpoint } from '../engine/exec-stream.js';
 import { inspectImageInfo } from '../engine/inspect.js';
 import { ownerLabels, startReaper } from '../run/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
@@ -129,61 +130,13 @@ class WalkerConn {
  */
 const READ_WORKER = `
 const { workerData } = require('node:worker_threads');
-const { port, flag, container, walker, endpoint, dockerode, format } = workerData;
-// The engine's API spoken directly over a unix socket or TCP (TLS): an engine client of its
-// own would double the thread's memory. Over ssh the engine client is loaded after all.
-const dial = () => endpoint.socketPath ? require('node:net').connect(endpoint.socketPath)
-  : endpoint.tls ? require('node:tls').connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host, ...endpoint.tls })
-  : require('node:net').connect({ host: endpoint.host, port: endpoint.port });
-// One request on its own connection; resolves with the status, the head and the socket, and
-// whatever came after the head (an upgraded stream's first bytes, or the start of a body).
-const call = (method, path, body, upgrade) => new Promise((resolve, reject) => {
-  const sock = dial();
-  const payload = Buffer.from(JSON.stringify(body));
-  let got = Buffer.alloc(0);
-  const onData = (c) => {
-    got = Buffer.concat([got, c]);
-    const end = got.indexOf('\\r\\n\\r\\n');
-    if (end < 0) { if (got.length > 65536) sock.destroy(new Error('the engine sent an oversized reply head')); return; }
-    sock.off('data', onData); sock.off('error', reject);
-    const head = got.subarray(0, end).toString('latin1');
-    resolve({ status: Number(/^HTTP\\/1\\.[01] (\\d{3})/.exec(head)?.[1] ?? 0), head, sock, rest: got.subarray(end + 4) });
-  };
-  sock.on('data', onData);
-  sock.once('error', reject);
-  sock.write(method + ' ' + path + ' HTTP/1.1\\r\\nHost: docker\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + payload.length + '\\r\\n'
-    + (upgrade ? 'Connection: Upgrade\\r\\nUpgrade: tcp\\r\\n' : 'Connection: close\\r\\n') + '\\r\\n');
-  sock.write(payload);
-});
-const bodyOf = async (r) => {
-  const parts = [r.rest];
-  for await (const c of r.sock) parts.push(c);
-  let b = Buffer.concat(parts);
-  if (/^transfer-encoding:\\s*chunked/im.test(r.head)) {
-    const out = [];
-    for (let at = 0; ; ) {
-      const eol = b.indexOf('\\r\\n', at);
-      const n = parseInt(b.subarray(at, eol).toString('latin1'), 16);
-      if (!(n > 0)) break;
-      out.push(b.subarray(eol + 2, eol + 2 + n));
-      at = eol + 2 + n + 2;
-    }
-    b = Buffer.concat(out);
-  }
-  return b.toString('utf8');
-};
+const { port, flag, container, walker, endpoint, dockerode, format, engine } = workerData;
+// the engine API spoken on the engine's own socket (src/engine/exec-stream); over ssh, dockerode
 const startExec = async () => {
-  if (!endpoint.socketPath && !endpoint.host) {
-    const d = new (require(dockerode))();
-    const exec = await d.getContainer(container).exec({ Cmd: [walker, 'serve'], User: '0:0', AttachStdin: true, AttachStdout: true, AttachStderr: true });
-    return { sock: await exec.start({ hijack: true, stdin: true }), rest: Buffer.alloc(0) };
-  }
-  const created = await call('POST', '/containers/' + container + '/exec', { Cmd: [walker, 'serve'], User: '0:0', AttachStdin: true, AttachStdout: true, AttachStderr: true });
-  const text = await bodyOf(created);
-  if (created.status !== 201 && created.status !== 200) throw new Error('the engine refused the reader (' + created.status + '): ' + text.trim().slice(0, 200));
-  const started = await call('POST', '/exec/' + JSON.parse(text).Id + '/start', { Detach: false, Tty: false }, true);
-  if (started.status !== 101 && started.status !== 200) throw new Error('the engine did not start the reader (' + started.status + ')');
-  return started;
+  if (endpoint) return (await import(engine)).startExecStream(endpoint, container, [walker, 'serve']);
+  const d = new (require(dockerode))();
+  const exec = await d.getContainer(container).exec({ Cmd: [walker, 'serve'], User: '0:0', AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  return { sock: await exec.start({ hijack: true, stdin: true }), rest: Buffer.alloc(0) };
 };
 (async () => {
   const { Demux, ByteQueue, readRequest } = await import(format);
@@ -196,6 +149,7 @@ const startExec = async () => {
   sock.on('data', (c) => { demux.push(c); wake(); });
   sock.on('end', () => { ended = true; wake(); });
   sock.on('error', () => { ended = true; wake(); });
+  sock.resume();
   const need = async (n) => {
     while (q.length < n) {
       if (ended) throw new Error('the engine reader stopped answering' + (demux.stderr ? ': ' + demux.stderr.trim().split('\\n')[0] : ''));
@@ -246,22 +200,6 @@ function compiledSibling(name: string): string {
   return new URL(`../../dist/image/${name}`, import.meta.url).href;
 }
 
-/** How the reader's worker reaches the engine: the engine client's own endpoint, or (ssh) the client itself. */
-type WorkerEndpoint =
-  | { socketPath: string }
-  | { host: string; port: number; tls?: { ca?: unknown; cert?: unknown; key?: unknown } }
-  | { client: true };
-
-async function workerEndpoint(d: Docker): Promise<WorkerEndpoint> {
-  const m = d.modem as unknown as { socketPath?: unknown; getSocketPath(): Promise<string>; protocol?: string; host?: string; port?: string | number; ca?: unknown; cert?: unknown; key?: unknown };
-  if (m.socketPath) return { socketPath: await m.getSocketPath() };
-  if ((m.protocol === 'http' || m.protocol === 'https') && m.host) {
-    const port = Number(m.port ?? (m.protocol === 'https' ? 2376 : 2375));
-    return m.protocol === 'https' ? { host: m.host, port, tls: { ca: m.ca, cert: m.cert, key: m.key } } : { host: m.host, port };
-  }
-  return { client: true };
-}
-
 class SyncReader {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
@@ -269,7 +207,7 @@ class SyncReader {
   private ready = false;
   private failed?: Error;
 
-  constructor(containerId: string, endpoint: WorkerEndpoint) {
+  constructor(containerId: string, endpoint: EngineEndpoint | undefined) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const require = createRequire(import.meta.url);
@@ -278,6 +216,7 @@ class SyncReader {
       workerData: {
         port: port2, flag: this.flag, container: containerId, walker: WALKER, endpoint,
         dockerode: require.resolve('dockerode'), format: compiledSibling('walk-format.js'),
+        engine: compiledSibling('../engine/exec-stream.js'),
       },
       transferList: [port2],
       // it holds little but answers in flight: a small young generation keeps its memory small
@@ -368,7 +307,7 @@ class EngineFiles implements ImageFiles {
     private readonly containerId: string,
     private readonly conn: WalkerConn,
     private readonly dispose: () => Promise<void>,
-    endpoint: WorkerEndpoint,
+    endpoint: EngineEndpoint | undefined,
   ) {
     // its exec starts now, while the app runs
     this.sync = new SyncReader(containerId, endpoint);
@@ -581,7 +520,7 @@ export async function walkEngineImage(ref: string, opts: EngineWalkOptions): Pro
     const records = await readWalk(conn, volumes);
     // no user names: the layers' tar headers hold the export host's, which no container shows
     const index = walkIndex(records, { createdNs: parseNs(created) });
-    return new EngineFiles(index, configFromInspect(info), container.id, conn, dispose, await workerEndpoint(d));
+    return new EngineFiles(index, configFromInspect(info), container.id, conn, dispose, await engineEndpointOf(d));
   } catch (err) {
     await dispose();
     throw engineError(err, ref);
