@@ -2,11 +2,14 @@
 // long as it lives. When that stream closes without the run having ended — the controller was
 // SIGKILLed, OOM-killed, its machine lost — nothing would ever stop the app: so the sensor, as
 // the container's PID 1, kills every process in it and exits, and the container stops.
+// The one thing the controller writes on it is 'a' when the app first answered a probe: the
+// trace then marks where start-up ended (the `#answered` line, for the eStargz prefetch).
 #include "sensor.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static void *watch(void *arg)
@@ -15,8 +18,10 @@ static void *watch(void *arg)
 	(void)arg;
 	for (;;) {
 		ssize_t n = read(0, b, sizeof b);
+		if (n > 0 && memchr(b, 'a', (size_t)n))
+			trace_mark_answered();
 		if (n > 0 || (n < 0 && errno == EINTR))
-			continue; // the controller never writes; anything it does is ignored
+			continue; // any other byte is ignored
 		break;
 	}
 	static const char msg[] = "slimts-sensor: the controller is gone (stdin closed): ending the container\n";

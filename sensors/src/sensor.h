@@ -45,6 +45,7 @@ int trace_open(const char *file, int append);
 void trace_header(const char *mode, pid_t root);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
+void trace_mark_answered(void); // the app's first probe answer: `#answered <seq>`, once
 void trace_syscall_seen(long nr); // --syscalls: a syscall number the traced tree made
 void trace_record_syscalls(int on);
 void trace_flush(void);

@@ -198,6 +198,21 @@ void trace_start_flusher(void)
 	start_helper_thread(flusher);
 }
 
+// The events so far (seq <= this line's number) came before the app's first answer. In the
+// stream, not the summary: a sensor killed later still leaves it in FILE.tmp.
+void trace_mark_answered(void)
+{
+	static int marked;
+	pthread_mutex_lock(&mu);
+	if (!marked && fd >= 0 && bytes_out + used + 64 <= trace_max - SUMMARY_ROOM) {
+		marked = 1;
+		used += (size_t)sprintf(buf + used, "#answered %llu\n", seq);
+		if (used >= BATCH)
+			flush();
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 void trace_note_process(void)
 {
 	__atomic_add_fetch(&nproc, 1, __ATOMIC_RELAXED);

@@ -14,8 +14,10 @@ export const ANNOTATION = {
 } as const;
 
 export interface EstargzLayerOptions extends EstargzOptions {
-  /** Paths the app read, first access first (trace paths; symlinks are followed in the layer). */
+  /** Paths the app read during start-up, first access first (trace paths; symlinks are followed in the layer). */
   prefetch?: readonly string[];
+  /** Paths it first read after start-up (right after the landmark, in this order). */
+  later?: readonly string[];
 }
 
 export interface EstargzLayer {
@@ -30,7 +32,7 @@ export interface EstargzLayer {
 }
 
 export async function writeEstargzLayer(ordered: WriteEntry[], opts: EstargzLayerOptions, path: string): Promise<EstargzLayer> {
-  const plan = estargzOrder(ordered, opts.prefetch ?? []);
+  const plan = estargzOrder(ordered, opts.prefetch ?? [], opts.later ?? []);
   const writer = new EstargzWriter(plan.entries, opts);
   const tap = new HashTap();
   await pipeline(Readable.from(writer.blob(), { objectMode: false }), tap, createWriteStream(path));

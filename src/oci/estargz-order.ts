@@ -63,15 +63,17 @@ function entriesView(byPath: ReadonlyMap<string, WriteEntry>): FileView {
 
 /**
  * `ordered` is the writer's tar order (parents first, hardlinks after their targets);
- * `firstAccess` the paths the app read, first access first, as the trace names them.
+ * `firstAccess` the paths the app read during start-up, first access first, as the trace names
+ * them; `later` those it first read after start-up, in the same order.
  */
-export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readonly string[]): EstargzPlan {
+export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readonly string[], later: readonly string[] = []): EstargzPlan {
   const kept = ordered.filter((e) => !RESERVED.has(e.path)); // a re-slimmed eStargz image's old ones
   const byPath = new Map(kept.map((e) => [e.path, e]));
   const out: WriteEntry[] = [];
   const done = new Set<string>();
   const prefetchFiles: string[] = [];
 
+  let files: string[] | undefined = prefetchFiles; // undefined once past the landmark
   const emit = (e: WriteEntry): void => {
     if (done.has(e.path)) return;
     const parent = e.path === '/' ? undefined : parentPath(e.path);
@@ -83,19 +85,24 @@ export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readon
     }
     done.add(e.path);
     out.push(e);
-    if (e.type === 'file' && e.size > 0) prefetchFiles.push(e.path);
+    if (e.type === 'file' && e.size > 0) files?.push(e.path);
   };
-  for (const path of firstAccess) {
-    const met = lookupEntries(byPath, path);
-    const last = met[met.length - 1];
-    // only paths that reach something with bytes to fetch: a bare directory listing or stat
-    // needs nothing the TOC does not already carry
-    if (!last || (last.type !== 'file' && last.type !== 'hardlink')) continue;
-    for (const e of met) emit(e);
-  }
+  const emitRead = (paths: readonly string[]) => {
+    for (const path of paths) {
+      const met = lookupEntries(byPath, path);
+      const last = met[met.length - 1];
+      // only paths that reach something with bytes to fetch: a bare directory listing or stat
+      // needs nothing the TOC does not already carry
+      if (!last || (last.type !== 'file' && last.type !== 'hardlink')) continue;
+      for (const e of met) emit(e);
+    }
+  };
+  emitRead(firstAccess);
   const prefetched = out.length;
   if (prefetched === 0) out.push(landmark(NO_PREFETCH_LANDMARK));
   else out.push(landmark(PREFETCH_LANDMARK));
+  files = undefined;
+  emitRead(later);
   for (const e of kept) if (!done.has(e.path)) out.push(e);
   // the landmark sits in "/": put it after the root entry when nothing was prefetched
   if (prefetched === 0 && out[1]?.path === '/') [out[0], out[1]] = [out[1]!, out[0]!];

@@ -11,6 +11,8 @@ export interface RunTrace {
   warnings: string[];
   /** Syscall numbers the traced tree made, when the sensor recorded them (`--syscalls`). */
   syscalls?: number[];
+  /** How many of `events`, from the first, came before the app's first probe answer (its start-up); unset when none was marked. */
+  startupEvents?: number;
 }
 
 /** The main trace plus the exec helper's parts; a trace the sensor could not finish is a warning. */
@@ -31,5 +33,13 @@ export function readRunTrace(files: TraceFiles): RunTrace {
     complete: set.complete && files.complete,
     warnings,
     ...(set.syscalls ? { syscalls: set.syscalls } : {}),
+    ...(set.answeredAfter !== undefined ? { startupEvents: startupCount(set.events, set.events.length - set.parts.reduce((n, p) => n + p.events.length, 0), set.answeredAfter) } : {}),
   };
+}
+
+/** The main trace's events (the first `mainEvents`, in seq order) up to seq `answeredAfter`. */
+function startupCount(events: readonly TraceEvent[], mainEvents: number, answeredAfter: number): number {
+  let n = 0;
+  while (n < mainEvents && events[n]!.seq <= answeredAfter) n++;
+  return n;
 }

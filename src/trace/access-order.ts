@@ -4,15 +4,25 @@
 // the main trace's events before those of later exec probes.
 import type { TraceEvent } from './parse.js';
 
-/** Successful reads and execs (opens, execve, the kernel's `interp` loads), first access first. */
-export function firstAccessOrder(events: Iterable<TraceEvent>): string[] {
+export interface AccessOrder {
+  /** Paths first used before the app's first probe answer (all of them when no answer was marked). */
+  startup: string[];
+  /** Paths first used after it (requests the probes made, exec probes), in first-access order. */
+  later: string[];
+}
+
+/**
+ * Successful reads and execs (opens, execve, the kernel's `interp` loads), first access first;
+ * `startupEvents` of `events` (from the first) came before the app's first answer.
+ */
+export function firstAccessOrder(events: readonly TraceEvent[], startupEvents = events.length): AccessOrder {
   const seen = new Set<string>();
-  const out: string[] = [];
-  for (const e of events) {
-    if (e.result !== '0' || (e.intent !== 'r' && e.intent !== 'x')) continue;
-    if (seen.has(e.path)) continue;
+  const order: AccessOrder = { startup: [], later: [] };
+  events.forEach((e, i) => {
+    if (e.result !== '0' || (e.intent !== 'r' && e.intent !== 'x')) return;
+    if (seen.has(e.path)) return;
     seen.add(e.path);
-    out.push(e.path);
-  }
-  return out;
+    (i < startupEvents ? order.startup : order.later).push(e.path);
+  });
+  return order;
 }

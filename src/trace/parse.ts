@@ -43,6 +43,8 @@ export interface Trace {
   complete: boolean;
   /** With the sensor's `--syscalls`: the numbers of every syscall the traced tree made (native ABI). */
   syscalls?: number[];
+  /** The `#answered` line: events with a seq up to this one came before the app's first probe answer. */
+  answeredAfter?: number;
 }
 
 const INTENTS = new Set(['r', 'w', 'x', 's', 'd']);
@@ -142,6 +144,11 @@ function addLine(trace: Trace, line: string): void {
   if (line.startsWith('#syscalls')) {
     const nrs = line.slice('#syscalls'.length).trim().split(' ').filter((w) => /^\d{1,4}$/.test(w)).map(Number);
     trace.syscalls = [...new Set([...(trace.syscalls ?? []), ...nrs])].sort((a, b) => a - b);
+    return;
+  }
+  if (line.startsWith('#answered ')) {
+    const n = Number(line.slice('#answered '.length));
+    if (Number.isSafeInteger(n) && n >= 0 && trace.answeredAfter === undefined) trace.answeredAfter = n;
     return;
   }
   if (line.startsWith('#')) return;

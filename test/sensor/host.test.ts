@@ -315,6 +315,29 @@ describe('sensor on the host', () => {
     expect(['gone', 'Z']).toContain(state());
   });
 
+  it('--watch-stdin: the byte "a" marks the app\'s first answer in the trace (#answered, once), between what it read before and after', async () => {
+    const d = sub('answered');
+    const child = spawn(SENSOR, ['--watch-stdin', '--ready', join(d, 'ready'), '--trace', join(d, 'trace'), '--', 'sh', '-c',
+      'cat /etc/hostname >/dev/null; : > up; while [ ! -e go ]; do sleep 0.05; done; cat /etc/passwd >/dev/null; cat /etc/group >/dev/null'], {
+      cwd: d, stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(join(d, 'up'));
+    child.stdin.write('xa'); // other bytes are ignored
+    child.stdin.write('a'); // a second answer marks nothing more
+    await new Promise((r) => setTimeout(r, 500)); // the watcher thread wakes at once; room for a loaded machine
+    writeFileSync(join(d, 'go'), '');
+    expect(await done).toBe(0);
+    child.stdin.end();
+    const text = readFileSync(join(d, 'trace'), 'utf8');
+    expect(text.match(/^#answered /gm)).toHaveLength(1);
+    const t = readTraceSet(join(d, 'trace'));
+    const seqOf = (p: string) => t.events.find((e) => e.path === p && e.result === '0' && e.intent === 'r')!.seq;
+    expect(t.answeredAfter).toBeGreaterThanOrEqual(seqOf('/etc/hostname'));
+    expect(t.answeredAfter).toBeLessThan(seqOf('/etc/passwd'));
+    expect(seqOf('/etc/group')).toBeGreaterThan(t.answeredAfter!);
+  });
+
   it('--user nobody runs the app as 65534 with HOME/USER set', () => {
     const d = sub('user');
     const r = runSensor(d, ['--user', 'nobody'], ['sh', '-c', 'id -u; id -g; echo $USER; echo $HOME']);
