@@ -46,6 +46,15 @@ void trace_header(const char *mode, pid_t root);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
 void trace_mark_answered(void); // the app's first probe answer: `#answered <seq>`, once
+void trace_ranges(const char *tag, const char *path, const unsigned long long *runs, int n); // `#resident`/`#mapped`
+
+// resident.c (--resident): big files' page cache dropped at first open, what is cached again
+// at the first answer written as `#resident` lines.
+void resident_enable(void);
+void resident_watch(const char *path); // the tracer: a file the app opened for reading or exec'd
+void resident_record(void);
+// pages.c: at the first answer, the file pages the tracees have mapped (`#mapped` lines).
+void pages_record(void);
 void trace_syscall_seen(long nr); // --syscalls: a syscall number the traced tree made
 void trace_record_syscalls(int on);
 void trace_flush(void);

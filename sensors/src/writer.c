@@ -213,6 +213,31 @@ void trace_mark_answered(void)
 	pthread_mutex_unlock(&mu);
 }
 
+// One `#resident` or `#mapped` line (`tag`): a file's byte runs (n pairs start,end); several
+// lines may name the same file (more runs than fit one line, other mappings): readers take
+// the union.
+void trace_ranges(const char *tag, const char *path, const unsigned long long *runs, int n)
+{
+	pthread_mutex_lock(&mu);
+	if (fd >= 0 && bytes_out + used + LINE_MAX_ <= trace_max - SUMMARY_ROOM) {
+		char *o = stpcpy(stpcpy(buf + used, tag), "\t");
+		o = escape(o, path);
+		*o++ = '\t';
+		for (int i = 0; i < n; i++) {
+			if (i)
+				*o++ = ' ';
+			o = put_u(o, runs[2 * i]);
+			*o++ = '-';
+			o = put_u(o, runs[2 * i + 1]);
+		}
+		*o++ = '\n';
+		used = (size_t)(o - buf);
+		if (used >= BATCH)
+			flush();
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 void trace_note_process(void)
 {
 	__atomic_add_fetch(&nproc, 1, __ATOMIC_RELAXED);

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { EstargzWriter, type EstargzOptions } from './estargz.js';
 import { estargzOrder } from './estargz-order.js';
 import { HashTap } from './hashtap.js';
+import type { Range } from '../trace/ranges.js';
 import type { WriteEntry } from './types.js';
 
 export const ANNOTATION = {
@@ -18,6 +19,10 @@ export interface EstargzLayerOptions extends EstargzOptions {
   prefetch?: readonly string[];
   /** Paths it first read after start-up (right after the landmark, in this order). */
   later?: readonly string[];
+  /** Byte ranges of big files start-up read (trace paths): files it read only in part are not prefetched whole. */
+  resident?: ReadonlyMap<string, readonly Range[]>;
+  /** Pages the app had mapped of each file (real paths) then. */
+  mapped?: ReadonlyMap<string, readonly Range[]>;
 }
 
 export interface EstargzLayer {
@@ -29,11 +34,13 @@ export interface EstargzLayer {
   annotations: Record<string, string>;
   /** Regular files before the prefetch landmark, in blob order. */
   prefetchFiles: string[];
+  /** Files start-up read only in part: right after the landmark, chunked at what it touched. */
+  partialFiles: string[];
 }
 
 export async function writeEstargzLayer(ordered: WriteEntry[], opts: EstargzLayerOptions, path: string): Promise<EstargzLayer> {
-  const plan = estargzOrder(ordered, opts.prefetch ?? [], opts.later ?? []);
-  const writer = new EstargzWriter(plan.entries, opts);
+  const plan = estargzOrder(ordered, opts.prefetch ?? [], opts.later ?? [], { resident: opts.resident, mapped: opts.mapped }, opts.chunkSize);
+  const writer = new EstargzWriter(plan.entries, { ...opts, cuts: plan.cuts });
   const tap = new HashTap();
   await pipeline(Readable.from(writer.blob(), { objectMode: false }), tap, createWriteStream(path));
   const r = writer.result!;
@@ -45,5 +52,6 @@ export async function writeEstargzLayer(ordered: WriteEntry[], opts: EstargzLaye
     tocDigest: r.tocDigest,
     annotations: { [ANNOTATION.tocDigest]: r.tocDigest, [ANNOTATION.uncompressedSize]: String(r.uncompressedSize) },
     prefetchFiles: plan.prefetchFiles,
+    partialFiles: plan.partialFiles,
   };
 }

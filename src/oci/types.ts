@@ -38,6 +38,6 @@ export interface WrittenImage {
   refName?: string;
   manifestSize?: number;
   layerMediaType?: string;
-  /** eStargz layers: the TOC digest and the files before the prefetch landmark. */
-  estargz?: { tocDigest: string; prefetchFiles: string[] };
+  /** eStargz layers: the TOC digest, the files before the prefetch landmark, and those start-up read only in part (right after it). */
+  estargz?: { tocDigest: string; prefetchFiles: string[]; partialFiles: string[] };
 }

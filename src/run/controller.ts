@@ -174,7 +174,7 @@ async function createAndStart(scope: RunScope): Promise<{ container: Docker.Cont
     image: opts.image,
     config: scope.c,
     overrides: opts.overrides,
-    ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls } } : {}),
+    ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls, resident: sensor.resident } } : {}),
     publishIp: publishAddress(),
     labels,
     name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,

@@ -79,7 +79,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       probes: opts.probes,
       onProgress: opts.onProgress,
       signal: opts.signal,
-      sensor: { path: sensorPath, fanotify: opts.fanotify, syscalls: wantsHarden(opts) },
+      sensor: { path: sensorPath, fanotify: opts.fanotify, syscalls: wantsHarden(opts), resident: opts.format === 'estargz' },
     }));
     cleanups.push(() => traced.dispose());
     const files = await filesP;
@@ -92,7 +92,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const config = editConfig(files.config, opts.edits ?? {});
 
     const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups,
-      opts.format === 'estargz' ? firstAccessOrder(trace.events, trace.startupEvents) : undefined);
+      opts.format === 'estargz' ? firstAccessOrder(trace.events, trace.startupEvents, { resident: trace.resident, mapped: trace.mapped }) : undefined);
     // nothing after the write reads the image but hardening: let the reader go while verify runs
     if (!wantsHarden(opts)) closeFiles(files).catch(() => undefined);
     const verified = opts.verify === false ? undefined : await stage('verify', async () => {
@@ -143,7 +143,7 @@ async function writeAndSend(
       entries,
       refName: spec.kind === 'registry' ? spec.ref : spec.tag,
       gzip: wantsGzip(spec),
-      estargz: access ? { prefetch: access.startup, later: access.later } : undefined,
+      estargz: access ? { prefetch: access.startup, later: access.later, resident: access.resident, mapped: access.mapped } : undefined,
     }, { created: files.config.created });
   });
   cleanups.push(() => discard(written));
