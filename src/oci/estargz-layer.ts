@@ -34,6 +34,10 @@ export interface EstargzLayer {
   annotations: Record<string, string>;
   /** Regular files before the prefetch landmark, in blob order. */
   prefetchFiles: string[];
+  /** TOC entries before the landmark (files, their dirs and links; 0 with `.no.prefetch.landmark`). */
+  prefetchEntries: number;
+  /** Compressed bytes before the landmark: what a lazy puller fetches before the container starts. */
+  prefetchBytes: number;
   /** Files start-up read only in part: right after the landmark, chunked at what it touched. */
   partialFiles: string[];
 }
@@ -52,6 +56,8 @@ export async function writeEstargzLayer(ordered: WriteEntry[], opts: EstargzLaye
     tocDigest: r.tocDigest,
     annotations: { [ANNOTATION.tocDigest]: r.tocDigest, [ANNOTATION.uncompressedSize]: String(r.uncompressedSize) },
     prefetchFiles: plan.prefetchFiles,
+    prefetchEntries: plan.prefetched,
+    prefetchBytes: plan.prefetched ? (r.landmarkOffset ?? 0) : 0,
     partialFiles: plan.partialFiles,
   };
 }

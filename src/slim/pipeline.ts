@@ -19,7 +19,7 @@ import { editConfig } from './config-edit.js';
 import { exeEntries, keptEntries, mergeEntries } from './entries.js';
 import { imageFacts } from './facts.js';
 import type { BuildOptions, Stage } from './options.js';
-import { keptFiles, type BuildReport, type VerifyReport } from './report.js';
+import { estargzReport, keptFiles, type BuildReport, type VerifyReport } from './report.js';
 import { referencesReport, selectFor } from './keep.js';
 import type { Selection } from '../select/index.js';
 import { sinkFor } from './destination.js';
@@ -222,6 +222,8 @@ async function makeReport(
     output: {
       kind: sent.kind, where: sent.where, imageId: sent.imageId, size: outSize,
       layerSize: written.layerSize, blobSize: written.blobSize, files: keep.size, bytes: keptBytes,
+      format: written.estargz ? 'estargz' : written.layerMediaType?.endsWith('+gzip') ? 'gzip' : 'tar',
+      ...(written.estargz ? { estargz: estargzReport(written.estargz) } : {}),
     },
     ratio,
     trace: {
