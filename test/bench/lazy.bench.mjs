@@ -128,7 +128,7 @@ async function benchApp(name, app) {
   let slim;
   for (const [tag, fmt] of [['slim-gzip', 'gzip'], ['slim-estargz', 'estargz']]) {
     const report = join(work, `${name}-${tag}.json`);
-    sh('node', [join(root, 'bin/slimts.js'), 'build', app.image, '--format', fmt, '--push', ref(tag), '--no-verify', '--report', report]);
+    sh('node', [join(root, 'bin/slimts.js'), 'build', app.image, '--format', fmt, '--push', ref(tag), '--no-verify', '--report', report], { stdio: ['ignore', 'ignore', 'pipe'] });
     if (fmt === 'estargz') slim = JSON.parse(readFileSync(report, 'utf8'));
   }
   await optimize(ref('orig'), ref('optimized'));
