@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUNS_PER_LINE 256
 #define PM_BATCH 4096 // pagemap entries read at once
 
 static int traced_by_us(const char *pid, pid_t me)
@@ -33,37 +32,23 @@ static int traced_by_us(const char *pid, pid_t me)
 	return ours;
 }
 
-// One mapping: its present pages as byte runs of the file, in lines of at most RUNS_PER_LINE.
+// One mapping: its present pages as byte runs of the file.
 static void mapping(int pm, unsigned long start, unsigned long end, unsigned long long off, const char *path, long ps)
 {
 	static uint64_t ents[PM_BATCH];
-	unsigned long long runs[2 * RUNS_PER_LINE];
-	int n = 0;
+	static struct range_line line;
+	line = (struct range_line){.tag = "#mapped", .path = path};
 	unsigned long pages = (end - start) / (unsigned long)ps;
 	for (unsigned long i = 0; i < pages; i += PM_BATCH) {
 		unsigned long want = pages - i < PM_BATCH ? pages - i : PM_BATCH;
 		ssize_t got = pread(pm, ents, want * 8, (off_t)((start / (unsigned long)ps + i) * 8));
 		if (got <= 0)
 			break;
-		for (unsigned long k = 0; k < (unsigned long)got / 8; k++) {
-			if (!(ents[k] >> 63))
-				continue;
-			unsigned long long at = off + (unsigned long long)(i + k) * (unsigned long long)ps;
-			if (n && runs[2 * n - 1] == at) {
-				runs[2 * n - 1] = at + (unsigned long long)ps;
-				continue;
-			}
-			if (n == RUNS_PER_LINE) {
-				trace_ranges("#mapped", path, runs, n);
-				n = 0;
-			}
-			runs[2 * n] = at;
-			runs[2 * n + 1] = at + (unsigned long long)ps;
-			n++;
-		}
+		for (unsigned long k = 0; k < (unsigned long)got / 8; k++)
+			if (ents[k] >> 63)
+				range_add(&line, off + (unsigned long long)(i + k) * (unsigned long long)ps, (unsigned long long)ps);
 	}
-	if (n)
-		trace_ranges("#mapped", path, runs, n);
+	range_flush(&line);
 }
 
 static void process(const char *pid, long ps)

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #define RESIDENT_MIN (1 << 20) // smaller files are prefetched whole anyway
-#define RUNS_PER_LINE 256
 #define SEEN_SLOTS (1 << 16)
 #define MAX_WATCHED 4096
 
@@ -71,7 +70,7 @@ void resident_watch(const char *path)
 	close(fd);
 }
 
-// One file: its cached pages as byte runs, in lines of at most RUNS_PER_LINE runs.
+// One file: its cached pages as byte runs.
 static void record_file(const char *path, long ps)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -87,26 +86,12 @@ static void record_file(const char *path, long ps)
 		vec = malloc(pages);
 	}
 	if (m != MAP_FAILED && vec && mincore(m, (size_t)st.st_size, vec) == 0) {
-		unsigned long long runs[2 * RUNS_PER_LINE];
-		int n = 0;
-		for (size_t i = 0; i < pages; i++) {
-			if (!(vec[i] & 1))
-				continue;
-			unsigned long long at = (unsigned long long)i * (unsigned long long)ps;
-			if (n && runs[2 * n - 1] == at) {
-				runs[2 * n - 1] = at + (unsigned long long)ps;
-				continue;
-			}
-			if (n == RUNS_PER_LINE) {
-				trace_ranges("#resident", path, runs, n);
-				n = 0;
-			}
-			runs[2 * n] = at;
-			runs[2 * n + 1] = at + (unsigned long long)ps;
-			n++;
-		}
-		if (n)
-			trace_ranges("#resident", path, runs, n);
+		static struct range_line line;
+		line = (struct range_line){.tag = "#resident", .path = path};
+		for (size_t i = 0; i < pages; i++)
+			if (vec[i] & 1)
+				range_add(&line, (unsigned long long)i * (unsigned long long)ps, (unsigned long long)ps);
+		range_flush(&line);
 	}
 	free(vec);
 	if (m != MAP_FAILED)

@@ -46,7 +46,16 @@ void trace_header(const char *mode, pid_t root);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
 void trace_mark_answered(void); // the app's first probe answer: `#answered <seq>`, once
-void trace_ranges(const char *tag, const char *path, const unsigned long long *runs, int n); // `#resident`/`#mapped`
+// A `#resident`/`#mapped` line in the making: pages added in ascending order join into runs, a
+// full line is written and the next one begun; range_flush writes what is left.
+#define RANGES_PER_LINE 256
+struct range_line {
+	const char *tag, *path;
+	int n;
+	unsigned long long runs[2 * RANGES_PER_LINE];
+};
+void range_add(struct range_line *l, unsigned long long at, unsigned long long len);
+void range_flush(struct range_line *l);
 
 // resident.c (--resident): big files' page cache dropped at first open, what is cached again
 // at the first answer written as `#resident` lines.

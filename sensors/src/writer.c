@@ -213,22 +213,23 @@ void trace_mark_answered(void)
 	pthread_mutex_unlock(&mu);
 }
 
-// One `#resident` or `#mapped` line (`tag`): a file's byte runs (n pairs start,end); several
-// lines may name the same file (more runs than fit one line, other mappings): readers take
-// the union.
-void trace_ranges(const char *tag, const char *path, const unsigned long long *runs, int n)
+// A `#resident` or `#mapped` line: a file's byte runs; several lines may name the same file
+// (more runs than fit one line, other mappings): readers take the union.
+void range_flush(struct range_line *l)
 {
+	if (!l->n)
+		return;
 	pthread_mutex_lock(&mu);
 	if (fd >= 0 && bytes_out + used + LINE_MAX_ <= trace_max - SUMMARY_ROOM) {
-		char *o = stpcpy(stpcpy(buf + used, tag), "\t");
-		o = escape(o, path);
+		char *o = stpcpy(stpcpy(buf + used, l->tag), "\t");
+		o = escape(o, l->path);
 		*o++ = '\t';
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < l->n; i++) {
 			if (i)
 				*o++ = ' ';
-			o = put_u(o, runs[2 * i]);
+			o = put_u(o, l->runs[2 * i]);
 			*o++ = '-';
-			o = put_u(o, runs[2 * i + 1]);
+			o = put_u(o, l->runs[2 * i + 1]);
 		}
 		*o++ = '\n';
 		used = (size_t)(o - buf);
@@ -236,6 +237,20 @@ void trace_ranges(const char *tag, const char *path, const unsigned long long *r
 			flush();
 	}
 	pthread_mutex_unlock(&mu);
+	l->n = 0;
+}
+
+void range_add(struct range_line *l, unsigned long long at, unsigned long long len)
+{
+	if (l->n && l->runs[2 * l->n - 1] == at) {
+		l->runs[2 * l->n - 1] = at + len;
+		return;
+	}
+	if (l->n == RANGES_PER_LINE)
+		range_flush(l);
+	l->runs[2 * l->n] = at;
+	l->runs[2 * l->n + 1] = at + len;
+	l->n++;
 }
 
 void trace_note_process(void)
