@@ -47,7 +47,7 @@ const char *mode_name(int mode, int fan, char *buf, size_t size)
 
 static void usage(int rc)
 {
-	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append] [--syscalls]\n"
+	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append] [--syscalls] [--resident]\n"
 	      "                     [--mode seccomp|nnp|ptrace] [--cpus one|all] [--app-drop-caps HEX]\n"
 	      "                     [--hide DIR] [--caps-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n",
 	      rc ? stderr : stdout);
@@ -234,6 +234,8 @@ int main(int argc, char **argv)
 			o.caps_out = argv[++i];
 		} else if (!strcmp(a, "--watch-stdin")) {
 			cs.null_stdin = 1;
+		} else if (!strcmp(a, "--resident")) {
+			resident_enable();
 		} else if (!strcmp(a, "--append")) {
 			append = 1;
 		} else if (!strcmp(a, "--syscalls")) {

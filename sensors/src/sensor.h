@@ -45,6 +45,25 @@ int trace_open(const char *file, int append);
 void trace_header(const char *mode, pid_t root);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
+void trace_mark_answered(void); // the app's first probe answer: `#answered <seq>`, once
+// A `#resident`/`#mapped` line in the making: pages added in ascending order join into runs, a
+// full line is written and the next one begun; range_flush writes what is left.
+#define RANGES_PER_LINE 256
+struct range_line {
+	const char *tag, *path;
+	int n;
+	unsigned long long runs[2 * RANGES_PER_LINE];
+};
+void range_add(struct range_line *l, unsigned long long at, unsigned long long len);
+void range_flush(struct range_line *l);
+
+// resident.c (--resident): big files' page cache dropped at first open, what is cached again
+// at the first answer written as `#resident` lines.
+void resident_enable(void);
+void resident_watch(const char *path); // the tracer: a file the app opened for reading or exec'd
+void resident_record(void);
+// pages.c: at the first answer, the file pages the tracees have mapped (`#mapped` lines).
+void pages_record(void);
 void trace_syscall_seen(long nr); // --syscalls: a syscall number the traced tree made
 void trace_record_syscalls(int on);
 void trace_flush(void);

@@ -159,6 +159,9 @@ static int decode(struct proc *p, long nr, const uint64_t *a)
 static void record(struct proc *p, long result)
 {
 	trace_event(p->pid, p->d->name, p->intent, result, p->path, p->has2 ? p->path2 : NULL);
+	// before the app reads a byte of it (it is stopped at the syscall's exit)
+	if (result == 0 && (p->intent == 'r' || p->intent == 'x') && (p->d->kind == K_OPEN || p->d->kind == K_OPENAT2 || p->intent == 'x'))
+		resident_watch(p->path);
 	p->pending = 0;
 }
 

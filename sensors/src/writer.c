@@ -198,6 +198,61 @@ void trace_start_flusher(void)
 	start_helper_thread(flusher);
 }
 
+// The events so far (seq <= this line's number) came before the app's first answer. In the
+// stream, not the summary: a sensor killed later still leaves it in FILE.tmp.
+void trace_mark_answered(void)
+{
+	static int marked;
+	pthread_mutex_lock(&mu);
+	if (!marked && fd >= 0 && bytes_out + used + 64 <= trace_max - SUMMARY_ROOM) {
+		marked = 1;
+		used += (size_t)sprintf(buf + used, "#answered %llu\n", seq);
+		if (used >= BATCH)
+			flush();
+	}
+	pthread_mutex_unlock(&mu);
+}
+
+// A `#resident` or `#mapped` line: a file's byte runs; several lines may name the same file
+// (more runs than fit one line, other mappings): readers take the union.
+void range_flush(struct range_line *l)
+{
+	if (!l->n)
+		return;
+	pthread_mutex_lock(&mu);
+	if (fd >= 0 && bytes_out + used + LINE_MAX_ <= trace_max - SUMMARY_ROOM) {
+		char *o = stpcpy(stpcpy(buf + used, l->tag), "\t");
+		o = escape(o, l->path);
+		*o++ = '\t';
+		for (int i = 0; i < l->n; i++) {
+			if (i)
+				*o++ = ' ';
+			o = put_u(o, l->runs[2 * i]);
+			*o++ = '-';
+			o = put_u(o, l->runs[2 * i + 1]);
+		}
+		*o++ = '\n';
+		used = (size_t)(o - buf);
+		if (used >= BATCH)
+			flush();
+	}
+	pthread_mutex_unlock(&mu);
+	l->n = 0;
+}
+
+void range_add(struct range_line *l, unsigned long long at, unsigned long long len)
+{
+	if (l->n && l->runs[2 * l->n - 1] == at) {
+		l->runs[2 * l->n - 1] = at + len;
+		return;
+	}
+	if (l->n == RANGES_PER_LINE)
+		range_flush(l);
+	l->runs[2 * l->n] = at;
+	l->runs[2 * l->n + 1] = at + len;
+	l->n++;
+}
+
 void trace_note_process(void)
 {
 	__atomic_add_fetch(&nproc, 1, __ATOMIC_RELAXED);

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { EstargzWriter, type EstargzOptions } from './estargz.js';
 import { estargzOrder } from './estargz-order.js';
 import { HashTap } from './hashtap.js';
+import type { Range } from '../trace/ranges.js';
 import type { WriteEntry } from './types.js';
 
 export const ANNOTATION = {
@@ -14,8 +15,14 @@ export const ANNOTATION = {
 } as const;
 
 export interface EstargzLayerOptions extends EstargzOptions {
-  /** Paths the app read, first access first (trace paths; symlinks are followed in the layer). */
+  /** Paths the app read during start-up, first access first (trace paths; symlinks are followed in the layer). */
   prefetch?: readonly string[];
+  /** Paths it first read after start-up (right after the landmark, in this order). */
+  later?: readonly string[];
+  /** Byte ranges of big files start-up read (trace paths): files it read only in part are not prefetched whole. */
+  resident?: ReadonlyMap<string, readonly Range[]>;
+  /** Pages the app had mapped of each file (real paths) then. */
+  mapped?: ReadonlyMap<string, readonly Range[]>;
 }
 
 export interface EstargzLayer {
@@ -27,11 +34,17 @@ export interface EstargzLayer {
   annotations: Record<string, string>;
   /** Regular files before the prefetch landmark, in blob order. */
   prefetchFiles: string[];
+  /** TOC entries before the landmark (files, their dirs and links; 0 with `.no.prefetch.landmark`). */
+  prefetchEntries: number;
+  /** Compressed bytes before the landmark: what a lazy puller fetches before the container starts. */
+  prefetchBytes: number;
+  /** Files start-up read only in part: right after the landmark, chunked at what it touched. */
+  partialFiles: string[];
 }
 
 export async function writeEstargzLayer(ordered: WriteEntry[], opts: EstargzLayerOptions, path: string): Promise<EstargzLayer> {
-  const plan = estargzOrder(ordered, opts.prefetch ?? []);
-  const writer = new EstargzWriter(plan.entries, opts);
+  const plan = estargzOrder(ordered, opts.prefetch ?? [], opts.later ?? [], { resident: opts.resident, mapped: opts.mapped }, opts.chunkSize);
+  const writer = new EstargzWriter(plan.entries, { ...opts, cuts: plan.cuts });
   const tap = new HashTap();
   await pipeline(Readable.from(writer.blob(), { objectMode: false }), tap, createWriteStream(path));
   const r = writer.result!;
@@ -43,5 +56,8 @@ export async function writeEstargzLayer(ordered: WriteEntry[], opts: EstargzLaye
     tocDigest: r.tocDigest,
     annotations: { [ANNOTATION.tocDigest]: r.tocDigest, [ANNOTATION.uncompressedSize]: String(r.uncompressedSize) },
     prefetchFiles: plan.prefetchFiles,
+    prefetchEntries: plan.prefetched,
+    prefetchBytes: plan.prefetched ? (r.landmarkOffset ?? 0) : 0,
+    partialFiles: plan.partialFiles,
   };
 }

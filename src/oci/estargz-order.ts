@@ -4,6 +4,9 @@
 // the blob up to the landmark before the container starts, so what the app reads at start-up
 // comes in one range request. With nothing read, `.no.prefetch.landmark` leads instead.
 import { Readable } from 'node:stream';
+import type { Range } from '../trace/ranges.js';
+import { DEFAULT_CHUNK_SIZE } from './estargz.js';
+import { partialRead, readRuns, type StartupReads } from './estargz-partial.js';
 import type { WriteEntry } from './types.js';
 import { parentPath } from '../util/paths.js';
 import { resolvePath } from '../elf/resolve-path.js';
@@ -23,6 +26,10 @@ export interface EstargzPlan {
   prefetched: number;
   /** Regular files with content among them, in first-access order. */
   prefetchFiles: string[];
+  /** Files start-up read only in part, right after the landmark, in first-access order. */
+  partialFiles: string[];
+  /** Chunk boundaries the writer must keep, per entry path (the partial files' touched runs). */
+  cuts: Map<string, number[]>;
 }
 
 export function landmark(path: string): WriteEntry {
@@ -63,15 +70,21 @@ function entriesView(byPath: ReadonlyMap<string, WriteEntry>): FileView {
 
 /**
  * `ordered` is the writer's tar order (parents first, hardlinks after their targets);
- * `firstAccess` the paths the app read, first access first, as the trace names them.
+ * `firstAccess` the paths the app read during start-up, first access first, as the trace names
+ * them; `later` those it first read after start-up, in the same order; `reads` what start-up
+ * read of big files (page cache by trace path, mapped pages by real path).
  */
-export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readonly string[]): EstargzPlan {
+export function estargzOrder(
+  ordered: readonly WriteEntry[], firstAccess: readonly string[], later: readonly string[] = [],
+  reads: StartupReads = {}, chunkSize = DEFAULT_CHUNK_SIZE,
+): EstargzPlan {
   const kept = ordered.filter((e) => !RESERVED.has(e.path)); // a re-slimmed eStargz image's old ones
   const byPath = new Map(kept.map((e) => [e.path, e]));
   const out: WriteEntry[] = [];
   const done = new Set<string>();
   const prefetchFiles: string[] = [];
 
+  let files: string[] | undefined = prefetchFiles; // undefined once past the landmark
   const emit = (e: WriteEntry): void => {
     if (done.has(e.path)) return;
     const parent = e.path === '/' ? undefined : parentPath(e.path);
@@ -83,21 +96,49 @@ export function estargzOrder(ordered: readonly WriteEntry[], firstAccess: readon
     }
     done.add(e.path);
     out.push(e);
-    if (e.type === 'file' && e.size > 0) prefetchFiles.push(e.path);
+    if (e.type === 'file' && e.size > 0) files?.push(e.path);
   };
-  for (const path of firstAccess) {
-    const met = lookupEntries(byPath, path);
-    const last = met[met.length - 1];
-    // only paths that reach something with bytes to fetch: a bare directory listing or stat
-    // needs nothing the TOC does not already carry
-    if (!last || (last.type !== 'file' && last.type !== 'hardlink')) continue;
-    for (const e of met) emit(e);
-  }
+  const cuts = new Map<string, number[]>();
+  const partial: WriteEntry[][] = [];
+  // the file whose bytes a lookup reaches (a hardlink's target), and how start-up read it
+  const partOf = (path: string, last: WriteEntry) => {
+    const file = last.type === 'hardlink' ? byPath.get(last.linkname ?? '') : last;
+    if (!file || file.type !== 'file' || done.has(file.path)) return undefined;
+    const runs = readRuns(file.size, reads.resident?.get(path) ?? reads.resident?.get(file.path), reads.mapped?.get(file.path) ?? reads.mapped?.get(path));
+    const p = runs && partialRead(file.size, runs, chunkSize);
+    return p ? { file, cuts: p.cuts } : undefined;
+  };
+  const emitRead = (paths: readonly string[], startup: boolean) => {
+    for (const path of paths) {
+      const met = lookupEntries(byPath, path);
+      const last = met[met.length - 1];
+      // only paths that reach something with bytes to fetch: a bare directory listing or stat
+      // needs nothing the TOC does not already carry
+      if (!last || (last.type !== 'file' && last.type !== 'hardlink')) continue;
+      const part = startup ? partOf(path, last) : undefined;
+      if (part) {
+        cuts.set(part.file.path, part.cuts);
+        partial.push(met);
+        continue;
+      }
+      for (const e of met) emit(e);
+    }
+  };
+  emitRead(firstAccess, true);
   const prefetched = out.length;
   if (prefetched === 0) out.push(landmark(NO_PREFETCH_LANDMARK));
   else out.push(landmark(PREFETCH_LANDMARK));
+  files = undefined;
+  const partialFiles: string[] = [];
+  for (const met of partial) {
+    for (const e of met) emit(e);
+    const last = met[met.length - 1]!;
+    const file = last.type === 'hardlink' ? last.linkname! : last.path;
+    if (!partialFiles.includes(file)) partialFiles.push(file);
+  }
+  emitRead(later, false);
   for (const e of kept) if (!done.has(e.path)) out.push(e);
   // the landmark sits in "/": put it after the root entry when nothing was prefetched
   if (prefetched === 0 && out[1]?.path === '/') [out[0], out[1]] = [out[1]!, out[0]!];
-  return { entries: out, prefetched, prefetchFiles };
+  return { entries: out, prefetched, prefetchFiles, partialFiles, cuts };
 }

@@ -65,6 +65,8 @@ export interface EstargzResult {
 
 export interface EstargzOptions {
   chunkSize?: number;
+  /** Per entry path, offsets inside the file where a chunk must start (besides every `chunkSize`). */
+  cuts?: ReadonlyMap<string, readonly number[]>;
   /** zlib level (default zlib's 6; the Go package defaults to 9 for a few % smaller blobs). */
   level?: number;
   parallel?: number;
@@ -137,12 +139,14 @@ export class EstargzWriter {
   private readonly chunkSize: number;
   private readonly level: number;
   private readonly depth: number;
+  private readonly cuts: ReadonlyMap<string, readonly number[]>;
 
   constructor(private readonly entries: readonly WriteEntry[], opts: EstargzOptions = {}) {
     this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize < 1) throw new Error(`estargz: bad chunk size ${opts.chunkSize}`);
     this.level = opts.level ?? constants.Z_DEFAULT_COMPRESSION;
     this.depth = Math.max(2, (opts.parallel ?? availableParallelism()) * 2);
+    this.cuts = opts.cuts ?? new Map();
   }
 
   async *blob(): AsyncGenerator<Buffer> {
@@ -200,12 +204,18 @@ export class EstargzWriter {
       let chunk = ent;
       let parts: Buffer[] = [];
       let partsLen = 0;
+      const cuts = [...(this.cuts.get(e.path) ?? [])].sort((a, b) => a - b);
+      // bytes until the next chunk boundary: a cut, or chunkSize past this chunk's start
+      const nextLen = () => {
+        while (cuts.length && cuts[0]! <= written) cuts.shift();
+        return Math.min(this.chunkSize, (cuts[0] ?? Infinity) - written);
+      };
       // One chunk: a fresh member holding exactly its bytes (the next headers follow in it).
       const putChunk = (bytes: Buffer) => {
         closeMember();
         chunk.chunkOffset = written || undefined;
-        // a full chunk names its size; the last, shorter one leaves it to the file's size
-        if (bytes.length === self.chunkSize) chunk.chunkSize = bytes.length;
+        // a chunk names its size, except the last, shorter one: the file's size tells it
+        if (bytes.length === self.chunkSize || written + bytes.length < size) chunk.chunkSize = bytes.length;
         chunk.chunkDigest = sha256Digest(bytes);
         memberOf.set(chunk, members);
         write(bytes);
@@ -220,10 +230,10 @@ export class EstargzWriter {
           fileHash.update(b);
           parts.push(b);
           partsLen += b.length;
-          while (partsLen >= this.chunkSize) {
+          for (let want = nextLen(); partsLen >= want; want = nextLen()) {
             const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLen);
-            putChunk(Buffer.from(all.subarray(0, this.chunkSize)));
-            const rest = all.subarray(this.chunkSize);
+            putChunk(Buffer.from(all.subarray(0, want)));
+            const rest = all.subarray(want);
             parts = rest.length ? [Buffer.from(rest)] : [];
             partsLen = rest.length;
             yield* drain(this.depth);

@@ -24,6 +24,17 @@ export interface NewImage {
   estargz?: EstargzLayerOptions;
 }
 
+export interface EstargzSummary {
+  tocDigest: string;
+  /** Regular files before the landmark, in blob order. */
+  prefetchFiles: string[];
+  /** TOC entries before the landmark. */
+  prefetchEntries: number;
+  /** Compressed bytes before the landmark. */
+  prefetchBytes: number;
+  partialFiles: string[];
+}
+
 export interface WrittenImage {
   /** OCI layout directory holding oci-layout, index.json, manifest.json, blobs/. */
   layoutDir: string;
@@ -38,6 +49,6 @@ export interface WrittenImage {
   refName?: string;
   manifestSize?: number;
   layerMediaType?: string;
-  /** eStargz layers: the TOC digest and the files before the prefetch landmark. */
-  estargz?: { tocDigest: string; prefetchFiles: string[] };
+  /** eStargz layers: the TOC digest, what comes before the prefetch landmark, and the files start-up read only in part (right after it). */
+  estargz?: EstargzSummary;
 }

@@ -80,7 +80,12 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
       refName,
       manifestSize: man.size,
       layerMediaType: layerDesc.mediaType,
-      ...(stargz ? { estargz: { tocDigest: stargz.tocDigest, prefetchFiles: stargz.prefetchFiles } } : {}),
+      ...(stargz ? {
+        estargz: {
+          tocDigest: stargz.tocDigest, prefetchFiles: stargz.prefetchFiles, prefetchEntries: stargz.prefetchEntries,
+          prefetchBytes: stargz.prefetchBytes, partialFiles: stargz.partialFiles,
+        },
+      } : {}),
     };
   } catch (err) {
     await discardLayout(dir);

@@ -94,8 +94,9 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   const scope = openScope(opts, sensor);
   let container: Docker.Container | undefined;
   try {
-    container = await createAndStart(scope);
-    const driven = await drive(scope, container);
+    let answered: AnswerMark;
+    ({ container, answered } = await createAndStart(scope));
+    const driven = await drive(scope, container, answered);
     const ended = await end(scope, container, driven);
     return await collect(scope, container, driven, ended);
   } catch (err) {
@@ -157,7 +158,10 @@ function openScope(opts: PlainRunOptions, sensor: TracedRunOptions['sensor'] | u
 }
 
 /** Creates the container (labelled with this process as its owner), injects the sensor, starts it. */
-async function createAndStart(scope: RunScope): Promise<Docker.Container> {
+/** Called with each probe result: tells the sensor of the app's first answer (a traced run). */
+type AnswerMark = (probe: ProbeResult) => void;
+
+async function createAndStart(scope: RunScope): Promise<{ container: Docker.Container; answered: AnswerMark }> {
   const { opts, sensor, undo, progress } = scope;
   const d = docker();
   // Every container and volume is labelled with this process as its owner, so the reaper or
@@ -170,7 +174,7 @@ async function createAndStart(scope: RunScope): Promise<Docker.Container> {
     image: opts.image,
     config: scope.c,
     overrides: opts.overrides,
-    ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls } } : {}),
+    ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls, resident: sensor.resident } } : {}),
     publishIp: publishAddress(),
     labels,
     name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -187,11 +191,12 @@ async function createAndStart(scope: RunScope): Promise<Docker.Container> {
     throw new UserError(`cannot create a container from ${opts.image}: ${oneLine(err)}`);
   }
   scope.checkAbort();
+  let answered: AnswerMark = () => undefined;
   if (sensor) {
     // podman sets a container up (its runtime looks for the entrypoint) when it is attached to:
     // there the sensor goes in first
-    if (await isPodman(d)) await injectSensor(container, sensor.path).then(() => holdLiveness(container, undo));
-    else await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
+    if (await isPodman(d)) answered = await injectSensor(container, sensor.path).then(() => holdLiveness(container, undo));
+    else [, answered] = await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
   }
   scope.checkAbort();
   progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
@@ -200,7 +205,7 @@ async function createAndStart(scope: RunScope): Promise<Docker.Container> {
   } catch (err) {
     throw new UserError(`cannot start ${opts.image}: ${oneLine(err)}`);
   }
-  return container;
+  return { container, answered };
 }
 
 /** The app's own exit and its last output, as an error. */
@@ -212,7 +217,7 @@ async function exitedError(container: Docker.Container, when: string): Promise<U
 const isRunning = async (container: Docker.Container) => (await container.inspect()).State.Running === true;
 
 /** From start to the moment to stop: wait for the exit, or probe and then wait for the trigger. */
-async function drive(scope: RunScope, container: Docker.Container): Promise<Driven> {
+async function drive(scope: RunScope, container: Docker.Container, answered: AnswerMark): Promise<Driven> {
   const { mode, signal } = scope;
   if (mode.mode === 'exit') {
     scope.progress({ phase: 'ready', message: 'waiting for the app to exit' });
@@ -220,7 +225,7 @@ async function drive(scope: RunScope, container: Docker.Container): Promise<Driv
     scope.checkAbort();
     return { probes: [], ports: [], exitedByItself: true };
   }
-  const { probes, ports } = await probeRunning(scope, container);
+  const { probes, ports } = await probeRunning(scope, container, answered);
   scope.checkAbort();
   if (mode.mode !== 'probe') await waitTrigger(mode, scope.t0, container, signal, scope.progress);
   scope.checkAbort();
@@ -234,7 +239,7 @@ async function drive(scope: RunScope, container: Docker.Container): Promise<Driv
  * before: the port waits need no sensor (an app that listens already runs under it), commands
  * run inside do, and the run does not stop before the sensor is up.
  */
-async function probeRunning(scope: RunScope, container: Docker.Container): Promise<{ probes: ProbeResult[]; ports: PortTarget[] }> {
+async function probeRunning(scope: RunScope, container: Docker.Container, answered: AnswerMark): Promise<{ probes: ProbeResult[]; ports: PortTarget[] }> {
   const { opts, sensor, c } = scope;
   const ready = sensor ? waitReady(container, scope.signal) : Promise.resolve(true);
   ready.catch(() => undefined);
@@ -260,7 +265,10 @@ async function probeRunning(scope: RunScope, container: Docker.Container): Promi
         alive: () => isRunning(container),
         signal: scope.signal,
         startedAt: Date.parse(info.State.StartedAt),
-        onResult: (probe) => scope.progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe }),
+        onResult: (probe) => {
+          answered(probe);
+          scope.progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe });
+        },
       },
       opts.probes,
     );
@@ -325,10 +333,18 @@ async function createdVolumes(mounts: string[], undo: Array<() => Promise<void>>
  * sensor's liveness channel. Should this process die, the engine closes the container's stdin
  * and the sensor ends the container; on the normal path it is closed once the app stopped.
  */
-async function holdLiveness(container: Docker.Container, undo: Array<() => Promise<void>>): Promise<void> {
+async function holdLiveness(container: Docker.Container, undo: Array<() => Promise<void>>): Promise<AnswerMark> {
   const stream = await attachStdio(container, { stdin: true });
   stream.on('error', () => {});
   undo.push(async () => { stream.destroy(); });
+  // The one byte the sensor reads on it: the app's first answer, which ends its start-up in
+  // the trace (`#answered`, FORMAT.md). A port that merely accepted is not an answer yet.
+  let marked = false;
+  return (probe) => {
+    if (marked || !probe.ok || (probe.kind === 'tcp' && probe.protocol !== 'other')) return;
+    marked = true;
+    stream.write('a');
+  };
 }
 
 async function readPrivileges(dir: string): Promise<AppPrivileges | undefined> {

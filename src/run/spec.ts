@@ -58,10 +58,11 @@ export function healthArgv(h: HealthConfig | undefined): string[] | undefined {
  * namespace in which the sensor's dir is covered; the main one also records the app's sets
  * and ends the container when the controller's attach stream (its stdin) closes.
  */
-export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?: boolean; appDrop?: string; syscalls?: boolean }): string[] {
+export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?: boolean; appDrop?: string; syscalls?: boolean; resident?: boolean }): string[] {
   const argv = [SENSOR_IN_CONTAINER];
   if (opts.fanotify && !opts.append) argv.push('--fanotify');
   if (opts.syscalls) argv.push('--syscalls');
+  if (opts.resident && !opts.append) argv.push('--resident');
   if (opts.user) argv.push('--user', opts.user);
   if (opts.appDrop !== undefined) argv.push('--app-drop-caps', opts.appDrop);
   argv.push('--hide', SLIMTS_DIR);
@@ -85,7 +86,7 @@ export interface SpecInput {
   config: ContainerConfig;
   overrides?: RunOverrides;
   /** Wrap in the sensor (traced run). */
-  sensor?: { fanotify?: boolean; syscalls?: boolean };
+  sensor?: { fanotify?: boolean; syscalls?: boolean; resident?: boolean };
   /** Host IP the exposed ports are published on (publishAddress(): loopback, or "0.0.0.0" for a remote engine). */
   publishIp: string;
   name?: string;
@@ -131,7 +132,7 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
     // seccomp profile already allows ptrace, seccomp(), mount/unshare and fanotify_init with
     // these, so no SecurityOpt is needed (checked on Docker 20.10: mode=ptrace+seccomp).
     const caps = tracedCaps(o);
-    opts.Entrypoint = [...sensorPrefix({ user, fanotify: input.sensor.fanotify, appDrop: caps.appDrop, syscalls: input.sensor.syscalls }), ...argv];
+    opts.Entrypoint = [...sensorPrefix({ user, fanotify: input.sensor.fanotify, appDrop: caps.appDrop, syscalls: input.sensor.syscalls, resident: input.sensor.resident }), ...argv];
     opts.Cmd = [];
     opts.User = '0:0';
     opts.HostConfig!.CapAdd = caps.capAdd;

@@ -1,6 +1,6 @@
 // The trace a traced run left, read as the build uses it: the events of the main trace and
 // its parts, and warnings when the sensor could not finish or had to drop events.
-import { readTraceSet, type TraceEvent } from '../trace/index.js';
+import { readTraceSet, unionRanges, type Range, type TraceEvent } from '../trace/index.js';
 import type { TraceFiles } from './types.js';
 
 export interface RunTrace {
@@ -11,6 +11,12 @@ export interface RunTrace {
   warnings: string[];
   /** Syscall numbers the traced tree made, when the sensor recorded them (`--syscalls`). */
   syscalls?: number[];
+  /** How many of `events`, from the first, came before the app's first probe answer (its start-up); unset when none was marked. */
+  startupEvents?: number;
+  /** Per big file (as the app named it), the byte ranges start-up read of it (sorted, disjoint; `--resident`). */
+  resident?: ReadonlyMap<string, readonly Range[]>;
+  /** Per file the app had mapped then (its real path), the pages present in its page tables (sorted, disjoint; `--resident`). */
+  mapped?: ReadonlyMap<string, readonly Range[]>;
 }
 
 /** The main trace plus the exec helper's parts; a trace the sensor could not finish is a warning. */
@@ -31,5 +37,17 @@ export function readRunTrace(files: TraceFiles): RunTrace {
     complete: set.complete && files.complete,
     warnings,
     ...(set.syscalls ? { syscalls: set.syscalls } : {}),
+    ...(set.resident ? { resident: unionEach(set.resident) } : {}),
+    ...(set.mapped ? { mapped: unionEach(set.mapped) } : {}),
+    ...(set.answeredAfter !== undefined ? { startupEvents: startupCount(set.events, set.events.length - set.parts.reduce((n, p) => n + p.events.length, 0), set.answeredAfter) } : {}),
   };
+}
+
+const unionEach = (m: ReadonlyMap<string, Array<[number, number]>>) => new Map([...m].map(([p, r]) => [p, unionRanges(r)]));
+
+/** The main trace's events (the first `mainEvents`, in seq order) up to seq `answeredAfter`. */
+function startupCount(events: readonly TraceEvent[], mainEvents: number, answeredAfter: number): number {
+  let n = 0;
+  while (n < mainEvents && events[n]!.seq <= answeredAfter) n++;
+  return n;
 }

@@ -45,6 +45,8 @@ export interface SensorOptions {
   fanotify?: boolean;
   /** Record every syscall number the traced tree makes (a seccomp profile is wanted). */
   syscalls?: boolean;
+  /** Record what start-up read of each big file (`--resident`: eStargz output wants it). */
+  resident?: boolean;
 }
 
 export type ProgressEvent =

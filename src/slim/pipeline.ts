@@ -7,7 +7,7 @@ import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
 import { indexView, readLdSoConf } from '../elf/index.js';
 import { writeImage } from '../oci/write.js';
 import { orderEntries } from '../oci/order.js';
-import { firstAccessOrder } from '../trace/access-order.js';
+import { firstAccessOrder, type AccessOrder } from '../trace/access-order.js';
 import { discard, sendImage, wantsGzip } from '../sink/index.js';
 import type { SinkResult } from '../sink/types.js';
 import type { WrittenImage } from '../oci/types.js';
@@ -19,7 +19,7 @@ import { editConfig } from './config-edit.js';
 import { exeEntries, keptEntries, mergeEntries } from './entries.js';
 import { imageFacts } from './facts.js';
 import type { BuildOptions, Stage } from './options.js';
-import { keptFiles, type BuildReport, type VerifyReport } from './report.js';
+import { estargzReport, keptFiles, type BuildReport, type VerifyReport } from './report.js';
 import { referencesReport, selectFor } from './keep.js';
 import type { Selection } from '../select/index.js';
 import { sinkFor } from './destination.js';
@@ -79,7 +79,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       probes: opts.probes,
       onProgress: opts.onProgress,
       signal: opts.signal,
-      sensor: { path: sensorPath, fanotify: opts.fanotify, syscalls: wantsHarden(opts) },
+      sensor: { path: sensorPath, fanotify: opts.fanotify, syscalls: wantsHarden(opts), resident: opts.format === 'estargz' },
     }));
     cleanups.push(() => traced.dispose());
     const files = await filesP;
@@ -92,7 +92,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const config = editConfig(files.config, opts.edits ?? {});
 
     const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups,
-      opts.format === 'estargz' ? firstAccessOrder(trace.events) : undefined);
+      opts.format === 'estargz' ? firstAccessOrder(trace.events, trace.startupEvents, { resident: trace.resident, mapped: trace.mapped }) : undefined);
     // nothing after the write reads the image but hardening: let the reader go while verify runs
     if (!wantsHarden(opts)) closeFiles(files).catch(() => undefined);
     const verified = opts.verify === false ? undefined : await stage('verify', async () => {
@@ -128,7 +128,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 async function writeAndSend(
   files: ImageFiles, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions, source: Source,
   stage: <T>(n: Stage, fn: () => Promise<T> | T) => Promise<T>, cleanups: Array<() => Promise<unknown>>,
-  prefetch?: readonly string[],
+  access?: AccessOrder,
 ): Promise<{ written: WrittenImage; sent: SinkResult }> {
   const spec = sinkFor(opts, source.file);
   const written = await stage('write', () => {
@@ -143,7 +143,7 @@ async function writeAndSend(
       entries,
       refName: spec.kind === 'registry' ? spec.ref : spec.tag,
       gzip: wantsGzip(spec),
-      estargz: prefetch ? { prefetch } : undefined,
+      estargz: access ? { prefetch: access.startup, later: access.later, resident: access.resident, mapped: access.mapped } : undefined,
     }, { created: files.config.created });
   });
   cleanups.push(() => discard(written));
@@ -222,6 +222,8 @@ async function makeReport(
     output: {
       kind: sent.kind, where: sent.where, imageId: sent.imageId, size: outSize,
       layerSize: written.layerSize, blobSize: written.blobSize, files: keep.size, bytes: keptBytes,
+      format: written.estargz ? 'estargz' : written.layerMediaType?.endsWith('+gzip') ? 'gzip' : 'tar',
+      ...(written.estargz ? { estargz: estargzReport(written.estargz) } : {}),
     },
     ratio,
     trace: {

@@ -6,6 +6,7 @@ import type { AppPrivileges } from '../run/caps.js';
 import type { KeepSet } from '../select/index.js';
 import { formatReason } from '../select/index.js';
 import type { ReferencesReport } from './keep.js';
+import type { EstargzSummary } from '../oci/types.js';
 
 export interface KeptFile {
   path: string;
@@ -29,7 +30,12 @@ export interface BuildReport {
   /** The exit status the CLI returns: 0 ok, 3 verify failed. */
   exitCode: number;
   source: { ref: string; id?: string; size?: number; files: number; bytes: number };
-  output: { kind: string; where: string; imageId?: string; size?: number; layerSize: number; blobSize: number; files: number; bytes: number };
+  output: {
+    kind: string; where: string; imageId?: string; size?: number; layerSize: number; blobSize: number; files: number; bytes: number;
+    /** The layer as written: tar (for an engine, which stores layers uncompressed), gzip, or estargz. */
+    format: 'tar' | 'gzip' | 'estargz';
+    estargz?: EstargzReport;
+  };
   /** source.size / output size (engine sizes when both known, else merged-fs bytes). */
   ratio: number;
   /** `app`: the capability sets the app ran with (right after its first exec), as the sensor recorded them. */
@@ -44,6 +50,24 @@ export interface BuildReport {
   stages: Record<string, number>;
   totalMs: number;
   kept: KeptFile[];
+}
+
+/** An eStargz layer: its TOC, what a lazy puller fetches before the container starts, what start-up read only in part. */
+export interface EstargzReport {
+  /** The `containerd.io/snapshot/stargz/toc.digest` annotation. */
+  tocDigest: string;
+  /** TOC entries before the prefetch landmark (0: `.no.prefetch.landmark`, nothing read at start-up). */
+  prefetchEntries: number;
+  /** Regular files among them. */
+  prefetchFiles: number;
+  /** Compressed bytes before the landmark. */
+  prefetchBytes: number;
+  /** Files start-up read only in part: right after the landmark, chunked where its reads start. */
+  partialFiles: string[];
+}
+
+export function estargzReport(s: EstargzSummary): EstargzReport {
+  return { tocDigest: s.tocDigest, prefetchEntries: s.prefetchEntries, prefetchFiles: s.prefetchFiles.length, prefetchBytes: s.prefetchBytes, partialFiles: s.partialFiles };
 }
 
 export function keptFiles(keep: KeepSet): KeptFile[] {
@@ -67,6 +91,11 @@ export function summaryLines(r: BuildReport, reportPath?: string): string[] {
   lines.push(`${r.source.ref}: ${mb(r.source.size)} → ${r.output.where}: ${mb(r.output.size ?? r.output.layerSize)} (${r.ratio.toFixed(1)}× smaller, ${r.output.files} of ${r.source.files} entries kept)`);
   const probes = r.probes.filter((p) => p.ok).length;
   lines.push(`traced ${r.trace.events} events${r.trace.mode ? ` (${r.trace.mode})` : ''}; probes: ${probes}/${r.probes.length} ok`);
+  const es = r.output.estargz;
+  if (es) {
+    lines.push(`eStargz: ${es.prefetchFiles} files read at start-up prefetched first (${mb(es.prefetchBytes)} of ${mb(r.output.blobSize)}); TOC ${es.tocDigest}`);
+    if (es.partialFiles.length) lines.push(`  read only in part, fetched on demand: ${es.partialFiles.join(', ')}`);
+  }
   for (const w of r.trace.warnings) lines.push(`warning: ${w}`);
   if (!r.verify.ran) lines.push(`verify: skipped${r.verify.notes.length ? ` (${r.verify.notes.join('; ')})` : ''}`);
   else if (r.verify.ok) lines.push('verify: the slim image answers like the original');

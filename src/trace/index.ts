@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export * from './parse.js';
 export * from './access-order.js';
+export * from './ranges.js';
 
 /** The static sensor built by `make -C sensors` (relative to dist/trace or src/trace). */
 export const SENSOR_PATH = fileURLToPath(new URL('../../sensors/build/slimts-sensor', import.meta.url));

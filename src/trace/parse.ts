@@ -43,6 +43,12 @@ export interface Trace {
   complete: boolean;
   /** With the sensor's `--syscalls`: the numbers of every syscall the traced tree made (native ABI). */
   syscalls?: number[];
+  /** The `#answered` line: events with a seq up to this one came before the app's first probe answer. */
+  answeredAfter?: number;
+  /** `#resident` lines: per file (as the app named it), the byte runs [start, end) cached at that answer: what start-up read (as written: may repeat). */
+  resident?: Map<string, Array<[number, number]>>;
+  /** `#mapped` lines: per file (its real path), the byte runs its processes had mapped then (pages present in their page tables). */
+  mapped?: Map<string, Array<[number, number]>>;
 }
 
 const INTENTS = new Set(['r', 'w', 'x', 's', 'd']);
@@ -144,6 +150,15 @@ function addLine(trace: Trace, line: string): void {
     trace.syscalls = [...new Set([...(trace.syscalls ?? []), ...nrs])].sort((a, b) => a - b);
     return;
   }
+  if (line.startsWith('#answered ')) {
+    const n = Number(line.slice('#answered '.length));
+    if (Number.isSafeInteger(n) && n >= 0 && trace.answeredAfter === undefined) trace.answeredAfter = n;
+    return;
+  }
+  if (line.startsWith('#resident\t') || line.startsWith('#mapped\t')) {
+    addRanges(trace, line.startsWith('#mapped') ? 'mapped' : 'resident', line);
+    return;
+  }
   if (line.startsWith('#')) return;
   const f = line.split('\t');
   if (f.length < 6 || !INTENTS.has(f[3]!)) return;
@@ -158,6 +173,25 @@ function addLine(trace: Trace, line: string): void {
   if (f.length > 6) ev.path2 = unescapeField(f[6]!);
   if (!Number.isFinite(ev.seq) || !Number.isFinite(ev.pid)) return;
   trace.events.push(ev);
+}
+
+function addRanges(trace: Trace, key: 'resident' | 'mapped', line: string): void {
+  const [, raw, runs] = line.split('\t');
+  if (!raw || runs === undefined) return;
+  const got: Array<[number, number]> = [];
+  for (const r of runs.split(' ')) {
+    const m = /^(\d+)-(\d+)$/.exec(r);
+    if (!m) return; // a torn line: nothing of it
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (!Number.isSafeInteger(b) || b <= a) return;
+    got.push([a, b]);
+  }
+  const path = unescapeField(raw);
+  const byPath = (trace[key] ??= new Map());
+  const runsOf = byPath.get(path);
+  if (runsOf) runsOf.push(...got);
+  else byPath.set(path, got);
 }
 
 export interface TraceSet extends Trace {

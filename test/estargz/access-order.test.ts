@@ -18,8 +18,23 @@ const trace = [
 
 describe('firstAccessOrder', () => {
   test('successful reads and execs, each at its first access; failures, stats and writes left out', () => {
-    expect(firstAccessOrder(parseTrace(trace).events)).toEqual([
-      '/usr/sbin/nginx', '/lib64/ld-linux-x86-64.so.2', '/etc/ld.so.cache', '/etc/nginx/nginx.conf', '/var/www/html/index.html',
-    ]);
+    expect(firstAccessOrder(parseTrace(trace).events)).toEqual({
+      startup: ['/usr/sbin/nginx', '/lib64/ld-linux-x86-64.so.2', '/etc/ld.so.cache', '/etc/nginx/nginx.conf', '/var/www/html/index.html'],
+      later: [],
+    });
+  });
+
+  test('the #answered line splits start-up from what the probes made the app read later', () => {
+    const marked = trace.replace('8\t2\t', '#answered 7\n8\t2\t');
+    const t = parseTrace(marked);
+    expect(t.answeredAfter).toBe(7);
+    const startup = t.events.filter((e) => e.seq <= t.answeredAfter!).length;
+    expect(firstAccessOrder(t.events, startup)).toEqual({
+      // ld.so.cache was read again later: it stays where it was first read
+      startup: ['/usr/sbin/nginx', '/lib64/ld-linux-x86-64.so.2', '/etc/ld.so.cache', '/etc/nginx/nginx.conf'],
+      later: ['/var/www/html/index.html'],
+    });
+    // only the first mark counts
+    expect(parseTrace(marked.replace('#end', '#answered 9\n#end')).answeredAfter).toBe(7);
   });
 });

@@ -4,9 +4,10 @@
 // and runs it with ctr; the same images also pull and run in Docker, which knows nothing of
 // eStargz (the layer is plain gzip to it).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, slimts, uniqueName } from '../helpers/docker.js';
 import { startLazyStack, type LazyStack } from '../helpers/lazy.js';
@@ -14,6 +15,9 @@ import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { ensureStargzTools, verifyEstargz } from '../helpers/stargz.js';
 import { buildHello } from '../oci/fixtures.js';
 import { buildSample, ensureCli } from '../slim/e2e.js';
+import { schemaFromMarkdown, validate } from '../slim/schema-check.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let registry: TestRegistry;
 let stack: LazyStack | undefined;
@@ -99,6 +103,15 @@ describe('eStargz images on the stargz snapshotter', () => {
     expect(v.prefetch).toContain('/var/www/html/index.html');
     expect(v.prefetch).toContain('/etc/nginx/nginx.conf');
     expect(Number(layer.annotations!['io.containers.estargz.uncompressed-size'])).toBe(v.uncompressedSize);
+    // the report names the format, the TOC and what comes before the landmark, by the schema
+    const report = JSON.parse(readFileSync(join(work, 'report.json'), 'utf8'));
+    expect(validate(schemaFromMarkdown(join(ROOT, 'src/slim/SCHEMA.md')), report)).toEqual([]);
+    expect(report.output.format).toBe('estargz');
+    expect(report.output.estargz.tocDigest).toBe(layer.annotations!['containerd.io/snapshot/stargz/toc.digest']);
+    expect(report.output.estargz.prefetchFiles).toBe(v.prefetch.length);
+    expect(report.output.estargz.prefetchBytes).toBe(v.prefetchLandmark);
+    expect(report.output.estargz.prefetchEntries).toBeGreaterThan(v.prefetch.length); // their dirs and links too
+    expect(r.stdout).toContain(`eStargz: ${v.prefetch.length} files read at start-up prefetched first`);
 
     stack!.rpull(ref);
     expect(stack!.lazilyMounted(layer.digest)).toBe(true);

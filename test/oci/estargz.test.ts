@@ -9,6 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { footer, parseFooter, FOOTER_SIZE } from '../../src/oci/estargz.js';
 import { estargzOrder, lookupEntries } from '../../src/oci/estargz-order.js';
+import { BYTES_PER_ROUND_TRIP, FETCH_AHEAD, READ_AROUND, partialRead, readRuns } from '../../src/oci/estargz-partial.js';
 import { writeImage } from '../../src/oci/write.js';
 import { discard } from '../../src/sink/index.js';
 import type { WriteEntry, WrittenImage } from '../../src/oci/types.js';
@@ -57,9 +58,9 @@ function tree(): WriteEntry[] {
   ];
 }
 
-async function write(entries: WriteEntry[], prefetch: string[], chunkSize?: number) {
+async function write(entries: WriteEntry[], prefetch: string[], chunkSize?: number, more: { later?: string[]; resident?: Map<string, Array<[number, number]>> } = {}) {
   const w = await writeImage(
-    { config: scratchConfig(['/app/server']), history: { created_by: 'test' }, entries, gzip: true, estargz: { prefetch, chunkSize }, refName: 'slimts-estargz-test:t' },
+    { config: scratchConfig(['/app/server']), history: { created_by: 'test' }, entries, gzip: true, estargz: { prefetch, chunkSize, ...more }, refName: 'slimts-estargz-test:t' },
     { tmpDir: work },
   );
   written.push(w);
@@ -134,6 +135,39 @@ describe('eStargz writer', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  test('a file start-up only dipped into follows the landmark, cut into chunks at the runs it touched; later reads follow it', async () => {
+    const MiB = 1 << 20;
+    const entries = [...tree(), bytes('/app/data.img', noise(24 * MiB, 5)), bytes('/app/late', noise(1000, 6))];
+    // the data image: two small runs read; libbig: read through (a library the start runs through)
+    const resident = new Map<string, Array<[number, number]>>([
+      ['/app/data.img', [[0, 8192], [12 * MiB, 12 * MiB + 4096]]],
+      ['/usr/lib/libbig.so', [[0, 300_000]]],
+    ]);
+    const { blob, w } = await write(entries, ['/app/server', '/app/data.img', '/lib/libbig.so'], MiB, { later: ['/app/late'], resident });
+    const v = verifyEstargz(verifier, blob);
+    expect(v.prefetch).toEqual(['/app/server', '/usr/lib/libbig.so']);
+    expect(w.estargz?.partialFiles).toEqual(['/app/data.img']);
+    const buf = readFileSync(blob);
+    const tocOffset = parseFooter(buf.subarray(buf.length - FOOTER_SIZE))!;
+    const toc = JSON.parse((await listTar(gunzipSync(buf.subarray(tocOffset))))[0]!.content!.toString()).entries as Array<{ name: string; type: string; offset?: number; chunkOffset?: number; chunkSize?: number }>;
+    const landmark = toc.find((e) => e.name === '.prefetch.landmark')!.offset!;
+    const chunks = toc.filter((e) => e.name === 'app/data.img');
+    // right after the landmark, before what was read later
+    expect(chunks[0]!.offset).toBeGreaterThan(landmark);
+    expect(chunks[0]!.offset).toBeLessThan(toc.find((e) => e.name === 'app/late')!.offset!);
+    // chunks start at 0, at each run's end and start (read-around included), and every MiB between
+    const starts = chunks.map((c) => c.chunkOffset ?? 0);
+    const end1 = 8192 + READ_AROUND;
+    const run2 = [12 * MiB - READ_AROUND, 12 * MiB + 4096 + READ_AROUND] as const;
+    expect(starts).toEqual([
+      0, end1, ...Array.from({ length: 11 }, (_, i) => end1 + (i + 1) * MiB), run2[0], run2[1],
+      ...Array.from({ length: 11 }, (_, i) => run2[1] + (i + 1) * MiB),
+    ]);
+    // every chunk but the last names its size; the estargz library found each (verify walked them)
+    expect(chunks.slice(0, -1).every((c, i) => c.chunkSize === starts[i + 1]! - starts[i]!)).toBe(true);
+    expect(chunks.at(-1)!.chunkSize).toBeUndefined();
+  });
+
   test('nothing read: .no.prefetch.landmark leads and no prefetch landmark is written', async () => {
     const { blob } = await write(tree(), []);
     const v = verifyEstargz(verifier, blob);
@@ -185,6 +219,44 @@ describe('footer', () => {
     expect(f.subarray(16, 38).toString()).toBe('000000001234abcdSTARGZ');
     expect(parseFooter(f)).toBe(0x1234abcd);
     expect(parseFooter(Buffer.alloc(51))).toBeNull();
+  });
+});
+
+describe('partialRead', () => {
+  const MiB = 1 << 20;
+  test('left out of the prefetch when the untouched bytes pay for the round trips of the touched runs', () => {
+    // 2 runs, read-around added and runs closer than twice it joined
+    const end1 = 104_096 + READ_AROUND;
+    const run2 = [32 * MiB - READ_AROUND, 32 * MiB + 4096 + READ_AROUND] as const;
+    expect(partialRead(64 * MiB, [[0, 4096], [100_000, 104_096], [32 * MiB, 32 * MiB + 4096]], 4 * MiB)).toEqual({
+      // each run starts and ends a chunk; a miss fetches its run and what follows
+      cuts: [end1, run2[0], run2[1]],
+      fetched: end1 + FETCH_AHEAD + run2[1] - run2[0] + FETCH_AHEAD,
+    });
+  });
+
+  test('a file start-up mostly ran through, or too small to save a round trip, is prefetched whole', () => {
+    expect(partialRead(8 * MiB, [[0, 5 * MiB]], 4 * MiB)).toBeUndefined();
+    expect(partialRead(BYTES_PER_ROUND_TRIP, [[0, 4096]], 4 * MiB)).toBeUndefined();
+    // runs scattered over the whole file (code pages): each miss fetches ahead, nothing is left out
+    const scattered = Array.from({ length: 40 }, (_, i): [number, number] => [i * MiB, i * MiB + 4096]);
+    expect(partialRead(40 * MiB, scattered, 4 * MiB)).toBeUndefined();
+    // one run at the start of a big file: one miss; of a file barely bigger than what a miss fetches: no gain
+    expect(partialRead(32 * MiB, [[0, 4096]], 4 * MiB)).toBeDefined();
+    expect(partialRead(FETCH_AHEAD + MiB, [[0, 4096]], 4 * MiB)).toBeUndefined();
+    expect(partialRead(8 * MiB, [], 4 * MiB)).toBeUndefined();
+  });
+});
+
+describe('readRuns', () => {
+  const MiB = 1 << 20;
+  test('the page cache when it shows at most half the file (mapped pages added); else the mapped pages, which hold no readahead', () => {
+    expect(readRuns(10 * MiB, [[0, MiB], [5 * MiB, 6 * MiB]], [[8 * MiB, 8 * MiB + 4096]])).toEqual([[0, MiB], [5 * MiB, 6 * MiB], [8 * MiB, 8 * MiB + 4096]]);
+    // a mapped file whose cache the kernel's read-around filled: what the app touched
+    expect(readRuns(10 * MiB, [[0, 9 * MiB]], [[0, 4096], [4 * MiB, 4 * MiB + 8192]])).toEqual([[0, 4096], [4 * MiB, 4 * MiB + 8192]]);
+    // read through (not mapped): prefetched whole later on
+    expect(readRuns(10 * MiB, [[0, 10 * MiB]])).toEqual([[0, 10 * MiB]]);
+    expect(readRuns(10 * MiB)).toBeUndefined();
   });
 });
 

@@ -1,9 +1,9 @@
 // The sensor on the host (as root, no container): what it records and how it behaves as PID 1.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTraceSet, type TraceEvent } from '../../src/trace/index.js';
+import { readTraceSet, unionRanges, type TraceEvent } from '../../src/trace/index.js';
 import { execedPrograms, summarizeTrace } from './usage.js';
 import { PYTHON, SENSOR, buildSensor, runSensor, startSensor, tempDir, waitFor } from './helpers.js';
 
@@ -313,6 +313,68 @@ describe('sensor on the host', () => {
     };
     for (let i = 0; i < 40 && !['gone', 'Z'].includes(state()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(['gone', 'Z']).toContain(state());
+  });
+
+  it('--watch-stdin: the byte "a" marks the app\'s first answer in the trace (#answered, once), between what it read before and after', async () => {
+    const d = sub('answered');
+    const child = spawn(SENSOR, ['--watch-stdin', '--ready', join(d, 'ready'), '--trace', join(d, 'trace'), '--', 'sh', '-c',
+      'cat /etc/hostname >/dev/null; : > up; while [ ! -e go ]; do sleep 0.05; done; cat /etc/passwd >/dev/null; cat /etc/group >/dev/null'], {
+      cwd: d, stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(join(d, 'up'));
+    child.stdin.write('xa'); // other bytes are ignored
+    child.stdin.write('a'); // a second answer marks nothing more
+    await new Promise((r) => setTimeout(r, 500)); // the watcher thread wakes at once; room for a loaded machine
+    writeFileSync(join(d, 'go'), '');
+    expect(await done).toBe(0);
+    child.stdin.end();
+    const text = readFileSync(join(d, 'trace'), 'utf8');
+    expect(text.match(/^#answered /gm)).toHaveLength(1);
+    const t = readTraceSet(join(d, 'trace'));
+    const seqOf = (p: string) => t.events.find((e) => e.path === p && e.result === '0' && e.intent === 'r')!.seq;
+    expect(t.answeredAfter).toBeGreaterThanOrEqual(seqOf('/etc/hostname'));
+    expect(t.answeredAfter).toBeLessThan(seqOf('/etc/passwd'));
+    expect(seqOf('/etc/group')).toBeGreaterThan(t.answeredAfter!);
+    expect(t.resident).toBeUndefined(); // no --resident: no page cache dropped, none recorded
+  });
+
+  it('--resident: a big file\'s cache is dropped when the app opens it; #resident at the first answer shows what it read (two places)', async () => {
+    const d = sub('resident');
+    const MiB = 1 << 20;
+    // cached, as just written, and clean (dirty pages cannot be dropped; an image's never are)
+    const fd = openSync(join(d, 'data.bin'), 'w');
+    writeSync(fd, Buffer.alloc(4 * MiB, 7));
+    fsyncSync(fd);
+    closeSync(fd);
+    writeFileSync(join(d, 'small.bin'), Buffer.alloc(4096, 7)); // under 1 MiB: not watched
+    const script = [
+      'import os, time',
+      'fd = os.open("data.bin", os.O_RDONLY)',
+      'os.pread(fd, 4096, 0); os.pread(fd, 4096, 3 * 1024 * 1024)',
+      'open("small.bin", "rb").read()',
+      'open("up", "w").close()',
+      'while not os.path.exists("go"): time.sleep(0.05)',
+    ].join('\n');
+    const child = spawn(SENSOR, ['--watch-stdin', '--resident', '--ready', join(d, 'ready'), '--trace', join(d, 'trace'), '--', PYTHON, '-c', script], {
+      cwd: d, stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    await waitFor(join(d, 'up'));
+    child.stdin.write('a');
+    await new Promise((r) => setTimeout(r, 500));
+    writeFileSync(join(d, 'go'), '');
+    expect(await done).toBe(0);
+    child.stdin.end();
+    const t = readTraceSet(join(d, 'trace'));
+    const runs = unionRanges(t.resident?.get(join(d, 'data.bin')) ?? []);
+    const covers = (off: number) => runs.some(([a, b]) => a <= off && off < b);
+    expect(covers(0)).toBe(true);
+    expect(covers(3 * MiB)).toBe(true);
+    expect(covers(3 * MiB / 2)).toBe(false);
+    // the two pages read and the kernel's readahead around them, not the file
+    expect(runs.reduce((n, [a, b]) => n + b - a, 0)).toBeLessThanOrEqual(MiB);
+    expect(t.resident?.has(join(d, 'small.bin'))).toBe(false);
   });
 
   it('--user nobody runs the app as 65534 with HOME/USER set', () => {

@@ -166,7 +166,7 @@ describe('slimts build from archives and layouts', () => {
 
   it('the schema check fails reports that break it', () => {
     const good = { schemaVersion: 1, ok: true, exitCode: 0, source: { ref: 'x', id: 'sha256:1', files: 1, bytes: 1 },
-      output: { kind: 'engine', where: 'x', layerSize: 1, blobSize: 1, files: 1, bytes: 1 }, ratio: 1,
+      output: { kind: 'engine', where: 'x', layerSize: 1, blobSize: 1, files: 1, bytes: 1, format: 'tar' }, ratio: 1,
       trace: { events: 1, complete: true, warnings: [] }, probes: [], verify: { ran: false, ok: true, notes: [] },
       references: { enabled: true, files: 0, bytes: 0, byReason: [], dataSets: [], unresolvedCount: 0, unresolved: [] },
       stages: { read: 1 }, totalMs: 1, kept: [{ path: '/', type: 'dir', size: 0, reasons: ['parent'] }] };
@@ -174,6 +174,12 @@ describe('slimts build from archives and layouts', () => {
     expect(validate(schema, { ...good, schemaVersion: 2 })).toEqual([expect.stringMatching(/schemaVersion/)]);
     expect(validate(schema, { ...good, kept: [{ path: 'rel', type: 'dir', size: 0, reasons: [] }] })).toEqual([expect.stringMatching(/kept\[0\]\.path/)]);
     expect(validate(schema, { ...good, stages: { nap: 1 } })).toEqual([expect.stringMatching(/key nap/)]);
+    const { format: _f, ...noFormat } = good.output;
+    expect(validate(schema, { ...good, output: noFormat })).toEqual(['$.output: missing format']);
+    const estargz = { tocDigest: `sha256:${'a'.repeat(64)}`, prefetchEntries: 3, prefetchFiles: 1, prefetchBytes: 10, partialFiles: ['/big'] };
+    expect(validate(schema, { ...good, output: { ...good.output, format: 'estargz', estargz } })).toEqual([]);
+    expect(validate(schema, { ...good, output: { ...good.output, format: 'estargz', estargz: { ...estargz, tocDigest: 'x', partialFiles: ['big'] } } }))
+      .toEqual([expect.stringMatching(/estargz\.tocDigest/), expect.stringMatching(/estargz\.partialFiles\[0\]/)]);
     const { verify: _v, ...noVerify } = good;
     expect(validate(schema, noVerify)).toEqual(['$: missing verify']);
     expect(validate(schema, { ...good, references: { ...good.references, dataSets: [{ set: 'tz', what: 'x', trigger: 'y', roots: ['rel'] }] } }))
