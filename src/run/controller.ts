@@ -157,10 +157,10 @@ function openScope(opts: PlainRunOptions, sensor: TracedRunOptions['sensor'] | u
   };
 }
 
-/** Creates the container (labelled with this process as its owner), injects the sensor, starts it. */
 /** Called with each probe result: tells the sensor of the app's first answer (a traced run). */
 type AnswerMark = (probe: ProbeResult) => void;
 
+/** Creates the container (labelled with this process as its owner), injects the sensor, starts it. */
 async function createAndStart(scope: RunScope): Promise<{ container: Docker.Container; answered: AnswerMark }> {
   const { opts, sensor, undo, progress } = scope;
   const d = docker();
