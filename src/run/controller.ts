@@ -256,6 +256,8 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
   const prefix = sensor
     ? sensorPrefix({ user: effectiveUser(c, opts.overrides), append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop, syscalls: sensor.syscalls })
     : [];
+  // an app gone before any probe got a result (a port opening counts) died starting up
+  let results = 0;
   try {
     const probes = await runProbes(
       {
@@ -266,6 +268,7 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
         signal: scope.signal,
         startedAt: Date.parse(info.State.StartedAt),
         onResult: (probe) => {
+          results++;
           answered(probe);
           scope.progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe });
         },
@@ -275,7 +278,7 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
     await sensorUp();
     return { probes, ports };
   } catch (err) {
-    if (err instanceof TargetGoneError) throw await exitedError(container, (await ready) ? 'while it was probed' : 'right after it started');
+    if (err instanceof TargetGoneError) throw await exitedError(container, results > 0 && (await ready) ? 'while it was probed' : 'right after it started');
     throw err;
   }
 }
