@@ -1,6 +1,7 @@
 // A private temp dir made on first use and removed by image.close() — or, as a safety net for
 // images nobody closed (a failed command), when the process exits.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { makeTempDirSync } from '../util/tmp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
@@ -20,7 +21,7 @@ export class TmpDir {
   path(): string {
     if (!this.dir) {
       try {
-        this.dir = mkdtempSync(join(this.parent, 'slimts-image-'));
+        this.dir = makeTempDirSync('image', this.parent);
       } catch (err) {
         throw new UserError(`cannot create a temp dir in "${this.parent}": ${(err as NodeJS.ErrnoException).code ?? err}`);
       }

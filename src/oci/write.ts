@@ -1,7 +1,8 @@
 // Writes a one-layer image as an OCI layout (plus docker's manifest.json) in a fresh temp dir.
 // The layer is streamed: entries → tar → sha256 (diff_id) → [gzip → sha256 (digest)] → file.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { makeTempDir } from '../util/tmp.js';
 import { onCleanup } from '../util/cleanup.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ export interface WriteOptions {
 export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promise<WrittenImage> {
   const refName = img.refName === undefined ? undefined : normaliseRefName(img.refName);
   const created = creationTime(opts.sourceDateEpoch, opts.created);
-  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'slimts-oci-'));
+  const dir = await makeTempDir('oci', opts.tmpDir ?? tmpdir());
   // an interrupt while writing (or before the caller discards the layout) removes it too
   const unregister = onCleanup(() => rm(dir, { recursive: true, force: true }));
   unregisterByDir.set(dir, unregister);

@@ -2,8 +2,7 @@
 // drive (probe, or wait for the exit or the trigger), end (stop or kill), collect output and traces; remove
 // everything. Every path, including errors and Ctrl-C, removes what it created.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type Docker from 'dockerode';
@@ -16,6 +15,7 @@ import { sleep } from '../probe/tcp.js';
 import type { PortTarget, ProbeResult } from '../probe/types.js';
 import { interruptSignal, onCleanup, parkIfInterrupted } from '../util/cleanup.js';
 import { oneLine, UserError } from '../util/errors.js';
+import { makeTempDir } from '../util/tmp.js';
 import { extractDir, injectSensor, pathExists } from './archive.js';
 import { parseAppPrivileges, tracedCaps, type AppPrivileges } from './caps.js';
 import { execIn } from './exec.js';
@@ -476,7 +476,7 @@ function containerAddress(info: Docker.ContainerInspectInfo, network?: string): 
 }
 
 async function collectTrace(container: Docker.Container): Promise<{ files: TraceFiles; dispose: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'slimts-trace-'));
+  const dir = await makeTempDir('trace');
   let unregister = () => {};
   const dispose = async () => {
     unregister();

@@ -6,10 +6,12 @@
 // - the next run on this host removes what carries the id of a process that is gone (the
 //   reaper itself was killed too, e.g. with the whole process group or cgroup).
 import { spawn } from 'node:child_process';
-import { hostname } from 'node:os';
+import { existsSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { docker } from '../engine/docker.js';
+import { onTempParent, removeTempDirsOf } from '../util/tmp.js';
 
 export const OWNER_LABEL = 'io.slimts.owner';
 
@@ -25,9 +27,14 @@ export function ownerLabels(): Record<string, string> {
 // The reaper: plain ESM run with `node -e` (no build step, works from the sources in tests
 // too). It waits for EOF on stdin, then removes what our owner id labels, and exits.
 const REAPER = `
-const [owner, dockerode] = process.argv.slice(1);
+const [owner, dockerode, tmp] = process.argv.slice(1);
 const { default: Docker } = await import(dockerode);
-await new Promise((done) => { process.stdin.on('end', done); process.stdin.on('close', done); process.stdin.on('error', done); process.stdin.resume(); });
+const { removeTempDirsOf } = await import(tmp);
+// stdin brings the parent dirs of the owner's temp dirs, one a line, until it closes
+let said = '';
+await new Promise((done) => { process.stdin.on('data', (c) => { said += c; }); process.stdin.on('end', done); process.stdin.on('close', done); process.stdin.on('error', done); process.stdin.resume(); });
+const pid = Number(owner.slice(owner.lastIndexOf(':') + 1));
+for (const parent of new Set(said.split('\\n').filter(Boolean))) removeTempDirsOf(parent, (p) => p === pid);
 const d = new Docker();
 const filters = JSON.stringify({ label: ['${OWNER_LABEL}=' + owner] });
 for (let round = 0; round < 3; round++) {
@@ -48,12 +55,14 @@ export function startReaper(): void {
   if (reaperStarted) return;
   reaperStarted = true;
   const dockerode = pathToFileURL(createRequire(import.meta.url).resolve('dockerode')).href;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', REAPER, ownerId(), dockerode], {
+  const tmp = compiledUtil('tmp.js');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', REAPER, ownerId(), dockerode, tmp], {
     detached: true, // its own process group: a Ctrl-C or group kill of ours does not reach it
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   child.on('error', () => {}); // no reaper: the next run's sweep still removes our leftovers
   child.stdin.on('error', () => {});
+  onTempParent((parent) => child.stdin.write(`${parent}\n`));
   // Neither the child nor its pipe keep this process alive; the pipe closes when we end.
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();
@@ -69,6 +78,7 @@ export function sweepOrphans(): Promise<void> {
 
 /** Removes containers and volumes whose owner on this host is gone (every call). */
 export async function removeOrphans(): Promise<void> {
+  removeTempDirsOf(tmpdir(), (pid) => orphaned(`${hostname()}:${pid}`));
   const d = docker();
   const filters = JSON.stringify({ label: [OWNER_LABEL] });
   const [containers, volumes] = await Promise.all([
@@ -79,6 +89,13 @@ export async function removeOrphans(): Promise<void> {
     ...containers.filter((c) => orphaned(c.Labels?.[OWNER_LABEL])).map((c) => d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})),
     ...volumes.filter((v) => orphaned(v.Labels?.[OWNER_LABEL])).map((v) => d.getVolume(v.Name).remove({ force: true }).catch(() => {})),
   ]);
+}
+
+/** A module of src/util as Node can load it: from dist/ when this runs from the sources (tests). */
+function compiledUtil(name: string): string {
+  const here = new URL(`../util/${name}`, import.meta.url);
+  if (existsSync(here)) return here.href;
+  return new URL(`../../dist/util/${name}`, import.meta.url).href;
 }
 
 /** True for an owner id of this host whose process no longer exists. */

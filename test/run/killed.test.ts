@@ -1,10 +1,10 @@
 // Nothing outlives the controller (issue 10): `slimts build` SIGKILLed in each stage that runs
 // a container — the traced run, an exec probe inside it, the verify run — leaves no container
 // behind a few seconds later (the sensor ends the traced container when the controller's attach
-// stream closes; the reaper removes everything owned by the dead process); and leftovers whose
-// reaper died too are removed by the next run.
+// stream closes; the reaper removes everything owned by the dead process, temp dirs too); and
+// leftovers whose reaper died too are removed by the next run.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // the controller names its containers slimts-run-<pid>-…
 const runContainers = (pid: number) =>
   docker(['ps', '-aq', '--no-trunc', '--filter', 'label=io.slimts.run', '--filter', `name=slimts-run-${pid}-`]).stdout.split('\n').filter(Boolean);
+
+// its temp dirs are named slimts-<what>-<pid>-…
+const tempDirs = (pid: number) => readdirSync(tmpdir()).filter((n) => n.startsWith('slimts-') && n.includes(`-${pid}-`));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,10 +49,14 @@ async function killDuring(stage: 'run' | 'exec' | 'verify'): Promise<void> {
     if (stage === 'verify') await until('the verify run', () => /slimts: verify/.test(err) && runContainers(pid).length > 0, 120_000);
     const mine = runContainers(pid);
     expect(mine.length, err).toBeGreaterThan(0);
+    // by verify the trace and the written layout are on disk
+    if (stage === 'verify') expect(tempDirs(pid).length).toBeGreaterThan(0);
     child.kill('SIGKILL');
     await exited;
     await until(`no container of the killed build (${stage})`, () => runContainers(pid).length === 0, 15_000).catch(() => {});
     expect(runContainers(pid)).toEqual([]);
+    await until(`no temp dir of the killed build (${stage})`, () => tempDirs(pid).length === 0, 15_000).catch(() => {});
+    expect(tempDirs(pid)).toEqual([]);
     for (const id of mine) expect(docker(['inspect', id], { allowFail: true }).status).not.toBe(0);
   } finally {
     child.kill('SIGKILL');
