@@ -3,7 +3,7 @@
 // uses it: a second dockerode there would double the thread's memory. The endpoint is the main
 // thread's dockerode endpoint, so both reach the same engine the same way; an engine reached
 // over ssh has no such endpoint, and the worker loads dockerode after all.
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type Docker from 'dockerode';
 
@@ -37,7 +37,8 @@ const MAX_BODY = 1 << 20;
 
 function dial(ep: EngineEndpoint): Socket {
   if ('socketPath' in ep) return netConnect(ep.socketPath);
-  if (ep.tls) return tlsConnect({ host: ep.host, port: ep.port, servername: ep.host, ...(ep.tls as object) });
+  // no SNI for an address (Node warns on IP servernames)
+  if (ep.tls) return tlsConnect({ host: ep.host, port: ep.port, ...(isIP(ep.host) ? {} : { servername: ep.host }), ...(ep.tls as object) });
   return netConnect({ host: ep.host, port: ep.port });
 }
 
