@@ -6,7 +6,6 @@
 // as one pipelined stream of their contents.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Readable, type Duplex } from 'node:stream';
@@ -16,6 +15,7 @@ import * as tar from 'tar-stream';
 import { attachStdio } from '../engine/attach.js';
 import { docker, statusOf } from '../engine/docker.js';
 import { engineEndpointOf, type EngineEndpoint } from '../engine/exec-stream.js';
+import { compiledModule } from '../util/compiled.js';
 import { inspectImageInfo } from '../engine/inspect.js';
 import { ownerLabels, startReaper } from '../run/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
@@ -193,13 +193,6 @@ const startExec = async () => {
 })().catch((e) => { port.postMessage({ error: String(e && e.message || e) }); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); });
 `;
 
-/** A module next to this one as Node can load it: from dist/ when this runs from the sources (tests). */
-function compiledSibling(name: string): string {
-  const here = new URL(`./${name}`, import.meta.url);
-  if (existsSync(here)) return here.href;
-  return new URL(`../../dist/image/${name}`, import.meta.url).href;
-}
-
 class SyncReader {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
@@ -215,8 +208,8 @@ class SyncReader {
       eval: true,
       workerData: {
         port: port2, flag: this.flag, container: containerId, walker: WALKER, endpoint,
-        dockerode: require.resolve('dockerode'), format: compiledSibling('walk-format.js'),
-        engine: compiledSibling('../engine/exec-stream.js'),
+        dockerode: require.resolve('dockerode'), format: compiledModule('image/walk-format.js'),
+        engine: compiledModule('engine/exec-stream.js'),
       },
       transferList: [port2],
       // it holds little but answers in flight: a small young generation keeps its memory small

@@ -6,11 +6,11 @@
 // - the next run on this host removes what carries the id of a process that is gone (the
 //   reaper itself was killed too, e.g. with the whole process group or cgroup).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { docker } from '../engine/docker.js';
+import { compiledModule } from '../util/compiled.js';
 import { onTempParent, removeTempDirsOf } from '../util/tmp.js';
 
 export const OWNER_LABEL = 'io.slimts.owner';
@@ -55,7 +55,7 @@ export function startReaper(): void {
   if (reaperStarted) return;
   reaperStarted = true;
   const dockerode = pathToFileURL(createRequire(import.meta.url).resolve('dockerode')).href;
-  const tmp = compiledUtil('tmp.js');
+  const tmp = compiledModule('util/tmp.js');
   const child = spawn(process.execPath, ['--input-type=module', '-e', REAPER, ownerId(), dockerode, tmp], {
     detached: true, // its own process group: a Ctrl-C or group kill of ours does not reach it
     stdio: ['pipe', 'ignore', 'ignore'],
@@ -89,13 +89,6 @@ export async function removeOrphans(): Promise<void> {
     ...containers.filter((c) => orphaned(c.Labels?.[OWNER_LABEL])).map((c) => d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})),
     ...volumes.filter((v) => orphaned(v.Labels?.[OWNER_LABEL])).map((v) => d.getVolume(v.Name).remove({ force: true }).catch(() => {})),
   ]);
-}
-
-/** A module of src/util as Node can load it: from dist/ when this runs from the sources (tests). */
-function compiledUtil(name: string): string {
-  const here = new URL(`../util/${name}`, import.meta.url);
-  if (existsSync(here)) return here.href;
-  return new URL(`../../dist/util/${name}`, import.meta.url).href;
 }
 
 /** True for an owner id of this host whose process no longer exists. */
