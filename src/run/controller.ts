@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import type Docker from 'dockerode';
 import { attachStdio } from '../engine/attach.js';
 import { docker, engineHostAddress, engineIsRemote, publishAddress, statusOf } from '../engine/docker.js';
-import { isPodman } from '../engine/podman.js';
 import type { ContainerConfig } from '../image/types.js';
 import { runProbes, TargetGoneError } from '../probe/run.js';
 import { sleep } from '../probe/tcp.js';
@@ -193,10 +192,10 @@ async function createAndStart(scope: RunScope): Promise<{ container: Docker.Cont
   scope.checkAbort();
   let answered: AnswerMark = () => undefined;
   if (sensor) {
-    // podman sets a container up (its runtime looks for the entrypoint) when it is attached to:
-    // there the sensor goes in first
-    if (await isPodman(d)) answered = await injectSensor(container, sensor.path).then(() => holdLiveness(container, undo));
-    else [, answered] = await Promise.all([injectSensor(container, sensor.path), holdLiveness(container, undo)]);
+    // the sensor goes in before the attach: podman sets a container up (its runtime looks for
+    // the entrypoint) when it is attached to
+    await injectSensor(container, sensor.path);
+    answered = await holdLiveness(container, undo);
   }
   scope.checkAbort();
   progress({ phase: 'start', message: `starting ${container.id.slice(0, 12)}` });
