@@ -34,3 +34,10 @@ export function slimts(args: string[], opts: { env?: Record<string, string>; inp
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * A command prefix that runs the rest as root without the capabilities that let root read any
+ * file: a file another user keeps unreadable is then unreadable, while the checkout (root's,
+ * wherever it lies) stays readable. Checks of "cannot read" use it instead of switching user.
+ */
+export const WITHOUT_READ_ALL = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search'];

@@ -2,11 +2,11 @@
 // engine: each image runs and answers like the host, also with arguments and on paths the
 // verify run did not take; the CA store is there when a TLS library is, and not with --no-certs.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, ROOT, slimts, uniqueName } from '../helpers/docker.js';
+import { docker, ROOT, slimts, uniqueName, WITHOUT_READ_ALL } from '../helpers/docker.js';
 
 let dir: string;
 const tags: string[] = [];
@@ -156,10 +156,12 @@ describe('imagebuild of scripts: the interpreter, its startup files and the impo
     mkdirSync(sub, { recursive: true });
     chmodSync(sub, 0o777);
     const script = write('secret/main.py', '#!/usr/bin/python3\nimport hidden\n', 0o755);
-    write('secret/hidden.py', 'X = 1\n', 0o600);
+    const hidden = write('secret/hidden.py', 'X = 1\n', 0o600);
+    chownSync(hidden, 65534, 65534);
     const out = join(sub, 'out.tar');
-    // as nobody: root reads everything
-    const r = spawnSync('node', [join(ROOT, 'bin/slimts.js'), 'imagebuild', '--exe', script, '--output', out], { uid: 65534, gid: 65534, input: '' });
+    // root reads everything: slimts runs without the capabilities for that
+    const argv = [...WITHOUT_READ_ALL, 'node', join(ROOT, 'bin/slimts.js'), 'imagebuild', '--exe', script, '--output', out];
+    const r = spawnSync(argv[0]!, argv.slice(1), { input: '' });
     expect(r.status).toBe(2);
     expect(r.stderr.toString()).toMatch(/^slimts: .*hidden\.py.*cannot read: EACCES\n$/);
     expect(existsSync(out)).toBe(false);
