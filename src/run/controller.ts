@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type Docker from 'dockerode';
 import { attachStdio } from '../engine/attach.js';
 import { docker, engineHostAddress, engineIsRemote, publishAddress, statusOf } from '../engine/docker.js';
+import { networkRoutable } from '../engine/routable.js';
 import type { ContainerConfig } from '../image/types.js';
 import { runProbes, TargetGoneError } from '../probe/run.js';
 import { sleep } from '../probe/tcp.js';
@@ -174,7 +175,8 @@ async function createAndStart(scope: RunScope): Promise<{ container: Docker.Cont
     config: scope.c,
     overrides: opts.overrides,
     ...(sensor ? { sensor: { fanotify: sensor.fanotify, syscalls: sensor.syscalls, resident: sensor.resident } } : {}),
-    publishIp: publishAddress(),
+    // a container this host reaches at its own address needs no published ports
+    ...((await networkRoutable(opts.overrides?.network)) ? {} : { publishIp: publishAddress() }),
     labels,
     name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
   });
@@ -245,8 +247,11 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
   const info = await container.inspect();
   if (!info.State.Running) throw await exitedError(container, 'right after it started');
   scope.progress({ phase: 'ready', message: 'the app is running' });
+  // The sensor marks itself ready at the app's first exec, before the app runs: an answer from
+  // the app proves it, and spares the end of the probes the ready file's round trip.
+  let appAnswered = false;
   const sensorUp = async () => {
-    if (await ready) return;
+    if (appAnswered || (await ready)) return;
     scope.checkAbort();
     throw new TargetGoneError('the sensor started');
   };
@@ -268,6 +273,7 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
         startedAt: Date.parse(info.State.StartedAt),
         onResult: (probe) => {
           results++;
+          appAnswered ||= answeredByApp(probe);
           answered(probe);
           scope.progress({ phase: 'probe', message: `${probe.ok ? 'ok' : 'FAILED'} ${probe.target}${probe.status !== undefined ? ` (${probe.status})` : ''}`, probe });
         },
@@ -347,6 +353,12 @@ async function holdLiveness(container: Docker.Container, undo: Array<() => Promi
     marked = true;
     stream.write('a');
   };
+}
+
+/** An HTTP answer: only the app gives one (a port proxy may accept, or close, in its stead). */
+function answeredByApp(probe: ProbeResult): boolean {
+  if (probe.kind === 'tcp') return probe.protocol === 'http' || probe.protocol === 'https';
+  return probe.kind !== 'exec' && probe.kind !== 'healthcheck' && probe.kind !== 'script' && probe.status !== undefined;
 }
 
 async function readPrivileges(dir: string): Promise<AppPrivileges | undefined> {
@@ -451,7 +463,7 @@ async function healthState(container: Docker.Container): Promise<HealthState | u
   return { status: h.Status, failingStreak: h.FailingStreak ?? 0, ...(last ? { lastOutput: last.trim() } : {}) };
 }
 
-/** Where each exposed port is reachable from here. */
+/** Where each exposed port is reachable from here: published, or at the container's own address. */
 export function publishedPorts(info: Docker.ContainerInspectInfo, c: ContainerConfig, network?: string): PortTarget[] {
   const host = engineHostAddress();
   const exposed = exposedTcpPorts(c);
@@ -462,6 +474,8 @@ export function publishedPorts(info: Docker.ContainerInspectInfo, c: ContainerCo
   for (const p of exposed) {
     const b = bound[`${p}/tcp`]?.find((x) => x.HostPort);
     if (b) out.push({ containerPort: p, host, hostPort: Number(b.HostPort), ...(own ? { direct: { host: own, port: p } } : {}) });
+    // not published (networkRoutable): the container's own address is the only way in
+    else if (own) out.push({ containerPort: p, host: own, hostPort: p, proxied: false });
   }
   return out;
 }

@@ -87,8 +87,11 @@ export interface SpecInput {
   overrides?: RunOverrides;
   /** Wrap in the sensor (traced run). */
   sensor?: { fanotify?: boolean; syscalls?: boolean; resident?: boolean };
-  /** Host IP the exposed ports are published on (publishAddress(): loopback, or "0.0.0.0" for a remote engine). */
-  publishIp: string;
+  /**
+   * Host IP the exposed ports are published on (publishAddress(): loopback, or "0.0.0.0" for a
+   * remote engine); none are published without it (the container's own address is reachable).
+   */
+  publishIp?: string;
   name?: string;
   /** Extra labels (io.slimts.run=1 is always set). */
   labels?: Record<string, string>;
@@ -100,7 +103,7 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
   const argv = effectiveCommand(c, o);
   const user = effectiveUser(c, o);
   const network = o.network;
-  const publish = network !== 'host' && network !== 'none';
+  const publish = input.publishIp !== undefined && network !== 'host' && network !== 'none';
   const ports = exposedTcpPorts(c);
 
   const opts: ContainerCreateOptions = {
@@ -114,7 +117,7 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
     ...(o.workdir ? { WorkingDir: o.workdir } : {}),
     ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
     HostConfig: {
-      PortBindings: publish ? Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: input.publishIp, HostPort: '' }]])) : {},
+      PortBindings: publish ? Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: input.publishIp!, HostPort: '' }]])) : {},
       Mounts: (o.mounts ?? []).map(parseMount),
       ...(network ? { NetworkMode: network } : {}),
       AutoRemove: false,

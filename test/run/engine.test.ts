@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineHostAddress, engineIsRemote, engineReachable, inspectImage, publishAddress } from '../../src/engine/docker.js';
+import { networkRoutable, routedHere } from '../../src/engine/routable.js';
 import { UserError } from '../../src/util/errors.js';
 import { BASE_IMAGE } from '../helpers/docker.js';
 
@@ -45,5 +46,39 @@ describe('engine', () => {
     expect([engineHostAddress(), publishAddress()]).toEqual(['127.0.0.1', '127.0.0.1']);
     process.env.DOCKER_HOST = 'tcp://[::1]:2375';
     expect([engineHostAddress(), publishAddress()]).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+});
+
+// /proc/net/route as this kind of host prints it (little-endian): a default route through a
+// gateway, the engine's bridge (172.17.0.0/16, down while no container is on it) and a LAN
+const ROUTES = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
+eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0
+docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0
+eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
+`;
+
+describe('networkRoutable', () => {
+  it('a subnet inside a directly attached route is reached here; one behind a gateway or a narrower route is not', () => {
+    expect(routedHere(['172.17.0.0/16'], ROUTES, true)).toBe(true);
+    expect(routedHere(['172.17.5.0/24'], ROUTES, true)).toBe(true);
+    expect(routedHere(['192.0.2.0/24'], ROUTES, true)).toBe(true);
+    // only the default route leads there: a rootless or VM-backed engine's bridge
+    expect(routedHere(['10.88.0.0/16'], ROUTES, true)).toBe(false);
+    // the route covers half of it
+    expect(routedHere(['172.16.0.0/15'], ROUTES, true)).toBe(false);
+    expect(routedHere(['fd00::/64', 'nonsense', '172.17.0.0/33'], ROUTES, true)).toBe(false);
+    expect(routedHere([], ROUTES, true)).toBe(false);
+    // a big-endian host prints the network-order word as it is
+    expect(routedHere(['172.17.0.0/16'], 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\nbr0\tAC110000\t00000000\t0001\t0\t0\t0\tFFFF0000\n', false)).toBe(true);
+  });
+
+  it("this machine's engine: its bridge is reached here, so runs publish nothing; host, none and a remote engine are not", async () => {
+    expect(await networkRoutable(undefined)).toBe(true);
+    expect(await networkRoutable('bridge')).toBe(true);
+    expect(await networkRoutable('host')).toBe(false);
+    expect(await networkRoutable('none')).toBe(false);
+    expect(await networkRoutable('slimts-no-such-network')).toBe(false);
+    process.env.DOCKER_HOST = 'tcp://192.0.2.7:2375';
+    expect(await networkRoutable(undefined)).toBe(false);
   });
 });

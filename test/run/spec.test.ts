@@ -20,6 +20,12 @@ const cfg: ContainerConfig = {
 };
 
 describe('buildCreateOptions', () => {
+  it('publishes no port without a publish address (the container is reached at its own)', () => {
+    const o = buildCreateOptions({ image: 'img', config: cfg });
+    expect(o.HostConfig?.PortBindings).toEqual({});
+    expect(o.ExposedPorts).toEqual({ '80/tcp': {}, '443/tcp': {} });
+  });
+
   it('wraps the app in the sensor as root with the sensor\'s capabilities, which the app does not get', () => {
     const o = buildCreateOptions({ image: 'img', config: cfg, sensor: {}, publishIp: '127.0.0.1' });
     // SYS_PTRACE (19), SYS_ADMIN (21) and DAC_READ_SEARCH (2) are no defaults: 0x280004
