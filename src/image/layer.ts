@@ -13,7 +13,9 @@ import type { Member } from './store.js';
 import type { TmpDir } from './tmpdir.js';
 import type { Layer, SeekableTar } from './types.js';
 
-const READ_CHUNK = 1 << 20;
+// 256 KiB reads: read buffers are garbage the moment they are parsed, and V8 frees them late;
+// 1 MiB ones held ~25 MB more at the peak on a 1.3 GB image, for ~0.1 s less index time
+const READ_CHUNK = 1 << 18;
 
 type Compression = 'none' | 'gzip' | 'zstd';
 
