@@ -6,7 +6,7 @@ export { hostView, indexView } from './view.js';
 export type { FileStat, FileView } from './view.js';
 export { resolvePath } from './resolve-path.js';
 export type { PathStep, ResolvedPath } from './resolve-path.js';
-export { readLdSoConf, readWhole } from './ldconf.js';
+export { ldSoConfFiles, readLdSoConf, readWhole } from './ldconf.js';
 export { resolveLibraries, elfAt, defaultLibDirs } from './libraries.js';
 export type { FoundVia, LibraryResolution, MissingLibrary, ResolveOptions, ShipFile } from './libraries.js';
 export { ociArch, multiarchTriplet, platformName, muslArchFromInterp } from './arch.js';

@@ -39,6 +39,14 @@ export function readLdSoConf(view: FileView, confPath = '/etc/ld.so.conf'): stri
   return dirs;
 }
 
+/**
+ * The files readLdSoConf usually reads (the conf and what sits in /etc/ld.so.conf.d), for
+ * fetching them ahead; includes elsewhere are read when met.
+ */
+export function ldSoConfFiles(index: { children(dir: string): Array<{ path: string }> }): string[] {
+  return ['/etc/ld.so.conf', ...index.children('/etc/ld.so.conf.d').map((e) => e.path)];
+}
+
 /** Whole small file through the view, following symlinks; undefined when unreadable. */
 export function readWhole(view: FileView, path: string, max = 1 << 20): string | undefined {
   const r = resolvePath(view, path);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { docker } from '../engine/docker.js';
 import type { ImageFiles } from '../image/files.js';
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
-import { indexView, readLdSoConf } from '../elf/index.js';
+import { indexView, ldSoConfFiles, readLdSoConf } from '../elf/index.js';
 import { writeImage } from '../oci/write.js';
 import { orderEntries } from '../oci/order.js';
 import { firstAccessOrder, type AccessOrder } from '../trace/access-order.js';
@@ -85,8 +85,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const files = await filesP;
     const index = files.index;
     const trace = await stage('trace', () => readRunTrace(traced.trace));
-    // facts read mostly what the app touched: an engine-side reader fetches it ahead, in one batch
-    files.prefetch(trace.events.map((e) => e.path));
+    // facts read mostly what the app touched, and the loader's config: an engine-side reader
+    // fetches them ahead, in one batch
+    files.prefetch([...trace.events.map((e) => e.path), ...ldSoConfFiles(index)]);
     const selection = await stage('select', () => selectFor(files, index, trace.events, opts));
     const keep = selection.keep;
     const config = editConfig(files.config, opts.edits ?? {});

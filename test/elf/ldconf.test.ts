@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hostView, readLdSoConf } from '../../src/elf/index.js';
+import { hostView, ldSoConfFiles, readLdSoConf } from '../../src/elf/index.js';
+import { MergedTree, applyLayer, planLayer } from '../../src/image/overlay/index.js';
+import type { TarEntry } from '../../src/image/types.js';
 import { memView } from './memview.js';
 
 describe('readLdSoConf', () => {
@@ -19,5 +21,12 @@ describe('readLdSoConf', () => {
   });
   it('reads the host config', () => {
     expect(readLdSoConf(hostView())).toContain('/usr/lib/x86_64-linux-gnu');
+  });
+  it('names the conf files it will read, for fetching them ahead: the conf and its directory', () => {
+    const entry = (path: string, i: number): TarEntry => ({ path, type: path.endsWith('.d') || path === '/etc' ? 'dir' : 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, size: 1, dataOffset: i * 512 });
+    const t = new MergedTree();
+    applyLayer(t, planLayer(['/etc', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/ld.so.conf.d/b.conf', '/etc/ld.so.conf.d/a.conf', '/etc/passwd'].map(entry)), 0);
+    expect(ldSoConfFiles(t)).toEqual(['/etc/ld.so.conf', '/etc/ld.so.conf.d/a.conf', '/etc/ld.so.conf.d/b.conf']);
+    expect(ldSoConfFiles(new MergedTree())).toEqual(['/etc/ld.so.conf']);
   });
 });
