@@ -236,22 +236,24 @@ async function drive(scope: RunScope, container: Docker.Container, answered: Ans
 }
 
 /**
- * Runs the probes against the started app. The sensor's ready file is polled beside them, not
- * before: the port waits need no sensor (an app that listens already runs under it), commands
- * run inside do, and the run does not stop before the sensor is up.
+ * Runs the probes against the started app. The port waits need no sensor (an app that listens
+ * already runs under it); commands run inside do, and the run does not stop before the sensor
+ * is up.
  */
 async function probeRunning(scope: RunScope, container: Docker.Container, answered: AnswerMark): Promise<{ probes: ProbeResult[]; ports: PortTarget[] }> {
   const { opts, sensor, c } = scope;
-  const ready = sensor ? waitReady(container, scope.signal) : Promise.resolve(true);
-  ready.catch(() => undefined);
   const info = await container.inspect();
   if (!info.State.Running) throw await exitedError(container, 'right after it started');
   scope.progress({ phase: 'ready', message: 'the app is running' });
   // The sensor marks itself ready at the app's first exec, before the app runs: an answer from
-  // the app proves it, and spares the end of the probes the ready file's round trip.
+  // the app proves it. Its ready file is read only when that proof is missing (a command to run
+  // inside, an app that never answered): reading it holds the container's lock, which stalls
+  // every other request on the container (the inspect above took 70 ms beside it).
   let appAnswered = false;
+  let readyP: Promise<boolean> | undefined;
+  const ready = () => (readyP ??= sensor ? waitReady(container, scope.signal) : Promise.resolve(true));
   const sensorUp = async () => {
-    if (appAnswered || (await ready)) return;
+    if (appAnswered || (await ready())) return;
     scope.checkAbort();
     throw new TargetGoneError('the sensor started');
   };
@@ -283,7 +285,7 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
     await sensorUp();
     return { probes, ports };
   } catch (err) {
-    if (err instanceof TargetGoneError) throw await exitedError(container, results > 0 && (await ready) ? 'while it was probed' : 'right after it started');
+    if (err instanceof TargetGoneError) throw await exitedError(container, results > 0 && (await ready()) ? 'while it was probed' : 'right after it started');
     throw err;
   }
 }
