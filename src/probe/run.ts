@@ -71,17 +71,25 @@ export async function runProbes(ctx: ProbeContext, opts: ProbeOptions = {}): Pro
  * in the traced run's order (safe ones concurrently between unsafe ones).
  */
 async function replay(ctx: ProbeContext, ports: PortTarget[], original: ProbeResult[], opts: ProbeOptions, env: HttpEnv, add: (r: ProbeResult) => void): Promise<void> {
+  // a port's sniff runs beside the replayed requests, on a connection of its own: its wait for
+  // a banner is pure waiting; the results keep their order (ports first)
+  const sniffs: Array<Promise<ProbeResult>> = [];
   for (const p of ports) {
     const tcp = await waitPort(ctx, p, (opts.probeWait ?? 60) * 1000);
     const before = original.find((r) => r.kind === 'tcp' && r.request?.kind === 'tcp' && r.request.port === p.containerPort);
     if (!before?.protocol) {
-      add(tcp);
+      sniffs.push(Promise.resolve(tcp));
       continue;
     }
-    const sniffed = await sniffPort(p.host, p.hostPort, { signal: env.signal, replyMs: env.timeoutMs });
-    // silence is no verdict (a slow first answer): the replayed requests judge that port
-    add({ ...tcp, protocol: sniffed.protocol === 'unknown' ? before.protocol : sniffed.protocol, attempts: [...(tcp.attempts ?? []), ...sniffed.attempts] });
+    // a port that spoke HTTP is asked at once (a greeting would still show, as the reply)
+    const bannerMs = before.protocol === 'http' || before.protocol === 'https' ? 0 : undefined;
+    sniffs.push(sniffPort(p.host, p.hostPort, { signal: env.signal, replyMs: env.timeoutMs, bannerMs }).then((sniffed) =>
+      // silence is no verdict (a slow first answer): the replayed requests judge that port
+      ({ ...tcp, protocol: sniffed.protocol === 'unknown' ? before.protocol : sniffed.protocol, attempts: [...(tcp.attempts ?? []), ...sniffed.attempts] })));
   }
+  const portResults = Promise.all(sniffs);
+  portResults.catch(() => undefined);
+  const requests: ProbeResult[] = [];
   const answered = original.filter((r) => r.request?.kind === 'http' && r.status !== undefined);
   for (let i = 0; i < answered.length; ) {
     // one port and kind at a time, keeping order
@@ -92,10 +100,12 @@ async function replay(ctx: ProbeContext, ports: PortTarget[], original: ProbeRes
     const target = ports.find((p) => p.containerPort === port);
     if (target) {
       const kind = first.kind as 'http' | 'crawl' | 'discover' | 'api';
-      (await runInOrder(target, answered.slice(i, j).map((r) => r.request as HttpReq), kind, env)).forEach(add);
+      requests.push(...(await runInOrder(target, answered.slice(i, j).map((r) => r.request as HttpReq), kind, env)));
     }
     i = j;
   }
+  (await portResults).forEach(add);
+  requests.forEach(add);
 }
 
 async function waitPort(ctx: ProbeContext, p: PortTarget, waitMs: number): Promise<ProbeResult> {

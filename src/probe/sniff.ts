@@ -29,6 +29,11 @@ export interface SniffOptions {
   signal?: AbortSignal;
   /** Cap on REPLY_MS (the run's request timeout). */
   replyMs?: number;
+  /**
+   * How long to listen for a banner before `HEAD /` (BANNER_MS). 0 sends at once: a port known
+   * to speak HTTP is only being checked, and a greeting would still show, as the reply.
+   */
+  bannerMs?: number;
 }
 
 /**
@@ -40,7 +45,8 @@ export interface SniffOptions {
 export async function sniffPort(host: string, port: number, opts: SniffOptions = {}): Promise<Sniffed> {
   const attempts: SniffAttempt[] = [];
   const replyMs = Math.min(REPLY_MS, opts.replyMs ?? REPLY_MS);
-  let plain = await plainAttempt(host, port, replyMs, opts.signal);
+  const bannerMs = opts.bannerMs ?? BANNER_MS;
+  let plain = await plainAttempt(host, port, replyMs, bannerMs, opts.signal);
   attempts.push(...plain.attempts);
   for (let retry = 0; ; retry++) {
     if (plain.outcome === 'banner') return { protocol: 'other', attempts };
@@ -56,7 +62,7 @@ export async function sniffPort(host: string, port: number, opts: SniffOptions =
     // a close may be an app still warming up behind the engine's proxy: ask again, briefly
     if (plain.outcome === 'http' || plain.outcome === 'reply' || retry >= CLOSE_RETRIES.length || opts.signal?.aborted) break;
     await sleep(CLOSE_RETRIES[retry]!, opts.signal);
-    plain = await plainAttempt(host, port, replyMs, opts.signal);
+    plain = await plainAttempt(host, port, replyMs, bannerMs, opts.signal);
     attempts.push(...plain.attempts);
   }
   return { protocol: plain.outcome === 'http' ? 'http' : 'other', attempts };
@@ -70,7 +76,7 @@ interface PlainOutcome {
   attempts: SniffAttempt[];
 }
 
-function plainAttempt(host: string, port: number, replyMs: number, signal?: AbortSignal): Promise<PlainOutcome> {
+function plainAttempt(host: string, port: number, replyMs: number, bannerMs: number, signal?: AbortSignal): Promise<PlainOutcome> {
   return new Promise((resolve) => {
     const attempts: SniffAttempt[] = [];
     const sock: Socket = connect({ host, port });
@@ -92,7 +98,7 @@ function plainAttempt(host: string, port: number, replyMs: number, signal?: Abor
     const onAbort = () => finish('failed', false, 'aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
     const sendHttp = () => {
-      attempts.push({ step: 'banner', ok: false, ms: Date.now() - t0, detail: `none in ${BANNER_MS} ms` });
+      if (bannerMs > 0) attempts.push({ step: 'banner', ok: false, ms: Date.now() - t0, detail: `none in ${bannerMs} ms` });
       step = 'http';
       t0 = Date.now();
       // HTTP/1.0 needs no Host line, and a Host line makes some servers (redis) hang up rather than answer
@@ -101,7 +107,8 @@ function plainAttempt(host: string, port: number, replyMs: number, signal?: Abor
     };
     sock.setTimeout(0);
     sock.once('connect', () => {
-      timer = setTimeout(sendHttp, BANNER_MS);
+      if (bannerMs > 0) timer = setTimeout(sendHttp, bannerMs);
+      else sendHttp();
     });
     sock.on('data', (c: Buffer) => {
       got = Buffer.concat([got, c]).subarray(0, 256);

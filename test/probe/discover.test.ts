@@ -66,6 +66,18 @@ describe('sniffPort', () => {
     expect(got).toBe('');
   });
 
+  it('checking a port known to speak HTTP (bannerMs 0): HEAD at once; a greeting still shows, as the reply', async () => {
+    const web = await listen(http.createServer((_, res) => res.end('x')));
+    const r = await sniffPort(web.host, web.hostPort, { bannerMs: 0 });
+    expect(r.protocol).toBe('http');
+    // no banner step: nothing was waited for
+    expect(steps(r)).toEqual(['http']);
+    const smtp = await listen(net.createServer((s) => s.write('220 smtp.example ESMTP ready\r\n')));
+    const g = await sniffPort(smtp.host, smtp.hostPort, { bannerMs: 0 });
+    expect(g.protocol).toBe('other');
+    expect(g.attempts[0]).toMatchObject({ step: 'http', detail: expect.stringMatching(/^220 smtp/) });
+  });
+
   it('a reply that is not HTTP (redis-like) is other, no TLS try', async () => {
     const p = await listen(net.createServer((s) => s.on('data', () => s.write("-ERR unknown command 'HEAD'\r\n"))));
     const r = await sniffPort(p.host, p.hostPort);
