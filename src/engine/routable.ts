@@ -10,8 +10,9 @@ const known = new Map<string, Promise<boolean>>();
 
 /**
  * True when the engine runs on this host and a subnet of `network` is directly attached here
- * (the engine's bridge is in our network namespace, so its containers are routed to us). False for a remote engine, a rootless or VM-backed one (its bridge lives elsewhere), the
- * host and none networks, another container's network, or a network the engine cannot show.
+ * (the engine's bridge is in our network namespace, so its containers are routed to us). False
+ * for a remote engine, a rootless or VM-backed one (its bridge lives elsewhere), the host and
+ * none networks, another container's network, or a network the engine cannot show.
  */
 export function networkRoutable(network: string | undefined): Promise<boolean> {
   if (engineIsRemote()) return Promise.resolve(false);

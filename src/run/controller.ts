@@ -248,7 +248,7 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
   // The sensor marks itself ready at the app's first exec, before the app runs: an answer from
   // the app proves it. Its ready file is read only when that proof is missing (a command to run
   // inside, an app that never answered): reading it holds the container's lock, which stalls
-  // every other request on the container (the inspect above took 70 ms beside it).
+  // every other request on the container (an inspect beside it waited 70 ms).
   let appAnswered = false;
   let readyP: Promise<boolean> | undefined;
   const ready = () => (readyP ??= sensor ? waitReady(container, scope.signal) : Promise.resolve(true));
