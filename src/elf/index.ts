@@ -2,10 +2,11 @@
 export { parseElf, isElfMagic, EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64, EM_LOONGARCH } from './parse.js';
 export type { ElfInfo, ElfType, ReadAt } from './parse.js';
 export { parseShebang, SHEBANG_MAX } from './shebang.js';
-export { hostView, indexView } from './view.js';
-export type { FileStat, FileView } from './view.js';
-export { resolvePath } from './resolve-path.js';
-export type { PathStep, ResolvedPath } from './resolve-path.js';
+// The file views and path resolution ELF works over live on the image floor (src/image); offered here too.
+export { hostView, indexView } from '../image/view.js';
+export type { FileStat, FileView } from '../image/view.js';
+export { resolvePath } from '../image/resolve-path.js';
+export type { PathStep, ResolvedPath } from '../image/resolve-path.js';
 export { ldSoConfFiles, readLdSoConf, readWhole } from './ldconf.js';
 export { resolveLibraries, elfAt, defaultLibDirs } from './libraries.js';
 export type { FoundVia, LibraryResolution, MissingLibrary, ResolveOptions, ShipFile } from './libraries.js';

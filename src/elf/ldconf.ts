@@ -1,8 +1,8 @@
 // /etc/ld.so.conf as ldconfig reads it: one dir per line (or comma/space separated),
 // '#' comments, "include GLOB" lines relative to the including file, "hwcap" lines ignored.
 import { posix } from 'node:path';
-import { resolvePath } from './resolve-path.js';
-import type { FileView } from './view.js';
+import { resolvePath } from '../image/resolve-path.js';
+import type { FileView } from '../image/view.js';
 
 const MAX_DEPTH = 8;
 

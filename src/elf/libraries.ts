@@ -5,9 +5,9 @@ import { multiarchTriplet, muslArchFromInterp, platformName } from './arch.js';
 import { readLdSoConf, readWhole } from './ldconf.js';
 import { parseElf } from './parse.js';
 import type { ElfInfo } from './parse.js';
-import { resolvePath } from './resolve-path.js';
-import type { ResolvedPath } from './resolve-path.js';
-import type { FileView } from './view.js';
+import { resolvePath } from '../image/resolve-path.js';
+import type { ResolvedPath } from '../image/resolve-path.js';
+import type { FileView } from '../image/view.js';
 
 /** How a library was found. */
 export type FoundVia = 'interpreter' | 'path' | 'rpath' | 'ld_library_path' | 'runpath' | 'ldconfig' | 'default';

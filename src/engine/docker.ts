@@ -1,9 +1,7 @@
 // The one place that talks to the Docker engine API. Honours DOCKER_HOST (docker-modem reads
 // it), and nothing here bind-mounts host paths, so a remote engine or podman's API works.
 import Docker from 'dockerode';
-import type { ContainerConfig, ImageConfig } from '../image/types.js';
 import { oneLine, UserError } from '../util/errors.js';
-import { inspectImageInfo } from './inspect.js';
 
 let client: { host: string | undefined; docker: Docker } | undefined;
 
@@ -65,35 +63,6 @@ export async function engineReachable(): Promise<void> {
   }
 }
 
-export interface InspectImageOptions {
-  /** Pull the image when the engine does not have it. */
-  pull?: boolean;
-  onProgress?: (message: string) => void;
-}
-
-export interface InspectedImage {
-  /** The engine's image id ("sha256:..."). */
-  id: string;
-  ref: string;
-  config: ImageConfig;
-}
-
-/** Inspects `ref` in the engine (pulling it first if asked and missing). */
-export async function inspectImage(ref: string, opts: InspectImageOptions = {}): Promise<InspectedImage> {
-  await engineReachable();
-  let info: Docker.ImageInspectInfo;
-  try {
-    info = await inspectImageInfo(docker(), ref);
-  } catch (err) {
-    if (statusOf(err) !== 404) throw err;
-    if (!opts.pull) throw new UserError(`image "${ref}" not found; use --pull to pull it`);
-    opts.onProgress?.(`pulling ${ref}`);
-    await pullImage(ref);
-    info = await inspectImageInfo(docker(), ref);
-  }
-  return { id: info.Id, ref, config: toImageConfig(info) };
-}
-
 /** Pulls `ref`, resolving when the pull finished; errors become UserErrors. */
 export async function pullImage(ref: string): Promise<void> {
   const d = docker();
@@ -109,19 +78,6 @@ export async function pullImage(ref: string): Promise<void> {
   } catch (err) {
     throw new UserError(`could not pull "${ref}": ${oneLine(err)}`);
   }
-}
-
-/** The image config in OCI/docker config-file shape, from an engine inspect answer. */
-export function toImageConfig(info: Docker.ImageInspectInfo): ImageConfig {
-  const c = (info.Config ?? {}) as unknown as ContainerConfig;
-  return {
-    architecture: info.Architecture,
-    os: info.Os,
-    ...((info as unknown as { Variant?: string }).Variant ? { variant: (info as unknown as { Variant: string }).Variant } : {}),
-    created: info.Created,
-    config: c,
-    rootfs: { type: 'layers', diff_ids: info.RootFS?.Layers ?? [] },
-  };
 }
 
 /** HTTP status of a docker-modem error, if any. */

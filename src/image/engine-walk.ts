@@ -17,7 +17,7 @@ import { docker, statusOf } from '../engine/docker.js';
 import { engineEndpointOf, type EngineEndpoint } from '../engine/exec-stream.js';
 import { compiledModule } from '../util/compiled.js';
 import { inspectImageInfo } from '../engine/inspect.js';
-import { ownerLabels, startReaper } from '../run/reaper.js';
+import { ownerLabels, startReaper } from '../engine/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
 import { oneLine, UserError } from '../util/errors.js';
 import { configFromInspect } from './engine-config.js';

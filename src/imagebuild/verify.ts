@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { docker as engineClient } from '../engine/docker.js';
 import type { ContainerConfig } from '../image/types.js';
-import { ownerLabels, startReaper } from '../run/reaper.js';
+import { ownerLabels, startReaper } from '../engine/reaper.js';
 import { onCleanup } from '../util/cleanup.js';
 import { parseCommand } from '../util/command.js';
 import { UserError } from '../util/errors.js';

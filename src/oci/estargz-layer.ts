@@ -3,27 +3,15 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { EstargzWriter, type EstargzOptions } from './estargz.js';
+import { EstargzWriter } from './estargz.js';
 import { estargzOrder } from './estargz-order.js';
 import { HashTap } from './hashtap.js';
-import type { Range } from '../trace/ranges.js';
-import type { WriteEntry } from './types.js';
+import type { EstargzLayerOptions, WriteEntry } from './types.js';
 
 export const ANNOTATION = {
   tocDigest: 'containerd.io/snapshot/stargz/toc.digest',
   uncompressedSize: 'io.containers.estargz.uncompressed-size',
 } as const;
-
-export interface EstargzLayerOptions extends EstargzOptions {
-  /** Paths the app read during start-up, first access first (trace paths; symlinks are followed in the layer). */
-  prefetch?: readonly string[];
-  /** Paths it first read after start-up (right after the landmark, in this order). */
-  later?: readonly string[];
-  /** Byte ranges of big files start-up read (trace paths): files it read only in part are not prefetched whole. */
-  resident?: ReadonlyMap<string, readonly Range[]>;
-  /** Pages the app had mapped of each file (real paths) then. */
-  mapped?: ReadonlyMap<string, readonly Range[]>;
-}
 
 export interface EstargzLayer {
   digest: string;

@@ -9,8 +9,8 @@ import { DEFAULT_CHUNK_SIZE } from './estargz.js';
 import { partialRead, readRuns, type StartupReads } from './estargz-partial.js';
 import type { WriteEntry } from './types.js';
 import { parentPath } from '../util/paths.js';
-import { resolvePath } from '../elf/resolve-path.js';
-import type { FileStat, FileView } from '../elf/view.js';
+import { resolvePath } from '../image/resolve-path.js';
+import type { FileStat, FileView } from '../image/view.js';
 
 export const PREFETCH_LANDMARK = '/.prefetch.landmark';
 export const NO_PREFETCH_LANDMARK = '/.no.prefetch.landmark';

@@ -15,7 +15,7 @@ import { constants, gzip, type ZlibOptions } from 'node:zlib';
 import { encodeHeader, padding, ZEROS } from '../tar/index.js';
 import { contentSize, entryHeader } from './entry-header.js';
 import { tarName } from './order.js';
-import type { WriteEntry } from './types.js';
+import type { EstargzOptions, WriteEntry } from './types.js';
 import { sha256Digest } from '../util/digest.js';
 
 const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
@@ -61,15 +61,6 @@ export interface EstargzResult {
   tocOffset: number;
   /** Compressed offset where the landmark's content member starts (the prefetch range end). */
   landmarkOffset?: number;
-}
-
-export interface EstargzOptions {
-  chunkSize?: number;
-  /** Per entry path, offsets inside the file where a chunk must start (besides every `chunkSize`). */
-  cuts?: ReadonlyMap<string, readonly number[]>;
-  /** zlib level (default zlib's 6; the Go package defaults to 9 for a few % smaller blobs). */
-  level?: number;
-  parallel?: number;
 }
 
 const TYPES: Record<WriteEntry['type'], TocEntry['type']> = {

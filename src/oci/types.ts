@@ -1,7 +1,7 @@
 // What the image writer takes: entries of the one new layer, and the config to keep.
 import type { Readable } from 'node:stream';
 import type { History, ImageConfig, TarEntry } from '../image/types.js';
-import type { EstargzLayerOptions } from './estargz-layer.js';
+import type { Range } from '../trace/ranges.js';
 
 /** An entry to write. Files give their bytes lazily so nothing is held in memory. */
 export interface WriteEntry extends Omit<TarEntry, 'dataOffset'> {
@@ -51,4 +51,26 @@ export interface WrittenImage {
   layerMediaType?: string;
   /** eStargz layers: the TOC digest, what comes before the prefetch landmark, and the files start-up read only in part (right after it). */
   estargz?: EstargzSummary;
+}
+
+/** How the eStargz blob is cut and compressed (src/oci/estargz.ts). */
+export interface EstargzOptions {
+  chunkSize?: number;
+  /** Per entry path, offsets inside the file where a chunk must start (besides every `chunkSize`). */
+  cuts?: ReadonlyMap<string, readonly number[]>;
+  /** zlib level (default zlib's 6; the Go package defaults to 9 for a few % smaller blobs). */
+  level?: number;
+  parallel?: number;
+}
+
+/** What orders an eStargz layer for lazy pulling (src/oci/estargz-layer.ts). */
+export interface EstargzLayerOptions extends EstargzOptions {
+  /** Paths the app read during start-up, first access first (trace paths; symlinks are followed in the layer). */
+  prefetch?: readonly string[];
+  /** Paths it first read after start-up (right after the landmark, in this order). */
+  later?: readonly string[];
+  /** Byte ranges of big files start-up read (trace paths): files it read only in part are not prefetched whole. */
+  resident?: ReadonlyMap<string, readonly Range[]>;
+  /** Pages the app had mapped of each file (real paths) then. */
+  mapped?: ReadonlyMap<string, readonly Range[]>;
 }

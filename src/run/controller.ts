@@ -21,7 +21,7 @@ import { parseAppPrivileges, tracedCaps, type AppPrivileges } from './caps.js';
 import { execIn } from './exec.js';
 import { readLogs, withLastOutput } from './logs.js';
 import { parseMount } from './mounts.js';
-import { ownerLabels, startReaper, sweepOrphans } from './reaper.js';
+import { ownerLabels, startReaper, sweepOrphans } from '../engine/reaper.js';
 import { buildCreateOptions, CAPS_FILE, effectiveUser, exposedTcpPorts, healthArgv, isSensorOutput, READY_FILE, RUN_LABEL, SENSOR_OUTPUT_LIMITS, sensorPrefix, SLIMTS_DIR } from './spec.js';
 import type { ContinueAfter, HealthState, PlainRunOptions, RunResult, TraceFiles, TracedRunOptions, TracedRunResult } from './types.js';
 

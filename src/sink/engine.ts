@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { docker as engineClient } from '../engine/docker.js';
+import { parseLoadOutput, readLoadOutput } from '../engine/load-output.js';
 import { isPodman } from '../engine/podman.js';
 import { layoutTar } from '../oci/layouttar.js';
 import { renamedIndexFiles } from '../oci/layout.js';
@@ -10,44 +11,8 @@ import { parseRefName } from '../oci/refname.js';
 import type { WrittenImage } from '../oci/types.js';
 import { oneLine, UserError } from '../util/errors.js';
 
-interface LoadMessage {
-  stream?: string;
-  status?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-}
-
 /** The layout's OCI files: without them its tar is a docker-archive (manifest.json). */
 const DOCKER_ARCHIVE_OMITS: ReadonlySet<string> = new Set(['index.json', 'oci-layout']);
-
-async function readAll(s: NodeJS.ReadableStream): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const c of s) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-  return Buffer.concat(parts).toString('utf8');
-}
-
-/** Parses the engine's load output: JSON messages, one per line (or concatenated). */
-export function parseLoadOutput(text: string): { tags: string[]; ids: string[]; error?: string } {
-  const tags: string[] = [];
-  const ids: string[] = [];
-  let error: string | undefined;
-  for (const m of text.matchAll(/\{(?:[^{}]|\{[^{}]*\})*\}/g)) {
-    let msg: LoadMessage;
-    try {
-      msg = JSON.parse(m[0]) as LoadMessage;
-    } catch {
-      continue;
-    }
-    if (msg.error || msg.errorDetail?.message) error ??= msg.errorDetail?.message ?? msg.error;
-    for (const line of (msg.stream ?? '').split('\n')) {
-      const id = /^Loaded image ID: (\S+)/.exec(line);
-      const tag = /^Loaded image: (\S+)/.exec(line);
-      if (id) ids.push(id[1]!);
-      else if (tag) tags.push(tag[1]!);
-    }
-  }
-  return { tags, ids, error };
-}
 
 export async function sendToEngine(written: WrittenImage, tag: string, docker?: Dockerode): Promise<{ where: string; imageId: string }> {
   const ref = parseRefName(tag);
@@ -59,7 +24,7 @@ export async function sendToEngine(written: WrittenImage, tag: string, docker?: 
   const body = Readable.from(layoutTar(written.layoutDir, replace, omit), { objectMode: false });
   let out: string;
   try {
-    out = await readAll(await d.loadImage(body, { quiet: true }));
+    out = await readLoadOutput(await d.loadImage(body, { quiet: true }));
   } catch (err) {
     body.destroy();
     throw new UserError(`engine: loading ${ref.familiar} failed: ${oneLine(err)}`);

@@ -7,8 +7,8 @@ import type { KeepSet } from '../select/index.js';
 import type { RunTrace, TracedRunResult } from '../run/index.js';
 import { effectiveUser, exposedTcpPorts } from '../run/spec.js';
 import { parseMount } from '../run/mounts.js';
-import { resolvePath } from '../elf/resolve-path.js';
-import type { FileView } from '../elf/view.js';
+import { resolvePath } from '../image/resolve-path.js';
+import type { FileView } from '../image/view.js';
 import { parentPath } from '../util/paths.js';
 import { UserError } from '../util/errors.js';
 import {

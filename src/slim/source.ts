@@ -2,8 +2,9 @@
 // that id, so a tag moved meanwhile changes nothing. An archive or OCI layout is read in place
 // and loaded into the engine under a throwaway, labelled name for the runs (removed after).
 import { randomBytes } from 'node:crypto';
-import { engineReachable, inspectImage } from '../engine/docker.js';
-import { loadInput, removeOrphanedThrowaways, removeThrowaway, THROWAWAY_REPO } from '../engine/load-input.js';
+import { engineReachable } from '../engine/docker.js';
+import { inspectImage } from '../image/engine-config.js';
+import { loadInput, removeOrphanedThrowaways, removeThrowaway, THROWAWAY_REPO } from '../image/load-input.js';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../image/platform.js';
 import { readImage, refLocation } from '../image/read.js';
 import { walkEngineImage, WALKER_PATH } from '../image/engine-walk.js';

@@ -1,7 +1,28 @@
 // A tar member as the rest of slimts sees it: an absolute, normalised path and typed
 // metadata. toTarEntry is the one place raw names are judged safe.
 import { UserError } from '../util/errors.js';
-import type { RawEntry } from './read.js';
+
+/** One header with its PAX / GNU extensions applied; paths are raw (not normalised). */
+export interface RawEntry {
+  name: string;
+  /** Single-char typeflag ('0', '5', ...); '\0' is reported as '0'. */
+  typeflag: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname: string;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
+  xattrs?: Record<string, Buffer>;
+  /** Offset of the (first) header block of this entry, including extension headers. */
+  headerOffset: number;
+  /** Offset of the content. */
+  dataOffset: number;
+}
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 

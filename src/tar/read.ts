@@ -3,29 +3,8 @@
 // content: layers are read in place, never extracted. Handles ustar, old v7, GNU long names
 // ('L'/'K') and PAX records ('x'/'g'). Every number is checked (no negative, non-numeric or
 // absurd size), so a forged header fails with a TarFormatError instead of looping.
+import type { RawEntry } from './entry.js';
 import { BLOCK, LIMITS, TarFormatError, padded } from './format.js';
-
-/** One header with its PAX / GNU extensions applied; paths are raw (not normalised). */
-export interface RawEntry {
-  name: string;
-  /** Single-char typeflag ('0', '5', ...); '\0' is reported as '0'. */
-  typeflag: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
-  xattrs?: Record<string, Buffer>;
-  /** Offset of the (first) header block of this entry, including extension headers. */
-  headerOffset: number;
-  /** Offset of the content. */
-  dataOffset: number;
-}
 
 /** A byte source positioned at `offset`; `read` returns exactly n bytes or null at EOF. */
 export interface TarSource {

@@ -1,7 +1,7 @@
 // Process-wide cleanup registry: whatever creates something outside this process (containers,
 // temp dirs) registers its removal here, so Ctrl-C, SIGTERM or a hang-up (SIGHUP: a closed
 // terminal, a dropped SSH session) mid-run leaves nothing behind. Against SIGKILL see
-// src/run/reaper.ts.
+// src/engine/reaper.ts.
 
 type CleanupFn = () => unknown | Promise<unknown>;
 

@@ -13,7 +13,7 @@ if (!existsSync(join(root, 'dist/run/index.js')) || !existsSync(join(root, 'sens
   process.exit(1);
 }
 const { runTraced } = await import(join(root, 'dist/run/index.js'));
-const { inspectImage } = await import(join(root, 'dist/engine/docker.js'));
+const { inspectImage } = await import(join(root, 'dist/image/engine-config.js'));
 const RUNS = Number(process.env.PROBE_BENCH_RUNS ?? 5);
 const image = 'slimts-sample/redis:1';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

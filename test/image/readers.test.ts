@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkEngineImage, WALK_LABEL, WALKER_PATH } from '../../src/image/engine-walk.js';
-import { OWNER_LABEL, ownerId } from '../../src/run/reaper.js';
+import { OWNER_LABEL, ownerId } from '../../src/engine/reaper.js';
 import { layerFiles, type ImageFiles } from '../../src/image/files.js';
 import { readImage } from '../../src/image/read.js';
 import type { FsEntry } from '../../src/image/types.js';

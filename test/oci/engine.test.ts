@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { discard, sendImage } from '../../src/sink/index.js';
-import { parseLoadOutput } from '../../src/sink/engine.js';
+import { parseLoadOutput } from '../../src/engine/load-output.js';
 import { writeImage } from '../../src/oci/write.js';
 import type { WrittenImage } from '../../src/oci/types.js';
 import { UserError } from '../../src/util/errors.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineHostAddress, engineIsRemote, engineReachable, inspectImage, publishAddress } from '../../src/engine/docker.js';
+import { engineHostAddress, engineIsRemote, engineReachable, publishAddress } from '../../src/engine/docker.js';
+import { inspectImage } from '../../src/image/engine-config.js';
 import { networkRoutable, routedHere } from '../../src/engine/routable.js';
 import { UserError } from '../../src/util/errors.js';
 import { BASE_IMAGE } from '../helpers/docker.js';

@@ -25,7 +25,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(
     join(dir, 'child.js'),
-    `import { inspectImage } from './dist/engine/docker.js';
+    `import { inspectImage } from './dist/image/engine-config.js';
 import { runTraced } from './dist/run/controller.js';
 const img = await inspectImage(${JSON.stringify(BASE_IMAGE)});
 await runTraced({ image: img.ref, config: img.config, labels: ${JSON.stringify(labels)}, overrides: { cmd: ['sleep', '300'] }, sensor: { path: ${JSON.stringify(sensor.path)} },

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeOrphans } from '../../src/run/reaper.js';
+import { removeOrphans } from '../../src/engine/reaper.js';
 import { BASE_IMAGE, docker, SLIMTS, uniqueName } from '../helpers/docker.js';
 import { buildSample, ensureCli } from '../slim/e2e.js';
 

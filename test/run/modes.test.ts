@@ -1,7 +1,7 @@
 // Continue-after modes, the overall timeout, run-only mounts.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectImage } from '../../src/engine/docker.js';
+import { inspectImage } from '../../src/image/engine-config.js';
 import type { ImageConfig } from '../../src/image/types.js';
 import { runPlain, runTraced } from '../../src/run/index.js';
 import { UserError } from '../../src/util/errors.js';

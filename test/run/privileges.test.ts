@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectImage } from '../../src/engine/docker.js';
+import { inspectImage } from '../../src/image/engine-config.js';
 import type { ImageConfig } from '../../src/image/types.js';
 import { runTraced } from '../../src/run/index.js';
 import type { RunOverrides } from '../../src/run/types.js';

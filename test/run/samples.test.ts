@@ -2,7 +2,7 @@
 // replaying those probes shows no regression (the verifier's baseline).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectImage } from '../../src/engine/docker.js';
+import { inspectImage } from '../../src/image/engine-config.js';
 import { compareRuns, runPlain, runTraced } from '../../src/run/index.js';
 import { buildSamples, leftovers, testLabel, testSensor, type TestSensor } from './sensor.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectImage } from '../../src/engine/docker.js';
+import { inspectImage } from '../../src/image/engine-config.js';
 import type { ImageConfig } from '../../src/image/types.js';
 import { compareRuns, runPlain, runTraced } from '../../src/run/index.js';
 import { UserError } from '../../src/util/errors.js';

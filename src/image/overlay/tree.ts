@@ -2,8 +2,8 @@
 // the layer it came from and where its bytes are, never the bytes), and each directory's
 // children. The one model behind the build's index (from the layers or from the engine's
 // walk) and xray's analysis; the rules that change it layer by layer are in layer.ts.
-import { resolvePath } from '../../elf/resolve-path.js';
-import { statOf, type FileView } from '../../elf/view.js';
+import { resolvePath } from '../resolve-path.js';
+import { statOf, type FileView } from '../view.js';
 import { normalizePath } from '../../tar/index.js';
 import type { FsEntry, FsIndex } from '../types.js';
 import { baseName, childPath, comparePaths, parentPath } from '../../util/paths.js';

@@ -1,7 +1,7 @@
 // A read-only view of a filesystem (the host, or an image's merged layers) with just what
 // ELF and symlink resolution need.
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
-import type { FsEntry, FsIndex } from '../image/types.js';
+import type { FsEntry, FsIndex } from './types.js';
 
 export interface FileStat {
   type: 'file' | 'dir' | 'symlink' | 'other';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { docker } from '../engine/docker.js';
+import { docker } from './docker.js';
 import { compiledModule } from '../util/compiled.js';
 import { onTempParent, removeTempDirsOf } from '../util/tmp.js';
 

@@ -5,11 +5,11 @@
 // held in memory.
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { Image } from '../image/types.js';
-import { parseLoadOutput } from '../sink/engine.js';
+import type { Image } from './types.js';
+import { parseLoadOutput, readLoadOutput } from '../engine/load-output.js';
 import { encodeHeader, padding, ZEROS } from '../tar/index.js';
-import { OWNER_LABEL, orphaned, ownerId } from '../run/reaper.js';
-import { docker } from './docker.js';
+import { OWNER_LABEL, orphaned, ownerId } from '../engine/reaper.js';
+import { docker } from '../engine/docker.js';
 import { oneLine, UserError } from '../util/errors.js';
 
 /** Prefix of the throwaway names (NAME:tmp). */
@@ -55,9 +55,9 @@ export async function* dockerArchive(image: Image, tag: string, config: Buffer):
 export async function loadInput(image: Image, tag: string): Promise<string> {
   const d = docker();
   const body = Readable.from(dockerArchive(image, tag, labelledConfig(image.rawConfig, { [OWNER_LABEL]: ownerId() })), { objectMode: false });
-  let out = '';
+  let out: string;
   try {
-    for await (const c of await d.loadImage(body, { quiet: true })) out += Buffer.isBuffer(c) ? c.toString('utf8') : String(c);
+    out = await readLoadOutput(await d.loadImage(body, { quiet: true }));
   } catch (err) {
     body.destroy();
     if (err instanceof UserError) throw err;
