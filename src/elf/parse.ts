@@ -45,7 +45,7 @@ export interface ElfInfo {
 }
 
 /** Dynamic symbols whose presence means a data set may be loaded at run time. */
-export const WATCHED_SYMBOLS = ['iconv_open'];
+const WATCHED_SYMBOLS = ['iconv_open'];
 
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;

@@ -23,7 +23,7 @@ export interface ReadOptions {
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
-export function blobName(digest: string, store: Store): string {
+function blobName(digest: string, store: Store): string {
   if (!DIGEST_RE.test(digest)) throw new UserError(`unsupported digest "${digest}" in ${store.label}`);
   return `blobs/${digest.replace(':', '/')}`;
 }

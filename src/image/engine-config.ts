@@ -60,7 +60,7 @@ export async function inspectImage(ref: string, opts: InspectImageOptions = {}):
 }
 
 /** The image config in OCI/docker config-file shape, from an engine inspect answer. */
-export function toImageConfig(info: Docker.ImageInspectInfo): ImageConfig {
+function toImageConfig(info: Docker.ImageInspectInfo): ImageConfig {
   const c = (info.Config ?? {}) as unknown as ContainerConfig;
   return {
     architecture: info.Architecture,

@@ -297,7 +297,7 @@ class EngineFiles implements ImageFiles {
   constructor(
     readonly index: FsIndex,
     readonly config: ImageConfig,
-    private readonly containerId: string,
+    containerId: string,
     private readonly conn: WalkerConn,
     private readonly dispose: () => Promise<void>,
     endpoint: EngineEndpoint | undefined,
@@ -548,7 +548,7 @@ async function readWalk(conn: WalkerConn, volumes: readonly string[]): Promise<W
 }
 
 /** RFC 3339 with nanoseconds → ns since the epoch. */
-export function parseNs(iso: string): bigint {
+function parseNs(iso: string): bigint {
   const m = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(iso);
   if (!m) return BigInt(Date.parse(iso)) * 1_000_000n;
   const secs = BigInt(Math.floor(Date.parse(`${m[1]}${m[3]}`) / 1000));

@@ -16,7 +16,7 @@ import { oneLine, UserError } from '../util/errors.js';
 export const THROWAWAY_REPO = 'slimts-input';
 
 /** The config bytes with `labels` added (every other field kept; the image id changes, so no user image is shared). */
-export function labelledConfig(raw: Buffer, labels: Record<string, string>): Buffer {
+function labelledConfig(raw: Buffer, labels: Record<string, string>): Buffer {
   const cfg = JSON.parse(raw.toString('utf8')) as { config?: { Labels?: Record<string, string> | null } | null };
   const inner = cfg.config ?? {};
   cfg.config = { ...inner, Labels: { ...(inner.Labels ?? {}), ...labels } };
@@ -34,7 +34,7 @@ function* small(name: string, bytes: Buffer): Generator<Buffer> {
 }
 
 /** The image as a docker-archive tar stream naming `tag`. Layers are the verified uncompressed tars. */
-export async function* dockerArchive(image: Image, tag: string, config: Buffer): AsyncGenerator<Buffer> {
+async function* dockerArchive(image: Image, tag: string, config: Buffer): AsyncGenerator<Buffer> {
   const layers = image.layers.map((_, i) => `layers/${i}.tar`);
   yield* small('manifest.json', Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: [tag], Layers: layers }])));
   yield* small('config.json', config);

@@ -24,7 +24,7 @@ const TYPES: Record<string, WalkRecord['type']> = { f: 'file', d: 'dir', l: 'sym
 /** Fixed part of an 'E' payload after the kind byte. */
 const ENTRY_FIXED = 67;
 /** A record longer than this is not the walker talking: the stream is bounded. */
-export const MAX_RECORD = 1 << 20;
+const MAX_RECORD = 1 << 20;
 
 /**
  * Undoes the engine's stream framing (a non-TTY attach/exec: 8-byte headers, stream 1 stdout,

@@ -35,7 +35,7 @@ const mtimeNs = (r: WalkRecord) => BigInt(r.mtimeSec) * 1_000_000_000n + BigInt(
 
 const TYPE_BITS = 0o170000;
 
-function toEntry(r: WalkRecord, opts: WalkIndexOptions): FsEntry {
+function toEntry(r: WalkRecord): FsEntry {
   const e: FsEntry = {
     path: r.path,
     type: r.type,
@@ -68,7 +68,7 @@ export function walkIndex(records: Iterable<WalkRecord>, opts: WalkIndexOptions)
   dropInitLayer(byPath, opts.createdNs);
 
   const map = new Map<string, FsEntry>();
-  for (const r of byPath.values()) map.set(r.path, toEntry(r, opts));
+  for (const r of byPath.values()) map.set(r.path, toEntry(r));
   linkFiles(byPath, map);
   // parents first: each entry goes into a directory the tree already holds
   const tree = new MergedTree();

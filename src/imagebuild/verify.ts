@@ -18,7 +18,7 @@ import { DEFAULT_PATH } from '../util/paths.js';
 const MAX_OUTPUT = 1 << 20;
 /** The engine's log of the verify container is not read; it is kept small so a chatty program cannot fill the disk. */
 const LOG_LIMIT = '2m';
-export const DEFAULT_VERIFY_TIMEOUT_S = 10;
+const DEFAULT_VERIFY_TIMEOUT_S = 10;
 
 export interface VerifyPlan {
   /** What the image runs: its entrypoint and the arguments. */

@@ -8,7 +8,7 @@ import { estargzOrder } from './estargz-order.js';
 import { HashTap } from './hashtap.js';
 import type { EstargzLayerOptions, WriteEntry } from './types.js';
 
-export const ANNOTATION = {
+const ANNOTATION = {
   tocDigest: 'containerd.io/snapshot/stargz/toc.digest',
   uncompressedSize: 'io.containers.estargz.uncompressed-size',
 } as const;

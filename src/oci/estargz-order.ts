@@ -4,7 +4,6 @@
 // the blob up to the landmark before the container starts, so what the app reads at start-up
 // comes in one range request. With nothing read, `.no.prefetch.landmark` leads instead.
 import { Readable } from 'node:stream';
-import type { Range } from '../trace/ranges.js';
 import { DEFAULT_CHUNK_SIZE } from './estargz.js';
 import { partialRead, readRuns, type StartupReads } from './estargz-partial.js';
 import type { WriteEntry } from './types.js';
@@ -12,9 +11,9 @@ import { parentPath } from '../util/paths.js';
 import { resolvePath } from '../image/resolve-path.js';
 import type { FileStat, FileView } from '../image/view.js';
 
-export const PREFETCH_LANDMARK = '/.prefetch.landmark';
-export const NO_PREFETCH_LANDMARK = '/.no.prefetch.landmark';
-export const TOC_NAME = '/stargz.index.json';
+const PREFETCH_LANDMARK = '/.prefetch.landmark';
+const NO_PREFETCH_LANDMARK = '/.no.prefetch.landmark';
+const TOC_NAME = '/stargz.index.json';
 /** The landmark files' one byte of content (the estargz package's landmarkContents). */
 const LANDMARK_BYTE = 0x0f;
 const RESERVED = new Set([PREFETCH_LANDMARK, NO_PREFETCH_LANDMARK, TOC_NAME]);

@@ -75,7 +75,7 @@ function modtime(mtime: number): string | undefined {
 }
 
 /** The TOC entry of `e`'s metadata (offsets and digests are filled in while writing). */
-export function tocEntry(e: WriteEntry): TocEntry {
+function tocEntry(e: WriteEntry): TocEntry {
   const t: TocEntry = { name: tarName(e.path, e.type === 'dir'), type: TYPES[e.type] };
   if (e.type === 'file' && e.size > 0) t.size = e.size;
   const mt = modtime(e.mtime);

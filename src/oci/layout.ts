@@ -36,7 +36,7 @@ export interface LayoutImage {
  * The small naming files of a layout: oci-layout, index.json and manifest.json, naming
  * `refName` (or nothing). Blobs do not depend on the name, so renaming is cheap.
  */
-export function layoutIndexFiles(m: LayoutImage, refName?: string): Map<string, Buffer> {
+function layoutIndexFiles(m: LayoutImage, refName?: string): Map<string, Buffer> {
   const desc: Descriptor = { mediaType: m.manifest.mediaType, digest: m.manifest.digest, size: m.manifest.size };
   let repoTags: string[] | null = null;
   if (refName) {

@@ -47,7 +47,7 @@ export async function discoverPort(p: PortTarget, scheme: Scheme, root: HttpAnsw
   }
 
   // 2. pages: linked from / (depth 1 like robots.txt and sitemap entries), then their links
-  await crawl(p, scheme, root, listed, opts, env, get);
+  await crawl(p, scheme, root, listed, opts, get);
 
   // 3. API operations of every distinct description found (or given as a file)
   const docs = distinctDocs([
@@ -61,7 +61,7 @@ export async function discoverPort(p: PortTarget, scheme: Scheme, root: HttpAnsw
 }
 
 async function crawl(
-  p: PortTarget, scheme: Scheme, root: HttpAnswer, listed: string[], opts: ProbeOptions, env: HttpEnv,
+  p: PortTarget, scheme: Scheme, root: HttpAnswer, listed: string[], opts: ProbeOptions,
   get: (paths: string[], kind: 'crawl', tries: number) => Promise<Fetched[]>,
 ): Promise<void> {
   const depthMax = opts.crawlDepth ?? 2;

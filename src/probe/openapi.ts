@@ -16,7 +16,7 @@ const SAFE = ['get', 'head'];
 /** Unsafe methods in an order that creates before it changes and deletes last. */
 const UNSAFE = ['post', 'put', 'patch', 'delete'];
 /** A document lists at most this many operations worth calling (bounded like the crawl). */
-export const MAX_OPERATIONS = 100;
+const MAX_OPERATIONS = 100;
 const MAX_DEPTH = 8;
 
 /** "3.x" / "2.0" when `doc` is an OpenAPI/Swagger document with paths, else undefined. */

@@ -21,7 +21,7 @@ export function urlOf(p: PortTarget, scheme: string, path: string): string {
   return `${scheme}://${host}:${p.hostPort}${path.startsWith('/') ? path : `/${path}`}`;
 }
 
-export function targetOf(req: HttpReq): string {
+function targetOf(req: HttpReq): string {
   return `${req.method} ${req.scheme}://:${req.port}${req.path}`;
 }
 

@@ -14,7 +14,7 @@ import { SLIMTS_DIR } from './spec.js';
  * checks) starts as root and opens its trace before it drops to the app's user, and a non-root
  * app must not read or write it (a root app is kept out by the sensor's mount namespace).
  */
-export async function sensorTar(sensorPath: string): Promise<Buffer> {
+async function sensorTar(sensorPath: string): Promise<Buffer> {
   const bin = await readFile(sensorPath).catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'ENOENT' ? new UserError(`sensor not found at ${sensorPath} (run: make -C sensors)`) : err;
   });

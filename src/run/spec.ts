@@ -8,9 +8,9 @@ import { parseMount } from './mounts.js';
 import type { RunOverrides } from './types.js';
 
 export const SLIMTS_DIR = '/.slimts';
-export const SENSOR_IN_CONTAINER = `${SLIMTS_DIR}/slimts-sensor`;
+const SENSOR_IN_CONTAINER = `${SLIMTS_DIR}/slimts-sensor`;
 export const READY_FILE = `${SLIMTS_DIR}/ready`;
-export const TRACE_FILE = `${SLIMTS_DIR}/trace`;
+const TRACE_FILE = `${SLIMTS_DIR}/trace`;
 /** The app's capability sets, recorded by the sensor at its first exec. */
 export const CAPS_FILE = `${SLIMTS_DIR}/app.caps`;
 

@@ -36,7 +36,7 @@ export interface HardeningReport {
   profile?: SeccompProfile;
 }
 
-export const DEFAULT_PROFILE_FILE = 'slim.seccomp.json';
+const DEFAULT_PROFILE_FILE = 'slim.seccomp.json';
 
 /** The name the user runs the output by: the tag (a file output is loaded under it), or the pushed reference. */
 export function runnableName(spec: SinkSpec, where: string): string {

@@ -9,7 +9,7 @@ import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '..
 import { readImage, refLocation } from '../image/read.js';
 import { walkEngineImage, WALKER_PATH } from '../image/engine-walk.js';
 import { layerFiles, type ImageFiles } from '../image/files.js';
-import type { Image, ImageConfig } from '../image/types.js';
+import type { ImageConfig } from '../image/types.js';
 import { effectiveCommand } from '../run/spec.js';
 import { UserError } from '../util/errors.js';
 import { sinkFor, type FileInput } from './destination.js';
@@ -51,7 +51,7 @@ function checkRunnable(config: ImageConfig, opts: BuildOptions): void {
 }
 
 /** A name nobody else uses, under a prefix that says what it is. */
-export function throwawayTag(repo: string): string {
+function throwawayTag(repo: string): string {
   return `${repo}/${process.pid}-${randomBytes(4).toString('hex')}:tmp`;
 }
 

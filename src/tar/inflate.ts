@@ -6,7 +6,7 @@ import { statfsSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { UserError } from '../util/errors.js';
 
-export const INFLATE = {
+const INFLATE = {
   /** Real layers inflate 2-10x; text-heavy ones up to ~30x. */
   ratio: 100,
   floor: 256 << 20,

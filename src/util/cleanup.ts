@@ -31,7 +31,7 @@ export function onCleanup(fn: CleanupFn): () => void {
 }
 
 /** Runs every registered cleanup (newest first, errors swallowed) and empties the registry. */
-export function runCleanups(): Promise<void> {
+function runCleanups(): Promise<void> {
   if (running) return running;
   running = (async () => {
     while (pending.size > 0) {
@@ -43,11 +43,6 @@ export function runCleanups(): Promise<void> {
     running = undefined;
   });
   return running;
-}
-
-/** Number of cleanups still registered (for tests). */
-export function pendingCleanups(): number {
-  return pending.size;
 }
 
 function installSignalHandlers(): void {

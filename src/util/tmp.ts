@@ -33,7 +33,7 @@ export function onTempParent(fn: (parent: string) => void): void {
 }
 
 /** The pid in a temp dir's name, when slimts made it. */
-export function tempOwner(name: string): number | undefined {
+function tempOwner(name: string): number | undefined {
   const m = /^slimts-[a-z]+-(\d+)-[^/]+$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }

@@ -47,7 +47,7 @@ export function topDir(path: string, depth: number): string {
   return '/' + parts.slice(0, depth).join('/');
 }
 
-export function onlyIn(a: Map<string, FileInfo>, b: Map<string, FileInfo>, depth: number): { side: SideDiff; paths: string[] } {
+function onlyIn(a: Map<string, FileInfo>, b: Map<string, FileInfo>, depth: number): { side: SideDiff; paths: string[] } {
   const dirs = new Map<string, DirCount>();
   const paths: string[] = [];
   let files = 0;

@@ -23,7 +23,7 @@ export interface Candidate {
   dataOffset: number;
 }
 
-export function sizeCollisions(tree: FsIndex, minSize: number): Candidate[][] {
+function sizeCollisions(tree: FsIndex, minSize: number): Candidate[][] {
   const bySize = new Map<number, Candidate[]>();
   for (const e of tree.entries()) {
     // Hardlinks share their target's bytes: they are not duplicates.

@@ -41,7 +41,7 @@ export interface Findings {
 
 const BIN_DIRS = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
 
-export const SHELLS: Record<string, string[]> = {
+const SHELLS: Record<string, string[]> = {
   sh: ['sh'],
   bash: ['bash'],
   dash: ['dash'],
@@ -50,7 +50,7 @@ export const SHELLS: Record<string, string[]> = {
   zsh: ['zsh'],
 };
 
-export const PACKAGE_MANAGERS: Record<string, string[]> = {
+const PACKAGE_MANAGERS: Record<string, string[]> = {
   apt: ['apt', 'apt-get'],
   dpkg: ['dpkg'],
   apk: ['apk'],

@@ -8,7 +8,7 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ').trimEnd());
 }
 
-export function renderSection(s: Section): string {
+function renderSection(s: Section): string {
   const lines = [`== ${s.title}`];
   const body = s.header ? s.rows.slice(1) : s.rows;
   if (body.length === 0) lines.push(`  ${s.empty ?? ''}`.trimEnd());

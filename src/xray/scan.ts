@@ -63,7 +63,7 @@ function contentsAccess(layers: LayerContents[]): Pick<ScannedImage, 'hash' | 'r
  * Applies every layer in order. The next layer is read while the current one is applied,
  * so at most two layers' entry lists are held; applied entries are dropped.
  */
-export async function scanLayers(image: Image, dupMinSize: number): Promise<{ analyzer: LayerAnalyzer; contents: LayerContents[] }> {
+async function scanLayers(image: Image, dupMinSize: number): Promise<{ analyzer: LayerAnalyzer; contents: LayerContents[] }> {
   const analyzer = new LayerAnalyzer();
   const contents: LayerContents[] = [];
   const n = image.layers.length;
@@ -81,7 +81,7 @@ export async function scanLayers(image: Image, dupMinSize: number): Promise<{ an
 }
 
 /** Through readImage: any source readImage knows. */
-export async function scanWithReadImage(ref: string, opts: { platform?: string; tmpDir?: string; dupMinSize: number }): Promise<ScannedImage> {
+async function scanWithReadImage(ref: string, opts: { platform?: string; tmpDir?: string; dupMinSize: number }): Promise<ScannedImage> {
   const image = await readImage(ref, { platform: opts.platform, tmpDir: opts.tmpDir });
   try {
     const { analyzer, contents } = await scanLayers(image, opts.dupMinSize);

@@ -4,7 +4,6 @@
 // files its init layer puts in every container over the image's, the mtime of the dirs it
 // writes them into, user names in tar headers, and which name of a hardlinked file the
 // image's (imported) tar listed first.
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkEngineImage, WALK_LABEL, WALKER_PATH } from '../../src/image/engine-walk.js';
 import { OWNER_LABEL, ownerId } from '../../src/engine/reaper.js';

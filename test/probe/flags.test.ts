@@ -36,7 +36,7 @@ describe('--http-probe-apispec', () => {
       exclude: [], includePathsFile: [], newEnv: [], newLabel: [], newExpose: [], removeEnv: [], removeLabel: [], removeExpose: [],
       removeVolume: [], verify: true, capAdd: [], capDrop: [],
     };
-    const o = toBuildOptions('app:1', { ...base, httpProbeApispec: ['/openapi.yaml.json'], httpProbeUnsafe: true, probeConcurrency: '2' } as Parameters<typeof toBuildOptions>[1]);
+    const o = toBuildOptions('app:1', { ...base, httpProbeApispec: ['/openapi.yaml.json'], httpProbeUnsafe: true, probeConcurrency: '2' } as unknown as Parameters<typeof toBuildOptions>[1]);
     expect(o.probes).toMatchObject({ apiSpecs: [{ kind: 'url', path: '/openapi.yaml.json' }], unsafe: true, concurrency: 2 });
     expect(() => positiveInt('0', '--probe-concurrency')).toThrow(/--probe-concurrency wants a whole number ≥ 1, got "0"/);
   });

@@ -22,7 +22,7 @@ export const sha = (b: Buffer | string) => 'sha256:' + createHash('sha256').upda
 export async function layerTar(specs: Spec[]): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
   const done = new Promise<void>((res, rej) => {
     pack.on('end', () => res());
     pack.on('error', rej);
@@ -30,7 +30,7 @@ export async function layerTar(specs: Spec[]): Promise<Buffer> {
   for (const s of specs) {
     const type = s.type ?? (s.path.endsWith('/') ? 'dir' : 'file');
     const name = s.path.replace(/\/$/, '');
-    const header: tarStream.Headers = {
+    const header: Parameters<typeof pack.entry>[0] = {
       name: type === 'dir' ? name + '/' : name,
       type: type === 'hardlink' ? 'link' : type === 'dir' ? 'directory' : type,
       mode: s.mode ?? (type === 'dir' ? 0o755 : 0o644),
@@ -41,7 +41,11 @@ export async function layerTar(specs: Spec[]): Promise<Buffer> {
     };
     if (s.xattrs) header.pax = Object.fromEntries(Object.entries(s.xattrs).map(([k, v]) => [`SCHILY.xattr.${k}`, v]));
     const body = type === 'file' ? Buffer.from(s.content ?? '') : undefined;
-    await new Promise<void>((res, rej) => pack.entry(header, body, (err) => (err ? rej(err) : res())));
+    await new Promise<void>((res, rej) => {
+      const done = (err?: Error | null) => (err ? rej(err) : res());
+      if (body) pack.entry(header, body, done);
+      else pack.entry(header, done);
+    });
   }
   pack.finalize();
   await done;
@@ -104,7 +108,7 @@ export function writeOciLayout(dir: string, img: HandImage, gzipLayers: number[]
 async function tarOf(files: [string, Buffer][]): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
   const done = new Promise<void>((res) => pack.on('end', () => res()));
   for (const [name, body] of files) {
     await new Promise<void>((res, rej) => pack.entry({ name, mode: 0o644, mtime: new Date(0) }, body, (e) => (e ? rej(e) : res())));

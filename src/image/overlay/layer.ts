@@ -4,7 +4,7 @@
 // xray's analysis; an observer hears what each layer removes and what each entry shadows
 // (xray counts and weighs them from that).
 import type { FsEntry, TarEntry } from '../types.js';
-import { baseName, childPath, parentPath } from '../../util/paths.js';
+import { baseName, parentPath } from '../../util/paths.js';
 import { overlayName, victimOf } from './names.js';
 import type { MergedTree } from './tree.js';
 
@@ -145,6 +145,7 @@ function place(tree: MergedTree, t: TarEntry, layer: number, observer: LayerObse
 // A field added to TarEntry fails to compile here until entryOf copies it.
 type Copied = 'path' | 'type' | 'mode' | 'uid' | 'gid' | 'mtime' | 'size' | 'dataOffset' | 'uname' | 'gname' | 'linkname' | 'devmajor' | 'devminor' | 'xattrs';
 const everyFieldCopied: Exclude<keyof TarEntry, Copied> extends never ? true : never = true;
+void everyFieldCopied;
 
 /** The tree's entry for `t` (built field by field: spreading entries of many shapes is slow). */
 function entryOf(t: TarEntry, path: string, layer: number): FsEntry {
