@@ -5,10 +5,9 @@
 //   with our owner id as soon as that pipe closes (this process ended, even by SIGKILL);
 // - the next run on this host removes what carries the id of a process that is gone (the
 //   reaper itself was killed too, e.g. with the whole process group or cgroup).
-import { spawn } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { docker } from './docker.js';
 import { compiledModule } from '../util/compiled.js';
 import { onTempParent, removeTempDirsOf } from '../util/tmp.js';
@@ -24,43 +23,21 @@ export function ownerLabels(): Record<string, string> {
   return { [OWNER_LABEL]: ownerId() };
 }
 
-// The reaper: plain ESM run with `node -e` (no build step, works from the sources in tests
-// too). It waits for EOF on stdin, then removes what our owner id labels, and exits.
-const REAPER = `
-const [owner, dockerode, tmp] = process.argv.slice(1);
-const { default: Docker } = await import(dockerode);
-const { removeTempDirsOf } = await import(tmp);
-// stdin brings the parent dirs of the owner's temp dirs, one a line, until it closes
-let said = '';
-await new Promise((done) => { process.stdin.on('data', (c) => { said += c; }); process.stdin.on('end', done); process.stdin.on('close', done); process.stdin.on('error', done); process.stdin.resume(); });
-const pid = Number(owner.slice(owner.lastIndexOf(':') + 1));
-for (const parent of new Set(said.split('\\n').filter(Boolean))) removeTempDirsOf(parent, (p) => p === pid);
-const d = new Docker();
-const filters = JSON.stringify({ label: ['${OWNER_LABEL}=' + owner] });
-for (let round = 0; round < 3; round++) {
-  const cs = await d.listContainers({ all: true, filters }).catch(() => []);
-  await Promise.all(cs.map((c) => d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
-  const vs = (await d.listVolumes({ filters }).catch(() => ({}))).Volumes ?? [];
-  await Promise.all(vs.map((v) => d.getVolume(v.Name).remove({ force: true }).catch(() => {})));
-  if (cs.length === 0 && vs.length === 0) break;
-  await new Promise((r) => setTimeout(r, 500)); // one being created as we died
-}
-process.exit(0);
-`;
-
 let reaperStarted = false;
 
 /** Starts the reaper once per process (before the first container is created). */
 export function startReaper(): void {
   if (reaperStarted) return;
   reaperStarted = true;
-  const dockerode = pathToFileURL(createRequire(import.meta.url).resolve('dockerode')).href;
-  const tmp = compiledModule('util/tmp.js');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', REAPER, ownerId(), dockerode, tmp], {
+  // a file of its own, compiled like the rest (dist/ when this runs from the sources)
+  const main = fileURLToPath(compiledModule('engine/reaper-process.js'));
+  const child = execa(process.execPath, [main, ownerId()], {
     detached: true, // its own process group: a Ctrl-C or group kill of ours does not reach it
-    stdio: ['pipe', 'ignore', 'ignore'],
+    cleanup: false, // it must outlive us: that is its job
+    stdin: 'pipe', stdout: 'ignore', stderr: 'ignore', buffer: false, reject: false,
   });
-  child.on('error', () => {}); // no reaper: the next run's sweep still removes our leftovers
+  // no reaper (it did not start): the next run's sweep still removes our leftovers
+  child.catch(() => undefined);
   child.stdin.on('error', () => {});
   onTempParent((parent) => child.stdin.write(`${parent}\n`));
   // Neither the child nor its pipe keep this process alive; the pipe closes when we end.

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { ChunkSource, TarFormatError, ZEROS, encodeHeader, iterateTar, padding } from '../tar/index.js';
+import { ChunkSource, TarFormatError, iterateTar, tarOf } from '../tar/index.js';
 import { UserError } from '../util/errors.js';
 import { SLIMTS_DIR } from './spec.js';
 
@@ -20,12 +20,9 @@ async function sensorTar(sensorPath: string): Promise<Buffer> {
   });
   const mtime = Math.floor(Date.now() / 1000);
   const dir = SLIMTS_DIR.slice(1);
-  return Buffer.concat([
-    encodeHeader({ name: `${dir}/`, type: 'dir', mode: 0o700, uid: 0, gid: 0, mtime, size: 0 }),
-    encodeHeader({ name: `${dir}/slimts-sensor`, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime, size: bin.length }),
-    bin,
-    ZEROS.subarray(0, padding(bin.length)),
-    ZEROS,
+  return tarOf([
+    { header: { name: `${dir}/`, type: 'dir', mode: 0o700, uid: 0, gid: 0, mtime } },
+    { header: { name: `${dir}/slimts-sensor`, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime }, body: bin },
   ]);
 }
 

@@ -4,5 +4,5 @@ export { BLOCK, LIMITS, TarFormatError, TYPEFLAG, ZEROS, padded, padding } from 
 export { iterateTar, type TarSource } from './read.js';
 export { ChunkSource, FileSource } from './sources.js';
 export { normalizePath, toTarEntry, type EntryType, type RawEntry, type TarEntry } from './entry.js';
-export { encodeHeader, type TarHeader } from './write.js';
+export { encodeHeader, tarOf, type TarHeader } from './write.js';
 export { boundedInflate } from './inflate.js';

@@ -102,3 +102,14 @@ export function encodeHeader(h: TarHeader): Buffer {
   });
   return Buffer.concat([pax, body, ZEROS.subarray(0, padding(body.length)), main]);
 }
+
+/** A whole tar of a few members held in memory (a directory and a program to put into a container). */
+export function tarOf(members: ReadonlyArray<{ header: Omit<TarHeader, 'size'>; body?: Buffer }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const { header, body } of members) {
+    parts.push(encodeHeader({ ...header, size: body?.length ?? 0 }));
+    if (body?.length) parts.push(body, ZEROS.subarray(0, padding(body.length)));
+  }
+  parts.push(ZEROS);
+  return Buffer.concat(parts);
+}
