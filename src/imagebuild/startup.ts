@@ -7,10 +7,11 @@
 // $LOADED_FEATURES (rubygems); PHP: its ini files, the extensions they load and the system time
 // zone database its date functions read (Debian's build). Node and the
 // shells read nothing at startup.
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { execaSync } from 'execa';
 import { langOfProgram } from '../refs/index.js';
+import { sourceFile } from '../util/compiled.js';
 import { UserError } from '../util/errors.js';
 
 export interface Startup {
@@ -24,30 +25,18 @@ export interface Startup {
   data: string[];
 }
 
-const PYTHON = `
-import sys
-for n, m in list(sys.modules.items()):
-    f = getattr(m, '__file__', None)
-    if isinstance(f, str): print('m', n, f)
-for d in sys.path:
-    if d: print('d', d)
-if 'site' in sys.modules:
-    for d in sys.modules['site'].getsitepackages(): print('s', d)
-`;
-const PERL = 'print "f $_\\n" for values %INC';
-const RUBY = 'puts $LOADED_FEATURES.map { |f| "f " + f }';
-// PHP: its ini files and each extension and zend_extension they load (a missing one is a startup warning)
-const PHP = `$x = ini_get('extension_dir');
-foreach (array_filter(array_merge([php_ini_loaded_file()], array_map('trim', explode(',', (string) php_ini_scanned_files())))) as $f) {
-  echo "f $f\\n";
-  foreach (file($f) as $l) if (preg_match('/^\\s*(?:zend_)?extension\\s*=\\s*"?([^"\\s;]+)/', $l, $m)) {
-    $p = $m[1][0] === '/' ? $m[1] : "$x/" . $m[1];
-    if (!is_file($p)) $p .= '.so';
-    if (is_file($p)) echo "f $p\\n";
-  }
+/** The question per language, a program of its own in startup/ (the option that runs a program given as text). */
+const QUESTIONS: Record<string, { option: string; file: string }> = {
+  python: { option: '-c', file: 'python.py' },
+  perl: { option: '-e', file: 'perl.pl' },
+  ruby: { option: '-e', file: 'ruby.rb' },
+  php: { option: '-r', file: 'php.php' },
+};
+
+/** The program's text as its interpreter takes it on the command line (PHP's without its opening tag). */
+function questionText(file: string): string {
+  return readFileSync(sourceFile(`imagebuild/startup/${file}`), 'utf8').replace(/^<\?php\n/, '');
 }
-// Debian's PHP reads the system time zone database (its version then says "system")
-if (str_contains(timezone_version_get(), 'system') && is_dir('/usr/share/zoneinfo')) echo "t /usr/share/zoneinfo\\n";`;
 
 /** Output of the startup question is small; more means something else answered. */
 const MAX_OUTPUT = 4 << 20;
@@ -55,23 +44,26 @@ const TIMEOUT_MS = 15_000;
 
 export function interpreterStartup(interpreter: string, arg: string | undefined, env: readonly string[]): Startup {
   const lang = langOfProgram(posix.basename(interpreter));
-  const code = lang === 'python' ? ['-c', PYTHON] : lang === 'perl' ? ['-e', PERL] : lang === 'ruby' ? ['-e', RUBY] : lang === 'php' ? ['-r', PHP] : undefined;
-  if (!code) return { modules: [], files: [], dirs: [], data: [] };
+  const q = lang ? QUESTIONS[lang] : undefined;
+  if (!q) return { modules: [], files: [], dirs: [], data: [] };
+  const code = [q.option, questionText(q.file)];
   // The "#!" argument changes startup (python3 -S skips site, -I ignores the environment).
   const args = [...(arg ? [arg] : []), ...code];
-  const r = spawnSync(interpreter, args, {
+  const r = execaSync(interpreter, args, {
     env: Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    extendEnv: false,
     cwd: '/',
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdin: 'ignore',
     timeout: TIMEOUT_MS,
     maxBuffer: MAX_OUTPUT,
+    reject: false,
   });
-  if (r.error || r.status !== 0) {
-    const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : `exit ${r.status ?? r.signal}: ${firstLine(r.stderr)}`;
+  if (r.failed) {
+    const why = r.code ?? (r.timedOut ? 'ETIMEDOUT' : r.isMaxBuffer ? 'ENOBUFS' : `exit ${r.exitCode ?? r.signal}: ${firstLine(r.stderr)}`);
     throw new UserError(`${interpreter} ${arg ?? ''}`.trim() + ` does not start on the host (${why})`);
   }
   const out: Startup = { modules: [], files: [], dirs: [], data: [] };
-  for (const line of r.stdout.toString('utf8').split('\n')) {
+  for (const line of r.stdout.split('\n')) {
     const [kind, ...rest] = line.split(' ');
     const text = rest.join(' ');
     if (kind === 'm') {
@@ -89,8 +81,8 @@ export function interpreterStartup(interpreter: string, arg: string | undefined,
   return out;
 }
 
-function firstLine(b: Buffer | undefined): string {
-  return (b?.toString('utf8') ?? '').trim().split('\n').pop()?.slice(0, 200) ?? '';
+function firstLine(text: string): string {
+  return text.trim().split('\n').pop()?.slice(0, 200) ?? '';
 }
 
 function listDir(dir: string): string[] {

@@ -2,10 +2,10 @@
 // (the executables at their host paths), arguments, environment and working directory; exit
 // code, stdout and stderr must be the same. The host runs first, before anything is written,
 // so a command that cannot run or does not end is refused without leaving an image behind.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { execa } from 'execa';
 import { docker as engineClient } from '../engine/docker.js';
 import type { ContainerConfig } from '../image/types.js';
 import { ownerLabels, startReaper } from '../engine/reaper.js';
@@ -88,29 +88,21 @@ export function verifyPlan(k: {
 }
 
 /** Runs the command on the host: no input, bounded output, killed at the timeout. */
-export function runOnHost(p: VerifyPlan): Promise<Outcome> {
-  return new Promise((done, fail) => {
-    const child = spawn(p.hostArgv[0]!, p.hostArgv.slice(1), { env: p.env, cwd: p.cwd, stdio: ['ignore', 'pipe', 'pipe'], uid: p.uid, gid: p.gid });
-    const out = { stdout: collector(), stderr: collector() };
-    child.stdout.on('data', (b: Buffer) => out.stdout.add(b));
-    child.stderr.on('data', (b: Buffer) => out.stderr.add(b));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, p.timeoutMs);
-    const unregister = onCleanup(() => child.kill('SIGKILL'));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      unregister();
-      fail(new UserError(`--verify: ${p.hostArgv[0]} does not run on the host: ${err.code ?? err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      unregister();
-      done({ exitCode: code ?? (signal ? 128 + signalNumber(signal) : null), stdout: out.stdout.text(), stderr: out.stderr.text(), timedOut });
-    });
+export async function runOnHost(p: VerifyPlan): Promise<Outcome> {
+  const child = execa(p.hostArgv[0]!, p.hostArgv.slice(1), {
+    env: p.env, extendEnv: false, cwd: p.cwd, uid: p.uid, gid: p.gid,
+    stdin: 'ignore', buffer: false, reject: false, timeout: p.timeoutMs, killSignal: 'SIGKILL',
   });
+  const out = { stdout: collector(), stderr: collector() };
+  child.stdout.on('data', (b: Buffer) => out.stdout.add(b));
+  child.stderr.on('data', (b: Buffer) => out.stderr.add(b));
+  const unregister = onCleanup(() => void child.kill('SIGKILL'));
+  const r = await child;
+  unregister();
+  if (r.exitCode === undefined && r.signal === undefined) {
+    throw new UserError(`--verify: ${p.hostArgv[0]} does not run on the host: ${r.code ?? r.originalMessage}`);
+  }
+  return { exitCode: r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : null), stdout: out.stdout.text(), stderr: out.stderr.text(), timedOut: r.timedOut };
 }
 
 /** Runs the image once (host network, as the host run had; no input), removed afterwards. */

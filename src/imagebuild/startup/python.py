@@ -1,0 +1,10 @@
+# What Python loaded before a script's first line (run with -c by src/imagebuild/startup.ts):
+# m NAME FILE for each module with a file, d DIR for sys.path, s DIR for the site directories.
+import sys
+for n, m in list(sys.modules.items()):
+    f = getattr(m, '__file__', None)
+    if isinstance(f, str): print('m', n, f)
+for d in sys.path:
+    if d: print('d', d)
+if 'site' in sys.modules:
+    for d in sys.modules['site'].getsitepackages(): print('s', d)
