@@ -4,7 +4,6 @@
 // are kept; everything else is metadata. Anything unexpected (compressed blobs, no
 // manifest.json) makes the caller fall back to readImage.
 import { sha256Digest } from '../util/digest.js';
-import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -91,15 +90,8 @@ class Window implements TarSource {
   }
 }
 
-/** Engine image names only: anything readImage would treat as a file or prefix goes there. */
-export function isEngineRef(ref: string): boolean {
-  if (ref.startsWith('docker:') || ref.startsWith('docker-daemon:')) return true;
-  if (/^(docker-archive|oci-archive|oci):/.test(ref)) return false;
-  return !existsSync(ref) && !ref.startsWith('/') && !ref.startsWith('.');
-}
-
-export async function streamEngineImage(ref: string, opts: { dupMinSize: number; docker?: Dockerode }): Promise<StreamedImage> {
-  const name = ref.replace(/^docker(-daemon)?:/, '');
+/** The engine image `name` (as refLocation gives it: no `docker:` prefix), streamed. */
+export async function streamEngineImage(name: string, opts: { dupMinSize: number; docker?: Dockerode }): Promise<StreamedImage> {
   let stream: NodeJS.ReadableStream;
   try {
     stream = await (opts.docker ?? docker()).getImage(name).get();

@@ -4,12 +4,12 @@
 // an engine stream this path does not handle, go through readImage.
 import { MT } from '../image/mediatypes.js';
 import type { MergedTree } from '../image/overlay/index.js';
-import { readImage } from '../image/read.js';
+import { readImage, refLocation } from '../image/read.js';
 import { ChunkSource, TarFormatError } from '../tar/index.js';
 import type { FsEntry, Image, ImageConfig, Layer } from '../image/types.js';
 import { UserError } from '../util/errors.js';
 import type { Hasher } from './duplicates.js';
-import { NeedFallback, isEngineRef, streamEngineImage } from './engine-stream.js';
+import { NeedFallback, streamEngineImage } from './engine-stream.js';
 import { readLayerContents, type LayerContents } from './layer-read.js';
 import { LayerAnalyzer } from './layers.js';
 
@@ -102,9 +102,11 @@ async function scanWithReadImage(ref: string, opts: { platform?: string; tmpDir?
 
 /** Engine images stream (one pass, nothing on disk); the rest, or a surprise, via readImage. */
 export async function scanImage(ref: string, opts: { platform?: string; tmpDir?: string; dupMinSize: number }): Promise<ScannedImage> {
-  if (!opts.platform && isEngineRef(ref) && process.env.SLIMTS_XRAY_NO_STREAM !== '1') {
+  // the one reference grammar (image/read.ts): a missing file is refused as build refuses it
+  const loc = await refLocation(ref);
+  if (!opts.platform && loc.engine && process.env.SLIMTS_XRAY_NO_STREAM !== '1') {
     try {
-      const s = await streamEngineImage(ref, { dupMinSize: opts.dupMinSize });
+      const s = await streamEngineImage(loc.name, { dupMinSize: opts.dupMinSize });
       const analyzer = new LayerAnalyzer();
       for (const l of s.layers) {
         analyzer.addLayer(l.entries);
