@@ -119,6 +119,29 @@ describe('architecture', () => {
     expect(circles(graph)).toEqual([]);
   });
 
+  it('has a README in every folder that lists its files and the folders it may import', () => {
+    const wrong: string[] = [];
+    for (const folder of level.keys()) {
+      const dir = join(SRC, folder);
+      let text: string;
+      try {
+        text = readFileSync(join(dir, 'README.md'), 'utf8');
+      } catch {
+        wrong.push(`src/${folder}: no README.md`);
+        continue;
+      }
+      const files = sourceFiles(dir).map((f) => relative(dir, f));
+      const listed = [...text.matchAll(/^- `([^`]+\.tsx?)`/gm)].map((m) => m[1]!);
+      for (const f of files) if (!listed.includes(f)) wrong.push(`src/${folder}/README.md does not list ${f}`);
+      for (const f of listed) if (!files.includes(f)) wrong.push(`src/${folder}/README.md lists ${f}, which is not there`);
+      const may = /## May import\n\n([^\n]*)/.exec(text)?.[1] ?? '';
+      const named = [...may.matchAll(/`src\/([a-z]+)`/g)].map((m) => m[1]!).sort();
+      const below = [...level].filter(([, l]) => l < level.get(folder)!).map(([n]) => n).sort();
+      if (named.join() !== below.join()) wrong.push(`src/${folder}/README.md may import ${named.join(', ') || 'nothing'}; the floors say ${below.join(', ') || 'nothing'}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('finds what it looks for (an upward import and a circle are seen)', () => {
     const a = join(SRC, 'util/a.ts');
     const b = join(SRC, 'util/b.ts');
