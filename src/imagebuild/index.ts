@@ -20,7 +20,7 @@ import { planLayer, writeEntries } from './layer.js';
 import { LayerPlan } from './plan.js';
 import { checkPlatform } from './platform.js';
 import { formatPlatform } from '../image/platform.js';
-import { stackOnBase } from './stack.js';
+import { stackOn } from './stack.js';
 import { parseCommand } from '../util/command.js';
 import { checkExeHost, parseExe, splitHostDest } from '../util/host-dest.js';
 import { DEFAULT_PATH } from '../util/paths.js';
@@ -94,9 +94,8 @@ export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildRes
   try {
     // The host run first: a command that cannot run or does not end stops us before writing.
     const host = prepared.verify && (await hostRun(prepared.verify));
-    const layer = await writeImage(prepared.image);
+    const written = await writeImage(prepared.base ? stackOn(prepared.base.image, prepared.image) : prepared.image);
     try {
-      const written = prepared.base ? await stackOnBase(layer, prepared.base.image) : layer;
       const res = await sendImage(written, prepared.sink, { docker: opts.docker });
       const result: ImageBuildResult = {
         kind: res.kind,
@@ -104,7 +103,7 @@ export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildRes
         tag: prepared.tag,
         imageId: res.imageId,
         files: prepared.files,
-        size: layer.layerSize,
+        size: written.layerSize,
         platform: prepared.platform,
         unresolved: prepared.unresolved,
         dataSets: prepared.dataSets,
@@ -122,7 +121,7 @@ export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildRes
       }
       return result;
     } finally {
-      await discard(layer);
+      await discard(written);
     }
   } finally {
     await prepared.base?.close();

@@ -24,11 +24,12 @@ export function creationTime(sourceDateEpoch?: number, fallback?: string): strin
   return d.toISOString().replace(/\.000Z$/, 'Z');
 }
 
-export function buildConfig(cfg: ImageConfig, history: History, diffId: string, created: string): Buffer {
+/** The config bytes: `cfg` with the layer on top of `lower` (diff_ids and history below it), created now. */
+export function buildConfig(cfg: ImageConfig, history: History, diffId: string, created: string, lower?: { diffIds: readonly string[]; history: readonly History[] }): Buffer {
   const replaced: Record<string, unknown> = {
     created,
-    history: [{ ...history, created }],
-    rootfs: { type: 'layers', diff_ids: [diffId] },
+    history: [...(lower?.history ?? []), { ...history, created }],
+    rootfs: { type: 'layers', diff_ids: [...(lower?.diffIds ?? []), diffId] },
   };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(cfg)) out[k] = k in replaced ? replaced[k] : v;

@@ -1,6 +1,6 @@
 // What the image writer takes: entries of the one new layer, and the config to keep.
 import type { Readable } from 'node:stream';
-import type { History, ImageConfig, TarEntry } from '../image/types.js';
+import type { History, ImageConfig, Layer, TarEntry } from '../image/types.js';
 import type { Range } from '../trace/ranges.js';
 
 /** An entry to write. Files give their bytes lazily so nothing is held in memory. */
@@ -22,6 +22,15 @@ export interface NewImage {
   gzip?: boolean;
   /** Write the layer as eStargz (gzip members, TOC, footer; implies gzip), ordered for prefetch. */
   estargz?: EstargzLayerOptions;
+  /** Layers under the new one (a base image's), written as they are, uncompressed. */
+  lower?: LowerLayers;
+}
+
+/** Layers a new layer is stacked on, with what the config says of them. */
+export interface LowerLayers {
+  layers: readonly Layer[];
+  /** Their history entries (empty layers' included), before the new layer's. */
+  history: readonly History[];
 }
 
 export interface EstargzSummary {

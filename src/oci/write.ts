@@ -1,7 +1,7 @@
 // Writes a one-layer image as an OCI layout (plus docker's manifest.json) in a fresh temp dir.
 // The layer is streamed: entries → tar → sha256 (diff_id) → [gzip → sha256 (digest)] → file.
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { makeTempDir } from '../util/tmp.js';
 import { onCleanup } from '../util/cleanup.js';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { layerTar } from './layertar.js';
 import { orderEntries } from './order.js';
 import { ParallelGzip } from './pgzip.js';
 import { normaliseRefName } from './refname.js';
+import type { Descriptor, Layer } from '../image/types.js';
 import type { NewImage, WriteEntry, WrittenImage } from './types.js';
 
 export interface WriteOptions {
@@ -57,7 +58,9 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
     const blobSize = stargz?.size ?? blobTap.bytes;
     await rename(tmpLayer, blobPath(dir, layerDigest));
 
-    const cfg = await putBlob(dir, MT.config, buildConfig(img.config, img.history, diffId, created));
+    const lowerDescs = await storeLower(dir, img.lower?.layers ?? []);
+    const lower = img.lower && { diffIds: img.lower.layers.map((l) => l.diffId), history: img.lower.history };
+    const cfg = await putBlob(dir, MT.config, buildConfig(img.config, img.history, diffId, created, lower));
     const layerDesc = {
       mediaType: gzip || stargz ? MT.layerGzip : MT.layer, digest: layerDigest, size: blobSize,
       ...(stargz ? { annotations: stargz.annotations } : {}),
@@ -66,10 +69,10 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
       schemaVersion: 2,
       mediaType: MT.manifest,
       config: cfg,
-      layers: [layerDesc],
+      layers: [...lowerDescs, layerDesc],
     };
     const man = await putBlob(dir, MT.manifest, Buffer.from(JSON.stringify(manifest)));
-    await writeLayoutIndex(dir, { manifest: man, configDigest: cfg.digest, layerDigests: [layerDigest] }, refName);
+    await writeLayoutIndex(dir, { manifest: man, configDigest: cfg.digest, layerDigests: manifest.layers.map((d) => d.digest) }, refName);
     return {
       layoutDir: dir,
       manifestDigest: man.digest,
@@ -92,6 +95,36 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
     await discardLayout(dir);
     throw err;
   }
+}
+
+/** The lower layers' blobs in the layout, stored uncompressed (their digest is their diff_id: no recompression). */
+async function storeLower(dir: string, layers: readonly Layer[]): Promise<Descriptor[]> {
+  const descs: Descriptor[] = [];
+  for (const layer of layers) {
+    const path = blobPath(dir, layer.diffId);
+    if (!(await stat(path).catch(() => undefined))) await storeUncompressed(layer, path);
+    descs.push({ mediaType: MT.layer, digest: layer.diffId, size: (await stat(path)).size });
+  }
+  return descs;
+}
+
+/**
+ * The layer's uncompressed tar at `path`: a hard link when the reader already holds it as a
+ * whole file (no copy of a big base), else streamed (open() checks the diff_id either way).
+ */
+async function storeUncompressed(layer: Layer, path: string): Promise<void> {
+  const s = await layer.seekable();
+  if (s.offset === 0 && (await stat(s.path)).size === s.size) {
+    try {
+      await link(s.path, path);
+      return;
+    } catch {
+      // Another file system: copy below.
+    }
+  }
+  const tmp = `${path}.partial`;
+  await pipeline(await layer.open(), createWriteStream(tmp));
+  await rename(tmp, path);
 }
 
 const unregisterByDir = new Map<string, () => void>();
