@@ -16,7 +16,13 @@ export type RefKind =
    * A name built at run time from a literal prefix (`import_module("plugins." + x)`,
    * `require("./locales/" + lang)`): the smallest unit holding every candidate is kept.
    */
-  | 'unit';
+  | 'unit'
+  /**
+   * A shared library loaded by name at run time (ctypes `CDLL`, `find_library`, cffi
+   * `dlopen`, Ruby `Fiddle.dlopen`, Node `process.dlopen`, Perl `DynaLoader::dl_load_file`):
+   * found the way the loader finds it; `how` says which lookup (find_library also runs ldconfig).
+   */
+  | 'library';
 
 export interface RawRef {
   lang: Lang;

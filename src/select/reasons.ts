@@ -29,6 +29,7 @@ export function formatReason(r: Reason): string {
     case 'sourced': return `sourced by ${at(r)}`;
     case 'named': return `path named in ${at(r)}`;
     case 'unit': return `package of a run-time name in ${at(r)} (${r.detail ?? ''})`;
+    case 'library': return `library loaded by name in ${at(r)} (${r.detail ?? ''})`;
     case 'data-set': return `${r.detail ?? 'data set'} for ${of}`;
     case 'app-dir': return `app directory ${r.detail ?? ''}`.trim();
   }

@@ -23,10 +23,11 @@ export function selectFor(files: Pick<ImageFiles, 'read' | 'config' | 'prefetch'
   return select({
     index, trace: events, facts, config: files.config, read,
     prefetch: (paths) => files.prefetch(paths),
-    refs: (path) => {
+    refs: (path, hints) => {
       const e = index.get(path);
-      if (!e) return undefined;
-      return refsOf(view, path, e.content?.size ?? e.size, facts(path)?.shebang);
+      const f = facts(path);
+      if (!e || f?.elf) return undefined;
+      return refsOf(view, path, e.content?.size ?? e.size, { ...hints, shebang: f?.shebang });
     },
     options: { ...opts.select, ldLibraryDirs },
   });

@@ -15,6 +15,8 @@ export interface RefEnv {
   workdir: string;
   /** Paths the traced run touched (used to find search roots such as a venv's site-packages). */
   traced?: readonly string[];
+  /** The loader's configured library dirs (ld.so.conf), for libraries loaded by name. */
+  ldSoConfDirs?: readonly string[];
 }
 
 /** One thing to keep for a reference: a path (through its links), or a whole directory. */

@@ -56,6 +56,12 @@ export function scanPython(text: string): RawRef[] {
     const word = list || /exec|spawn|which/.test(m[0]) ? s.value : firstWord(s.value);
     if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
   }
+  // ctypes.CDLL("libx.so.1") / cdll.LoadLibrary(...) / ctypes.util.find_library("x") / cffi ffi.dlopen("x")
+  for (const m of code.matchAll(new RegExp(`\\b(CDLL|PyDLL|LoadLibrary|find_library|dlopen)\\s*\\(\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (!s || s.dynamic || !/^[\w./@+-]+$/.test(s.value)) continue;
+    ref({ kind: 'library', name: s.value, line: lineOf(m.index!), how: m[1]! });
+  }
   // os.system("prog args") / os.popen("prog args")
   for (const m of code.matchAll(new RegExp(`\\bos\\.(?:system|popen)\\s*\\(\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
