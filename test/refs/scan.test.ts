@@ -203,3 +203,32 @@ describe('shell redirects and here-documents', () => {
     expect(refs.some((r) => r.name === '/srv/a.gz' && r.line === 11)).toBe(true);
   });
 });
+
+describe('python precision: what never runs when a module is imported on Linux', () => {
+  it('a private function called only from the __main__ block, and branches for other systems', () => {
+    const src = [
+      'import os, sys',                       // 1
+      'if sys.platform == "win32":',          // 2
+      '    import _winapi',                   // 3
+      'elif sys.platform.startswith("darwin"):', // 4
+      '    import _osx_support',              // 5
+      'else:',                                // 6
+      '    import _posixsubprocess',          // 7
+      'def _test():',                         // 8
+      '    import doctest',                   // 9
+      '    _helper()',                        // 10
+      'def _helper():',                       // 11
+      '    import pdb',                       // 12
+      'def _used():',                         // 13
+      '    import textwrap',                  // 14
+      'def public():',                        // 15
+      '    return _used()',                   // 16
+      'def _other():',                        // 17
+      '    import unittest',                  // 18
+      'if __name__ == "__main__":',           // 19
+      '    _test()',                          // 20
+    ].join('\n');
+    const refs = scan('python', src).filter((r) => r.kind === 'import').map((r) => r.name);
+    expect(refs).toEqual(['os', 'sys', '_posixsubprocess', 'textwrap', 'unittest']);
+  });
+});

@@ -28,6 +28,28 @@ export function buildTrouble(name: string): string {
   return tag;
 }
 
+/** Builds samples/reach/<name> as slimts-reach/<name>:1 (rebuilt only when its sources change). */
+export function buildReach(name: string): string {
+  const tag = `slimts-reach/${name}:1`;
+  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/reach/${name}`], { stdio: 'inherit' });
+  return tag;
+}
+
+/** GETs every path on both images; returns the original's answers and every path the slim one answers differently. */
+export async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
+  const { results } = await sameAnswers(image, slimTag, port, paths);
+  const original = new Map(results.map((r) => [r.path, r.a]));
+  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
+    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
+  return { original, differ };
+}
+
+/** Runs `ref` once with `args` (its own container, removed after). */
+export function runOnce(ref: string, args: string[]) {
+  const r = docker(['run', '--rm', ref, ...args], { allowFail: true });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** Builds samples/latent/<name> as slimts-latent/<name>:1 (rebuilt only when its sources change). */
 export function buildLatent(name: string): string {
   const tag = `slimts-latent/${name}:1`;

@@ -86,5 +86,7 @@ export function isBroad(dir: string): boolean {
   if (/^\/usr\/local\/(lib|share|bin|sbin|include|src|etc)$/.test(d)) return true;
   if (/^\/(usr\/)?lib\/[^/]+-linux-[^/]+$/.test(d)) return true;
   if (/^\/var\/(lib|cache|log|spool|tmp|run|mail|backups)$/.test(d)) return true;
+  // documentation: read by people, never by the program (a build configuration names these)
+  if (/^\/usr(\/local)?\/share\/(man|doc|info|lintian|bug|doc-base|common-licenses)(\/|$)/.test(d)) return true;
   return false;
 }
