@@ -150,6 +150,8 @@ class Fixpoint {
       throw new UserError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     for (const ref of refs) {
+      // the host is not the image: a program the code only looks for is the host's, not the app's
+      if (ref.optional) continue;
       const res = this.resolver.resolve(path, ref);
       if (res.unresolved) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
       // A program found on PATH stays where PATH finds it, and so do libraries found by the

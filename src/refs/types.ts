@@ -42,4 +42,9 @@ export interface RawRef {
    * function runs, not when the file is loaded.
    */
   lazy?: boolean;
+  /**
+   * What is named is optional, and why: the code runs without it (it only asks whether a
+   * program is there, `shutil.which`). Kept by `build` unless --drop-optional, reported either way.
+   */
+  optional?: string;
 }

@@ -354,7 +354,10 @@ class Selector {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });
       }
       const reason: Reason = refReason(path, ref);
-      for (const t of res.targets) this.keepTarget(t, reason, subtreeLimit(ref), path, ref.line, undefined, ref.kind === 'path');
+      for (const t of res.targets) {
+        if (ref.optional && !this.keepOptional(t.path, `${ref.optional} (${ref.how} ${ref.name} in ${path}:${ref.line})`)) continue;
+        this.keepTarget(t, ref.optional ? { ...reason, detail: `${reason.detail} (optional)` } : reason, subtreeLimit(ref), path, ref.line, undefined, ref.kind === 'path');
+      }
     }
   }
 
@@ -394,16 +397,24 @@ class Selector {
     // their facts (ELF headers, "#!" lines) are read next: in one batch for readers with round trips
     this.input.prefetch?.(files.filter((p) => !this.keep.has(p) && this.input.index.get(p)?.type === 'file'));
     for (const p of files) {
-      if (optional?.match.test(p) && !this.keep.has(p)) {
-        const e = this.input.index.get(p);
-        const bytes = e && (e.type === 'file' || e.type === 'hardlink') ? (e.content?.size ?? e.size) : 0;
-        this.optional.push({ path: p, what: optional.what, bytes, dropped: this.opts.dropOptional === true });
-        if (this.opts.dropOptional) continue;
-        this.keepLookup(p, { ...reason, detail: `${reason.detail ?? ''} (optional: ${optional.what})`.trim() });
+      if (optional?.match.test(p)) {
+        if (this.keepOptional(p, optional.what)) this.keepLookup(p, { ...reason, detail: `${reason.detail ?? ''} (optional: ${optional.what})`.trim() });
         continue;
       }
       this.keepLookup(p, reason);
     }
+  }
+
+  /** Records an optional module (once), and whether to keep it: not with --drop-optional, nor what is already kept. */
+  private keepOptional(path: string, what: string): boolean {
+    if (this.keep.has(path)) return true;
+    const real = resolvePath(this.view, path);
+    const e = real.stat ? this.input.index.get(real.path) : undefined;
+    if (!this.optional.some((o) => o.path === path)) {
+      const bytes = e && (e.type === 'file' || e.type === 'hardlink') ? (e.content?.size ?? e.size) : 0;
+      this.optional.push({ path, what, bytes, dropped: this.opts.dropOptional === true });
+    }
+    return this.opts.dropOptional !== true;
   }
 
   /** Every entry below `dir`, or undefined when the subtree exceeds `limit`. */

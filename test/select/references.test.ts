@@ -355,4 +355,20 @@ describe('one policy: every kept file of code, every mechanism, each with the fi
     expect(rep.byMechanism.some((m) => m.mechanism === 'elf-needed')).toBe(false);
     expect(rep.optional.length).toBe(4);
   });
+
+  it('a program code only looks for (shutil.which) is optional: kept and listed, left out with dropOptional', () => {
+    const specs: Spec[] = [
+      { path: '/usr/bin/python3.11', mode: X },
+      { path: '/srv/app/main.py', content: 'import shutil, subprocess\n\ndef pack(p):\n    if shutil.which("xz"):\n        subprocess.run(["gzip", p])\n' },
+      { path: '/usr/bin/xz', mode: X }, { path: '/usr/bin/gzip', mode: X },
+    ];
+    const elf = Object.fromEntries(['/usr/bin/python3.11', '/usr/bin/xz', '/usr/bin/gzip'].map((p) => [p, elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' })]));
+    const trace = [ev('/usr/bin/python3.11', 'x'), ev('/srv/app/main.py')];
+    const kept = run(specs, trace, { elf });
+    expect(reasons(kept, '/usr/bin/xz')).toEqual(['command in /srv/app/main.py:4 (shutil.which xz (optional))']);
+    expect(kept.optional?.map((o) => o.what)).toEqual(['a program the code looks for and runs without (shutil.which xz in /srv/app/main.py:4)']);
+    const dropped = run(specs, trace, { elf, options: { dropOptional: true } });
+    expect(dropped.keep.has('/usr/bin/xz')).toBe(false);
+    expect(reasons(dropped, '/usr/bin/gzip')).toEqual(['command in /srv/app/main.py:5 (subprocess gzip)']); // what it runs is not optional
+  });
 });

@@ -55,7 +55,10 @@ export function scanPython(text: string): RawRef[] {
     if (!s || s.dynamic) continue;
     const list = m[0].includes('[');
     const word = list || /exec|spawn|which/.test(m[0]) ? s.value : firstWord(s.value);
-    if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
+    if (!word || !/^[\w./@+-]+$/.test(word)) continue;
+    // shutil.which only asks whether the program is there; the code copes when it is not
+    if (/which/.test(m[0])) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'shutil.which', optional: 'a program the code looks for and runs without' });
+    else ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
   }
   // ctypes.CDLL("libx.so.1") / cdll.LoadLibrary(...) / ctypes.util.find_library("x") / cffi ffi.dlopen("x")
   for (const m of code.matchAll(new RegExp(`\\b(CDLL|PyDLL|LoadLibrary|find_library|dlopen)\\s*\\(\\s*${STR}`, 'g'))) {
