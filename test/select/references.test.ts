@@ -331,6 +331,9 @@ describe('one policy: every kept file of code, every mechanism, each with the fi
     expect(reasons(s, '/usr/share/app-tables/b.tbl')).toEqual(['path named in /srv/app/helper.py:1 (literal /usr/share/app-tables)']);
     expect(s.keep.has('/usr/lib/python3/dist-packages')).toBe(true);
     expect(s.keep.has('/usr/lib/python3/dist-packages/big/__init__.py')).toBe(false);
+    // a hierarchy every package adds to is never "the data" of one script
+    const loc = run([{ path: '/usr/bin/gettext.sh', mode: X, content: '#!/usr/bin/sh\nTEXTDOMAINDIR=/usr/share/locale\n' }, '/usr/share/locale/de/LC_MESSAGES/x.mo'], [ev('/usr/bin/gettext.sh', 'x')]);
+    expect(loc.keep.has('/usr/share/locale') && !loc.keep.has('/usr/share/locale/de/LC_MESSAGES/x.mo')).toBe(true);
   });
 
   it('an optional module (PostgreSQL\'s JIT provider) is kept and reported, and left out with dropOptional', () => {

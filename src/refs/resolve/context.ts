@@ -88,5 +88,8 @@ export function isBroad(dir: string): boolean {
   if (/^\/var\/(lib|cache|log|spool|tmp|run|mail|backups)$/.test(d)) return true;
   // documentation: read by people, never by the program (a build configuration names these)
   if (/^\/usr(\/local)?\/share\/(man|doc|info|lintian|bug|doc-base|common-licenses)(\/|$)/.test(d)) return true;
+  // hierarchies every package adds to (a script's TEXTDOMAINDIR=/usr/share/locale): the program
+  // reads its own file there, found by its own name, never the whole
+  if (/^\/usr(\/local)?\/share\/(locale|i18n|icons|fonts|mime|applications|pixmaps|themes|sounds|X11|misc|pkgconfig|aclocal|bash-completion)$/.test(d)) return true;
   return false;
 }
