@@ -1,6 +1,7 @@
 // Helpers for build e2e tests: build the CLI once, slim an image, and compare the slim image
 // with the original (config, exported metadata, answers) through the real engine.
 import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,27 @@ export function buildTrouble(name: string): string {
   const tag = `slimts-trouble/${name}:1`;
   execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/trouble/${name}`], { stdio: 'inherit' });
   return tag;
+}
+
+/**
+ * For a test file: each image slimmed once with default flags (a slim image may serve several
+ * tests); it must verify and keep the original's config. `cleanup` removes what was made.
+ */
+export function slimmedOnce(): { slimOk(image: string): Slimmed; cleanup(): void } {
+  const slimmed = new Map<string, Slimmed>();
+  return {
+    slimOk(image) {
+      const done = slimmed.get(image);
+      if (done) return done;
+      const s = slim(image);
+      slimmed.set(image, s);
+      expect(s.status, s.stderr + s.stdout).toBe(0);
+      expect(s.report!.verify.ok).toBe(true);
+      expect(configOf(s.tag)).toEqual(configOf(image));
+      return s;
+    },
+    cleanup: () => slimmed.forEach((s) => s.cleanup()),
+  };
 }
 
 /** Builds samples/reach/<name> as slimts-reach/<name>:1 (rebuilt only when its sources change). */

@@ -3,25 +3,12 @@
 // containers, SQL over a non-HTTP port). The slim image must answer exactly like the original.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, uniqueName } from '../helpers/docker.js';
-import { buildLatent, compareRoutes, configOf, ensureCli, runOnce, slim, type Slimmed } from './e2e.js';
+import { buildLatent, compareRoutes, ensureCli, runOnce, slimmedOnce } from './e2e.js';
 
-const made: Slimmed[] = [];
+const once = slimmedOnce();
+const slimOk = once.slimOk;
 beforeAll(() => ensureCli());
-afterAll(() => made.forEach((s) => s.cleanup()));
-
-const slimmed = new Map<string, Slimmed>();
-/** Slims image once per run (the ruby image serves two tests) with default flags; it must verify. */
-function slimOk(image: string): Slimmed {
-  const done = slimmed.get(image);
-  if (done) return done;
-  const s = slim(image);
-  made.push(s);
-  expect(s.status, s.stderr + s.stdout).toBe(0);
-  expect(s.report!.verify.ok).toBe(true);
-  expect(configOf(s.tag)).toEqual(configOf(image));
-  slimmed.set(image, s);
-  return s;
-}
+afterAll(() => once.cleanup());
 
 describe('latent paths: unprobed code paths of a slim image answer like the original', () => {
   it('python: imports inside handlers (C extensions, a local package), codecs by name, zoneinfo, the CA store, a data file', async () => {

@@ -4,25 +4,12 @@
 // read it). Each is slimmed with DEFAULT flags, then taken down paths the default probes never
 // reach; the slim image must answer exactly like the original.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReach, compareRoutes, configOf, ensureCli, runOnce, slim, type Slimmed } from './e2e.js';
+import { buildReach, compareRoutes, ensureCli, runOnce, slimmedOnce } from './e2e.js';
 
-const made: Slimmed[] = [];
+const once = slimmedOnce();
+const slimOk = once.slimOk;
 beforeAll(() => ensureCli());
-afterAll(() => made.forEach((s) => s.cleanup()));
-
-const slimmed = new Map<string, Slimmed>();
-/** Slims image once per run with default flags; it must verify and keep the config. */
-function slimOk(image: string): Slimmed {
-  const done = slimmed.get(image);
-  if (done) return done;
-  const s = slim(image);
-  made.push(s);
-  expect(s.status, s.stderr + s.stdout).toBe(0);
-  expect(s.report!.verify.ok).toBe(true);
-  expect(configOf(s.tag)).toEqual(configOf(image));
-  slimmed.set(image, s);
-  return s;
-}
+afterAll(() => once.cleanup());
 
 describe('reach: what kept code reaches, by principle, on paths the probes never took', () => {
   it('python stdlib: zip archives (shutil imports zipfile inside a function), a library by name (ctypes.util.find_library runs /sbin/ldconfig), /etc/mime.types read on first use', async () => {

@@ -45,23 +45,23 @@ ROUTES = {'/status': status, '/archive': archive, '/bzip': bzip, '/mime': mime}
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
-        if self.path == '/':
-            return self.send(200, 'text/html', HOME)
-        fn = ROUTES.get(self.path)
-        if fn is None:
-            return self.send(404, 'text/plain', b'not found\n')
-        try:
-            body, code = json.dumps(fn(), sort_keys=True).encode(), 200
-        except Exception as e:  # the answer says what broke, for the comparison
-            body, code = f'{type(e).__name__}: {e}'.encode(), 500
-        self.send(code, 'application/json', body)
-
-    def send(self, code, ctype, body):
+        code, ctype, body = self.answer()
         self.send_response(code)
-        self.send_header('Content-Type', ctype)
-        self.send_header('Content-Length', str(len(body)))
+        for name, value in (('Content-Type', ctype), ('Content-Length', str(len(body)))):
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def answer(self):
+        if self.path == '/':
+            return 200, 'text/html', HOME
+        fn = ROUTES.get(self.path)
+        if fn is None:
+            return 404, 'text/plain', b'not found\n'
+        try:
+            return 200, 'application/json', json.dumps(fn(), sort_keys=True).encode()
+        except Exception as e:  # the answer says what broke, for the comparison
+            return 500, 'text/plain', f'{type(e).__name__}: {e}'.encode()
 
     def log_message(self, *args):
         pass
