@@ -152,6 +152,8 @@ class Fixpoint {
     for (const ref of refs) {
       // the host is not the image: a program the code only looks for is the host's, not the app's
       if (ref.optional) continue;
+      // a fallback import runs only when what it falls back from is missing
+      if (ref.insteadOf?.every((r) => this.resolver.resolve(path, r).targets.length > 0)) continue;
       const res = this.resolver.resolve(path, ref);
       if (res.unresolved) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
       // A program found on PATH stays where PATH finds it, and so do libraries found by the

@@ -47,4 +47,9 @@ export interface RawRef {
    * program is there, `shutil.which`). Kept by `build` unless --drop-optional, reported either way.
    */
   optional?: string;
+  /**
+   * Python: an import in an `except ImportError:` handler, and the imports of its `try:` body it
+   * falls back from: needed only when one of those is missing.
+   */
+  insteadOf?: RawRef[];
 }

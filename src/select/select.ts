@@ -349,6 +349,8 @@ class Selector {
       return; // unreadable: the file is kept, its references are not followed
     }
     for (const ref of refs ?? []) {
+      // a fallback import runs only when what it falls back from is missing
+      if (ref.insteadOf?.every((r) => resolver.resolve(path, r).targets.length > 0)) continue;
       const res = resolver.resolve(path, ref);
       if (res.unresolved) {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });

@@ -231,4 +231,11 @@ describe('python precision: what never runs when a module is imported on Linux',
     const refs = scan('python', src).filter((r) => r.kind === 'import').map((r) => r.name);
     expect(refs).toEqual(['os', 'sys', '_posixsubprocess', 'textwrap', 'unittest']);
   });
+  it('an import in an except ImportError handler names what it falls back from', () => {
+    const refs = scan('python', 'try:\n    from _decimal import *\n    import _speed\nexcept ImportError:\n    from _pydecimal import *\nexcept ValueError:\n    import logging\ntry:\n    x = 1\nexcept ImportError:\n    import fallback2\n');
+    const fb = refs.find((r) => r.name === '_pydecimal')!;
+    expect(fb.insteadOf?.map((r) => r.name).sort()).toEqual(['_decimal', '_speed']);
+    expect(refs.find((r) => r.name === 'logging')!.insteadOf).toBeUndefined(); // not an import error
+    expect(refs.find((r) => r.name === 'fallback2')!.insteadOf).toBeUndefined(); // nothing tried
+  });
 });

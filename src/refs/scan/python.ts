@@ -73,6 +73,38 @@ export function scanPython(text: string): RawRef[] {
     if (word) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'os.system' });
   }
   out.push(...pathLiterals('python', l.strings).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
+  // `try: import _speedups` / `except ImportError: import slow`: the fallback runs only when the
+  // try's imports fail (the resolver checks they are there)
+  for (const [line, [from, to]] of fallbackLines(code)) {
+    const tried = out.filter((r) => r.kind === 'import' && r.line >= from && r.line <= to);
+    if (tried.length === 0) continue;
+    for (const r of out) if (r.line === line && r.kind === 'import') r.insteadOf = tried;
+  }
+  return out;
+}
+
+/** Each line inside an `except ImportError:` (or ModuleNotFoundError) handler → the lines of its try body. */
+function fallbackLines(code: string): Map<number, [number, number]> {
+  const out = new Map<number, [number, number]>();
+  const lines = code.split('\n');
+  const indentOf = (t: string) => /^[ \t]*/.exec(t)![0].replace(/\t/g, '        ').length;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^[ \t]*try[ \t]*:[ \t]*$/.test(lines[i]!)) continue;
+    const indent = indentOf(lines[i]!);
+    let j = i + 1;
+    while (j < lines.length && (lines[j]!.trim() === '' || indentOf(lines[j]!) > indent)) j++;
+    const body: [number, number] = [i + 2, j]; // 1-based lines of the try body
+    // the handlers at the try's indent, each up to the next line back at that indent
+    while (j < lines.length && indentOf(lines[j]!) === indent && /^[ \t]*except\b/.test(lines[j]!)) {
+      const importError = /^[ \t]*except\b[^:]*\b(ImportError|ModuleNotFoundError)\b/.test(lines[j]!);
+      let k = j + 1;
+      while (k < lines.length && (lines[k]!.trim() === '' || indentOf(lines[k]!) > indent)) {
+        if (importError) out.set(k + 1, body);
+        k++;
+      }
+      j = k;
+    }
+  }
   return out;
 }
 
