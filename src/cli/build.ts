@@ -20,7 +20,7 @@ interface Flags {
   crawlDepth?: string; crawlMax?: string; probeWait?: string; fanotify?: boolean;
   httpProbeApispec?: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
-  exclude: string[]; includePathsFile: string[]; references: boolean;
+  exclude: string[]; includePathsFile: string[]; references: boolean; dropOptional?: boolean;
   tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string; read?: string;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
@@ -69,6 +69,7 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       includeShell: f.includeShell,
       excludes: f.exclude,
       references: f.references,
+      dropOptional: f.dropOptional,
     },
     exes: f.exe,
     edits: {
@@ -161,6 +162,7 @@ export function registerBuild(program: Command): void {
     .option('--include-shell', 'keep /bin/sh and what it needs')
     .option(EXE_FLAG, `add a host static binary (repeatable; ${EXE_DEFAULT_HELP})`, many, [])
     .option('--no-references', 'keep only what the run touched and its static closure: do not follow imports, commands and named paths of kept code, the app directory or on-demand data sets')
+    .option('--drop-optional', 'leave out the optional modules references reach (the report lists them: e.g. PostgreSQL\'s JIT provider and its LLVM library); the program runs without them')
     .option('--exclude <glob>', 'drop these paths (never a dir holding kept entries; repeatable)', many, [])
     // output
     .option('--tag <name:tag>', 'engine tag of the slim image (default NAME.slim:TAG)')

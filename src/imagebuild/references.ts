@@ -1,30 +1,23 @@
 // What the executables need beyond their ELF closure, found on the host with the build's own
-// resolver (src/refs): what a script's code refers to (imports, required modules, sourced
-// files, commands it runs), the interpreter's startup files, then what those refer to, to a
-// fixpoint with the ELF closure of every program and extension module reached; last the
-// on-demand data sets (CA store, time zones, gconv...) the included files can read.
+// resolver and its one policy (src/refs/policy.ts): what every file of code reached refers to
+// (imports, inside functions too, required modules, sourced files, commands it runs,
+// libraries it loads by name, paths it names), the interpreter's startup files, then what
+// those refer to, to a fixpoint with the ELF closure of every program and extension module
+// reached; last the on-demand data sets (CA store, time zones, gconv...) the included files
+// can read. Reasons are build's (`Reason`, worded by formatReason).
 import { posix } from 'node:path';
 import { isElfMagic, parseElf, parseShebang, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
-import { dataSetsFor, Fs, refResolver, refsOf } from '../refs/index.js';
+import { dataSetsFor, Fs, holdsData, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
 import type { RawRef, RefResolver, Target } from '../refs/index.js';
-import { isLibraryCode } from '../select/select.js';
+import { formatReason, isLibraryCode } from '../select/index.js';
 import { UserError } from '../util/errors.js';
 import { closureOf } from './closure.js';
 import type { Closure, HostFile } from './closure.js';
 import { interpreterStartup } from './startup.js';
 
-/** A directory kept whole (a data set, a package named at run time) may hold at most this much. */
-const SUBTREE_LIMIT = { entries: 20_000, bytes: 512 << 20 };
-/** How many imports inside library functions are followed in a row from the app's code. */
-const LIBRARY_LAZY_DEPTH = 1;
-
 /** How a file reached is followed. */
 interface How {
-  /** The app's own code: every reference counts. */
-  app: boolean;
-  /** Library imports inside functions still followed from here. */
-  lazy: number;
   /** Reached as a program (a command): a script brings its interpreter. */
   program?: boolean;
   /** Data, not code: only an ELF module among it brings its libraries. */
@@ -87,9 +80,7 @@ class Fixpoint {
   private readonly out: ReferencesResult = { files: [], elves: [], libraryPath: [], binPath: [], unresolved: [], dataSets: [] };
   private readonly shipped = new Set<string>();
   /** Host paths (real) already scanned for references, per origin they were shipped under. */
-  private readonly scanned = new Map<string, number>();
-  /** A file reached again with a larger budget is followed again, not read again. */
-  private readonly refsCache = new Map<string, RawRef[]>();
+  private readonly scanned = new Set<string>();
   private readonly work: Work[] = [];
   private readonly closed = new Set<string>();
   private readonly resolver: RefResolver;
@@ -106,7 +97,7 @@ class Fixpoint {
       this.hostPaths.add(c.real);
       const origin = { host: posix.dirname(c.real), dest: posix.dirname(dest) };
       if (c.kind !== 'script') continue;
-      this.work.push({ path: c.real, origin, app: true, lazy: Infinity });
+      this.work.push({ path: c.real, origin });
       this.startup(c);
     }
     this.drain();
@@ -120,7 +111,7 @@ class Fixpoint {
     const s = interpreterStartup(c.interpreter.path, c.interpreter.arg, this.k.env);
     const reason = `startup file of ${c.interpreter.path}`;
     // what startup loads is all it needs of these (site's help() would import pydoc)
-    const how: How = { app: false, lazy: 0 };
+    const how: How = {};
     for (const d of s.dirs) if (this.k.view.lstat(d)) this.shipLookup(d, reason, undefined, how);
     for (const f of s.files) this.shipTarget({ path: f }, reason, undefined, how);
     for (const d of s.data) this.shipTarget({ path: d, subtree: true }, `data read by ${c.interpreter.path}`, undefined, { ...how, data: true });
@@ -140,56 +131,55 @@ class Fixpoint {
   }
 
   /**
-   * Scans one file of code and ships what it refers to. The app's own code counts on every
-   * path (lazy imports, commands, named paths). Library code is followed through what it
-   * imports when loaded, and (with no traced run to show which library functions the app
-   * calls) through imports inside its functions one level deep from the app: argparse's
-   * gettext imports locale inside the function argparse calls, but the whole standard
-   * library is not reachable that way. The programs library code runs and the paths it names
-   * are not followed.
+   * Scans one file of code and ships what it refers to: the script's own code and the
+   * libraries it reaches alike, every reference (src/refs/policy.ts).
    */
   private follow(w: Work): void {
-    const { path, origin, app, lazy } = w;
+    const { path, origin } = w;
     const key = `${origin?.dest ?? ''}\0${path}`;
-    const seen = this.scanned.get(key);
-    if (seen !== undefined && seen >= (app ? Infinity : lazy)) return;
-    this.scanned.set(key, app ? Infinity : lazy);
+    if (this.scanned.has(key)) return;
+    this.scanned.add(key);
     const st = this.k.view.lstat(path);
     if (st?.type !== 'file') return;
     let refs: RawRef[] | undefined;
     try {
-      const head = this.refsCache.has(path) ? Buffer.alloc(0) : this.k.view.read(path, 0, SHEBANG_MAX);
+      const head = this.k.view.read(path, 0, SHEBANG_MAX);
       if (isElfMagic(head)) return;
-      refs = this.refsCache.get(path) ?? refsOf(this.k.view, path, st.size, parseShebang(head)) ?? [];
-      this.refsCache.set(path, refs);
+      refs = refsOf(this.k.view, path, st.size, { shebang: parseShebang(head) }) ?? [];
     } catch (err) {
       throw new UserError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    for (const ref of refs ?? []) {
-      if (!app && ref.lang !== 'shell' && (ref.kind === 'path' || ref.kind === 'command' || (ref.lazy && lazy <= 0))) continue;
+    for (const ref of refs) {
+      // the host is not the image: a program the code only looks for is the host's, not the app's
+      if (ref.optional) continue;
+      // a fallback import runs only when what it falls back from is missing
+      if (ref.insteadOf?.every((r) => this.resolver.resolve(path, r).targets.length > 0)) continue;
       const res = this.resolver.resolve(path, ref);
       if (res.unresolved) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
-      // A program found on PATH stays where PATH finds it; everything else found next to the
-      // script moves with it.
-      const onPath = ref.kind === 'command' && !ref.name.includes('/');
-      const reason = `${ref.kind === 'command' ? 'run' : ref.kind === 'path' ? 'named' : 'imported'} by ${path}:${ref.line} (${`${ref.how} ${ref.name}`.trim()})`;
-      const next = { app: false, lazy: app ? LIBRARY_LAZY_DEPTH : ref.lazy ? lazy - 1 : lazy, program: ref.kind === 'command' };
-      for (const t of res.targets) {
-        this.shipTarget(t, reason, onPath ? undefined : origin, { ...next, app: app && !onPath && !isLibraryCode(t.path) });
-      }
+      // A program found on PATH stays where PATH finds it, and so do libraries found by the
+      // loader's search; everything else found next to the script moves with it.
+      const stays = (ref.kind === 'command' && !ref.name.includes('/')) || ref.kind === 'library';
+      const reason = formatReason(refReason(path, ref));
+      for (const t of res.targets) this.shipTarget(t, reason, stays ? undefined : origin, { program: ref.kind === 'command' }, ref);
     }
   }
 
   /** Ships a reference's target: through its links, or a directory's whole subtree. */
-  private shipTarget(t: Target, reason: string, origin: Origin | undefined, how: How): void {
+  private shipTarget(t: Target, reason: string, origin: Origin | undefined, how: How, ref?: RawRef): void {
     const real = this.shipLookup(t.path, reason, origin, how);
     if (!real || !t.subtree) return;
     if (this.k.view.lstat(real)?.type !== 'dir') return;
-    const files = this.subtree(real);
+    const limit = ref ? subtreeLimit(ref) : UNIT_LIMIT;
+    const files = this.subtree(real, limit);
     if (!files) {
-      this.out.unresolved.push({ from: reason, line: 0, name: t.path, why: 'directory too large to keep whole' });
+      this.out.unresolved.push({ from: reason, line: 0, name: t.path, why: `directory larger than ${limit.entries} entries or ${limit.bytes >> 20} MB: kept as itself, not whole` });
       return;
     }
+    // a directory named in code is kept whole only when it holds data (code in it is found one by one)
+    if (ref?.kind === 'path' && !holdsData(files.flatMap((p) => {
+      const st = this.k.view.lstat(p);
+      return st?.type === 'file' ? [{ path: p, executable: ((st.mode ?? 0) & 0o111) !== 0 }] : [];
+    }))) return;
     for (const p of files) this.shipLookup(p, reason, origin, how);
   }
 
@@ -281,7 +271,7 @@ class Fixpoint {
       for (const n of needs) {
         for (const r of n.roots) {
           done.add(`${n.set}:${r}`);
-          this.shipTarget({ path: r, subtree: true }, `${n.what}, needed by ${n.trigger}`, undefined, { app: false, lazy: 0, data: true });
+          this.shipTarget({ path: r, subtree: true }, formatReason({ kind: 'data-set', of: n.trigger, detail: n.what }), undefined, { data: true });
         }
         this.out.dataSets.push({ set: n.set, what: n.what, trigger: n.trigger, roots: n.roots });
       }
@@ -307,7 +297,7 @@ class Fixpoint {
   }
 
   /** Every entry below `dir` (host), or undefined past the limit. */
-  private subtree(dir: string): string[] | undefined {
+  private subtree(dir: string, limit: { entries: number; bytes: number }): string[] | undefined {
     const out: string[] = [];
     let bytes = 0;
     const stack = [dir];
@@ -319,7 +309,7 @@ class Fixpoint {
         if (!st || st.type === 'other') continue;
         out.push(p);
         bytes += st.size;
-        if (out.length > SUBTREE_LIMIT.entries || bytes > SUBTREE_LIMIT.bytes) return undefined;
+        if (out.length > limit.entries || bytes > limit.bytes) return undefined;
         if (st.type === 'dir') stack.push(p);
       }
     }

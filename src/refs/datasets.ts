@@ -22,6 +22,8 @@ export interface DataSetNeed {
   trigger: string;
   /** Files and directories to keep whole. */
   roots: string[];
+  /** Files under the roots the program runs without (slower, or with less): what they are. */
+  optional?: { what: string; match: RegExp };
 }
 
 interface Rule {
@@ -37,6 +39,8 @@ interface Rule {
   roots(ctx: DataSetContext): string[];
   /** Triggered by the config (environment) alone. */
   config?(ctx: DataSetContext): string | undefined;
+  /** Members the program runs without (slower, or with less). */
+  optional?: { what: string; match: RegExp };
 }
 
 const arches = (fs: Fs) => fs.list('/usr/lib').filter((n) => /-linux-/.test(n));
@@ -63,6 +67,8 @@ const RULES: Rule[] = [
       return m ? existing(ctx.fs, [`/usr/lib/postgresql/${m[1]}/lib`, `/usr/share/postgresql/${m[1]}`]) : undefined;
     },
     roots: () => [],
+    // jit = on only speeds up long queries; without its provider the server plans as without JIT
+    optional: { what: "PostgreSQL's JIT provider (queries run without JIT compilation)", match: /\/lib\/postgresql\/[^/]+\/lib\/(llvmjit[\w.]*\.so|bitcode(\/|$)|llvmjit_types\.bc)/ },
   },
   {
     set: 'ca', what: 'CA certificates and TLS configuration',
@@ -192,7 +198,7 @@ export function dataSetsFor(kept: Iterable<string>, ctx: DataSetContext, done: R
     const fresh = roots.filter((x) => !done.has(`${r.set}:${x}`) && !seen.has(`${r.set}:${x}`));
     if (fresh.length === 0) return;
     fresh.forEach((x) => seen.add(`${r.set}:${x}`));
-    out.push({ set: r.set, what: r.what, trigger, roots: fresh });
+    out.push({ set: r.set, what: r.what, trigger, roots: fresh, ...(r.optional ? { optional: r.optional } : {}) });
   };
   for (const r of RULES) {
     const c = r.config?.(ctx);

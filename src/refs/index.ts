@@ -2,11 +2,18 @@
 // data sets programs read on demand, resolved inside one filesystem: an image (build) or the
 // host (imagebuild).
 import type { FileView } from '../elf/index.js';
-import { languageOf, MAX_SCAN_BYTES, scan } from './scan/index.js';
+import { isData, languageOf, MAX_SCAN_BYTES, scan } from './scan/index.js';
+import type { LangHints } from './scan/index.js';
 import type { RawRef } from './types.js';
 
+/** How much of a file nothing else names the language of is read to tell it from its lines. */
+const SNIFF_BYTES = 4096;
+
 export type { Lang, RawRef, RefKind } from './types.js';
-export { languageOf, langOfProgram, scan, MAX_SCAN_BYTES } from './scan/index.js';
+export { languageOf, langOfProgram, scan, sniff, MAX_SCAN_BYTES } from './scan/index.js';
+export type { LangHints } from './scan/index.js';
+export { holdsData, libraryDirs, refReason, subtreeLimit, NAMED_DIR_LIMIT, UNIT_LIMIT } from './policy.js';
+export type { RefReason, RefReasonKind } from './policy.js';
 export { RefResolver, refResolver, isBroad } from './resolve/index.js';
 export type { RefEnv, Resolution, Target } from './resolve/index.js';
 export { Fs } from './resolve/context.js';
@@ -15,11 +22,20 @@ export type { DataSetContext, DataSetNeed } from './datasets.js';
 
 /**
  * The references of the file at `path` (read through `view`), or undefined when it is not
- * code in a language we read, or too large to scan.
+ * code in a language we read (by `languageOf`: the interpreter that opened it, its `#!`, its
+ * name, its content), or too large to scan.
  */
-export function refsOf(view: FileView, path: string, size: number, shebang?: { interpreter: string; arg?: string }): RawRef[] | undefined {
-  const lang = languageOf(path, shebang);
-  if (!lang || size > MAX_SCAN_BYTES) return undefined;
+export function refsOf(view: FileView, path: string, size: number, hints: LangHints = {}): RawRef[] | undefined {
+  if (size > MAX_SCAN_BYTES || size === 0) return undefined;
+  let lang = languageOf(path, hints);
+  if (lang === undefined) {
+    // nothing names its language: its first lines may (read only when the name does not say "data")
+    if (isData(path)) return undefined;
+    const head = view.read(path, 0, Math.min(size, SNIFF_BYTES)).toString('utf8');
+    if (head.includes('\0')) return undefined;
+    lang = languageOf(path, hints, head);
+    if (lang === undefined) return undefined;
+  }
   const text = view.read(path, 0, size).toString('utf8');
   if (text.includes('\0')) return undefined; // binary data with a code-like name
   return scan(lang, text);

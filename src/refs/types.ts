@@ -16,7 +16,13 @@ export type RefKind =
    * A name built at run time from a literal prefix (`import_module("plugins." + x)`,
    * `require("./locales/" + lang)`): the smallest unit holding every candidate is kept.
    */
-  | 'unit';
+  | 'unit'
+  /**
+   * A shared library loaded by name at run time (ctypes `CDLL`, `find_library`, cffi
+   * `dlopen`, Ruby `Fiddle.dlopen`, Node `process.dlopen`, Perl `DynaLoader::dl_load_file`):
+   * found the way the loader finds it; `how` says which lookup (find_library also runs ldconfig).
+   */
+  | 'library';
 
 export interface RawRef {
   lang: Lang;
@@ -36,4 +42,14 @@ export interface RawRef {
    * function runs, not when the file is loaded.
    */
   lazy?: boolean;
+  /**
+   * What is named is optional, and why: the code runs without it (it only asks whether a
+   * program is there, `shutil.which`). Kept by `build` unless --drop-optional, reported either way.
+   */
+  optional?: string;
+  /**
+   * Python: an import in an `except ImportError:` handler, and the imports of its `try:` body it
+   * falls back from: needed only when one of those is missing.
+   */
+  insteadOf?: RawRef[];
 }

@@ -27,8 +27,9 @@ export function formatReason(r: Reason): string {
     case 'import': return `imported by ${at(r)} (${r.detail ?? ''})`;
     case 'command': return `command in ${at(r)} (${r.detail ?? ''})`;
     case 'sourced': return `sourced by ${at(r)}`;
-    case 'named': return `path named in ${at(r)}`;
+    case 'named': return `path named in ${at(r)}${r.detail ? ` (${r.detail})` : ''}`;
     case 'unit': return `package of a run-time name in ${at(r)} (${r.detail ?? ''})`;
+    case 'library': return `library loaded by name in ${at(r)} (${r.detail ?? ''})`;
     case 'data-set': return `${r.detail ?? 'data set'} for ${of}`;
     case 'app-dir': return `app directory ${r.detail ?? ''}`.trim();
   }

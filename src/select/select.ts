@@ -6,17 +6,14 @@
 import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
-import { dataSetsFor, refResolver, type RawRef, type RefResolver, type Target } from '../refs/index.js';
-import type { KeepEntry, KeepSet, KeptDataSet, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
+import type { RawRef } from '../refs/index.js';
+import { dataSetsFor, holdsData, langOfProgram, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
+import type { KeepEntry, KeepSet, KeptDataSet, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
 import { ancestors, parentPath } from '../util/paths.js';
 
 const MAX_REASONS_PER_KIND = 3;
-/** A directory kept whole for a reference or a data set may hold at most this much. */
-const UNIT_LIMIT = { entries: 20_000, bytes: 512 << 20 };
-/** A directory kept whole because code names it: specific and small only. */
-const NAMED_DIR_LIMIT = { entries: 2_000, bytes: 32 << 20 };
 /** The app's own directory (WORKDIR) is kept whole up to this. */
 const APP_DIR_LIMIT = { entries: 20_000, bytes: 256 << 20 };
 /** Never part of the app directory rule: dependencies are followed one by one, caches are not code. */
@@ -51,13 +48,14 @@ export function select(input: SelectInput): Selection {
   if (input.refs && input.options?.references !== false) s.references();
   s.ldCache();
   s.excludes();
-  return { keep: s.keep, unresolved: s.unresolved, dataSets: s.dataSets };
+  return { keep: s.keep, unresolved: s.unresolved, dataSets: s.dataSets, optional: s.optional };
 }
 
 class Selector {
   readonly keep: KeepSet = new Map();
   readonly unresolved: Unresolved[] = [];
   readonly dataSets: KeptDataSet[] = [];
+  readonly optional: OptionalModule[] = [];
   private readonly view: FileView;
   private readonly env: string[];
   private readonly pathVar: string | undefined;
@@ -68,6 +66,8 @@ class Selector {
   private readonly refWork: string[] = [];
   private referencing = false;
   private readonly tracedPaths: string[] = [];
+  /** The language of each file an interpreter opened in the run (by the program its pid exec'd). */
+  private readonly openedBy = new Map<string, Lang>();
 
   constructor(private readonly input: SelectInput) {
     // The index as a FileView for path, library and reference resolution; ELF facts come from
@@ -125,12 +125,16 @@ class Selector {
 
   /** 1. Traced accesses: any intent, successful or not. */
   traced(): void {
+    const program = new Map<number, Lang | undefined>(); // pid → the language of the program it runs
     for (const ev of this.input.trace) {
       const err = failed(ev);
       const op = tracedOp(ev);
       const detail = err ? `${op} (${err})` : op;
       if (!ev.path?.startsWith('/')) continue;
-      if (!err) this.tracedPaths.push(ev.path);
+      if (!err) {
+        this.tracedPaths.push(ev.path);
+        if (ev.pid !== undefined) this.interpreterOf(program, ev);
+      }
       // lstat/readlink look at the link itself; keeping its target too costs little and makes
       // "what the link points at" survive for apps that readlink then open.
       this.keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
@@ -138,6 +142,23 @@ class Selector {
         this.keepLookup(ev.path2, { kind: 'traced', detail, of: normalize(ev.path2) });
       }
     }
+  }
+
+  /**
+   * Which interpreter opens what: an exec names the pid's program (a script's "#!" interpreter
+   * follows as an `interp` event); a file that program then reads is code in its language.
+   */
+  private interpreterOf(program: Map<number, Lang | undefined>, ev: TraceLike): void {
+    const base = ev.path.slice(ev.path.lastIndexOf('/') + 1);
+    if (ev.intent === 'x') {
+      const lang = langOfProgram(base);
+      // the ELF interpreter (ld.so) of an exec does not change what runs
+      if (ev.syscall !== 'interp' || lang) program.set(ev.pid!, lang);
+      return;
+    }
+    const lang = program.get(ev.pid!);
+    const path = normalize(ev.path);
+    if (lang && ev.intent === 'r' && !this.openedBy.has(path)) this.openedBy.set(path, lang);
   }
 
   /** 2. The config: entrypoint executable, workdir, volumes, user database. */
@@ -265,13 +286,14 @@ class Selector {
 
   /**
    * 5. References, to a fixed point with the closure: what every kept file of code imports,
-   * runs, sources and names (resolved in the image by each language's own rules), the app's
-   * own directory, and the data sets kept programs can read on demand. Everything kept from
-   * here on is marked `byReference`.
+   * runs, sources, loads by name and names (resolved in the image by each language's own
+   * rules, src/refs' one policy: every file, the libraries the run loaded included, every
+   * reference), the app's own directory, and the data sets kept programs can read on demand.
+   * Everything kept from here on is marked `byReference`.
    */
   references(): void {
     this.referencing = true;
-    const resolver = refResolver(this.view, this.env, this.workdir, this.tracedPaths);
+    const resolver = refResolver(this.view, this.env, this.workdir, this.tracedPaths, this.opts.ldLibraryDirs);
     this.refWork.push(...this.keep.keys()); // before the app directory, whose entries add() queues
     this.appDir(resolver);
     const setsDone = new Set<string>();
@@ -293,52 +315,51 @@ class Selector {
         }
         const next = this.refWork.pop()!;
         asked = Math.min(asked, this.refWork.length);
-        this.followRefs(resolver, next);
+        this.follow(resolver, next);
       }
       const needs = dataSetsFor(this.keep.keys(), dsCtx, setsDone);
       if (needs.length === 0) break;
       for (const n of needs) {
         for (const r of n.roots) {
           setsDone.add(`${n.set}:${r}`);
-          this.keepTarget({ path: r, subtree: true }, { kind: 'data-set', of: n.trigger, detail: n.what }, UNIT_LIMIT, n.trigger);
+          this.keepTarget({ path: r, subtree: true }, { kind: 'data-set', of: n.trigger, detail: n.what }, UNIT_LIMIT, n.trigger, 0, n.optional);
         }
         this.dataSets.push({ set: n.set, what: n.what, trigger: n.trigger, roots: n.roots });
       }
     }
   }
 
-  private followRefs(resolver: RefResolver, path: string): void {
+  /** What one kept file reaches: as code (src/refs' scanners). Each way of reaching is its own phase method. */
+  private follow(resolver: RefResolver, path: string): void {
     const k = this.keep.get(path);
-    const e = k?.entry;
-    if (!k || !e || (e.type !== 'file' && e.type !== 'hardlink')) return;
-    // Python library code the run loaded already imported what it imports at load time, and
-    // its lazy imports (inside functions) are not followed: nothing to read. Other languages'
-    // scanners do not tell lazy from eager everywhere (a Ruby require inside a method), so
-    // their library code is read.
-    if (!k.byReference && isLibraryCode(path) && /\.py$/.test(path)) return;
-    // The app's own code that the run loaded (or that sits in the app directory) may take any
-    // of its paths later: every reference counts. Library code (a runtime's standard library,
-    // installed packages) is followed only as far as loading it goes (what it imports at load
-    // time), or the closure would grow to whole standard libraries.
-    const all = !isLibraryCode(path) && (!k.byReference || k.reasons.some((r) => r.kind === 'app-dir'));
-    // Perl's core modules load their helpers with a require inside the sub that needs them
-    // (Exporter::Heavy, Carp); they are small, so their lazy requires are followed too.
-    const lazyOk = all || isPerl(path);
+    if (!k || (k.entry.type !== 'file' && k.entry.type !== 'hardlink')) return;
+    this.followCode(resolver, path);
+  }
+
+  /**
+   * A kept file of code, whoever loaded it (the app's code or a library's, traced or reached):
+   * every reference it makes is followed, inside functions too, since any of its functions may
+   * run later. Precision keeps the size down (src/refs/policy.ts), not skipping.
+   */
+  private followCode(resolver: RefResolver, path: string): void {
     let refs: RawRef[] | undefined;
     try {
-      refs = this.input.refs!(path);
+      refs = this.input.refs!(path, { openedBy: this.openedBy.get(path) });
     } catch {
       return; // unreadable: the file is kept, its references are not followed
     }
     for (const ref of refs ?? []) {
-      // (a shell script's every command is what it is kept for, wherever it was reached from)
-      if (!all && ref.lang !== 'shell' && ((ref.lazy && !(lazyOk && ref.kind === 'import')) || ref.kind === 'path' || ref.kind === 'command')) continue;
+      // a fallback import runs only when what it falls back from is missing
+      if (ref.insteadOf?.every((r) => resolver.resolve(path, r).targets.length > 0)) continue;
       const res = resolver.resolve(path, ref);
       if (res.unresolved) {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });
       }
-      const reason: Reason = { kind: reasonKind(ref), of: path, line: ref.line, detail: `${ref.how} ${ref.name}`.trim() };
-      for (const t of res.targets) this.keepTarget(t, reason, ref.kind === 'path' ? NAMED_DIR_LIMIT : UNIT_LIMIT, path, ref.line);
+      const reason: Reason = refReason(path, ref);
+      for (const t of res.targets) {
+        if (ref.optional && !this.keepOptional(t.path, `${ref.optional} (${ref.how} ${ref.name} in ${path}:${ref.line})`)) continue;
+        this.keepTarget(t, ref.optional ? { ...reason, detail: `${reason.detail} (optional)` } : reason, subtreeLimit(ref), path, ref.line, undefined, ref.kind === 'path');
+      }
     }
   }
 
@@ -357,18 +378,45 @@ class Selector {
     for (const p of files) this.keepLookup(p, { kind: 'app-dir', detail: dir });
   }
 
-  /** Keeps a reference's target: the path through its links, or a directory's whole subtree within `limit`. */
-  private keepTarget(t: Target, reason: Reason, limit: { entries: number; bytes: number }, from: string, line = 0): void {
+  /**
+   * Keeps a reference's target: the path through its links, or a directory's whole subtree
+   * within `limit` (for a path named in code, only when the subtree holds data: code in it is
+   * found file by file). Files matching `optional` are modules the program runs without:
+   * reported, and left out with --drop-optional.
+   */
+  private keepTarget(t: Target, reason: Reason, limit: { entries: number; bytes: number }, from: string, line = 0, optional?: { what: string; match: RegExp }, dataOnly = false): void {
     const real = this.keepLookup(t.path, reason);
     if (!t.subtree || !real || this.input.index.get(real)?.type !== 'dir') return;
     const files = this.subtree(real, limit);
     if (!files) {
-      this.unresolved.push({ from, line, lang: '', kind: 'subtree', name: t.path, why: 'directory too large to keep whole' });
+      this.unresolved.push({ from, line, lang: '', kind: 'subtree', name: t.path, why: `directory larger than ${limit.entries} entries or ${limit.bytes >> 20} MB: kept as itself, not whole` });
       return;
     }
+    if (dataOnly && !holdsData(files.flatMap((p) => {
+      const e = this.input.index.get(p);
+      return e?.type === 'file' || e?.type === 'hardlink' ? [{ path: p, executable: (e.mode & 0o111) !== 0 }] : [];
+    }))) return;
     // their facts (ELF headers, "#!" lines) are read next: in one batch for readers with round trips
     this.input.prefetch?.(files.filter((p) => !this.keep.has(p) && this.input.index.get(p)?.type === 'file'));
-    for (const p of files) this.keepLookup(p, reason);
+    for (const p of files) {
+      if (optional?.match.test(p)) {
+        if (this.keepOptional(p, optional.what)) this.keepLookup(p, { ...reason, detail: `${reason.detail ?? ''} (optional: ${optional.what})`.trim() });
+        continue;
+      }
+      this.keepLookup(p, reason);
+    }
+  }
+
+  /** Records an optional module (once), and whether to keep it: not with --drop-optional, nor what is already kept. */
+  private keepOptional(path: string, what: string): boolean {
+    if (this.keep.has(path)) return true;
+    const real = resolvePath(this.view, path);
+    const e = real.stat ? this.input.index.get(real.path) : undefined;
+    if (!this.optional.some((o) => o.path === path)) {
+      const bytes = e && (e.type === 'file' || e.type === 'hardlink') ? (e.content?.size ?? e.size) : 0;
+      this.optional.push({ path, what, bytes, dropped: this.opts.dropOptional === true });
+    }
+    return this.opts.dropOptional !== true;
   }
 
   /** Every entry below `dir`, or undefined when the subtree exceeds `limit`. */
@@ -428,22 +476,8 @@ class Selector {
 /** Where runtimes keep their standard libraries and installed packages. */
 const LIBRARY_DIRS = /\/(site-packages|dist-packages|node_modules|vendor_ruby|site_ruby|gems|perl5?|nodejs)\/|^\/usr\/(local\/)?lib\/(python[\d.]+|ruby|jvm|php)\/|^\/usr\/share\/(perl5?|php|ruby|java)\/|^\/usr\/lib\/[^/]+-linux-[^/]+\/(perl|perl-base|perl5|ruby)\//;
 
-function isPerl(path: string): boolean {
-  return /\.p[ml]$/.test(path);
-}
-
 export function isLibraryCode(path: string): boolean {
   return LIBRARY_DIRS.test(path);
-}
-
-function reasonKind(ref: RawRef): Reason['kind'] {
-  switch (ref.kind) {
-    case 'import': return ref.lang === 'shell' ? 'sourced' : 'import';
-    case 'command': return 'command';
-    case 'source': return 'sourced';
-    case 'path': return 'named';
-    case 'unit': return 'unit';
-  }
 }
 
 /** The glob with its literal leading directories resolved through the image's symlinks, if that differs. */

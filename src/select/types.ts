@@ -1,7 +1,7 @@
 // The selector's inputs and output: what to keep of an image, and why.
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
 import type { ElfInfo } from '../elf/index.js';
-import type { RawRef } from '../refs/index.js';
+import type { Lang, RawRef, RefReasonKind } from '../refs/index.js';
 
 export interface FileFacts {
   /** What the loader needs to find what the file depends on (src/elf's parse of its header). */
@@ -18,6 +18,8 @@ export interface TraceLike {
   result: string | number;
   path: string;
   path2?: string;
+  /** The thread that made the call: with its exec, what program opened a file (a file an interpreter reads is its code). */
+  pid?: number;
 }
 
 export type ReasonKind =
@@ -41,12 +43,9 @@ export type ReasonKind =
   | 'volume'
   | 'entrypoint'
   | 'scratch-dir'
-  // kept because kept code or kept programs refer to it (src/refs), not because the run touched it
-  | 'import'
-  | 'command'
-  | 'sourced'
-  | 'named'
-  | 'unit'
+  // kept because kept code or kept programs refer to it (src/refs), not because the run touched
+  // it: one kind per mechanism (src/refs/policy.ts: import, command, sourced, named, unit, library)
+  | RefReasonKind
   | 'data-set'
   | 'app-dir';
 
@@ -90,10 +89,21 @@ export interface KeptDataSet {
   roots: string[];
 }
 
+/** A module the program loads when present and runs without (slower, or with less): kept unless --drop-optional. */
+export interface OptionalModule {
+  path: string;
+  /** What it is and what goes without it. */
+  what: string;
+  bytes: number;
+  dropped: boolean;
+}
+
 export interface Selection {
   keep: KeepSet;
   unresolved: Unresolved[];
   dataSets: KeptDataSet[];
+  /** Optional modules met while keeping data sets (with what they are), kept or dropped. */
+  optional?: OptionalModule[];
 }
 
 /** Kept paths of the image, each with at least one reason. */
@@ -117,6 +127,8 @@ export interface SelectOptions {
    * and names, the app's own directory, and the data sets kept programs read on demand.
    */
   references?: boolean;
+  /** Leave out the optional modules references reach (a JIT provider...): the program runs without them. */
+  dropOptional?: boolean;
 }
 
 export interface SelectInput {
@@ -126,7 +138,7 @@ export interface SelectInput {
   config: ImageConfig;
   options?: SelectOptions;
   /** The references of a kept file of code (src/refs), or undefined when it is not code. */
-  refs?: (path: string) => RawRef[] | undefined;
+  refs?: (path: string, hints: { openedBy?: Lang }) => RawRef[] | undefined;
   /** Bytes of a file entry, for the few small files resolution reads (package.json, .pth). */
   read?: (entry: FsEntry, offset: number, length: number) => Buffer;
   /** A hint that `refs` and `facts` are about to be asked for these paths (a reader may fetch them in one batch). */

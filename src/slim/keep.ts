@@ -6,7 +6,7 @@ import type { ImageFiles } from '../image/files.js';
 import type { FsEntry, FsIndex } from '../image/types.js';
 import { refsOf } from '../refs/index.js';
 import { formatReason, select } from '../select/index.js';
-import type { Selection, SelectInput, Unresolved } from '../select/index.js';
+import type { Reason, Selection, SelectInput, Unresolved } from '../select/index.js';
 import { imageFacts } from './facts.js';
 import type { BuildOptions } from './options.js';
 
@@ -23,10 +23,11 @@ export function selectFor(files: Pick<ImageFiles, 'read' | 'config' | 'prefetch'
   return select({
     index, trace: events, facts, config: files.config, read,
     prefetch: (paths) => files.prefetch(paths),
-    refs: (path) => {
+    refs: (path, hints) => {
       const e = index.get(path);
-      if (!e) return undefined;
-      return refsOf(view, path, e.content?.size ?? e.size, facts(path)?.shebang);
+      const f = facts(path);
+      if (!e || f?.elf) return undefined;
+      return refsOf(view, path, e.content?.size ?? e.size, { ...hints, shebang: f?.shebang });
     },
     options: { ...opts.select, ldLibraryDirs },
   });
@@ -43,6 +44,13 @@ export interface ReferencesReport {
   bytes: number;
   /** Those entries grouped by the reason they were first kept for ("import", "command", "data-set: …", "elf-needed"...). */
   byReason: Array<{ reason: string; files: number; bytes: number; examples: string[] }>;
+  /**
+   * The same entries by the mechanism that brought them (a reference kind, a data set, the app
+   * directory...): a library's own libraries count for the mechanism that kept the library.
+   */
+  byMechanism: Array<{ mechanism: string; files: number; bytes: number }>;
+  /** Modules the program runs without (slower, or with less), kept unless --drop-optional. */
+  optional: Array<{ path: string; what: string; bytes: number; dropped: boolean }>;
   /** Data sets kept whole, with what made each needed. */
   dataSets: Array<{ set: string; what: string; trigger: string; roots: string[] }>;
   /** References that named nothing in the image: the build goes on; they are listed to check. */
@@ -52,6 +60,7 @@ export interface ReferencesReport {
 
 export function referencesReport(sel: Selection, enabled: boolean): ReferencesReport {
   const groups = new Map<string, { files: number; bytes: number; examples: string[] }>();
+  const mechanisms = new Map<string, { files: number; bytes: number }>();
   let files = 0;
   let bytes = 0;
   for (const [path, k] of sel.keep) {
@@ -59,6 +68,10 @@ export function referencesReport(sel: Selection, enabled: boolean): ReferencesRe
     const size = k.entry.type === 'file' || k.entry.type === 'hardlink' ? (k.entry.content?.size ?? k.entry.size) : 0;
     const r = k.reasons[0];
     const key = !r ? 'other' : r.kind === 'data-set' ? `data-set: ${r.detail ?? ''}` : r.kind;
+    const m = mechanisms.get(mechanismOf(sel.keep, path)) ?? { files: 0, bytes: 0 };
+    m.files++;
+    m.bytes += size;
+    mechanisms.set(mechanismOf(sel.keep, path), m);
     const g = groups.get(key) ?? { files: 0, bytes: 0, examples: [] };
     g.files++;
     g.bytes += size;
@@ -72,8 +85,27 @@ export function referencesReport(sel: Selection, enabled: boolean): ReferencesRe
     files,
     bytes,
     byReason: [...groups.entries()].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.bytes - a.bytes),
+    byMechanism: [...mechanisms.entries()].map(([mechanism, g]) => ({ mechanism, ...g })).sort((a, b) => b.bytes - a.bytes),
+    optional: sel.optional ?? [],
     dataSets: sel.dataSets,
     unresolvedCount: sel.unresolved.length,
     unresolved: sel.unresolved.slice(0, MAX_UNRESOLVED),
   };
+}
+
+/** Reasons that follow from another kept path (its parents, links, libraries, interpreter): not a mechanism of their own. */
+const CLOSURE = new Set(['parent', 'on-path', 'symlink-on-path', 'symlink-target', 'elf-interpreter', 'elf-needed', 'shebang', 'hardlink', 'ld-cache']);
+
+/** The mechanism that brought `path`: its first reason that is not the closure of another kept path, up that chain. */
+function mechanismOf(keep: Selection['keep'], path: string): string {
+  const seen = new Set<string>();
+  let cur: string | undefined = path;
+  while (cur !== undefined && !seen.has(cur)) {
+    seen.add(cur);
+    const reasons: Reason[] = keep.get(cur)?.reasons ?? [];
+    const own = reasons.find((r) => !CLOSURE.has(r.kind));
+    if (own) return own.kind === 'data-set' ? `data-set: ${own.detail ?? ''}` : own.kind;
+    cur = reasons.find((r) => r.of && r.of !== cur && keep.has(r.of))?.of;
+  }
+  return 'closure';
 }

@@ -37,7 +37,7 @@ function refs(path: string, dest: string, certs = true) {
 }
 
 describe('imagebuild references', () => {
-  it('python: local modules move with the script, the stdlib stays; startup files; lazy imports one level into the library', () => {
+  it('python: local modules move with the script, the stdlib stays; startup files; library code read like the script (build\'s one policy)', () => {
     script('py/helper.py', 'import hashlib\n');
     const p = script('py/main.py', '#!/usr/bin/python3\nimport json\nimport helper\ndef main():\n    import argparse\n');
     const { r, at } = refs(p, '/app/main.py');
@@ -48,9 +48,12 @@ describe('imagebuild references', () => {
     // argparse loads gettext, whose function argparse calls imports locale
     expect(at.has('/usr/lib/python3.11/gettext.py')).toBe(true);
     expect(at.has('/usr/lib/python3.11/locale.py')).toBe(true);
-    // but not the whole standard library: site's help() would import pydoc
-    expect(at.has('/usr/lib/python3.11/pydoc.py')).toBe(false);
-    expect(at.has('/usr/lib/python3.11/asyncio/__init__.py')).toBe(false);
+    // site's help() imports pydoc: library code is read like the script's, with build's reasons
+    expect(at.get('/usr/lib/python3.11/pydoc.py')?.reason).toMatch(/^imported by \/usr\/lib\/python3\.11\/_sitebuiltins\.py:\d+ \(import pydoc\)$/);
+    // but a program library code only looks for (webbrowser's shutil.which) is the host's, not the app's
+    expect([...at.values()].some((f) => /\/(x-www-browser|xdg-open|gio)$/.test(f.path))).toBe(false);
+    // and what never runs on import on Linux is not followed (asyncio's Windows event loop)
+    expect(at.has('/usr/lib/python3.11/asyncio/windows_events.py')).toBe(false);
     // hashlib's OpenSSL brings the CA store (the build's rule), the encodings their codecs
     expect(r.dataSets.map((d) => d.set).sort()).toEqual(expect.arrayContaining(['ca', 'python-encodings']));
     expect(refs(p, '/app/main.py', false).r.dataSets.map((d) => d.set)).not.toContain('ca');

@@ -1,7 +1,7 @@
 // The scanners find references anywhere in a file (inside functions, branches, try blocks) and
 // never inside comments or strings that are not code.
 import { describe, expect, it } from 'vitest';
-import { languageOf, scan } from '../../src/refs/index.js';
+import { sniff, languageOf, scan } from '../../src/refs/index.js';
 import type { RawRef } from '../../src/refs/index.js';
 
 const names = (refs: RawRef[], kind?: string) => refs.filter((r) => !kind || r.kind === kind).map((r) => r.name);
@@ -156,9 +156,86 @@ describe('shell command substitutions', () => {
 
 describe('languageOf', () => {
   it('by #! (also through env) and by extension', () => {
-    expect(languageOf('/app/x', { interpreter: '/usr/bin/env', arg: 'python3' })).toBe('python');
-    expect(languageOf('/usr/local/bin/entry', { interpreter: '/bin/bash' })).toBe('shell');
+    expect(languageOf('/app/x', { shebang: { interpreter: '/usr/bin/env', arg: 'python3' } })).toBe('python');
+    expect(languageOf('/usr/local/bin/entry', { shebang: { interpreter: '/bin/bash' } })).toBe('shell');
     expect(languageOf('/app/server.mjs')).toBe('node');
     expect(languageOf('/app/README')).toBeUndefined();
+  });
+  it('the interpreter that opened it first, then #!, then the extension, then the content', () => {
+    // node opened it in the run: node code, whatever its name or "#!" say
+    expect(languageOf('/app/handlers.route', { openedBy: 'node' })).toBe('node');
+    expect(languageOf('/app/tool.py', { openedBy: 'node', shebang: { interpreter: '/usr/bin/python3' } })).toBe('node');
+    // ...but not a file whose name says data
+    expect(languageOf('/app/labels.json', { openedBy: 'node' })).toBeUndefined();
+    expect(languageOf('/app/x.rb', { shebang: { interpreter: '/usr/bin/perl' } })).toBe('perl');
+    // nothing names it: its lines do
+    expect(languageOf('/app/handler', {}, "const ms = require('ms');\nmodule.exports = () => ms(1);\n")).toBe('node');
+    expect(languageOf('/app/job', {}, 'from os import path\n\ndef main():\n    pass\n')).toBe('python');
+    expect(languageOf('/app/job', {}, 'use strict;\nuse warnings;\n')).toBe('perl');
+    expect(languageOf('/app/notes', {}, 'remember to import the data\n')).toBeUndefined();
+    expect(sniff('hello')).toBeUndefined();
+  });
+});
+
+describe('libraries loaded by name', () => {
+  it('python ctypes and cffi, ruby Fiddle and ffi, node process.dlopen and ffi, perl DynaLoader', () => {
+    const py = scan('python', 'import ctypes, ctypes.util\ndef f():\n    lib = ctypes.CDLL(ctypes.util.find_library("bz2"))\n    m = ctypes.cdll.LoadLibrary("libm.so.6")\n    g = ffi.dlopen("libgit2.so.1.5")\n    return ctypes.CDLL(name)\n');
+    expect(py.filter((r) => r.kind === 'library').map((r) => `${r.how} ${r.name}:${r.line}`)).toEqual(['find_library bz2:3', 'LoadLibrary libm.so.6:4', 'dlopen libgit2.so.1.5:5']);
+    expect(names(scan('ruby', 'h = Fiddle.dlopen("libz.so.1")\nclass X\n  extend FFI::Library\n  ffi_lib "sqlite3"\nend\n'), 'library')).toEqual(['libz.so.1', 'sqlite3']);
+    expect(names(scan('node', "process.dlopen(module, '/opt/x/addon.node');\nconst lib = ffi.Library('libcrypto', {});\n"), 'library')).toEqual(['/opt/x/addon.node', 'libcrypto']);
+    expect(names(scan('perl', 'my $h = DynaLoader::dl_load_file("libyaml-0.so.2", 0);\n'), 'library')).toEqual(['libyaml-0.so.2']);
+  });
+});
+
+describe('shell redirects and here-documents', () => {
+  it('a redirect target is a path the command reads or writes', () => {
+    const refs = scan('shell', 'sqlite3 /var/db/app.db < /srv/seed/schema.sql\nsort -u >> /var/log/sorted.txt 2>/dev/null\nawk -f x.awk </etc/app/input.tsv\n');
+    expect(refs.filter((r) => r.kind === 'path' && r.how.startsWith('redirect')).map((r) => `${r.name}:${r.line}`))
+      .toEqual(['/srv/seed/schema.sql:1', '/var/log/sorted.txt:2', '/dev/null:2', '/etc/app/input.tsv:3']);
+    expect(names(refs, 'command')).toEqual(['sqlite3', 'sort', 'awk']);
+  });
+  it('a here-document is read as the code of the interpreter it feeds, else for the paths it names', () => {
+    const text = 'set -e\npython3 - <<\'EOF\'\nimport json\nprint(open("/opt/rates/eur.json").read())\nEOF\ncat > /tmp/x.conf <<EOF\ninclude /etc/app/extra.conf\nroot=$HOME\nEOF\nsh <<EOF\ngzip -dc /srv/a.gz\nEOF\n';
+    const refs = scan('shell', text);
+    expect(refs.filter((r) => r.lang === 'python').map((r) => `${r.kind} ${r.name}:${r.line}`)).toEqual(['import json:3', 'path /opt/rates/eur.json:4']);
+    expect(refs.filter((r) => r.how === 'here-document').map((r) => `${r.name}:${r.line}`)).toEqual(['/etc/app/extra.conf:7']);
+    expect(refs.filter((r) => r.lang === 'shell' && r.kind === 'command').map((r) => `${r.name}:${r.line}`)).toEqual(['set:1', 'python3:2', 'cat:6', 'sh:10', 'gzip:11']);
+    expect(refs.some((r) => r.name === '/srv/a.gz' && r.line === 11)).toBe(true);
+  });
+});
+
+describe('python precision: what never runs when a module is imported on Linux', () => {
+  it('a private function called only from the __main__ block, and branches for other systems', () => {
+    const src = [
+      'import os, sys',                       // 1
+      'if sys.platform == "win32":',          // 2
+      '    import _winapi',                   // 3
+      'elif sys.platform.startswith("darwin"):', // 4
+      '    import _osx_support',              // 5
+      'else:',                                // 6
+      '    import _posixsubprocess',          // 7
+      'def _test():',                         // 8
+      '    import doctest',                   // 9
+      '    _helper()',                        // 10
+      'def _helper():',                       // 11
+      '    import pdb',                       // 12
+      'def _used():',                         // 13
+      '    import textwrap',                  // 14
+      'def public():',                        // 15
+      '    return _used()',                   // 16
+      'def _other():',                        // 17
+      '    import unittest',                  // 18
+      'if __name__ == "__main__":',           // 19
+      '    _test()',                          // 20
+    ].join('\n');
+    const refs = scan('python', src).filter((r) => r.kind === 'import').map((r) => r.name);
+    expect(refs).toEqual(['os', 'sys', '_posixsubprocess', 'textwrap', 'unittest']);
+  });
+  it('an import in an except ImportError handler names what it falls back from', () => {
+    const refs = scan('python', 'try:\n    from _decimal import *\n    import _speed\nexcept ImportError:\n    from _pydecimal import *\nexcept ValueError:\n    import logging\ntry:\n    x = 1\nexcept ImportError:\n    import fallback2\n');
+    const fb = refs.find((r) => r.name === '_pydecimal')!;
+    expect(fb.insteadOf?.map((r) => r.name).sort()).toEqual(['_decimal', '_speed']);
+    expect(refs.find((r) => r.name === 'logging')!.insteadOf).toBeUndefined(); // not an import error
+    expect(refs.find((r) => r.name === 'fallback2')!.insteadOf).toBeUndefined(); // nothing tried
   });
 });

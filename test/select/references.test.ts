@@ -8,6 +8,7 @@ import type { ImageConfig } from '../../src/image/types.js';
 import type { ElfInfo } from '../../src/elf/index.js';
 import { indexView, parseShebang } from '../../src/elf/index.js';
 import { refsOf } from '../../src/refs/index.js';
+import { referencesReport } from '../../src/slim/keep.js';
 import { memIndex, memRead, type Spec } from './memindex.js';
 
 const X = 0o755;
@@ -43,7 +44,7 @@ function run(specs: Spec[], trace: TraceLike[], o: { elf?: Record<string, ElfInf
   };
   return select({
     index, trace, facts, read,
-    refs: (p) => refsOf(view, p, index.get(p)!.size, facts(p)?.shebang),
+    refs: (p, hints) => (elf[p] ? undefined : refsOf(view, p, index.get(p)!.size, { ...hints, shebang: facts(p)?.shebang })),
     config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], ...o.config } },
     options: o.options,
   });
@@ -84,16 +85,17 @@ describe('python', () => {
     expect(s.keep.get(`${LIBDIR}/libmpdec.so.3`)?.byReference).toBe(true);
     expect(explain(s.keep, `${LIBDIR}/libmpdec.so.3`).join('\n')).toMatch(/decimal\.py: imported by \/srv\/app\/main\.py:4/);
   });
-  it('relative imports, packages and their __init__; library code is followed only as far as loading it', () => {
+  it('relative imports, packages and their __init__; library code is read like the app\'s, lazy imports included', () => {
     expect(s.keep.has('/srv/app/helpers.py')).toBe(true);
     expect(s.keep.has(`${py}/json/__init__.py`) && s.keep.has(`${py}/json/decoder.py`)).toBe(true);
-    expect(s.keep.has(`${py}/_pydecimal.py`)).toBe(true); // a fallback at load time
-    expect(s.keep.has(`${py}/never_needed_eagerly.py`)).toBe(false); // lazy, in code the run never loaded
-    expect(s.keep.has(`${py}/unused.py`)).toBe(false);
-    // a standard-library module the run loaded is not re-read: what it imports on load, the run
-    // loaded too (and traced), and what its functions import is not followed
-    expect(s.keep.has(`${py}/abc.py`)).toBe(false);
-    expect(s.keep.has(`${py}/subprocess.py`)).toBe(false);
+    // a fallback at load time, needed only when the C extension is missing: it is there
+    expect(s.keep.has(`${py}/_pydecimal.py`)).toBe(false);
+    // any function of a kept module may run later: what it imports inside is kept
+    expect(reasons(s, `${py}/never_needed_eagerly.py`)).toEqual([`imported by ${py}/decimal.py:7 (import never_needed_eagerly)`]);
+    expect(s.keep.has(`${py}/unused.py`)).toBe(false); // nothing names it
+    // a standard-library module the run loaded is read too: its lazy import of subprocess
+    expect(s.keep.has(`${py}/abc.py`)).toBe(true);
+    expect(reasons(s, `${py}/subprocess.py`)).toEqual([`imported by ${py}/os.py:4 (import subprocess)`]);
     expect(s.keep.get('/srv/app/main.py')?.byReference).toBeUndefined();
   });
   it('--no-references keeps only the run and its static closure', () => {
@@ -247,7 +249,7 @@ describe('data sets and the app directory', () => {
   it('a zone named in the app\'s code, or TZ in the environment, keeps the zone database; /etc/localtime alone does not', () => {
     const tz: Spec[] = ['/usr/share/zoneinfo/Etc/UTC', '/usr/share/zoneinfo/America/Lima', '/usr/share/zoneinfo/Asia/Tokyo', { path: '/etc/localtime', link: '/usr/share/zoneinfo/Etc/UTC' }];
     const named = run([...tz, { path: '/srv/a/app.rb', content: "ENV['TZ'] = 'America/Lima'\n" }], [ev('/srv/a/app.rb'), ev('/etc/localtime')]);
-    expect(reasons(named, '/usr/share/zoneinfo/America/Lima')).toContain('path named in /srv/a/app.rb:1');
+    expect(reasons(named, '/usr/share/zoneinfo/America/Lima')).toContain('path named in /srv/a/app.rb:1 (time zone /usr/share/zoneinfo/America/Lima)');
     expect(named.keep.has('/usr/share/zoneinfo/Asia/Tokyo')).toBe(true);
     expect(run(tz, [], { config: { Env: ['TZ=Asia/Tokyo'] } }).keep.has('/usr/share/zoneinfo/America/Lima')).toBe(true);
     const local = run(tz, [ev('/etc/localtime')]);
@@ -261,5 +263,116 @@ describe('data sets and the app directory', () => {
     expect(reasons(s, '/app/templates/other.html')).toEqual(['app directory /app']);
     expect(s.keep.has('/app/node_modules/x/index.js')).toBe(false);
     expect(s.unresolved).toEqual([expect.objectContaining({ from: '/app/server.py', line: 1, name: 'flask_missing' })]);
+  });
+});
+
+describe('one policy: every kept file of code, every mechanism, each with the file and line that named it', () => {
+  const py = '/usr/lib/python3.11';
+  const x = (path: string, pid: number, syscall = 'execve'): TraceLike => ({ syscall, intent: 'x', result: '0', path, pid });
+  const r = (path: string, pid: number): TraceLike => ({ syscall: 'openat', intent: 'r', result: '0', path, pid });
+
+  it('language by the interpreter that opened the file in the run: an app file with its own extension is node code', () => {
+    const specs: Spec[] = [
+      { path: '/usr/bin/node', mode: X },
+      { path: '/srv/web/server.js', content: "const h = require('./handlers.route');\n" },
+      // (nothing in its lines says JavaScript to a reader that does not know: only the run does)
+      { path: '/srv/web/handlers.route', content: "exports.when = async (d) => {\n  const ms = await import('ms');\n  return ms.default(d);\n};\n" },
+      { path: '/usr/share/nodejs/ms/package.json', content: '{"main":"index.js"}' },
+      { path: '/usr/share/nodejs/ms/index.js', content: '' },
+    ];
+    const elf = { '/usr/bin/node': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }) };
+    const withPid = run(specs, [x('/usr/bin/node', 7), r('/srv/web/server.js', 7), r('/srv/web/handlers.route', 7)], { elf });
+    expect(reasons(withPid, '/usr/share/nodejs/ms/index.js')).toEqual(['imported by /srv/web/handlers.route:2 (import() ms)']);
+    // another program (not an interpreter) opening it: no language, nothing followed
+    const byCat = run(specs, [x('/usr/bin/node', 7), r('/srv/web/server.js', 7), x('/usr/bin/sh', 8), r('/srv/web/handlers.route', 9)], { elf });
+    expect(byCat.keep.has('/usr/share/nodejs/ms/index.js')).toBe(false);
+  });
+
+  it('libraries by name: ctypes find_library keeps the library with its closure, ldconfig and the loader cache; library code is read too', () => {
+    const s = run([
+      { path: '/usr/bin/python3.11', mode: X },
+      { path: '/srv/app/main.py', content: 'import ctypes.util\n\ndef version():\n    lib = ctypes.CDLL(ctypes.util.find_library("bz2"))\n    return lib.BZ2_bzlibVersion()\n' },
+      { path: `${py}/ctypes/__init__.py`, content: '' },
+      { path: `${py}/ctypes/util.py`, content: 'import os\n\ndef _findSoname_ldconfig(name):\n    import subprocess\n    p = subprocess.Popen(["/sbin/ldconfig", "-p"])\n' },
+      { path: `${py}/os.py`, content: '' }, { path: `${py}/subprocess.py`, content: '' },
+      { path: `${LIBDIR}/libbz2.so.1.0`, link: 'libbz2.so.1.0.4' }, { path: `${LIBDIR}/libbz2.so.1.0.4`, mode: X },
+      { path: `${LIBDIR}/libbzdep.so.2`, mode: X }, { path: `${LIBDIR}/libbz3.so.0`, mode: X },
+      { path: '/sbin/ldconfig', mode: X }, '/etc/ld.so.cache',
+    ], [ev('/usr/bin/python3.11', 'x'), ev('/srv/app/main.py'), ev(`${py}/ctypes/__init__.py`), ev(`${py}/ctypes/util.py`)], {
+      elf: {
+        '/usr/bin/python3.11': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }),
+        [`${LIBDIR}/libbz2.so.1.0.4`]: elfInfo(['libbzdep.so.2', 'libc.so.6']), [`${LIBDIR}/libbzdep.so.2`]: elfInfo(['libc.so.6']),
+        '/sbin/ldconfig': elfInfo([], { static: true }),
+      },
+      options: { ldLibraryDirs: [LIBDIR] },
+    });
+    expect(reasons(s, `${LIBDIR}/libbz2.so.1.0.4`)[0]).toBe('library loaded by name in /srv/app/main.py:4 (find_library bz2)');
+    expect(s.keep.has(`${LIBDIR}/libbz2.so.1.0`) && s.keep.has(`${LIBDIR}/libbzdep.so.2`)).toBe(true);
+    expect(s.keep.has(`${LIBDIR}/libbz3.so.0`)).toBe(false); // exactly the name asked for
+    expect(reasons(s, '/sbin/ldconfig')).toContain('library loaded by name in /srv/app/main.py:4 (find_library bz2)');
+    expect(reasons(s, '/sbin/ldconfig')).toContain(`command in ${py}/ctypes/util.py:5 (subprocess /sbin/ldconfig)`);
+    expect(s.keep.has('/etc/ld.so.cache')).toBe(true);
+    expect(reasons(s, `${py}/subprocess.py`)).toEqual([`imported by ${py}/ctypes/util.py:4 (import subprocess)`]);
+  });
+
+  it('path literals: a shell redirect target, a data directory named in library code whole, a directory of code only as itself', () => {
+    const s = run([
+      { path: '/entry.sh', mode: X, content: '#!/usr/bin/sh\nsqlite3 /var/db/x.db < /srv/seed/schema.sql\n' },
+      '/srv/seed/schema.sql', '/srv/seed/other.sql',
+      { path: '/usr/bin/python3.11', mode: X },
+      { path: '/srv/app/main.py', content: 'import helper\n' },
+      { path: '/srv/app/helper.py', content: 'TABLES = "/usr/share/app-tables"\nSEARCH = "/usr/lib/python3/dist-packages"\n' },
+      '/usr/share/app-tables/a.tbl', '/usr/share/app-tables/b.tbl',
+      { path: '/usr/lib/python3/dist-packages/big/__init__.py', content: '' },
+    ], [ev('/entry.sh', 'x'), ev('/usr/bin/python3.11', 'x'), ev('/srv/app/main.py'), ev('/srv/app/helper.py')], {
+      elf: { '/usr/bin/python3.11': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }) },
+    });
+    expect(reasons(s, '/srv/seed/schema.sql')).toEqual(['path named in /entry.sh:2 (redirect < /srv/seed/schema.sql)']);
+    expect(s.keep.has('/srv/seed/other.sql')).toBe(false);
+    expect(reasons(s, '/usr/share/app-tables/b.tbl')).toEqual(['path named in /srv/app/helper.py:1 (literal /usr/share/app-tables)']);
+    expect(s.keep.has('/usr/lib/python3/dist-packages')).toBe(true);
+    expect(s.keep.has('/usr/lib/python3/dist-packages/big/__init__.py')).toBe(false);
+    // a hierarchy every package adds to is never "the data" of one script
+    const loc = run([{ path: '/usr/bin/gettext.sh', mode: X, content: '#!/usr/bin/sh\nTEXTDOMAINDIR=/usr/share/locale\n' }, '/usr/share/locale/de/LC_MESSAGES/x.mo'], [ev('/usr/bin/gettext.sh', 'x')]);
+    expect(loc.keep.has('/usr/share/locale') && !loc.keep.has('/usr/share/locale/de/LC_MESSAGES/x.mo')).toBe(true);
+  });
+
+  it('an optional module (PostgreSQL\'s JIT provider) is kept and reported, and left out with dropOptional', () => {
+    const pg = '/usr/lib/postgresql/15';
+    const specs: Spec[] = [
+      { path: `${pg}/bin/postgres`, mode: X }, { path: `${pg}/lib/utf8_and_euc_jp.so`, mode: X },
+      { path: `${pg}/lib/llvmjit.so`, mode: X }, `${pg}/lib/bitcode/postgres/x.bc`, { path: `${LIBDIR}/libLLVM-14.so.1`, mode: X },
+    ];
+    const elf = Object.fromEntries([`${pg}/bin/postgres`, `${pg}/lib/utf8_and_euc_jp.so`, `${LIBDIR}/libLLVM-14.so.1`].map((p) => [p, elfInfo(['libc.so.6'])]));
+    elf[`${pg}/lib/llvmjit.so`] = elfInfo(['libLLVM-14.so.1', 'libc.so.6']);
+    const kept = run(specs, [ev(`${pg}/bin/postgres`, 'x')], { elf });
+    expect(kept.keep.has(`${LIBDIR}/libLLVM-14.so.1`)).toBe(true);
+    expect(reasons(kept, `${pg}/lib/llvmjit.so`)[0]).toMatch(/optional: PostgreSQL's JIT provider/);
+    expect(kept.optional?.map((o) => [o.path, o.dropped])).toEqual([[`${pg}/lib/llvmjit.so`, false], [`${pg}/lib/bitcode`, false], [`${pg}/lib/bitcode/postgres`, false], [`${pg}/lib/bitcode/postgres/x.bc`, false]].sort((a, b) => kept.optional!.findIndex((o) => o.path === a[0]) - kept.optional!.findIndex((o) => o.path === b[0])));
+    const dropped = run(specs, [ev(`${pg}/bin/postgres`, 'x')], { elf, options: { dropOptional: true } });
+    expect(dropped.keep.has(`${pg}/lib/llvmjit.so`) || dropped.keep.has(`${LIBDIR}/libLLVM-14.so.1`) || dropped.keep.has(`${pg}/lib/bitcode/postgres/x.bc`)).toBe(false);
+    expect(dropped.keep.has(`${pg}/lib/utf8_and_euc_jp.so`)).toBe(true);
+    expect(dropped.optional?.every((o) => o.dropped)).toBe(true);
+    // the report: grouped by the mechanism that brought each entry, a library's libraries with it
+    const rep = referencesReport(kept, true);
+    expect(rep.byMechanism.find((m) => m.mechanism.startsWith('data-set: PostgreSQL'))?.files).toBeGreaterThan(3);
+    expect(rep.byMechanism.some((m) => m.mechanism === 'elf-needed')).toBe(false);
+    expect(rep.optional.length).toBe(4);
+  });
+
+  it('a program code only looks for (shutil.which) is optional: kept and listed, left out with dropOptional', () => {
+    const specs: Spec[] = [
+      { path: '/usr/bin/python3.11', mode: X },
+      { path: '/srv/app/main.py', content: 'import shutil, subprocess\n\ndef pack(p):\n    if shutil.which("xz"):\n        subprocess.run(["gzip", p])\n' },
+      { path: '/usr/bin/xz', mode: X }, { path: '/usr/bin/gzip', mode: X },
+    ];
+    const elf = Object.fromEntries(['/usr/bin/python3.11', '/usr/bin/xz', '/usr/bin/gzip'].map((p) => [p, elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' })]));
+    const trace = [ev('/usr/bin/python3.11', 'x'), ev('/srv/app/main.py')];
+    const kept = run(specs, trace, { elf });
+    expect(reasons(kept, '/usr/bin/xz')).toEqual(['command in /srv/app/main.py:4 (shutil.which xz (optional))']);
+    expect(kept.optional?.map((o) => o.what)).toEqual(['a program the code looks for and runs without (shutil.which xz in /srv/app/main.py:4)']);
+    const dropped = run(specs, trace, { elf, options: { dropOptional: true } });
+    expect(dropped.keep.has('/usr/bin/xz')).toBe(false);
+    expect(reasons(dropped, '/usr/bin/gzip')).toEqual(['command in /srv/app/main.py:5 (subprocess gzip)']); // what it runs is not optional
   });
 });

@@ -1,6 +1,7 @@
 // Helpers for build e2e tests: build the CLI once, slim an image, and compare the slim image
 // with the original (config, exported metadata, answers) through the real engine.
 import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,49 @@ export function buildTrouble(name: string): string {
   const tag = `slimts-trouble/${name}:1`;
   execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/trouble/${name}`], { stdio: 'inherit' });
   return tag;
+}
+
+/**
+ * For a test file: each image slimmed once with default flags (a slim image may serve several
+ * tests); it must verify and keep the original's config. `cleanup` removes what was made.
+ */
+export function slimmedOnce(): { slimOk(image: string): Slimmed; cleanup(): void } {
+  const slimmed = new Map<string, Slimmed>();
+  return {
+    slimOk(image) {
+      const done = slimmed.get(image);
+      if (done) return done;
+      const s = slim(image);
+      slimmed.set(image, s);
+      expect(s.status, s.stderr + s.stdout).toBe(0);
+      expect(s.report!.verify.ok).toBe(true);
+      expect(configOf(s.tag)).toEqual(configOf(image));
+      return s;
+    },
+    cleanup: () => slimmed.forEach((s) => s.cleanup()),
+  };
+}
+
+/** Builds samples/reach/<name> as slimts-reach/<name>:1 (rebuilt only when its sources change). */
+export function buildReach(name: string): string {
+  const tag = `slimts-reach/${name}:1`;
+  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/reach/${name}`], { stdio: 'inherit' });
+  return tag;
+}
+
+/** GETs every path on both images; returns the original's answers and every path the slim one answers differently. */
+export async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
+  const { results } = await sameAnswers(image, slimTag, port, paths);
+  const original = new Map(results.map((r) => [r.path, r.a]));
+  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
+    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
+  return { original, differ };
+}
+
+/** Runs `ref` once with `args` (its own container, removed after). */
+export function runOnce(ref: string, args: string[]) {
+  const r = docker(['run', '--rm', ref, ...args], { allowFail: true });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Builds samples/latent/<name> as slimts-latent/<name>:1 (rebuilt only when its sources change). */

@@ -3,39 +3,12 @@
 // containers, SQL over a non-HTTP port). The slim image must answer exactly like the original.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, uniqueName } from '../helpers/docker.js';
-import { buildLatent, configOf, ensureCli, sameAnswers, slim, type Slimmed } from './e2e.js';
+import { buildLatent, compareRoutes, ensureCli, runOnce, slimmedOnce } from './e2e.js';
 
-const made: Slimmed[] = [];
+const once = slimmedOnce();
+const slimOk = once.slimOk;
 beforeAll(() => ensureCli());
-afterAll(() => made.forEach((s) => s.cleanup()));
-
-const slimmed = new Map<string, Slimmed>();
-/** Slims image once per run (the ruby image serves two tests) with default flags; it must verify. */
-function slimOk(image: string): Slimmed {
-  const done = slimmed.get(image);
-  if (done) return done;
-  const s = slim(image);
-  made.push(s);
-  expect(s.status, s.stderr + s.stdout).toBe(0);
-  expect(s.report!.verify.ok).toBe(true);
-  expect(configOf(s.tag)).toEqual(configOf(image));
-  slimmed.set(image, s);
-  return s;
-}
-
-/** GETs every path on both images; returns the original's answers and every path the slim one answers differently. */
-async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
-  const { results } = await sameAnswers(image, slimTag, port, paths);
-  const original = new Map(results.map((r) => [r.path, r.a]));
-  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
-    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
-  return { original, differ };
-}
-
-function runOnce(ref: string, args: string[]) {
-  const r = docker(['run', '--rm', ref, ...args], { allowFail: true });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+afterAll(() => once.cleanup());
 
 describe('latent paths: unprobed code paths of a slim image answer like the original', () => {
   it('python: imports inside handlers (C extensions, a local package), codecs by name, zoneinfo, the CA store, a data file', async () => {

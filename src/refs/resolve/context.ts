@@ -15,6 +15,8 @@ export interface RefEnv {
   workdir: string;
   /** Paths the traced run touched (used to find search roots such as a venv's site-packages). */
   traced?: readonly string[];
+  /** The loader's configured library dirs (ld.so.conf), for libraries loaded by name. */
+  ldSoConfDirs?: readonly string[];
 }
 
 /** One thing to keep for a reference: a path (through its links), or a whole directory. */
@@ -84,5 +86,10 @@ export function isBroad(dir: string): boolean {
   if (/^\/usr\/local\/(lib|share|bin|sbin|include|src|etc)$/.test(d)) return true;
   if (/^\/(usr\/)?lib\/[^/]+-linux-[^/]+$/.test(d)) return true;
   if (/^\/var\/(lib|cache|log|spool|tmp|run|mail|backups)$/.test(d)) return true;
+  // documentation: read by people, never by the program (a build configuration names these)
+  if (/^\/usr(\/local)?\/share\/(man|doc|info|lintian|bug|doc-base|common-licenses)(\/|$)/.test(d)) return true;
+  // hierarchies every package adds to (a script's TEXTDOMAINDIR=/usr/share/locale): the program
+  // reads its own file there, found by its own name, never the whole
+  if (/^\/usr(\/local)?\/share\/(locale|i18n|icons|fonts|mime|applications|pixmaps|themes|sounds|X11|misc|pkgconfig|aclocal|bash-completion)$/.test(d)) return true;
   return false;
 }

@@ -4,6 +4,7 @@ import type { FileView } from '../../elf/index.js';
 import type { Lang, RawRef } from '../types.js';
 import { CommandResolver } from './commands.js';
 import { Fs, isBroad, type RefEnv, type Resolution } from './context.js';
+import { LibraryResolver } from './library.js';
 import { NodeResolver } from './node.js';
 import { PerlResolver } from './perl.js';
 import { PhpResolver } from './php.js';
@@ -16,11 +17,13 @@ export { isBroad } from './context.js';
 export class RefResolver {
   readonly fs: Fs;
   private readonly commands: CommandResolver;
+  private readonly libraries: LibraryResolver;
   private readonly byLang: Record<Exclude<Lang, 'shell'>, { resolve(from: string, r: RawRef): Resolution }>;
 
   constructor(readonly env: RefEnv) {
     this.fs = new Fs(env.view);
     this.commands = new CommandResolver(this.fs, env);
+    this.libraries = new LibraryResolver(this.fs, env);
     this.byLang = {
       python: new PythonResolver(this.fs, env),
       node: new NodeResolver(this.fs, env),
@@ -35,6 +38,7 @@ export class RefResolver {
       case 'command': return this.commands.command(from, ref);
       case 'source': return this.commands.source(from, ref);
       case 'path': return this.commands.path(from, ref);
+      case 'library': return this.libraries.resolve(ref);
       case 'unit':
         if (ref.name.startsWith('/') || ref.lang === 'shell') {
           const r = this.commands.path(from, ref);
@@ -54,6 +58,6 @@ export class RefResolver {
 }
 
 /** Creates a resolver over any filesystem view. */
-export function refResolver(view: FileView, env: readonly string[], workdir: string, traced?: readonly string[]): RefResolver {
-  return new RefResolver({ view, env, workdir, traced });
+export function refResolver(view: FileView, env: readonly string[], workdir: string, traced?: readonly string[], ldSoConfDirs?: readonly string[]): RefResolver {
+  return new RefResolver({ view, env, workdir, traced, ldSoConfDirs });
 }

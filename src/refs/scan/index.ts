@@ -6,6 +6,9 @@ import { scanPhp } from './php.js';
 import { scanPython } from './python.js';
 import { scanRuby } from './ruby.js';
 import { scanShell } from './shell.js';
+import { langOfProgram } from './lang.js';
+
+export { langOfProgram } from './lang.js';
 
 /** Files larger than this are not scanned (generated bundles, data): their references are not followed. */
 export const MAX_SCAN_BYTES = 2 << 20;
@@ -14,26 +17,53 @@ const BY_EXT: Record<string, Lang> = {
   py: 'python', js: 'node', mjs: 'node', cjs: 'node', rb: 'ruby', pl: 'perl', pm: 'perl', php: 'php', sh: 'shell', bash: 'shell',
 };
 
-/** The language of a file from its name, or from its `#!` interpreter (and `env` argument). */
-export function languageOf(path: string, shebang?: { interpreter: string; arg?: string }): Lang | undefined {
+/** Extensions of data and compiled files: never read as code, whoever opened them. */
+const NOT_CODE = /\.(json|txt|csv|tsv|md|rst|html?|css|xml|ya?ml|toml|ini|cfg|conf|lock|map|svg|png|jpe?g|gif|ico|gz|bz2|xz|zst|zip|tar|jar|class|so(\.[\d.]+)?|a|o|pyc|pyo|node|wasm|mo|po|db|sqlite3?|bin|dat|pem|crt|key)$/i;
+
+/** What is known of a file, most trusted first: the interpreter that opened it in the trace, its `#!`. */
+export interface LangHints {
+  /** The language of the interpreter the traced run saw open the file. */
+  openedBy?: Lang;
+  shebang?: { interpreter: string; arg?: string };
+}
+
+/**
+ * The language of a file: from the interpreter that opened it in the trace (unless its name
+ * says it is data), then its `#!` interpreter (and `env` argument), then its extension; the
+ * content decides last (`sniff`), only for a file none of those name.
+ */
+export function languageOf(path: string, hints: LangHints = {}, text?: string): Lang | undefined {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (hints.openedBy && !NOT_CODE.test(base)) return hints.openedBy;
+  const { shebang } = hints;
   if (shebang) {
     let prog = shebang.interpreter.slice(shebang.interpreter.lastIndexOf('/') + 1);
     if (prog === 'env' && shebang.arg) prog = shebang.arg.split(/\s+/).find((w) => w !== '' && !w.startsWith('-') && !w.includes('=')) ?? prog;
     const byProg = langOfProgram(prog);
     if (byProg) return byProg;
   }
-  const base = path.slice(path.lastIndexOf('/') + 1);
   const dot = base.lastIndexOf('.');
-  return dot > 0 ? BY_EXT[base.slice(dot + 1)] : undefined;
+  const byExt = dot > 0 ? BY_EXT[base.slice(dot + 1)] : undefined;
+  if (byExt || text === undefined || NOT_CODE.test(base)) return byExt;
+  return sniff(text);
 }
 
-export function langOfProgram(prog: string): Lang | undefined {
-  if (/^python[\d.]*$/.test(prog)) return 'python';
-  if (/^(node|nodejs)$/.test(prog)) return 'node';
-  if (/^ruby[\d.]*$/.test(prog)) return 'ruby';
-  if (/^perl[\d.]*$/.test(prog)) return 'perl';
-  if (/^php[\d.]*(-cli|-cgi)?$/.test(prog)) return 'php';
-  if (/^(sh|bash|dash|ash|ksh|mksh|zsh|busybox)$/.test(prog)) return 'shell';
+/** A name that says the file is data or compiled, not code to read. */
+export function isData(path: string): boolean {
+  return NOT_CODE.test(path.slice(path.lastIndexOf('/') + 1));
+}
+
+/**
+ * The language a text's own lines say, for a file nothing else names: a line only that
+ * language writes (`module.exports`, `from x import y`, `use strict;`...). Undefined when unsure.
+ */
+export function sniff(text: string): Lang | undefined {
+  const head = text.slice(0, 16 << 10);
+  if (/^<\?php\b/m.test(head)) return 'php';
+  if (/\bmodule\.exports\b|\brequire\(\s*['"][^'"]+['"]\s*\)|^\s*(import\s[^;\n]*\sfrom\s+['"]|export\s+(default|const|function|async)\b)/m.test(head)) return 'node';
+  if (/^\s*from\s+[\w.]+\s+import\s+[\w*(]|^\s*def\s+\w+\s*\([^)]*\)\s*(->[^:]+)?:\s*$/m.test(head)) return 'python';
+  if (/^\s*use\s+(strict|warnings)\s*;|^\s*package\s+[\w:]+\s*;/m.test(head)) return 'perl';
+  if (/^\s*require(_relative)?\s+['"][^'"]+['"]\s*$|^\s*(class|module)\s+[A-Z]\w*(\s*<\s*[\w:]+)?\s*$/m.test(head) && /^\s*end\s*$/m.test(head)) return 'ruby';
   return undefined;
 }
 
@@ -44,6 +74,6 @@ export function scan(lang: Lang, text: string): RawRef[] {
     case 'ruby': return scanRuby(text);
     case 'perl': return scanPerl(text);
     case 'php': return scanPhp(text);
-    case 'shell': return scanShell(text);
+    case 'shell': return scanShell(text, scan);
   }
 }

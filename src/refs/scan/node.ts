@@ -46,6 +46,12 @@ export function scanNode(text: string): RawRef[] {
     if (!word) continue;
     found.push({ at: m.index!, r: fn === 'fork' ? { kind: 'import', name: word, line: 0, how: 'fork' } : { kind: 'command', name: word, line: 0, how: fn } });
   }
+  // process.dlopen(module, "/x.node") / ffi-napi's ffi.Library("libx") / koffi.load("libx.so.1")
+  for (const m of code.matchAll(new RegExp(`\\b(?:process\\.dlopen\\s*\\(\\s*[\\w.]+\\s*,|(Library|koffi\\.load|DynamicLibrary)\\s*\\()\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (!s || s.dynamic || !/^[\w./@+-]+$/.test(s.value)) continue;
+    found.push({ at: m.index!, r: { kind: 'library', name: s.value, line: 0, how: m[1] ?? 'process.dlopen' } });
+  }
   found.sort((a, b) => a.at - b.at);
   for (const f of found) ref({ ...f.r, line: lineOf(f.at) });
   out.push(...pathLiterals('node', l.strings));

@@ -39,7 +39,7 @@ export function scanPerl(text: string): RawRef[] {
     if (mod === 'parent' || mod === 'base') {
       for (const n of listArgs(m[3]!)) if (MODULE.test(n) && n !== '-norequire') ref({ kind: 'import', name: n, line, how: mod });
     } else if (mod === 'lib') {
-      for (const n of listArgs(m[3]!)) if (n.startsWith('/')) ref({ kind: 'path', name: n, line, how: 'use lib' });
+      for (const n of listArgs(m[3]!)) if (n.startsWith('/')) ref({ kind: 'unit', name: n, line, how: 'use lib' }); // a search dir: any module in it may be loaded
     }
   }
   for (const m of code.matchAll(new RegExp(`\\brequire\\s*\\(?\\s*(?:([A-Za-z_][\\w:]*)\\s*[;)]|${STR})`, 'g'))) {
@@ -62,6 +62,11 @@ export function scanPerl(text: string): RawRef[] {
     if (!s || s.dynamic) continue;
     const word = m[2] ? s.value : firstWord(s.value);
     if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'system' });
+  }
+  // DynaLoader::dl_load_file("libx.so.1") / FFI::CheckLib's find_lib(lib => 'x') / FFI::Platypus->new(lib => 'x')
+  for (const m of code.matchAll(new RegExp(`\\b(dl_load_file|find_lib\\w*|lib)\\s*(?:\\(|=>)\\s*(?:lib\\s*=>\\s*)?${STR}`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (s && !s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'library', name: s.value, line: lineOf(m.index!), how: m[1]! === 'lib' ? 'FFI lib' : m[1]! });
   }
   out.push(...pathLiterals('perl', l.strings.filter((s) => s.quote !== '`')));
   return out;

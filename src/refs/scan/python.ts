@@ -2,6 +2,7 @@
 // branches), importlib.import_module / __import__ with literal names, programs run through
 // subprocess/os, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
+import type { LexString } from '../lex.js';
 import type { RawRef } from '../types.js';
 import { firstWord, pathLiterals } from './literals.js';
 
@@ -13,7 +14,7 @@ export function scanPython(text: string): RawRef[] {
   const code = l.code;
   const lineOf = lineCounter(code);
   const out: RawRef[] = [];
-  const { lazy: inDef, mainOnly } = functionLines(code);
+  const { lazy: inDef, mainOnly } = functionLines(code, l.strings);
   const ref = (r: Omit<RawRef, 'lang'>) => {
     if (!mainOnly.has(r.line)) out.push({ lang: 'python', ...r, ...(inDef.has(r.line) ? { lazy: true } : {}) });
   };
@@ -54,7 +55,16 @@ export function scanPython(text: string): RawRef[] {
     if (!s || s.dynamic) continue;
     const list = m[0].includes('[');
     const word = list || /exec|spawn|which/.test(m[0]) ? s.value : firstWord(s.value);
-    if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
+    if (!word || !/^[\w./@+-]+$/.test(word)) continue;
+    // shutil.which only asks whether the program is there; the code copes when it is not
+    if (/which/.test(m[0])) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'shutil.which', optional: 'a program the code looks for and runs without' });
+    else ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
+  }
+  // ctypes.CDLL("libx.so.1") / cdll.LoadLibrary(...) / ctypes.util.find_library("x") / cffi ffi.dlopen("x")
+  for (const m of code.matchAll(new RegExp(`\\b(CDLL|PyDLL|LoadLibrary|find_library|dlopen)\\s*\\(\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (!s || s.dynamic || !/^[\w./@+-]+$/.test(s.value)) continue;
+    ref({ kind: 'library', name: s.value, line: lineOf(m.index!), how: m[1]! });
   }
   // os.system("prog args") / os.popen("prog args")
   for (const m of code.matchAll(new RegExp(`\\bos\\.(?:system|popen)\\s*\\(\\s*${STR}`, 'g'))) {
@@ -63,20 +73,60 @@ export function scanPython(text: string): RawRef[] {
     if (word) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'os.system' });
   }
   out.push(...pathLiterals('python', l.strings).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
+  // `try: import _speedups` / `except ImportError: import slow`: the fallback runs only when the
+  // try's imports fail (the resolver checks they are there)
+  for (const [line, [from, to]] of fallbackLines(code)) {
+    const tried = out.filter((r) => r.kind === 'import' && r.line >= from && r.line <= to);
+    if (tried.length === 0) continue;
+    for (const r of out) if (r.line === line && r.kind === 'import') r.insteadOf = tried;
+  }
   return out;
 }
+
+/** Each line inside an `except ImportError:` (or ModuleNotFoundError) handler → the lines of its try body. */
+function fallbackLines(code: string): Map<number, [number, number]> {
+  const out = new Map<number, [number, number]>();
+  const lines = code.split('\n');
+  const indentOf = (t: string) => /^[ \t]*/.exec(t)![0].replace(/\t/g, '        ').length;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^[ \t]*try[ \t]*:[ \t]*$/.test(lines[i]!)) continue;
+    const indent = indentOf(lines[i]!);
+    let j = i + 1;
+    while (j < lines.length && (lines[j]!.trim() === '' || indentOf(lines[j]!) > indent)) j++;
+    const body: [number, number] = [i + 2, j]; // 1-based lines of the try body
+    // the handlers at the try's indent, each up to the next line back at that indent
+    while (j < lines.length && indentOf(lines[j]!) === indent && /^[ \t]*except\b/.test(lines[j]!)) {
+      const importError = /^[ \t]*except\b[^:]*\b(ImportError|ModuleNotFoundError)\b/.test(lines[j]!);
+      let k = j + 1;
+      while (k < lines.length && (lines[k]!.trim() === '' || indentOf(lines[k]!) > indent)) {
+        if (importError) out.set(k + 1, body);
+        k++;
+      }
+      j = k;
+    }
+  }
+  return out;
+}
+
+/** A condition true only on another operating system: `sys.platform == "win32"`, `os.name == 'nt'`... */
+const OTHER_OS = new RegExp(String.raw`^[ \t]*(?:if|elif)[ \t]+(?:(?:sys\.)?platform[ \t]*==[ \t]*|os\.name[ \t]*==[ \t]*|(?:sys\.)?platform\.startswith\([ \t]*)\u0001(\d+)\u0002\)?[ \t]*:`);
+const OTHER_OS_NAMES = /^(win32|cygwin|msys|darwin|nt|java|win|emscripten|wasi|ios|android|aix|sunos5)$/;
 
 /**
  * The lines inside a function body (def, async def, at any depth, methods included): what they
  * import is imported only when the function runs (class bodies run at import time); and the
- * lines of an `if __name__ == "__main__":` block, which run only when the file is the script
- * itself (never when imported, and then the run traced them). Lines that continue a bracketed
- * expression share the state of the line that opened it.
+ * lines that never run when the file is imported on Linux: an `if __name__ == "__main__":`
+ * block (it runs only when the file is the script itself, and then the run traced it), a private
+ * function called only from there (`_test()`), and a branch for another system (`if
+ * sys.platform == "win32":`). Lines that continue a bracketed expression share the state of
+ * the line that opened it.
  */
-function functionLines(code: string): { lazy: Set<number>; mainOnly: Set<number> } {
+function functionLines(code: string, strings: readonly LexString[]): { lazy: Set<number>; mainOnly: Set<number> } {
   const lazy = new Set<number>();
   const mainOnly = new Set<number>();
-  const blocks: Array<{ indent: number; main: boolean }> = []; // the enclosing defs and main blocks
+  const blocks: Array<{ indent: number; main: boolean }> = []; // the enclosing defs and never-run blocks
+  const privateDefs = new Map<string, [number, number]>(); // top-level "_name" → its lines [def, last]
+  let open: { name: string; start: number } | undefined;
   let depth = 0;
   let inDef = false;
   let inMain = false;
@@ -88,8 +138,20 @@ function functionLines(code: string): { lazy: Set<number>; mainOnly: Set<number>
       while (blocks.length > 0 && indent <= blocks[blocks.length - 1]!.indent) blocks.pop();
       inDef = blocks.some((b) => !b.main);
       inMain = blocks.some((b) => b.main);
-      if (/^[ \t]*(?:async[ \t]+)?def[ \t]/.test(text)) blocks.push({ indent, main: false });
-      else if (/^if[ \t]+__name__[ \t]*==[ \t]*\u0001\d+\u0002[ \t]*:/.test(text)) blocks.push({ indent, main: true });
+      if (indent === 0 && open) {
+        privateDefs.set(open.name, [open.start, i]);
+        open = undefined;
+      }
+      const def = /^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)/.exec(text);
+      const os = OTHER_OS.exec(text);
+      if (def) {
+        blocks.push({ indent, main: false });
+        if (indent === 0 && def[2]!.startsWith('_') && !def[2]!.startsWith('__')) open = { name: def[2]!, start: i + 1 };
+      } else if (/^if[ \t]+__name__[ \t]*==[ \t]*\u0001\d+\u0002[ \t]*:/.test(text)) blocks.push({ indent, main: true });
+      else if (os && OTHER_OS_NAMES.test(strings[Number(os[1])]?.value ?? '')) {
+        blocks.push({ indent, main: true });
+        inMain = true; // (an elif's own line too)
+      }
     }
     if (inDef) lazy.add(i + 1);
     if (inMain) mainOnly.add(i + 1);
@@ -97,6 +159,28 @@ function functionLines(code: string): { lazy: Set<number>; mainOnly: Set<number>
       const ch = text.charCodeAt(c);
       if (ch === 40 || ch === 91 || ch === 123) depth++; // ( [ {
       else if ((ch === 41 || ch === 93 || ch === 125) && depth > 0) depth--;
+    }
+  }
+  if (open) privateDefs.set(open.name, [open.start, lines.length]);
+  // private functions named only inside never-run lines (or their own body) never run either
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [name, [from, to]] of privateDefs) {
+      if (mainOnly.has(from)) continue;
+      const re = new RegExp(`\\b${name}\\b`, 'g');
+      let used = false;
+      let named = false;
+      for (let i = 0; i < lines.length && !used; i++) {
+        if (!lines[i]!.includes(name)) continue;
+        re.lastIndex = 0;
+        if (!re.test(lines[i]!)) continue;
+        if (i + 1 >= from && i + 1 <= to) continue;
+        if (mainOnly.has(i + 1)) named = true;
+        else used = true;
+      }
+      if (used || !named) continue;
+      for (let l = from; l <= to; l++) mainOnly.add(l);
+      changed = true;
     }
   }
   return { lazy, mainOnly };

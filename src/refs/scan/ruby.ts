@@ -39,6 +39,11 @@ export function scanRuby(text: string): RawRef[] {
     const word = m[2] ? s.value : firstWord(s.value);
     if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'system' });
   }
+  // Fiddle.dlopen("libx.so.1") / Fiddle::Handle.new(...) / ruby-ffi's ffi_lib "x"
+  for (const m of code.matchAll(new RegExp(`\\b(dlopen|Handle\\.new|ffi_lib)\\s*\\(?\\s*\\[?\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (s && !s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'library', name: s.value, line: lineOf(m.index!), how: m[1]! });
+  }
   out.push(...pathLiterals('ruby', l.strings.filter((s) => s.quote !== '`')));
   return out;
 }

@@ -4,9 +4,15 @@
 // Variables assigned a literal in the script are expanded; `$(dirname "$0")`-style script
 // directories become `${__DIR__}`; other variables are left as `${NAME}` for the resolver to
 // expand from the image's environment.
-import type { RawRef } from '../types.js';
+import type { Lang, RawRef } from '../types.js';
+import { langOfProgram } from './lang.js';
 
-type Tok = { t: 'word'; v: string; line: number } | { t: 'op'; v: string; line: number };
+type Tok = { t: 'word'; v: string; line: number } | { t: 'op'; v: string; line: number }
+  /** A here-document: where its `<<TAG` stands, its body (`v`) and the line the body starts on (`body`). */
+  | { t: 'heredoc'; v: string; line: number; body: number; quoted: boolean };
+
+/** Scans text of another language (a here-document fed to an interpreter): given by scan/index.ts. */
+export type Embedded = (lang: Lang, text: string) => RawRef[];
 
 const KEYWORDS_CMD_NEXT = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', 'time', '{', '(', '((']);
 const KEYWORDS_END = new Set(['fi', 'done', 'esac', '}', ')', '))', ']]']);
@@ -23,14 +29,17 @@ const SCRIPT_DIR = [
 ];
 const ABS_PATH = /^\/[\w.@+,:=~%-]*(?:\/[\w.@+,:=~%-]*)*$/;
 
-export function scanShell(text: string): RawRef[] {
+export function scanShell(text: string, embedded?: Embedded): RawRef[] {
   let src = text;
   for (const re of SCRIPT_DIR) src = src.replace(re, '${__DIR__}');
   const toks = tokenize(src);
-  return analyse(toks, 0);
+  return analyse(toks, 0, embedded);
 }
 
-function analyse(toks: Tok[], depth: number): RawRef[] {
+/** Absolute paths written in free text (a here-document fed to a program that is not an interpreter). */
+const TEXT_PATH = /(?:^|[\s'"=(,<>:])(\/[\w.@+,=~%-]+(?:\/[\w.@+,=~%-]+)+)/g;
+
+function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
   const out: RawRef[] = [];
   const vars = new Map<string, string>();
   const functions = new Set<string>();
@@ -74,8 +83,19 @@ function analyse(toks: Tok[], depth: number): RawRef[] {
   let sourceNext = false;
   let shellC = 0; // 1: saw sh/bash, 2: saw -c
   const frames: Array<{ kind: string; cmdPos: boolean }> = [];
+  let command: string | undefined; // the program of the simple command being read
+  /** A redirect's target: an absolute path there is read or written by the command. */
+  const redirectTarget = (t: Tok | undefined, how: string) => {
+    if (t?.t !== 'word') return;
+    const v = expand(t.v);
+    if (ABS_PATH.test(v) || /^\$\{\w+\}[\w.@+,:=~%/-]*$/.test(v)) ref('path', v, t.line, how);
+  };
   for (let i = 0; i < toks.length; i++) {
     const k = toks[i]!;
+    if (k.t === 'heredoc') {
+      out.push(...hereDocument(k, command, expand, embedded, depth));
+      continue;
+    }
     if (k.t === 'op') {
       const top = frames[frames.length - 1];
       if (k.v === '$(' || (k.v === '`' && top?.kind !== '`') || k.v === '(') {
@@ -92,8 +112,13 @@ function analyse(toks: Tok[], depth: number): RawRef[] {
         inCasePatterns = false;
         cmdPos = true;
       } else if (['>', '>>', '<', '<<<', '>&', '<&', '&>', '>|', '2>', '2>>', '&>>'].includes(k.v)) {
-        i++; // the redirect target is not a command
-      } else cmdPos = true;
+        // the redirect target is not a command, but a file the command reads or writes
+        if (k.v !== '<<<') redirectTarget(toks[i + 1], `redirect ${k.v}`);
+        i++;
+      } else {
+        cmdPos = true;
+        command = undefined;
+      }
       wrapper = undefined;
       sourceNext = false;
       shellC = 0;
@@ -166,7 +191,7 @@ function analyse(toks: Tok[], depth: number): RawRef[] {
     if (/^[A-Za-z_]\w*(\[[^\]]*\])?\+?=/.test(w)) continue; // assignment before the command
     if (/^[\w.:-]+\(\)$/.test(w)) continue; // function definition
     if (/^\d*[<>]/.test(w)) {
-      if (/^\d*[<>]&?$/.test(w)) i++;
+      if (/^\d*[<>]&?$/.test(w)) redirectTarget(toks[++i], `redirect ${w}`);
       continue;
     }
     cmdPos = false;
@@ -177,6 +202,7 @@ function analyse(toks: Tok[], depth: number): RawRef[] {
     if (w === '[[' || w === '[' || w === 'test') continue;
     if (v === '' || /[*?]/.test(v)) continue;
     if (!functions.has(v)) ref('command', v, k.line, 'command');
+    command = v;
     const base = v.slice(v.lastIndexOf('/') + 1);
     if (WRAPPERS.has(base)) {
       wrapper = base;
@@ -187,7 +213,7 @@ function analyse(toks: Tok[], depth: number): RawRef[] {
   return out;
 }
 
-/** Words and operators, with quotes kept inside words and heredoc bodies skipped. */
+/** Words and operators, with quotes kept inside words and each here-document's body as one token where its `<<` stands. */
 function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   const n = src.length;
@@ -195,7 +221,7 @@ function tokenize(src: string): Tok[] {
   let line = 1;
   let word = '';
   let wordLine = 1;
-  const heredocs: Array<{ tag: string; strip: boolean }> = [];
+  const heredocs: Array<{ tag: string; strip: boolean; tok: Extract<Tok, { t: 'heredoc' }> }> = [];
   const flush = () => {
     if (word !== '') toks.push({ t: 'word', v: word, line: wordLine });
     word = '';
@@ -213,13 +239,17 @@ function tokenize(src: string): Tok[] {
       // heredoc bodies start on the next line
       while (heredocs.length > 0) {
         const h = heredocs.shift()!;
+        h.tok.body = line;
+        const body: string[] = [];
         for (;;) {
           const nl = src.indexOf('\n', i);
           const text = src.slice(i, nl < 0 ? n : nl);
           i = nl < 0 ? n : nl + 1;
           line++;
           if ((h.strip ? text.replace(/^\t+/, '') : text) === h.tag || nl < 0) break;
+          body.push(h.strip ? text.replace(/^\t+/, '') : text);
         }
+        h.tok.v = body.join('\n');
       }
       continue;
     }
@@ -294,8 +324,10 @@ function tokenize(src: string): Tok[] {
     if (c === '<' && src[i + 1] === '<' && src[i + 2] !== '<') {
       const m = /^<<(-?)\s*(['"]?)([\w.-]+)\2/.exec(src.slice(i, i + 80));
       if (m) {
-        heredocs.push({ tag: m[3]!, strip: m[1] === '-' });
         flush();
+        const tok = { t: 'heredoc' as const, v: '', line, body: line + 1, quoted: m[2] !== '' };
+        toks.push(tok);
+        heredocs.push({ tag: m[3]!, strip: m[1] === '-', tok });
         i += m[0].length;
         continue;
       }
@@ -340,4 +372,24 @@ function matchParen(src: string, from: number): number {
     else if (c === ')' && --depth === 0) return i;
   }
   return -1;
+}
+
+/**
+ * What a here-document names: read as code when the command it feeds is an interpreter
+ * (`python3 - <<EOF`, `sh <<EOF`), else the absolute paths written in it. A quoted tag's body
+ * is literal; an unquoted one's `$VAR`s are the script's.
+ */
+function hereDocument(k: Extract<Tok, { t: 'heredoc' }>, command: string | undefined, expand: (w: string) => string, embedded: Embedded | undefined, depth: number): RawRef[] {
+  const body = k.quoted ? k.v : k.v.replace(/\$\{?\w+\}?/g, (w) => expand(w));
+  const prog = command?.slice(command.lastIndexOf('/') + 1);
+  const lang = prog ? langOfProgram(prog) : undefined;
+  const at = (r: RawRef): RawRef => ({ ...r, line: r.line + k.body - 1 });
+  if (lang === 'shell' && depth < 3) return analyse(tokenize(body), depth + 1, embedded).map(at);
+  if (lang && embedded) return embedded(lang, body).map(at);
+  const out: RawRef[] = [];
+  const lines = body.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    for (const m of lines[n]!.matchAll(TEXT_PATH)) out.push({ lang: 'shell', kind: 'path', name: m[1]!, line: k.body + n, how: 'here-document' });
+  }
+  return out;
 }

@@ -1,0 +1,70 @@
+# A small stdlib control panel. Only / and /status are linked (the default probe reaches those);
+# the other routes call standard-library functions whose own code loads what they need when
+# they run: shutil's zip support imports zipfile inside a function, ctypes.util.find_library
+# runs /sbin/ldconfig to find a library by name, mimetypes reads /etc/mime.types on first use.
+import ctypes
+import ctypes.util
+import json
+import mimetypes
+import os
+import shutil
+import tempfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOME = b'<html><body><h1>ctl</h1><a href="/status">status</a></body></html>'
+
+
+def status():
+    return {'ok': True, 'notes': sorted(os.listdir('/srv/ctl/notes'))}
+
+
+def archive():
+    with tempfile.TemporaryDirectory() as tmp:
+        made = shutil.make_archive(os.path.join(tmp, 'notes'), 'zip', root_dir='/srv/ctl/notes')
+        out = os.path.join(tmp, 'out')
+        shutil.unpack_archive(made, out)
+        names = sorted(os.listdir(out))
+        with open(os.path.join(out, names[0])) as f:
+            first = f.read()
+    return {'format': os.path.splitext(made)[1], 'files': names, 'first': first}
+
+
+def bzip():
+    name = ctypes.util.find_library('bz2')
+    lib = ctypes.CDLL(name)
+    lib.BZ2_bzlibVersion.restype = ctypes.c_char_p
+    return {'found': name, 'version': lib.BZ2_bzlibVersion().decode()}
+
+
+def mime():
+    return {ext: mimetypes.guess_type('file' + ext)[0] for ext in ('.odt', '.epub', '.flac', '.ogx')}
+
+
+ROUTES = {'/status': status, '/archive': archive, '/bzip': bzip, '/mime': mime}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        code, ctype, body = self.answer()
+        self.send_response(code)
+        for name, value in (('Content-Type', ctype), ('Content-Length', str(len(body)))):
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def answer(self):
+        if self.path == '/':
+            return 200, 'text/html', HOME
+        fn = ROUTES.get(self.path)
+        if fn is None:
+            return 404, 'text/plain', b'not found\n'
+        try:
+            return 200, 'application/json', json.dumps(fn(), sort_keys=True).encode()
+        except Exception as e:  # the answer says what broke, for the comparison
+            return 500, 'text/plain', f'{type(e).__name__}: {e}'.encode()
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(('0.0.0.0', 8081), Handler).serve_forever()

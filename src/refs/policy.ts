@@ -1,0 +1,88 @@
+// The one reference-following policy of `build` (src/select) and `imagebuild`: every kept file
+// of code is read, the app's and the libraries' alike, and every reference it makes is
+// followed (imports inside functions, the programs it runs, the libraries it loads by name,
+// the absolute paths it names). Size is kept down by resolving exactly what is named, never by
+// skipping files: `from pkg import name` keeps `pkg/name` only when it is a module, `if
+// __name__ == "__main__":` blocks are left out by the scanner, a name computed at run time
+// keeps the smallest unit holding every candidate, and a directory named in code is kept
+// whole only when it holds data and is small (the bounds below; a cut one is reported).
+import type { RawRef } from './types.js';
+
+/** A directory kept whole for a name computed at run time, or a data set, may hold at most this much. */
+export const UNIT_LIMIT = { entries: 20_000, bytes: 512 << 20 };
+/** A directory kept whole because code names it: specific and small only. */
+export const NAMED_DIR_LIMIT = { entries: 2_000, bytes: 32 << 20 };
+
+/** The reason kinds references give, one per mechanism. */
+export type RefReasonKind =
+  /** a module or file loaded as code */
+  | 'import'
+  /** a program run by name or path */
+  | 'command'
+  /** a file a shell sources */
+  | 'sourced'
+  /** an absolute path written in code (a literal, a shell redirect target, a here-document) */
+  | 'named'
+  /** the smallest unit holding every candidate of a name computed at run time */
+  | 'unit'
+  /** a shared library loaded by name (ctypes, cffi, Fiddle, dlopen), or what that lookup runs and reads */
+  | 'library';
+
+/** Why a file is kept by reference: the mechanism, and the file and line that named it. */
+export interface RefReason {
+  kind: RefReasonKind;
+  /** The file of code that names it. */
+  of: string;
+  line: number;
+  /** How it was named, and the name: "import decimal", "redirect /srv/x.sql", "CDLL libbz2.so.1.0". */
+  detail: string;
+}
+
+export function refReason(from: string, ref: RawRef): RefReason {
+  return { kind: refReasonKind(ref), of: from, line: ref.line, detail: `${ref.how} ${ref.name}`.trim() };
+}
+
+function refReasonKind(ref: RawRef): RefReasonKind {
+  switch (ref.kind) {
+    case 'import': return ref.lang === 'shell' ? 'sourced' : 'import';
+    case 'command': return 'command';
+    case 'source': return 'sourced';
+    case 'path': return 'named';
+    case 'unit': return 'unit';
+    case 'library': return 'library';
+  }
+}
+
+/** How much of a directory a reference may keep whole. */
+export function subtreeLimit(ref: RawRef): { entries: number; bytes: number } {
+  return ref.kind === 'path' ? NAMED_DIR_LIMIT : UNIT_LIMIT;
+}
+
+/**
+ * Files a directory named in code must not hold to be kept whole as data: code and programs
+ * are found one by one through the import system and PATH, which a search directory named as a
+ * literal (`/usr/lib/python3/dist-packages`, `/usr/share/perl5`) would otherwise bring whole.
+ */
+const CODE_FILE = /\.(py|pyc|js|mjs|cjs|rb|pm|pl|php|so(\.[\d.]+)?|node|jar|class)$/;
+
+/** Whether a subtree (its file paths, and which are executable) holds data only. */
+export function holdsData(files: Iterable<{ path: string; executable: boolean }>): boolean {
+  for (const f of files) if (f.executable || CODE_FILE.test(f.path)) return false;
+  return true;
+}
+
+/**
+ * The directories the dynamic loader searches for a library named without a `/`, in its order
+ * (LD_LIBRARY_PATH, ld.so.conf / ld.so.cache, the multiarch and default dirs).
+ */
+export function libraryDirs(ldLibraryPath: readonly string[], ldSoConf: readonly string[], multiarch: readonly string[]): string[] {
+  const out: string[] = [];
+  const add = (d: string) => {
+    if (d && !out.includes(d)) out.push(d);
+  };
+  ldLibraryPath.forEach(add);
+  ldSoConf.forEach(add);
+  for (const t of multiarch) [`/lib/${t}`, `/usr/lib/${t}`].forEach(add);
+  ['/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'].forEach(add);
+  return out;
+}

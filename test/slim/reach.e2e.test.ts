@@ -1,0 +1,49 @@
+// Reach (samples/reach/*): images whose unprobed paths need what kept code reaches by principle
+// (library code's own lazy imports, the programs and libraries it runs and loads by name, the
+// files it names in literals, redirects and here-documents, code known by the interpreter that
+// read it). Each is slimmed with DEFAULT flags, then taken down paths the default probes never
+// reach; the slim image must answer exactly like the original.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildReach, compareRoutes, ensureCli, runOnce, slimmedOnce } from './e2e.js';
+
+const once = slimmedOnce();
+const slimOk = once.slimOk;
+beforeAll(() => ensureCli());
+afterAll(() => once.cleanup());
+
+describe('reach: what kept code reaches, by principle, on paths the probes never took', () => {
+  it('python stdlib: zip archives (shutil imports zipfile inside a function), a library by name (ctypes.util.find_library runs /sbin/ldconfig), /etc/mime.types read on first use', async () => {
+    const image = buildReach('pyctl');
+    const s = slimOk(image);
+    const paths = ['/archive', '/bzip', '/mime'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8081, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    // the original really did the work the slim one is held to
+    expect(JSON.parse(original.get('/archive')!.body).files).toEqual(['a-ops.txt', 'b-sec.txt']);
+    expect(JSON.parse(original.get('/bzip')!.body).found).toBe('libbz2.so.1.0');
+    expect(JSON.parse(original.get('/mime')!.body)['.odt']).toBe('application/vnd.oasis.opendocument.text');
+    expect(differ).toEqual([]);
+    // each kept with the mechanism and the file and line that named it
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/sbin/ldconfig')).toMatch(/ctypes\/util\.py:\d+/); // (/sbin is a link to usr/sbin)
+    expect(reasons.get('/etc/mime.types')).toMatch(/path named in \/usr\/lib\/python3\.11\/mimetypes\.py:\d+/);
+    expect(s.report!.references.byMechanism.map((m) => m.mechanism)).toEqual(expect.arrayContaining(['import', 'library', 'named']));
+  });
+
+  it('node: handlers in a file named .route (node code because node read it), a redirect target and a here-document of a subcommand', async () => {
+    const image = buildReach('nodejobs');
+    const s = slimOk(image);
+    const { original, differ } = await compareRoutes(image, s.tag, 3001, ['/type?f=a.webm', '/type?f=notes.epub']);
+    expect(original.get('/type?f=a.webm')!.body).toBe('{"name":"a.webm","type":"video/webm"}');
+    const failures = [...differ];
+    for (const sub of ['total', 'summary']) {
+      const a = runOnce(image, [sub]);
+      const b = runOnce(s.tag, [sub]);
+      expect(a.status, `${sub} on the original: ${a.stderr}`).toBe(0);
+      if (b.status !== a.status || b.stdout !== a.stdout) failures.push(`${sub}: exit ${b.status}, stdout ${JSON.stringify(b.stdout)}, stderr ${JSON.stringify(b.stderr.slice(0, 400))}`);
+    }
+    expect(runOnce(image, ['total']).stdout).toBe('3 jobs, total 7.75\n');
+    expect(runOnce(image, ['summary']).stdout).toBe('Summary: 3 jobs this week, on call: ops\n');
+    expect(failures).toEqual([]);
+  });
+});
