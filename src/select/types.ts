@@ -48,7 +48,9 @@ export type ReasonKind =
   | 'named'
   | 'unit'
   | 'data-set'
-  | 'app-dir';
+  | 'app-dir'
+  // the slim image's package database, rewritten to list only what remains, and the files scanners read with it (src/pkgdb)
+  | 'package-db';
 
 export interface Reason {
   kind: ReasonKind;

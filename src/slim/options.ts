@@ -34,6 +34,13 @@ export interface BuildOptions {
   insecureRegistry?: boolean;
   /** Layer format: gzip (default) or estargz (prefetch in the traced run's first-access order). */
   format?: LayerFormat;
+  /**
+   * Keep the package database (dpkg, apk) trimmed to what remains, so scanners still see the
+   * packages left (default true). False: no database at all; scanners see no packages.
+   */
+  packageDb?: boolean;
+  /** Write a CycloneDX SBOM of the slim image here. */
+  sbom?: string;
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
   /**
