@@ -10,7 +10,7 @@ import { baseName, childPath, parentPath } from '../util/paths.js';
 export const MAX_DB_FILE = 64 << 20;
 
 export interface DbView {
-  /** The entry's type in the original image, parents' symlinks followed; undefined when absent. */
+  /** The entry's type in the original image, parents' symlinks followed (a link to a directory is `dir`); undefined when absent. */
   original(path: string): string | undefined;
   /** The same in the slim image (only kept entries exist there). */
   slim(path: string): string | undefined;
@@ -43,7 +43,10 @@ export function dbView(index: FsIndex, kept: (path: string) => boolean, readCont
       cache.set(dir, real);
     }
     if (!real) return undefined;
-    return view.lstat(childPath(real, baseName(path)))?.type;
+    const st = view.lstat(childPath(real, baseName(path)));
+    // a directory a list names may be a link to one now (usrmerge's /lib): still a directory
+    if (st?.type === 'symlink' && resolvePath(view, path).stat?.type === 'dir') return 'dir';
+    return st?.type;
   };
   return {
     original: typeIn(full, new Map()),
