@@ -7,8 +7,8 @@ export const DPKG_DIR = '/var/lib/dpkg';
 export const DPKG_STATUS = `${DPKG_DIR}/status`;
 export const DPKG_STATUS_D = `${DPKG_DIR}/status.d`;
 export const DPKG_INFO = `${DPKG_DIR}/info`;
-/** Small files of the admin dir `dpkg-query` reads besides status; kept as they are. */
-export const DPKG_SMALL_FILES = ['arch', 'diversions', 'statoverride'].map((f) => `${DPKG_DIR}/${f}`);
+/** Small files of the admin dir `dpkg-query` reads besides status (info/format: without it, multi-arch lists are not found); kept as they are. */
+export const DPKG_SMALL_FILES = ['arch', 'diversions', 'statoverride', 'info/format'].map((f) => `${DPKG_DIR}/${f}`);
 
 export interface DpkgStanza {
   stanza: Stanza;
