@@ -8,7 +8,7 @@ import type { DbView } from './view.js';
 
 export const APK_INSTALLED = '/lib/apk/db/installed';
 
-interface ApkStanza {
+export interface ApkStanza {
   lines: string[];
   name: string;
   version: string;
@@ -16,7 +16,8 @@ interface ApkStanza {
   origin?: string;
 }
 
-function parseApk(text: string): ApkStanza[] {
+/** The packages of an apk `installed` file, in order. */
+export function parseApk(text: string): ApkStanza[] {
   const out: ApkStanza[] = [];
   for (const block of text.replace(/\r\n/g, '\n').split(/\n\s*\n/)) {
     const lines = block.split('\n').filter((l) => l !== '');
