@@ -140,6 +140,26 @@ describe.each(['nginx', 'flask'])('a scanner on the slim %s sample', (sample) =>
       expect(c.properties).toContainEqual({ name: 'slimts:files:kept', value: String(expected.get(c.name)) });
     }
   });
+
+  it('xray lists the packages with the layer that brought them, and --diff compares the inventories', () => {
+    const r = slimts(['xray', image, '--diff', s.tag, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const x = JSON.parse(r.stdout) as {
+      layers: unknown[];
+      packages: { db: string; count: number; packages: Array<{ name: string; version: string; layer: number | null }> };
+      diff: { inventory: { image: number; other: number; onlyInImage: Array<{ name: string }>; onlyInOther: unknown[]; versionChanged: unknown[] } };
+    };
+    const versions = installed(orig);
+    expect(x.packages.count).toBe(versions.size);
+    for (const p of x.packages.packages) expect(p.version, p.name).toBe(versions.get(p.name));
+    // the base's packages come with layer 0; the sample's own (its Dockerfile's apt-get) later
+    expect(x.packages.packages.find((p) => p.name === 'base-files')!.layer).toBe(0);
+    expect(x.packages.packages.find((p) => p.name === sample.replace('flask', 'python3-flask'))!.layer).toBeGreaterThan(0);
+    const inv = x.diff.inventory;
+    expect([inv.image, inv.other]).toEqual([versions.size, expected.size]);
+    expect(sorted(inv.onlyInImage.map((p) => p.name))).toEqual(sorted(s.report!.packages!.removed.map((p) => p.name)));
+    expect([inv.onlyInOther, inv.versionChanged]).toEqual([[], []]);
+  });
 });
 
 describe('--no-package-db', () => {
