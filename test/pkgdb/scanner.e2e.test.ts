@@ -2,13 +2,14 @@
 // all) on real slim images of Debian samples finds exactly the packages whose files remain, with
 // the original's versions; dpkg-query reads the trimmed database; --sbom and a push carry the SBOM.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, ROOT, slimts, uniqueName } from '../helpers/docker.js';
+import { buildImage, docker, ROOT, slimts, uniqueName } from '../helpers/docker.js';
 import { startRegistry } from '../helpers/registry.js';
 import { buildSample, ensureCli, slim, type Slimmed } from '../slim/e2e.js';
+import { schemaFromMarkdown, validate } from '../slim/schema-check.js';
 
 const CDXGEN = join(ROOT, 'node_modules/.bin/cdxgen');
 let work: string;
@@ -104,6 +105,7 @@ describe.each(['nginx', 'flask'])('a scanner on the slim %s sample', (sample) =>
     expect(p.after).toBe(expected.size);
     expect(p.removed.length).toBe(p.before - p.after);
     expect(s.stdout).toContain(`packages: ${p.before} → ${p.after}`);
+    expect(validate(schemaFromMarkdown(join(ROOT, 'src/slim/SCHEMA.md')), s.report)).toEqual([]);
   });
 
   it('cdxgen, offline, finds exactly the packages whose files remain, at the original versions', () => {
@@ -174,6 +176,28 @@ describe('--no-package-db', () => {
       expect(cdxgen(root, join(work, 'nodb.scan.json'))).toEqual([]);
     } finally {
       s.cleanup();
+    }
+  });
+});
+
+describe('a corrupt package database', () => {
+  it('does not fail the build; it is said once, and the slim image has no inventory', () => {
+    const ctx = join(work, 'corrupt');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${buildSample('nginx')}\nRUN printf '\\000\\001 not a database\\n' > /var/lib/dpkg/status\n`);
+    const tag = `slimts-sbom-corrupt/${uniqueName('nginx')}:1`;
+    buildImage(tag, ctx, { force: true });
+    const s = slim(tag);
+    try {
+      expect(s.status, s.stderr).toBe(0);
+      const said = (s.stdout + s.stderr).match(/dpkg package database is unreadable/g) ?? [];
+      expect(said.length, s.stdout + s.stderr).toBe(2); // one progress warning, one summary line
+      expect(s.stdout.match(/dpkg package database is unreadable/g)?.length).toBe(1);
+      expect(s.report!.packages!.note).toMatch(/unreadable/);
+      expect(s.report!.verify.ok).toBe(true);
+    } finally {
+      s.cleanup();
+      docker(['rmi', '-f', tag], { allowFail: true });
     }
   });
 });
