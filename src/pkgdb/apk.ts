@@ -4,7 +4,7 @@
 // file left leave whole.
 import { TRIM_REASON, type KeptPackage } from './types.js';
 import type { DbTrim } from './trim-dpkg.js';
-import type { DbView } from './view.js';
+import { countFiles, type DbView } from './view.js';
 
 export const APK_INSTALLED = '/lib/apk/db/installed';
 
@@ -68,14 +68,7 @@ export function trimApk(view: DbView): DbTrim | undefined {
   const blocks: string[] = [];
   for (const s of stanzas) {
     const { lines, paths } = trimStanza(s.lines, keep);
-    let before = 0;
-    let kept = 0;
-    for (const p of paths) {
-      const t = view.original(p);
-      if (t === undefined || t === 'dir') continue;
-      before++;
-      if (keep(p)) kept++;
-    }
+    const { before, kept } = countFiles(view, paths);
     if (kept === 0) {
       out.removed.push({ name: s.name, version: s.version });
       continue;

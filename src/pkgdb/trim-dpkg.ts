@@ -6,7 +6,7 @@ import {
 } from './dpkg.js';
 import type { KeptPackage, RewrittenFile } from './types.js';
 import { TRIM_REASON } from './types.js';
-import type { DbView } from './view.js';
+import { countFiles, type DbView } from './view.js';
 
 export interface DbTrim {
   before: number;
@@ -14,19 +14,6 @@ export interface DbTrim {
   removed: Array<{ name: string; version: string }>;
   files: RewrittenFile[];
   dropped: string[];
-}
-
-/** Counts a package's non-directory files in the original and the slim image. */
-function countFiles(view: DbView, paths: readonly string[]): { before: number; kept: number } {
-  let before = 0;
-  let kept = 0;
-  for (const p of paths) {
-    const t = view.original(p);
-    if (t === undefined || t === 'dir') continue;
-    before++;
-    if (view.slim(p) !== undefined) kept++;
-  }
-  return { before, kept };
 }
 
 const inSlim = (view: DbView) => (p: string) => view.slim(p) !== undefined;

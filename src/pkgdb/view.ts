@@ -70,3 +70,16 @@ export function dbView(index: FsIndex, kept: (path: string) => boolean, readCont
     },
   };
 }
+
+/** Counts a package's non-directory files in the original and, of those, in the slim image. */
+export function countFiles(view: DbView, paths: readonly string[]): { before: number; kept: number } {
+  let before = 0;
+  let kept = 0;
+  for (const p of paths) {
+    const t = view.original(p);
+    if (t === undefined || t === 'dir') continue;
+    before++;
+    if (view.slim(p) !== undefined) kept++;
+  }
+  return { before, kept };
+}

@@ -141,6 +141,10 @@ describe.each(['nginx', 'flask'])('a scanner on the slim %s sample', (sample) =>
       expect(c.version).toBe(versions.get(c.name));
       expect(c.properties).toContainEqual({ name: 'slimts:files:kept', value: String(expected.get(c.name)) });
     }
+    // CycloneDX's JSON schema and cdxgen's own purl/ref checks (--strict: either failing exits 2)
+    const v = spawnSync('unshare', ['-n', join(ROOT, 'node_modules/.bin/cdx-validate'), '-i', sbomFile(), '--strict', '--benchmark', 'scvs-l1', '--fail-severity', 'critical'], { encoding: 'utf8' });
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/schemaValid=true\s+deepValid=true/);
   });
 
   it('xray lists the packages with the layer that brought them, and --diff compares the inventories', () => {
@@ -194,6 +198,8 @@ describe('a corrupt package database', () => {
       expect(said.length, s.stdout + s.stderr).toBe(2); // one progress warning, one summary line
       expect(s.stdout.match(/dpkg package database is unreadable/g)?.length).toBe(1);
       expect(s.report!.packages!.note).toMatch(/unreadable/);
+      expect([s.report!.packages!.db, s.report!.packages!.after]).toEqual([null, 0]);
+      expect(s.report!.kept.some((k) => k.path.startsWith('/var/lib/dpkg/'))).toBe(false);
       expect(s.report!.verify.ok).toBe(true);
     } finally {
       s.cleanup();
