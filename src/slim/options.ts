@@ -5,7 +5,7 @@ import type { SelectOptions } from '../select/index.js';
 import type { ConfigEdits } from './config-edit.js';
 import type { LayerFormat } from '../oci/layer-format.js';
 
-export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify' | 'harden';
+export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'packages' | 'write' | 'send' | 'verify' | 'harden';
 
 export interface BuildOptions {
   /** The image to slim: an engine name, docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or a bare path. */

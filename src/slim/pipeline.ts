@@ -92,7 +92,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     files.prefetch([...trace.events.map((e) => e.path), ...ldSoConfFiles(index)]);
     const selection = await stage('select', () => selectFor(files, index, trace.events, opts));
     const keep = selection.keep;
-    const packages = packageStage(files, index, keep, opts);
+    const packages = await stage('packages', () => packageStage(files, index, keep, opts));
     const config = editConfig(files.config, opts.edits ?? {});
 
     const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups, packages.entries,
