@@ -33,7 +33,17 @@ export function dbView(index: FsIndex, kept: (path: string) => boolean, readCont
   });
   const full = lstatIn();
   const slimView = lstatIn(kept);
-  const typeIn = (view: FileView, cache: Map<string, string>) => (path: string): string | undefined => {
+  const typeIn = (view: FileView, cache: Map<string, string>) => {
+    // a path is asked about several times (count, list, md5sums): each answered once
+    const seen = new Map<string, string | undefined>();
+    return (path: string): string | undefined => {
+      if (seen.has(path)) return seen.get(path);
+      const t = typeOf(view, cache, path);
+      seen.set(path, t);
+      return t;
+    };
+  };
+  const typeOf = (view: FileView, cache: Map<string, string>, path: string): string | undefined => {
     // the parent made real, then the last component as it is (a listed symlink is a file of its package)
     const dir = parentPath(path);
     let real = cache.get(dir);
