@@ -25,7 +25,11 @@ export interface InventoryResult {
   note?: string;
 }
 
-export function trimPackageDb(index: FsIndex, kept: (path: string) => boolean, read: (e: FsEntry, offset: number, length: number) => Buffer): InventoryResult {
+/** `excluded`: the user's --exclude globs; what they name stays out, the database's files too. */
+export function trimPackageDb(
+  index: FsIndex, kept: (path: string) => boolean, read: (e: FsEntry, offset: number, length: number) => Buffer,
+  excluded: (path: string) => boolean = () => false,
+): InventoryResult {
   const probe = dbView(index, kept, read);
   const rpm = RPM_DBS.find((p) => probe.original(p) !== undefined);
   const hasDb = rpm !== undefined || probe.read(DPKG_STATUS) !== undefined || probe.list(DPKG_STATUS_D).length > 0 || probe.read(APK_INSTALLED) !== undefined;
@@ -33,6 +37,7 @@ export function trimPackageDb(index: FsIndex, kept: (path: string) => boolean, r
   const keepAsIs: InventoryResult['keepAsIs'] = [];
   if (hasDb) for (const f of OS_ID_FILES) for (const p of probe.chain(f)) keepAsIs.push({ path: p, reason: OS_ID_REASON });
   if (rpm) for (const p of probe.chain(rpm)) keepAsIs.push({ path: p, reason: 'rpm package database (kept whole: not trimmed)' });
+  for (let i = keepAsIs.length - 1; i >= 0; i--) if (excluded(keepAsIs[i].path)) keepAsIs.splice(i, 1);
   const extra = new Set<string>();
   for (const { path } of keepAsIs) for (let p = path; p !== '/'; p = parentPath(p)) extra.add(p);
   const view = extra.size ? dbView(index, (p) => kept(p) || extra.has(p), read) : probe;
@@ -56,7 +61,7 @@ export function trimPackageDb(index: FsIndex, kept: (path: string) => boolean, r
   if (!trimmed) return { keepAsIs, ...(note ? { note } : {}) };
   const { db, t } = trimmed;
   return {
-    inventory: { db, distro: distroOf(view), before: t.before, kept: t.kept, removed: t.removed, files: t.files, dropped: t.dropped },
+    inventory: { db, distro: distroOf(view), before: t.before, kept: t.kept, removed: t.removed, files: t.files.filter((f) => !excluded(f.path)), dropped: t.dropped },
     keepAsIs,
   };
 }

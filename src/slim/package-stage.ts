@@ -15,7 +15,7 @@ import { addPackageInventory, sbomText, type PackageInventory, type PackagesRepo
 export function packageStage(files: Pick<ImageFiles, 'read' | 'prefetch'>, index: FsIndex, keep: KeepSet, opts: BuildOptions): PackageInventory {
   const enabled = opts.packageDb !== false;
   if (enabled) files.prefetch(databaseFiles(index));
-  const inv = addPackageInventory(index, keep, (e, off, len) => files.read(e, off, len), enabled);
+  const inv = addPackageInventory(index, keep, (e, off, len) => files.read(e, off, len), enabled, opts.select?.excludes);
   // said once: an unreadable database is worth a warning while the build runs; its absence only the report's note
   if (inv.report.note && /unreadable/.test(inv.report.note)) opts.onProgress?.({ phase: 'warning', message: inv.report.note });
   return inv;

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { FsEntry, FsIndex } from '../image/types.js';
 import type { WriteEntry } from '../oci/types.js';
 import { cyclonedx, trimPackageDb, type SbomSubject, type TrimmedInventory } from '../pkgdb/index.js';
-import type { KeepSet } from '../select/index.js';
+import { compileGlobs, type KeepSet } from '../select/index.js';
 import { parentPath } from '../util/paths.js';
 
 export interface PackagesReport {
@@ -39,11 +39,12 @@ export interface PackageInventory {
 type Read = (e: FsEntry, offset: number, length: number) => Buffer;
 
 /** Adds the inventory to `keep` (mutates it: the keep-set is the build's list of what the slim image holds). */
-export function addPackageInventory(index: FsIndex, keep: KeepSet, read: Read, enabled: boolean): PackageInventory {
+export function addPackageInventory(index: FsIndex, keep: KeepSet, read: Read, enabled: boolean, excludes: readonly string[] = []): PackageInventory {
   if (!enabled) {
     return { report: { enabled: false, db: null, before: 0, after: 0, removed: [], kept: [], inventoryBytes: 0, note: '--no-package-db' }, entries: [] };
   }
-  const result = trimPackageDb(index, (p) => keep.has(p), read);
+  const excluded = compileGlobs(excludes);
+  const result = trimPackageDb(index, (p) => keep.has(p), read, (p) => excluded(p) !== undefined);
   let bytes = 0;
   const keepPath = (path: string, detail: string, entry?: FsEntry) => {
     const e = entry ?? index.get(path);

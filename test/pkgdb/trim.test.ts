@@ -165,3 +165,12 @@ describe('CycloneDX', () => {
     expect(JSON.stringify(cyclonedx(r.inventory!, { name: 'app.slim:1', source: 'app:1' }))).toBe(JSON.stringify(bom));
   });
 });
+
+describe('--exclude', () => {
+  it('what the user excludes stays out: the OS files kept for scanners, the database files', () => {
+    const index = dpkgImage();
+    const r = trimPackageDb(index, kept(['/usr/bin/curl']), memRead(index), (p) => p === '/etc/debian_version' || p.startsWith('/var/lib/dpkg/info/'));
+    expect(r.keepAsIs.map((k) => k.path)).not.toContain('/etc/debian_version');
+    expect(r.inventory!.files.map((f) => f.path)).toEqual(['/var/lib/dpkg/status', '/var/lib/dpkg/arch']);
+  });
+});
