@@ -25,6 +25,7 @@ interface Flags {
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
   verify: boolean; report?: string; json?: boolean; harden?: boolean; seccompProfile?: string;
+  packageDb: boolean; sbom?: string;
 }
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
@@ -87,6 +88,8 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
     read: parseReader(f.read),
     verify: f.verify,
     harden: parseHarden(f),
+    packageDb: f.packageDb,
+    sbom: parseSbom(f),
   };
 }
 
@@ -98,6 +101,16 @@ function parseHarden(f: Flags): { profileFile?: string } | undefined {
   if (!existsSync(dirname(file))) throw new UserError(`--seccomp-profile ${f.seccompProfile}: directory ${dirname(file)} does not exist`);
   if (existsSync(file) && statSync(file).isDirectory()) throw new UserError(`--seccomp-profile ${f.seccompProfile}: is a directory`);
   return { profileFile: file };
+}
+
+/** --sbom FILE: checked before any engine work, like --report; none with --no-package-db (nothing to describe). */
+function parseSbom(f: Flags): string | undefined {
+  if (f.sbom === undefined) return undefined;
+  if (f.packageDb === false) throw new UserError('--sbom needs the package inventory: drop --no-package-db');
+  const file = resolve(f.sbom);
+  if (!existsSync(dirname(file))) throw new UserError(`--sbom ${f.sbom}: directory ${dirname(file)} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UserError(`--sbom ${f.sbom}: is a directory`);
+  return file;
 }
 
 function parseReader(v: string | undefined): 'engine' | 'layers' | undefined {
@@ -185,6 +198,8 @@ export function registerBuild(program: Command): void {
     .option('--harden', 'record every syscall; write a seccomp profile (slim.seccomp.json), find capabilities and writable paths, verify the slim image with all of them')
     .option('--seccomp-profile <file>', 'where --harden writes the seccomp profile (implies --harden)')
     .option('--report <file>', 'where to write the JSON report', 'slim.report.json')
+    .option('--sbom <file>', 'write a CycloneDX SBOM of the slim image (its packages, with how many files each kept); a --push attaches it to the image')
+    .option('--no-package-db', 'leave the package database out (smallest image; scanners then see no packages at all)')
     .option('--json', 'print the report as JSON on stdout')
     .action(async (image: string, f: Flags) => {
       const opts = toBuildOptions(image, f);

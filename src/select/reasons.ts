@@ -32,6 +32,7 @@ export function formatReason(r: Reason): string {
     case 'library': return `library loaded by name in ${at(r)} (${r.detail ?? ''})`;
     case 'data-set': return `${r.detail ?? 'data set'} for ${of}`;
     case 'app-dir': return `app directory ${r.detail ?? ''}`.trim();
+    case 'package-db': return r.detail ?? 'package database';
   }
 }
 

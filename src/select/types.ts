@@ -47,7 +47,9 @@ export type ReasonKind =
   // it: one kind per mechanism (src/refs/policy.ts: import, command, sourced, named, unit, library)
   | RefReasonKind
   | 'data-set'
-  | 'app-dir';
+  | 'app-dir'
+  // the slim image's package database, rewritten to list only what remains, and the files scanners read with it (src/pkgdb)
+  | 'package-db';
 
 export interface Reason {
   kind: ReasonKind;

@@ -33,3 +33,4 @@ export async function sendImage(written: WrittenImage, spec: SinkSpec, opts: { d
 export async function discard(written: WrittenImage): Promise<void> {
   await discardLayout(written.layoutDir);
 }
+export { attachArtifact, artifactManifest, type Attached } from './referrer.js';

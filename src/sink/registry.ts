@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { blobPath, readLayout } from '../oci/layout.js';
 import { parseRefName } from '../oci/refname.js';
 import type { WrittenImage } from '../oci/types.js';
+import type { Descriptor } from '../image/types.js';
 import { oneLine, UserError } from '../util/errors.js';
 
 interface Reply {
@@ -43,7 +44,16 @@ function withDigest(location: string, base: URL, digest: string): URL {
   return u;
 }
 
-export async function sendToRegistry(written: WrittenImage, refStr: string, insecure = false): Promise<{ where: string }> {
+/** A repository on a registry: its base URL and a caller that turns failures into one-line user errors. */
+export interface RegistryRepo {
+  domain: string;
+  base: URL;
+  /** `/v2/NAME` */
+  repo: string;
+  call(url: URL, method: string, headers: Record<string, string | number>, body?: Buffer | Readable, ok?: number[]): Promise<Reply>;
+}
+
+export function registryRepo(refStr: string, insecure = false): RegistryRepo & { where: string; tag: string } {
   const ref = parseRefName(refStr);
   if (!ref.hasDomain) throw new UserError(`registry: "${refStr}" names no registry host; use HOST[:PORT]/NAME[:TAG]`);
   const host = ref.domain.replace(/:\d+$/, '');
@@ -69,27 +79,32 @@ export async function sendToRegistry(written: WrittenImage, refStr: string, inse
     } catch { /* not JSON */ }
     throw new UserError(`registry: ${method} ${url.pathname} → ${r.status}: ${oneLine(why) || 'no details'}`);
   };
+  return { domain: ref.domain, base, repo, where, tag: ref.tag, call };
+}
 
+/** Uploads a blob unless the repository has it (HEAD, then POST + monolithic PUT). */
+export async function putBlob(r: RegistryRepo, digest: string, size: number, body: () => Buffer | Readable): Promise<void> {
+  const head = await r.call(new URL(`${r.repo}/blobs/${digest}`, r.base), 'HEAD', {}, undefined, [200, 404]);
+  if (head.status === 200) return;
+  const start = await r.call(new URL(`${r.repo}/blobs/uploads/`, r.base), 'POST', { 'Content-Length': 0 }, undefined, [202]);
+  const loc = start.headers.location;
+  if (!loc) throw new UserError(`registry: ${r.domain} gave no upload location`);
+  await r.call(withDigest(loc, r.base, digest), 'PUT', { 'Content-Type': 'application/octet-stream', 'Content-Length': size }, body(), [201]);
+}
+
+/** Pushes the layout; returns where it went and the manifest's descriptor (what referrers point at). */
+export async function sendToRegistry(written: WrittenImage, refStr: string, insecure = false): Promise<{ where: string; manifest: Descriptor }> {
+  const r = registryRepo(refStr, insecure);
   const layout = await readLayout(written.layoutDir);
   const blobs = [...layout.layers, { digest: layout.configDigest, size: layout.configSize }];
-  for (const b of blobs) {
-    const head = await call(new URL(`${repo}/blobs/${b.digest}`, base), 'HEAD', {}, undefined, [200, 404]);
-    if (head.status === 200) continue;
-    const start = await call(new URL(`${repo}/blobs/uploads/`, base), 'POST', { 'Content-Length': 0 }, undefined, [202]);
-    const loc = start.headers.location;
-    if (!loc) throw new UserError(`registry: ${ref.domain} gave no upload location`);
-    await call(withDigest(loc, base, b.digest), 'PUT', {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': b.size,
-    }, createReadStream(blobPath(written.layoutDir, b.digest)), [201]);
-  }
-  const put = await call(new URL(`${repo}/manifests/${ref.tag}`, base), 'PUT', {
+  for (const b of blobs) await putBlob(r, b.digest, b.size, () => createReadStream(blobPath(written.layoutDir, b.digest)));
+  const put = await r.call(new URL(`${r.repo}/manifests/${r.tag}`, r.base), 'PUT', {
     'Content-Type': layout.manifest.mediaType,
     'Content-Length': layout.manifestBytes.length,
   }, layout.manifestBytes, [201]);
   const stored = put.headers['docker-content-digest'];
   if (typeof stored === 'string' && stored !== layout.manifest.digest) {
-    throw new UserError(`registry: ${ref.domain} stored the manifest as ${stored}, expected ${layout.manifest.digest}`);
+    throw new UserError(`registry: ${r.domain} stored the manifest as ${stored}, expected ${layout.manifest.digest}`);
   }
-  return { where };
+  return { where: r.where, manifest: layout.manifest };
 }

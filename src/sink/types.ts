@@ -1,3 +1,4 @@
+import type { Descriptor } from '../image/types.js';
 // Where a written image goes. Every sink is an adapter over an OCI layout directory.
 export type SinkSpec =
   | { kind: 'engine'; tag: string }
@@ -11,4 +12,6 @@ export interface SinkResult {
   where: string;
   /** The engine's image id when loaded. */
   imageId?: string;
+  /** The pushed manifest (registry): what referrers name as their subject. */
+  manifest?: Descriptor;
 }

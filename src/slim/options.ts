@@ -5,7 +5,7 @@ import type { SelectOptions } from '../select/index.js';
 import type { ConfigEdits } from './config-edit.js';
 import type { LayerFormat } from '../oci/layer-format.js';
 
-export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'write' | 'send' | 'verify' | 'harden';
+export type Stage = 'inspect' | 'read' | 'load' | 'index' | 'run' | 'trace' | 'select' | 'packages' | 'write' | 'send' | 'verify' | 'harden';
 
 export interface BuildOptions {
   /** The image to slim: an engine name, docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or a bare path. */
@@ -34,6 +34,13 @@ export interface BuildOptions {
   insecureRegistry?: boolean;
   /** Layer format: gzip (default) or estargz (prefetch in the traced run's first-access order). */
   format?: LayerFormat;
+  /**
+   * Keep the package database (dpkg, apk) trimmed to what remains, so scanners still see the
+   * packages left (default true). False: no database at all; scanners see no packages.
+   */
+  packageDb?: boolean;
+  /** Write a CycloneDX SBOM of the slim image here. */
+  sbom?: string;
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
   /**

@@ -27,6 +27,8 @@ import { hardenStage, runnableName, wantsHarden } from './harden.js';
 import { engineFailure } from '../engine/errors.js';
 import { compareRuns, readRunTrace, runPlain, runTraced, type RunTrace, type TracedRunResult } from '../run/index.js';
 import { SENSOR_PATH } from '../trace/index.js';
+import type { WriteEntry } from '../oci/types.js';
+import { packageStage, sbomStage } from './package-stage.js';
 
 export function defaultSensorPath(): string {
   return process.env.SLIMTS_SENSOR ?? SENSOR_PATH;
@@ -88,9 +90,10 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     files.prefetch([...trace.events.map((e) => e.path), ...ldSoConfFiles(index)]);
     const selection = await stage('select', () => selectFor(files, index, trace.events, opts));
     const keep = selection.keep;
+    const packages = await stage('packages', () => packageStage(files, index, keep, opts));
     const config = editConfig(files.config, opts.edits ?? {});
 
-    const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups,
+    const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups, packages.entries,
       opts.format === 'estargz' ? firstAccessOrder(trace.events, trace.startupEvents, { resident: trace.resident, mapped: trace.mapped }) : undefined);
     // nothing after the write reads the image but hardening: let the reader go while verify runs
     if (!wantsHarden(opts)) closeFiles(files).catch(() => undefined);
@@ -108,6 +111,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       : undefined;
 
     const report = await makeReport(opts, source.id, index, selection, written, sent, traced, trace, verify);
+    report.packages = await sbomStage(packages, opts, { name: sent.where, source: opts.image, timestamp: files.config.created }, sent);
     if (hardening) {
       report.hardening = hardening;
       if (!hardening.verify.ok) Object.assign(report, { ok: false, exitCode: 3 });
@@ -127,12 +131,12 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 async function writeAndSend(
   files: ImageFiles, index: FsIndex, keep: KeepSet, config: ImageConfig, opts: BuildOptions, source: Source,
   stage: <T>(n: Stage, fn: () => Promise<T> | T) => Promise<T>, cleanups: Array<() => Promise<unknown>>,
-  access?: AccessOrder,
+  rewritten: WriteEntry[], access?: AccessOrder,
 ): Promise<{ written: WrittenImage; sent: SinkResult }> {
   const spec = sinkFor(opts, source.file);
   const written = await stage('write', () => {
     const kept = keptEntries(keep, (e) => files.open(e));
-    const entries = mergeEntries(kept, exeEntries(opts.exes ?? []));
+    const entries = mergeEntries(kept, [...rewritten, ...exeEntries(opts.exes ?? [])]);
     // the writer opens files in tar order: the reader can stream them as one
     const fromImage = new Map(kept.filter((w) => w.open).map((w) => [w, keep.get(w.path)!.entry] as const));
     files.plan(orderEntries(entries).flatMap((w): FsEntry[] => { const e = fromImage.get(w); return e ? [e] : []; }));

@@ -7,6 +7,7 @@ import type { KeepSet } from '../select/index.js';
 import { formatReason } from '../select/index.js';
 import type { ReferencesReport } from './keep.js';
 import type { EstargzSummary } from '../oci/types.js';
+import type { PackagesReport } from './packages.js';
 
 export interface KeptFile {
   path: string;
@@ -44,6 +45,8 @@ export interface BuildReport {
   verify: VerifyReport;
   /** What was kept because kept code refers to it or kept programs read it on demand (src/refs). */
   references: ReferencesReport;
+  /** The package inventory: packages before → after, the ones removed, the SBOM (src/slim/packages.ts). */
+  packages?: PackagesReport;
   /** With --harden / --seccomp-profile: the profile, capabilities, read-only root and their verify run. */
   hardening?: HardeningReport;
   /** Milliseconds per stage, in order. */
@@ -97,6 +100,7 @@ export function summaryLines(r: BuildReport, reportPath?: string): string[] {
     if (es.partialFiles.length) lines.push(`  read only in part, fetched on demand: ${es.partialFiles.join(', ')}`);
   }
   for (const w of r.trace.warnings) lines.push(`warning: ${w}`);
+  if (r.packages) lines.push(...packageLines(r.packages));
   if (!r.verify.ran) lines.push(`verify: skipped${r.verify.notes.length ? ` (${r.verify.notes.join('; ')})` : ''}`);
   else if (r.verify.ok) lines.push('verify: the slim image answers like the original');
   else {
@@ -116,5 +120,15 @@ function hardeningLines(h: HardeningReport): string[] {
   else lines.push(`  hardened verify: ${h.verify.ok ? 'passed' : 'FAILED'} (${held})`);
   for (const n of h.verify.ok ? [] : h.verify.notes) lines.push(`  - ${n}`);
   lines.push(`  ${h.dockerRun}`);
+  return lines;
+}
+
+function packageLines(p: PackagesReport): string[] {
+  if (!p.enabled) return ['packages: no package database kept (--no-package-db): scanners see no packages'];
+  if (!p.db || p.db === 'rpm') return [`packages: ${p.note ?? 'none'}`];
+  const lines = [`packages: ${p.before} → ${p.after} (${p.db}; ${p.removed.length} removed; the inventory adds ${(p.inventoryBytes / 1e3).toFixed(1)} kB)`];
+  if (p.note) lines.push(`  ${p.note}`);
+  if (p.sbom?.file) lines.push(`  SBOM: ${p.sbom.file}`);
+  if (p.sbom?.pushed) lines.push(`  SBOM attached: ${p.sbom.pushed}`);
   return lines;
 }

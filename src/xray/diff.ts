@@ -1,3 +1,4 @@
+import type { InventoryDiff } from './packages.js';
 // What one image has that the other lacks, summed by top directories and by Debian package.
 export interface FileInfo {
   type: string;
@@ -39,6 +40,8 @@ export interface DiffResult {
   /** Non-directory paths on both sides whose type or size differ. */
   changed: { files: number; bytesInImage: number; bytesInOther: number };
   packages?: PackageSection;
+  /** The two images' package inventories compared (src/xray/packages.ts). */
+  inventory?: InventoryDiff;
 }
 
 export function topDir(path: string, depth: number): string {

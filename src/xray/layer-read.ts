@@ -15,15 +15,19 @@ export interface LayerContents {
   hashes: Map<number, string>;
   /** Contents of the dpkg files xray reads, by content offset. */
   kept: Map<number, Buffer>;
+  /** Where this layer's package database files are (path → content offset): which layer brought a package. */
+  dbFiles: Map<string, number>;
 }
 
-const KEEP = /^\/var\/lib\/dpkg\/(status|info\/[^/]+\.list)$/;
+const KEEP = /^\/(?:var\/lib\/dpkg\/(status|status\.d\/[^/]+|info\/[^/]+\.list)|lib\/apk\/db\/installed)$/;
+const DB_FILE = /^\/(?:var\/lib\/dpkg\/(status|status\.d\/[^/.]+)|lib\/apk\/db\/installed)$/;
 const KEEP_MAX = 32 << 20;
 
 export async function readLayerContents(src: CopySource, label: string, dupMinSize: number): Promise<LayerContents> {
   const entries: TarEntry[] = [];
   const hashes = new Map<number, string>();
   const kept = new Map<number, Buffer>();
+  const dbFiles = new Map<string, number>();
   for await (const raw of iterateTar(src)) {
     const e = toTarEntry(raw, label);
     if (!e) continue;
@@ -42,6 +46,7 @@ export async function readLayerContents(src: CopySource, label: string, dupMinSi
     });
     hashes.set(e.dataOffset, h.digest('hex'));
     if (keep) kept.set(e.dataOffset, Buffer.concat(parts));
+    if (keep && DB_FILE.test(e.path)) dbFiles.set(e.path, e.dataOffset);
   }
-  return { entries, hashes, kept };
+  return { entries, hashes, kept, dbFiles };
 }

@@ -6,6 +6,7 @@ import type { PathEfficiency } from './efficiency.js';
 import type { EstargzLayerInfo } from './estargz.js';
 import type { Findings } from './findings.js';
 import type { GateResult } from './gate.js';
+import type { PackageListing } from './packages.js';
 
 export interface Counted {
   files: number;
@@ -75,6 +76,8 @@ export interface XrayReport {
   shells: Findings['shells'];
   packageManagers: Findings['packageManagers'];
   dockerfile: string[];
+  /** The package database's inventory, each package with the layer that brought it; null: no database. */
+  packages?: PackageListing | null;
   diff?: DiffResult;
   ci?: GateResult;
 }

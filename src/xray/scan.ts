@@ -23,6 +23,8 @@ export interface ScannedImage {
   hash: Hasher;
   /** The whole content of a kept file's bytes (the dpkg database files), by where they are. */
   read(content: NonNullable<FsEntry['content']>): Promise<Buffer>;
+  /** A package database file as one layer wrote it (`/var/lib/dpkg/status`...), or undefined. */
+  layerDbFile(layer: number, path: string): Buffer | undefined;
   close(): Promise<void>;
 }
 
@@ -44,8 +46,12 @@ async function readOneLayer(layer: Layer, dupMinSize: number): Promise<LayerCont
   }
 }
 
-function contentsAccess(layers: LayerContents[]): Pick<ScannedImage, 'hash' | 'read'> {
+function contentsAccess(layers: LayerContents[]): Pick<ScannedImage, 'hash' | 'read' | 'layerDbFile'> {
   return {
+    layerDbFile: (layer, path) => {
+      const at = layers[layer]?.dbFiles.get(path);
+      return at === undefined ? undefined : layers[layer].kept.get(at);
+    },
     hash: async (c) => {
       const h = layers[c.layer].hashes.get(c.dataOffset);
       if (!h) throw new Error(`no hash recorded for ${c.path}`);

@@ -104,6 +104,7 @@ export function buildSections(r: XrayReport, opts: { width?: number } = {}): Sec
     ],
   });
   out.push({ title: 'Dockerfile (from history)', rows: r.dockerfile.map((l) => [l]) });
+  if (r.packages !== undefined) out.push(...packageSections(r));
   if (r.diff) {
     const d = r.diff;
     const side = (label: string, sd: typeof d.onlyInImage): Section => ({
@@ -128,6 +129,7 @@ export function buildSections(r: XrayReport, opts: { width?: number } = {}): Sec
       });
     }
   }
+  if (r.diff?.inventory) out.push(inventorySection(r.image.ref, r.diff.other, r.diff.inventory));
   if (r.ci) {
     out.push({
       title: `CI: ${r.ci.pass ? 'PASS' : 'FAIL'}`,
@@ -136,4 +138,35 @@ export function buildSections(r: XrayReport, opts: { width?: number } = {}): Sec
     });
   }
   return out;
+}
+
+const SHOWN_PACKAGES = 40;
+
+function packageSections(r: XrayReport): Section[] {
+  const p = r.packages;
+  if (!p) return [{ title: 'Packages', rows: [], empty: 'no package database (dpkg, apk): scanners will see no packages' }];
+  const shown = p.packages.slice(0, SHOWN_PACKAGES);
+  return [{
+    title: `Packages (${p.db}): ${p.count}`,
+    header: true,
+    rows: [
+      ['package', 'version', 'arch', 'layer'],
+      ...shown.map((x) => [x.name, x.version, x.architecture ?? '', x.layer === null ? '?' : String(x.layer)]),
+      ...(p.count > shown.length ? [['…', `${p.count - shown.length} more (--json lists all)`, '', '']] : []),
+    ],
+    empty: 'none',
+  }];
+}
+
+function inventorySection(image: string, other: string, d: NonNullable<NonNullable<XrayReport['diff']>['inventory']>): Section {
+  const n = (x: number | null) => (x === null ? 'no database' : String(x));
+  const rows = [
+    ['packages', `${n(d.image)} in ${image}, ${n(d.other)} in ${other}`],
+    ...d.onlyInImage.slice(0, SHOWN_PACKAGES).map((p) => [`only in ${image}`, `${p.name} ${p.version}`]),
+    ...d.onlyInOther.slice(0, SHOWN_PACKAGES).map((p) => [`only in ${other}`, `${p.name} ${p.version}`]),
+    ...d.versionChanged.map((p) => ['version', `${p.name} ${p.image} -> ${p.other}`]),
+  ];
+  const more = Math.max(0, d.onlyInImage.length - SHOWN_PACKAGES) + Math.max(0, d.onlyInOther.length - SHOWN_PACKAGES);
+  if (more) rows.push(['…', `${more} more (--json lists all)`]);
+  return { title: `Package inventories: ${d.onlyInImage.length} only in ${image}, ${d.onlyInOther.length} only in ${other}, ${d.versionChanged.length} changed`, rows };
 }

@@ -4,6 +4,7 @@ import { diffImages, type FileInfo, type PackageDb } from './diff.js';
 import { reverseDockerfile } from './dockerfile.js';
 import { packageOfListFile, parseDpkgList, parseDpkgStatus } from './dpkg.js';
 import { findDuplicates } from './duplicates.js';
+import { diffInventories, listPackages } from './packages.js';
 import { userWastedPercent } from './efficiency.js';
 import { collectFindings } from './findings.js';
 import { evaluateGate, type GateConfig } from './gate.js';
@@ -154,6 +155,7 @@ export async function xray(ref: string, opts: XrayOptions = {}): Promise<XrayRep
       shells: findings.shells,
       packageManagers: findings.packageManagers,
       dockerfile: reverseDockerfile(c),
+      packages: (await listPackages(image)) ?? null,
     };
     if (opts.diff) {
       const imageDb = await loadPackageDb(image);
@@ -161,6 +163,7 @@ export async function xray(ref: string, opts: XrayOptions = {}): Promise<XrayRep
       try {
         const otherDb = await loadPackageDb(other);
         report.diff = diffImages(files.map, finalFiles(other.analyzer.tree).map, { otherRef: opts.diff, depth: opts.diffDepth, imageDb, otherDb });
+        report.diff.inventory = diffInventories(report.packages ?? undefined, await listPackages(other));
       } finally {
         await other.close();
       }
