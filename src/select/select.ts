@@ -7,7 +7,8 @@ import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import { dataSetsFor, refResolver, type RawRef, type RefResolver, type Target } from '../refs/index.js';
-import type { KeepEntry, KeepSet, KeptDataSet, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
+import { binaryRefs, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
+import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
 import { ancestors, parentPath } from '../util/paths.js';
@@ -51,13 +52,14 @@ export function select(input: SelectInput): Selection {
   if (input.refs && input.options?.references !== false) s.references();
   s.ldCache();
   s.excludes();
-  return { keep: s.keep, unresolved: s.unresolved, dataSets: s.dataSets };
+  return { keep: s.keep, unresolved: s.unresolved, dataSets: s.dataSets, families: s.families };
 }
 
 class Selector {
   readonly keep: KeepSet = new Map();
   readonly unresolved: Unresolved[] = [];
   readonly dataSets: KeptDataSet[] = [];
+  readonly families: KeptFamily[] = [];
   private readonly view: FileView;
   private readonly env: string[];
   private readonly pathVar: string | undefined;
@@ -131,6 +133,7 @@ class Selector {
       const detail = err ? `${op} (${err})` : op;
       if (!ev.path?.startsWith('/')) continue;
       if (!err) this.tracedPaths.push(ev.path);
+      this.familyEvents.push({ path: ev.path, intent: ev.intent, ok: !err });
       // lstat/readlink look at the link itself; keeping its target too costs little and makes
       // "what the link points at" survive for apps that readlink then open.
       this.keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
@@ -274,6 +277,7 @@ class Selector {
     const resolver = refResolver(this.view, this.env, this.workdir, this.tracedPaths);
     this.refWork.push(...this.keep.keys()); // before the app directory, whose entries add() queues
     this.appDir(resolver);
+    this.keepFamilies(resolver);
     const setsDone = new Set<string>();
     const dsCtx = {
       fs: resolver.fs, env: this.env, traced: this.tracedPaths,
@@ -294,6 +298,7 @@ class Selector {
         const next = this.refWork.pop()!;
         asked = Math.min(asked, this.refWork.length);
         this.followRefs(resolver, next);
+        this.followBinary(resolver, next);
       }
       const needs = dataSetsFor(this.keep.keys(), dsCtx, setsDone);
       if (needs.length === 0) break;
@@ -339,6 +344,51 @@ class Selector {
       }
       const reason: Reason = { kind: reasonKind(ref), of: path, line: ref.line, detail: `${ref.how} ${ref.name}`.trim() };
       for (const t of res.targets) this.keepTarget(t, reason, ref.kind === 'path' ? NAMED_DIR_LIMIT : UNIT_LIMIT, path, ref.line);
+    }
+  }
+
+  // ---- what kept binaries name, and data families (src/refs/binary.ts, src/refs/families.ts) ----
+
+  private readonly familyEvents: FamilyEvent[] = [];
+  private binaryCtx?: BinaryContext;
+
+  /** The paths, programs and libraries a kept ELF file names in its read-only data. */
+  private followBinary(resolver: RefResolver, path: string): void {
+    const e = this.keep.get(path)?.entry;
+    if (!e || (e.type !== 'file' && e.type !== 'hardlink')) return;
+    const f = this.input.facts(path);
+    if (!f?.elf) return;
+    let strings;
+    try {
+      strings = f.strings;
+    } catch {
+      return; // unreadable: kept, its strings not followed
+    }
+    if (!strings) return;
+    this.binaryCtx ??= {
+      fs: resolver.fs, pathVar: this.pathVar,
+      ldLibraryPath: (envValue(this.env, 'LD_LIBRARY_PATH') ?? '').split(/[:;]/).filter((d) => d !== ''),
+      ldSoConfDirs: this.opts.ldLibraryDirs ?? [],
+    };
+    const limit = { entries: NAMED_DIR_LIMIT.entries, bytes: this.opts.binaryDirLimit ?? NAMED_DIR_LIMIT.bytes };
+    for (const r of binaryRefs(path, f.elf, strings, this.binaryCtx)) {
+      const detail = `${r.how ? r.how + ' ' : ''}"${r.string}"`;
+      this.keepTarget({ path: r.path, subtree: r.subtree }, { kind: r.mechanism, of: path, detail }, limit, path);
+    }
+  }
+
+  /** Families of the files the run read by a computed key: kept whole within --family-limit. */
+  private keepFamilies(resolver: RefResolver): void {
+    const closureOnly = (p: string) => this.keep.get(p)?.reasons.some((r) => r.kind === 'elf-needed' || r.kind === 'elf-interpreter' || r.kind === 'ld-cache') ?? false;
+    const fams = dataFamilies(this.familyEvents, resolver.fs, { limitBytes: this.opts.familyLimit ?? FAMILY_LIMIT_BYTES, skip: closureOnly });
+    for (const fam of fams) {
+      this.families.push({ pattern: fam.pattern, trigger: fam.trigger, evidence: fam.evidence, files: fam.members.length, bytes: fam.bytes, ...(fam.cut ? { cut: true } : {}) });
+      if (fam.cut) {
+        this.unresolved.push({ from: fam.trigger, line: 0, lang: '', kind: 'family', name: fam.pattern, why: `family larger than the bound (${fam.bytes} bytes)` });
+        continue;
+      }
+      this.input.prefetch?.(fam.members.filter((p) => !this.keep.has(p)));
+      for (const m of fam.members) this.keepLookup(m, { kind: 'family', of: fam.trigger, detail: `${fam.pattern} (${fam.evidence})` });
     }
   }
 

@@ -1,12 +1,18 @@
 // The selector's inputs and output: what to keep of an image, and why.
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
-import type { ElfInfo } from '../elf/index.js';
+import type { ElfInfo, ElfStrings } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
 
 export interface FileFacts {
   /** What the loader needs to find what the file depends on (src/elf's parse of its header). */
   elf?: ElfInfo;
   shebang?: { interpreter: string; arg?: string };
+  /**
+   * The string literals of an ELF file's read-only data (src/elf/strings.ts): paths always,
+   * whole strings when it imports exec or dlopen calls. Read when first asked, so only for
+   * kept ELF files (and not at all with references off).
+   */
+  readonly strings?: ElfStrings;
 }
 
 /** The part of a trace event the selector reads (src/trace's events fit it). */
@@ -48,7 +54,14 @@ export type ReasonKind =
   | 'named'
   | 'unit'
   | 'data-set'
-  | 'app-dir';
+  | 'app-dir'
+  // named by a string in a kept ELF file's read-only data (src/refs/binary.ts): a path that
+  // exists, a program on PATH it can start, a library it can dlopen
+  | 'binary-path'
+  | 'binary-program'
+  | 'binary-library'
+  // a sibling of a file the run chose by a key computed at run time (src/refs/families.ts)
+  | 'family';
 
 export interface Reason {
   kind: ReasonKind;
@@ -90,10 +103,22 @@ export interface KeptDataSet {
   roots: string[];
 }
 
+/** A data family kept (or cut by its bound), with the read file that made it one. */
+export interface KeptFamily {
+  pattern: string;
+  trigger: string;
+  evidence: string;
+  files: number;
+  bytes: number;
+  /** Larger than --family-limit: not kept. */
+  cut?: boolean;
+}
+
 export interface Selection {
   keep: KeepSet;
   unresolved: Unresolved[];
   dataSets: KeptDataSet[];
+  families?: KeptFamily[];
 }
 
 /** Kept paths of the image, each with at least one reason. */
@@ -117,6 +142,10 @@ export interface SelectOptions {
    * and names, the app's own directory, and the data sets kept programs read on demand.
    */
   references?: boolean;
+  /** A directory kept whole because a kept ELF file names it holds at most this many bytes (default 32 MB). */
+  binaryDirLimit?: number;
+  /** A data family is kept up to this many bytes (default 64 MB). */
+  familyLimit?: number;
 }
 
 export interface SelectInput {

@@ -45,6 +45,8 @@ export interface ReferencesReport {
   byReason: Array<{ reason: string; files: number; bytes: number; examples: string[] }>;
   /** Data sets kept whole, with what made each needed. */
   dataSets: Array<{ set: string; what: string; trigger: string; roots: string[] }>;
+  /** Data families kept (or cut by --family-limit): siblings of a file the run chose by a computed key. */
+  families: Array<{ pattern: string; trigger: string; evidence: string; files: number; bytes: number; cut?: boolean }>;
   /** References that named nothing in the image: the build goes on; they are listed to check. */
   unresolvedCount: number;
   unresolved: Unresolved[];
@@ -73,6 +75,7 @@ export function referencesReport(sel: Selection, enabled: boolean): ReferencesRe
     bytes,
     byReason: [...groups.entries()].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.bytes - a.bytes),
     dataSets: sel.dataSets,
+    families: sel.families ?? [],
     unresolvedCount: sel.unresolved.length,
     unresolved: sel.unresolved.slice(0, MAX_UNRESOLVED),
   };

@@ -1,0 +1,201 @@
+// What a kept ELF file can reach by a name compiled into it (its read-only data's strings,
+// src/elf/strings.ts), resolved in the filesystem it runs in:
+//   - paths: an absolute path that exists is kept (a file as itself; a directory whole when it
+//     holds data); a base name the program appends a suffix to ("/usr/share/misc/magic" →
+//     magic.mgc); a Go string run on into the next (no NUL ends it);
+//   - programs: when the file imports a call that searches PATH (execvp, posix_spawnp, system,
+//     popen...), the executables on PATH whose names are whole string literals (one the linker
+//     merged into the end of a longer string counts when code points at it), a path's file
+//     name, or (system, popen) a command line's first word;
+//   - libraries: when it imports dlopen, the `lib*.so*` names, found as the loader finds them
+//     (the requester's RPATH/RUNPATH, LD_LIBRARY_PATH, ld.so.conf, the default dirs), a
+//     version suffix appended to a base name ("libfoo.so" → libfoo.so.1).
+import { defaultLibDirs, DLOPEN_IMPORTS, EXEC_IMPORTS } from '../elf/index.js';
+import type { ElfInfo, ElfStrings } from '../elf/index.js';
+import { DEFAULT_PATH, joinPath, normalize, parentPath } from '../util/paths.js';
+import { Fs, isBroad } from './resolve/context.js';
+
+export type BinaryMechanism = 'binary-path' | 'binary-program' | 'binary-library';
+
+export interface BinaryRef {
+  mechanism: BinaryMechanism;
+  /** What to keep (through its links). */
+  path: string;
+  /** A directory kept whole. */
+  subtree?: boolean;
+  /** The string of the ELF file that names it. */
+  string: string;
+  /** How the string names it ("tail of", "suffix appended"...), for the reason. */
+  how?: string;
+}
+
+export interface BinaryContext {
+  fs: Fs;
+  /** The image's PATH (config Env), or undefined for the default. */
+  pathVar?: string;
+  ldLibraryPath: readonly string[];
+  ldSoConfDirs: readonly string[];
+}
+
+/** Virtual filesystems: never in an image, never worth keeping. */
+const VIRTUAL = /^\/(proc|sys|dev)(\/|$)/;
+/** A program name: no '/', no spaces, not starting with '-'. */
+const PROGRAM_NAME = /^[A-Za-z0-9_[][\w.+[\]-]*$/;
+/** A file that is code, not data: a directory holding one is not kept whole for a path string. */
+const CODE_FILE = /\.so(\.[\d.]+)?$/;
+
+/** Everything `file` names in its strings, as mechanism + path to keep. */
+export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx: BinaryContext): BinaryRef[] {
+  const out: BinaryRef[] = [];
+  for (const s of strings.paths) out.push(...pathRefs(s, ctx.fs, strings.go === true));
+  const imports = new Set(elf.imports ?? []);
+  if (strings.words && EXEC_IMPORTS.some((i) => imports.has(i))) {
+    const shell = imports.has('system') || imports.has('popen');
+    out.push(...programRefs(file, strings.words, ctx, shell));
+  }
+  if (strings.words && DLOPEN_IMPORTS.some((i) => imports.has(i))) out.push(...libraryRefs(file, elf, strings.words, ctx));
+  return out;
+}
+
+/** A path string: what exists of it. */
+export function pathRefs(raw: string, fs: Fs, go: boolean): BinaryRef[] {
+  const p = normalize(raw);
+  if (p === '/' || VIRTUAL.test(p)) return [];
+  const dir = parentPath(p);
+  const base = p.slice(p.lastIndexOf('/') + 1);
+  const names = dir !== '/' && base !== '' && fs.isDir(dir) ? fs.list(dir) : [];
+  // a base name the program appends an extension to (libmagic's "…/magic" + ".mgc"), whether
+  // or not the base itself exists
+  const suffixed = names.filter((n) => n.startsWith(base + '.') && /^\.[A-Za-z0-9]{1,8}$/.test(n.slice(base.length)));
+  const out: BinaryRef[] = suffixed.length > 4 ? [] : suffixed.map((n) => ({ mechanism: 'binary-path' as const, path: joinPath(dir, n), string: raw, how: 'extension appended to' }));
+  const st = fs.stat(p);
+  if (st) return [{ mechanism: 'binary-path', path: p, string: raw, ...(st.type === 'dir' && holdsData(fs, p) ? { subtree: true } : {}) }, ...out];
+  if (out.length > 0 || !go) return out;
+  if (names.length === 0) return goRuns(p, raw, fs);
+  // a Go string run on into the next one: the longest child name the last component starts with
+  const glued = names.filter((n) => n.length >= 3 && base.startsWith(n)).sort((a, b) => b.length - a.length)[0];
+  if (glued) return [{ mechanism: 'binary-path', path: joinPath(dir, glued), string: raw, how: 'run into the next string' }];
+  return goRuns(p, raw, fs);
+}
+
+/** A Go run that is two strings ("/etc/ssl/certs" + "/etc/pki/tls"): each part from a '/' that exists. */
+function goRuns(p: string, raw: string, fs: Fs): BinaryRef[] {
+  const comps = p.split('/').filter(Boolean);
+  const out: BinaryRef[] = [];
+  // the deepest existing prefix, when what follows it is not in the filesystem
+  let deepest = -1;
+  for (let i = 1; i <= comps.length; i++) {
+    if (!fs.stat('/' + comps.slice(0, i).join('/'))) break;
+    deepest = i;
+  }
+  if (deepest >= 2 && deepest < comps.length) {
+    const pre = '/' + comps.slice(0, deepest).join('/');
+    const st = fs.stat(pre)!;
+    if (st.type !== 'dir' || !isBroad(pre)) out.push({ mechanism: 'binary-path', path: pre, string: raw, how: 'run into the next string', ...(st.type === 'dir' && holdsData(fs, pre) ? { subtree: true } : {}) });
+    const rest = '/' + comps.slice(deepest).join('/');
+    if (rest !== p) out.push(...pathRefs(rest, fs, true));
+  }
+  return out;
+}
+
+/**
+ * A directory that holds data: files directly in it (at least as many as subdirectories: a
+ * directory of per-package or per-language subdirectories is a namespace, not one program's
+ * data), none of them a shared object or an executable, and not a broad system directory.
+ */
+function holdsData(fs: Fs, dir: string): boolean {
+  if (isBroad(dir)) return false;
+  let files = 0;
+  let dirs = 0;
+  for (const n of fs.list(dir)) {
+    const st = fs.stat(joinPath(dir, n));
+    if (st?.type === 'dir') dirs++;
+    else if (st?.type === 'file') {
+      if (CODE_FILE.test(n) || ((st.mode ?? 0) & 0o111) !== 0) return false;
+      files++;
+    }
+  }
+  return files > 0 && files >= dirs;
+}
+
+/** Executables on PATH by name → their path (the first on PATH), per filesystem and PATH. */
+const onPathCache = new WeakMap<Fs, Map<string, Map<string, string>>>();
+
+export function executablesOnPath(fs: Fs, pathVar: string | undefined): Map<string, string> {
+  const key = pathVar ?? DEFAULT_PATH;
+  let perFs = onPathCache.get(fs);
+  if (!perFs) onPathCache.set(fs, (perFs = new Map()));
+  let m = perFs.get(key);
+  if (m) return m;
+  m = new Map();
+  for (const dir of key.split(':')) {
+    if (!dir.startsWith('/')) continue;
+    for (const n of fs.list(dir)) {
+      if (m.has(n) || !PROGRAM_NAME.test(n)) continue;
+      const st = fs.stat(joinPath(dir, n));
+      if (st?.type === 'file' && ((st.mode ?? 0) & 0o111) !== 0) m.set(n, joinPath(dir, n));
+    }
+  }
+  perFs.set(key, m);
+  return m;
+}
+
+/** Programs on PATH named by whole strings, a path's file name, or (for a shell) a command line's first word. */
+function programRefs(file: string, words: readonly string[], ctx: BinaryContext, shell: boolean): BinaryRef[] {
+  const exes = executablesOnPath(ctx.fs, ctx.pathVar);
+  if (exes.size === 0) return [];
+  const self = file.slice(file.lastIndexOf('/') + 1);
+  const found = new Map<string, BinaryRef>();
+  const hit = (name: string, word: string, how?: string) => {
+    const path = exes.get(name);
+    if (!path || name === self || found.has(name)) return;
+    found.set(name, { mechanism: 'binary-program', path, string: word, ...(how ? { how } : {}) });
+  };
+  for (const w of words) {
+    // a whole literal (on x86-64 also one the linker merged into a longer string's end: the
+    // strings extractor adds those that code points at)
+    if (exes.has(w)) hit(w, w);
+    // the program's path: the name after the last '/' ("/usr/local/bin/xz" when xz is elsewhere on PATH)
+    else if (w.includes('/') && !/\s/.test(w)) hit(w.slice(w.lastIndexOf('/') + 1), w, 'file name in');
+    if (shell) {
+      const m = /^\s*(?:exec\s+)?([A-Za-z0-9_][\w.+-]*)\s/.exec(w);
+      if (m) hit(m[1]!, w, 'command line');
+    }
+  }
+  return [...found.values()];
+}
+
+/** Names of libraries in the strings of a file that imports dlopen, found as the loader would. */
+function libraryRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: BinaryContext): BinaryRef[] {
+  const origin = parentPath(file);
+  const expand = (d: string) => d.replace(/\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/g, origin);
+  const dirs = [...new Set([
+    ...(elf.runpath ? [] : elf.rpath ?? []).map(expand), ...ctx.ldLibraryPath, ...(elf.runpath ?? []).map(expand),
+    ...ctx.ldSoConfDirs, ...defaultLibDirs(elf),
+  ].filter((d) => d.startsWith('/') && !d.includes('$')))];
+  const out: BinaryRef[] = [];
+  const seen = new Set<string>();
+  for (const w of words) {
+    const m = /(?:^|\/)(lib[A-Za-z0-9_+-][\w+.-]*)$/.exec(w);
+    if (!m || w.startsWith('/') || seen.has(m[1]!)) continue;
+    const name = m[1]!;
+    seen.add(name);
+    // "libfoo.so.1", "libfoo-2.0.so", or a bare base name "libfoo"
+    if (!/^lib[\w+.-]*?\.so(\.[\d.]+)?$/.test(name) && !/^lib[\w+-]+$/.test(name)) continue;
+    for (const dir of dirs) {
+      const names = ctx.fs.list(dir);
+      if (names.length === 0) continue;
+      let hits: string[];
+      if (names.includes(name) && /\.so(\.|$)/.test(name)) hits = [name];
+      // a runtime appends the rest: "libfoo.so" + ".1", "libfoo" + ".so.1"
+      else if (/\.so$/.test(name)) hits = names.filter((n) => n.startsWith(name + '.') && /^\.[\d.]+$/.test(n.slice(name.length)));
+      else if (!name.includes('.so')) hits = names.filter((n) => n.startsWith(name + '.so') && /^\.so(\.[\d.]+)?$/.test(n.slice(name.length)));
+      else hits = [];
+      hits = hits.filter((n) => ctx.fs.isFile(joinPath(dir, n)));
+      if (hits.length === 0) continue;
+      for (const h of hits) out.push({ mechanism: 'binary-library', path: joinPath(dir, h), string: w, ...(h !== name ? { how: 'suffix appended' } : {}) });
+      break;
+    }
+  }
+  return out;
+}
