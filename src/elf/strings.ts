@@ -55,6 +55,8 @@ export interface Layout {
   /** Code: executable sections (or segments). */
   code: Range[];
   machine: number;
+  /** ET_EXEC: loaded at fixed addresses (code may hold a data address as an immediate). */
+  fixed: boolean;
   go: boolean;
 }
 
@@ -63,7 +65,7 @@ const EM_X86_64 = 62;
 /** Where an ELF file keeps its read-only data and its code. */
 export function layoutOf(read: ReadAt, size: number): Layout {
   const ident = read(0, 64);
-  const none: Layout = { data: [], code: [], machine: 0, go: false };
+  const none: Layout = { data: [], code: [], machine: 0, fixed: false, go: false };
   if (ident.length < 52 || ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) return none;
   const c64 = ident[4] === 2;
   const le = ident[5] !== 2;
@@ -76,7 +78,7 @@ export function layoutOf(read: ReadAt, size: number): Layout {
   };
   const word = (b: Buffer, o: number) => (c64 ? u64(b, o) : u32(b, o));
   const inFile = (off: number, len: number) => off >= 0 && len > 0 && off + len <= size;
-  const out: Layout = { data: [], code: [], machine: u16(ident, 18), go: false };
+  const out: Layout = { data: [], code: [], machine: u16(ident, 18), fixed: u16(ident, 16) === 2, go: false };
   const shoff = word(ident, c64 ? 0x28 : 0x20);
   const shentsize = u16(ident, c64 ? 0x3a : 0x2e);
   const shnum = u16(ident, c64 ? 0x3c : 0x30);
@@ -136,66 +138,77 @@ export function elfStrings(read: ReadAt, size: number, opts: { words?: boolean }
   const paths = new Set<string>();
   const words = opts.words ? new Set<string>() : undefined;
   const layout = layoutOf(read, size);
+  // addresses x86-64 code points at, as file offsets: literals merged into a longer string's end
+  const targets = words && layout.machine === EM_X86_64 ? codeTargets(read, layout) : [];
+  let ti = 0;
   for (const { offset: off, size: len } of layout.data) {
     let carry: Buffer = Buffer.alloc(0);
     for (let p = off; p < off + len; p += CHUNK) {
       const n = Math.min(CHUNK, off + len - p);
       const chunk = read(p, n);
       const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const base = p - carry.length; // file offset of buf[0]
       const last = p + n >= off + len || chunk.length < n;
       // a string may cross into the next chunk: what follows the last NUL waits for it
       // (a Go string has no NUL: a run longer than MAX_STRING is cut there)
       const cut = last ? buf.length : Math.max(buf.lastIndexOf(0) + 1, buf.length - MAX_STRING);
       scanPaths(buf, cut, paths);
-      if (words) scanWords(buf, cut, words);
+      if (words) {
+        scanWords(buf, cut, words);
+        while (ti < targets.length && targets[ti]! < base + cut) {
+          const i = targets[ti++]! - base;
+          if (i <= 0 || buf[i - 1] === 0) continue; // a whole string's start: already a word
+          const nul = buf.indexOf(0, i);
+          if (nul > i && nul - i <= MAX_WORD && printable(buf, i, nul)) words.add(buf.toString('latin1', i, nul));
+        }
+      }
       carry = Buffer.from(buf.subarray(Math.max(cut, buf.length - MAX_STRING)));
       if (last) break;
     }
   }
-  if (words && layout.machine === EM_X86_64) for (const w of mergedTails(read, layout)) words.add(w);
   return { paths: [...paths], ...(words ? { words: [...words] } : {}), ...(layout.go ? { go: true } : {}) };
 }
 
 /**
- * Literals that the linker merged into the end of a longer string ("xz" into "unxz\0"): the
- * strings that x86-64 code addresses (lea reg, [rip+disp32]; mov reg, imm32) in the middle of
- * another. A tail that no code points at is part of the longer string only.
+ * Where x86-64 code points into read-only data (lea reg, [rip+disp32]; mov reg, imm32), as
+ * sorted file offsets. A literal the linker merged into the end of a longer string ("xz" into
+ * "unxz\0") is one such address in the middle of a string; a tail no code points at is only
+ * part of the longer string.
  */
-export function mergedTails(read: ReadAt, layout: Layout): string[] {
-  const inData = (a: number) => layout.data.find((r) => a >= r.addr && a < r.addr + r.size);
-  const targets = new Set<number>();
+export function codeTargets(read: ReadAt, layout: Layout): number[] {
+  const data = layout.data;
+  const toOffset = (a: number): number | undefined => {
+    for (const r of data) if (a >= r.addr && a < r.addr + r.size) return r.offset + (a - r.addr);
+    return undefined;
+  };
+  const lo = Math.min(...data.map((r) => r.addr));
+  const hi = Math.max(...data.map((r) => r.addr + r.size));
+  const out = new Set<number>();
+  const add = (a: number) => {
+    if (a < lo || a >= hi) return;
+    const o = toOffset(a);
+    if (o !== undefined) out.add(o);
+  };
   for (const c of layout.code) {
     for (let p = 0; p < c.size; p += CHUNK) {
-      // 6 bytes of overlap: an instruction across the chunk boundary
-      const n = Math.min(CHUNK + 6, c.size - p);
+      // 7 bytes of overlap: an instruction across the chunk boundary
+      const n = Math.min(CHUNK + 7, c.size - p);
       const b = read(c.offset + p, n);
       const end = Math.min(b.length, CHUNK);
+      // REX.W (or REX.WR) lea with a rip-relative operand: 48/4c 8d modrm(00 reg 101) disp32
+      for (let j = b.indexOf(0x8d, 1); j >= 0 && j < end + 1; j = b.indexOf(0x8d, j + 1)) {
+        const x = b[j - 1];
+        if ((x === 0x48 || x === 0x4c) && j + 6 <= b.length && (b[j + 1]! & 0xc7) === 0x05) add(c.addr + p + j + 6 + b.readInt32LE(j + 2));
+      }
+      if (!layout.fixed) continue;
+      // mov r32, imm32: a program loaded at a fixed address holds data addresses as immediates
       for (let i = 0; i < end; i++) {
         const x = b[i]!;
-        // REX.W (or REX.WR) lea with a rip-relative operand: 48/4c 8d modrm(00 reg 101) disp32
-        if ((x === 0x48 || x === 0x4c) && b[i + 1] === 0x8d && i + 7 <= b.length && (b[i + 2]! & 0xc7) === 0x05) {
-          const t = c.addr + p + i + 7 + b.readInt32LE(i + 3);
-          if (inData(t)) targets.add(t);
-        } else if (x >= 0xb8 && x <= 0xbf && i + 5 <= b.length) {
-          // mov r32, imm32 (a non-PIE program's address)
-          const t = b.readUInt32LE(i + 1);
-          if (t !== 0 && inData(t)) targets.add(t);
-        }
+        if (x >= 0xb8 && x <= 0xbf && i + 5 <= b.length) add(b.readUInt32LE(i + 1));
       }
     }
   }
-  const out: string[] = [];
-  for (const t of targets) {
-    const r = inData(t)!;
-    const off = r.offset + (t - r.addr);
-    if (off === r.offset) continue;
-    const b = read(off - 1, Math.min(MAX_WORD + 2, r.offset + r.size - off + 1));
-    if (b[0] === 0) continue; // the start of a whole string: already a word
-    const nul = b.indexOf(0, 1);
-    if (nul < 2) continue;
-    if (printable(b, 1, nul)) out.push(b.toString('latin1', 1, nul));
-  }
-  return out;
+  return [...out].sort((a, b) => a - b);
 }
 
 /** Path runs in buf[0, end): each maximal run of path characters holding a '/'. */

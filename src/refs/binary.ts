@@ -35,7 +35,15 @@ export interface BinaryContext {
   pathVar?: string;
   ldLibraryPath: readonly string[];
   ldSoConfDirs: readonly string[];
+  /** Told when a file's whole strings name more than MAX_PROGRAM_WORDS programs (none of them kept). */
+  tooMany?: (file: string, names: string[]) => void;
 }
+
+/**
+ * More whole strings than this naming programs on PATH are a vocabulary, not helpers (a
+ * program runs a handful of helpers by name: compressors, a pager, a shell, a transport).
+ */
+export const MAX_PROGRAM_WORDS = 12;
 
 /** Virtual filesystems: never in an image, never worth keeping. */
 const VIRTUAL = /^\/(proc|sys|dev)(\/|$)/;
@@ -71,29 +79,43 @@ export function pathRefs(raw: string, fs: Fs, go: boolean): BinaryRef[] {
   const st = fs.stat(p);
   if (st) return [{ mechanism: 'binary-path', path: p, string: raw, ...(st.type === 'dir' && holdsData(fs, p) ? { subtree: true } : {}) }, ...out];
   if (out.length > 0 || !go) return out;
-  if (names.length === 0) return goRuns(p, raw, fs);
-  // a Go string run on into the next one: the longest child name the last component starts with
-  const glued = names.filter((n) => n.length >= 3 && base.startsWith(n)).sort((a, b) => b.length - a.length)[0];
-  if (glued) return [{ mechanism: 'binary-path', path: joinPath(dir, glued), string: raw, how: 'run into the next string' }];
   return goRuns(p, raw, fs);
 }
 
-/** A Go run that is two strings ("/etc/ssl/certs" + "/etc/pki/tls"): each part from a '/' that exists. */
+/**
+ * A Go string is not NUL-terminated, so a run may be several strings back to back
+ * ("/etc/hostsHTTP/1.1/srv/data/tablesGET"). Walked component by component: where a
+ * component does not exist, the child whose name it starts with ends one string (hosts), or
+ * a deep enough existing prefix does (the next string starts with '/'); the walk restarts
+ * after it.
+ */
 function goRuns(p: string, raw: string, fs: Fs): BinaryRef[] {
   const comps = p.split('/').filter(Boolean);
   const out: BinaryRef[] = [];
-  // the deepest existing prefix, when what follows it is not in the filesystem
-  let deepest = -1;
-  for (let i = 1; i <= comps.length; i++) {
-    if (!fs.stat('/' + comps.slice(0, i).join('/'))) break;
-    deepest = i;
-  }
-  if (deepest >= 2 && deepest < comps.length) {
-    const pre = '/' + comps.slice(0, deepest).join('/');
-    const st = fs.stat(pre)!;
-    if (st.type !== 'dir' || !isBroad(pre)) out.push({ mechanism: 'binary-path', path: pre, string: raw, how: 'run into the next string', ...(st.type === 'dir' && holdsData(fs, pre) ? { subtree: true } : {}) });
-    const rest = '/' + comps.slice(deepest).join('/');
-    if (rest !== p) out.push(...pathRefs(rest, fs, true));
+  const emit = (path: string, how: string) => {
+    const st = fs.stat(path);
+    if (!st || (st.type === 'dir' && isBroad(path))) return;
+    out.push({ mechanism: 'binary-path', path, string: raw, how, ...(st.type === 'dir' && holdsData(fs, path) ? { subtree: true } : {}) });
+  };
+  let start = 0;
+  while (start < comps.length && out.length < 16) {
+    let k = start;
+    while (k < comps.length && fs.stat('/' + comps.slice(start, k + 1).join('/'))) k++;
+    if (k === comps.length) {
+      if (start > 0) emit('/' + comps.slice(start).join('/'), 'part of');
+      break;
+    }
+    const parent = '/' + comps.slice(start, k).join('/');
+    const glued = k > start
+      ? fs.list(parent).filter((n) => n.length >= 3 && comps[k]!.startsWith(n)).sort((x, y) => y.length - x.length)[0]
+      : undefined;
+    if (glued) {
+      emit(joinPath(parent, glued), 'run into the next string');
+      start = k + 1;
+    } else if (k - start >= 2) {
+      emit(parent, 'run into the next string');
+      start = k;
+    } else start = k + 1;
   }
   return out;
 }
@@ -146,22 +168,30 @@ function programRefs(file: string, words: readonly string[], ctx: BinaryContext,
   if (exes.size === 0) return [];
   const self = file.slice(file.lastIndexOf('/') + 1);
   const found = new Map<string, BinaryRef>();
-  const hit = (name: string, word: string, how?: string) => {
+  const words_ = new Map<string, BinaryRef>();
+  const hit = (into: Map<string, BinaryRef>, name: string, word: string, how?: string) => {
     const path = exes.get(name);
-    if (!path || name === self || found.has(name)) return;
-    found.set(name, { mechanism: 'binary-program', path, string: word, ...(how ? { how } : {}) });
+    if (!path || name === self || found.has(name) || into.has(name)) return;
+    into.set(name, { mechanism: 'binary-program', path, string: word, ...(how ? { how } : {}) });
   };
   for (const w of words) {
     // a whole literal (on x86-64 also one the linker merged into a longer string's end: the
     // strings extractor adds those that code points at)
-    if (exes.has(w)) hit(w, w);
-    // the program's path: the name after the last '/' ("/usr/local/bin/xz" when xz is elsewhere on PATH)
-    else if (w.includes('/') && !/\s/.test(w)) hit(w.slice(w.lastIndexOf('/') + 1), w, 'file name in');
+    if (exes.has(w)) hit(words_, w, w);
+    // a program's path in a bin directory ("/usr/local/bin/xz" when xz is elsewhere on PATH)
+    const bin = /^\/(?:[^\s/]+\/)*s?bin\/([^\s/]+)$/.exec(w);
+    if (bin) hit(found, bin[1]!, w, 'file name in');
+    // (system, popen) a command line: a program name, then an option, a path or a redirection
     if (shell) {
-      const m = /^\s*(?:exec\s+)?([A-Za-z0-9_][\w.+-]*)\s/.exec(w);
-      if (m) hit(m[1]!, w, 'command line');
+      const m = /^\s*(?:exec\s+)?([A-Za-z0-9_][\w.+-]*)\s+[-/%<>|'"$]/.exec(w);
+      if (m) hit(found, m[1]!, w, 'command line');
     }
   }
+  // a file whose whole strings name many programs is using words (an interpreter's method
+  // names: "join", "sort", "find"), not naming helpers: those are not kept, and are reported
+  if (words_.size > MAX_PROGRAM_WORDS) {
+    ctx.tooMany?.(file, [...words_.keys()]);
+  } else for (const [k, v] of words_) if (!found.has(k)) found.set(k, v);
   return [...found.values()];
 }
 

@@ -369,6 +369,10 @@ class Selector {
       fs: resolver.fs, pathVar: this.pathVar,
       ldLibraryPath: (envValue(this.env, 'LD_LIBRARY_PATH') ?? '').split(/[:;]/).filter((d) => d !== ''),
       ldSoConfDirs: this.opts.ldLibraryDirs ?? [],
+      tooMany: (file, names) => this.unresolved.push({
+        from: file, line: 0, lang: 'elf', kind: 'binary-program', name: names.slice(0, 8).join(' ') + (names.length > 8 ? ' …' : ''),
+        why: `${names.length} programs on PATH named by whole strings: words, not helpers; none kept (--include-exe keeps one)`,
+      }),
     };
     const limit = { entries: NAMED_DIR_LIMIT.entries, bytes: this.opts.binaryDirLimit ?? NAMED_DIR_LIMIT.bytes };
     for (const r of binaryRefs(path, f.elf, strings, this.binaryCtx)) {
