@@ -133,13 +133,17 @@ export function layoutOf(read: ReadAt, size: number): Layout {
   return out;
 }
 
-/** The string literals of an ELF file's read-only data; `words` only when asked (they are many). */
-export function elfStrings(read: ReadAt, size: number, opts: { words?: boolean } = {}): ElfStrings {
+/**
+ * The string literals of an ELF file's read-only data; `words` only when asked (they are
+ * many), with the literals merged into longer strings unless `tails` is false (finding them
+ * reads the code).
+ */
+export function elfStrings(read: ReadAt, size: number, opts: { words?: boolean; tails?: boolean } = {}): ElfStrings {
   const paths = new Set<string>();
   const words = opts.words ? new Set<string>() : undefined;
   const layout = layoutOf(read, size);
   // addresses x86-64 code points at, as file offsets: literals merged into a longer string's end
-  const targets = words && layout.machine === EM_X86_64 ? codeTargets(read, layout) : [];
+  const targets = words && opts.tails !== false && layout.machine === EM_X86_64 ? codeTargets(read, layout) : [];
   let ti = 0;
   for (const { offset: off, size: len } of layout.data) {
     let carry: Buffer = Buffer.alloc(0);

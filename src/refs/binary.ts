@@ -55,7 +55,10 @@ const CODE_FILE = /\.so(\.[\d.]+)?$/;
 /** Everything `file` names in its strings, as mechanism + path to keep. */
 export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx: BinaryContext): BinaryRef[] {
   const out: BinaryRef[] = [];
-  for (const s of strings.paths) out.push(...pathRefs(s, ctx.fs, strings.go === true));
+  const system = isSystemRuntime(file, elf);
+  for (const s of strings.paths) {
+    for (const r of pathRefs(s, ctx.fs, strings.go === true)) out.push(system && r.subtree ? { ...r, subtree: false } : r);
+  }
   const imports = new Set(elf.imports ?? []);
   if (strings.words && EXEC_IMPORTS.some((i) => imports.has(i))) {
     const shell = imports.has('system') || imports.has('popen');
@@ -63,6 +66,17 @@ export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx:
   }
   if (strings.words && DLOPEN_IMPORTS.some((i) => imports.has(i))) out.push(...libraryRefs(file, elf, strings.words, ctx));
   return out;
+}
+
+/**
+ * The C library and the dynamic loader: linked into every program, their strings name the
+ * system's data (zone files, locales, charset modules) for calls a program may never make.
+ * Which of it a program needs follows from what it calls and reads (src/refs/datasets.ts):
+ * their files are kept, their directories not whole.
+ */
+export function isSystemRuntime(file: string, elf: ElfInfo): boolean {
+  const name = elf.soname ?? file.slice(file.lastIndexOf('/') + 1);
+  return /^(libc\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld64\.so\.\d+|libc\.musl-\w+\.so\.\d+|ld-musl-\w+\.so\.\d+)$/.test(name);
 }
 
 /** A path string: what exists of it. */
@@ -202,7 +216,7 @@ function libraryRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: 
   const dirs = [...new Set([
     ...(elf.runpath ? [] : elf.rpath ?? []).map(expand), ...ctx.ldLibraryPath, ...(elf.runpath ?? []).map(expand),
     ...ctx.ldSoConfDirs, ...defaultLibDirs(elf),
-  ].filter((d) => d.startsWith('/') && !d.includes('$')))];
+  ].filter((d) => d.startsWith('/') && !d.includes('$')).map(normalize))];
   const out: BinaryRef[] = [];
   const seen = new Set<string>();
   for (const w of words) {

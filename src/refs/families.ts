@@ -8,8 +8,9 @@
 //     component (a directory level or the file name, same extension) replaced;
 //   - or the file sits in a directory of files all of one kind (same extension or name shape,
 //     no subdirectories, three or more) and it is the only one of them the run read.
-// The family is every existing path of that shape. Libraries the loader opened for DT_NEEDED
-// and files the run read many of are not keyed choices.
+// The family is every existing path of that shape. Libraries the loader opened for DT_NEEDED,
+// files the run read many of, and interpreted code (its imports are followed by the code
+// scanners) are not keyed choices.
 import { joinPath, normalize } from '../util/paths.js';
 import { Fs, isBroad } from './resolve/context.js';
 
@@ -46,6 +47,11 @@ const FAMILY_MAX_FILES = 20_000;
 /** How many levels up from the file the key may be (locale/<key>/LC_MESSAGES/x.mo is 2). */
 const KEY_DEPTH = 4;
 const VIRTUAL = /^\/(proc|sys|dev|run|tmp)(\/|$)/;
+/**
+ * Source code of interpreted languages: loaded by the names its importers write, which the
+ * code scanners follow (src/refs/scan); a package's modules are not a family of data.
+ */
+const CODE_KIND = /^\.(py|pyc|pyi|rb|pm|pl|js|mjs|cjs|ts|php|sh|bash|lua|tcl|class|jar)$/;
 
 /** The kind of a file name: its extension (".so" for shared objects with versions), or "" for none. */
 export function kindOf(name: string): string {
@@ -76,6 +82,7 @@ export function dataFamilies(events: readonly FamilyEvent[], fs: Fs, opts: Famil
   for (const f of reads) {
     if (opts.skip?.(f) || fs.stat(f)?.type !== 'file') continue;
     const comps = f.split('/').filter(Boolean);
+    if (CODE_KIND.test(kindOf(comps[comps.length - 1]!))) continue;
     const fam = byCandidates(f, comps, failedShapes, fs) ?? byHomogeneousDir(f, comps, reads, fs);
     if (!fam || done.has(fam.pattern)) continue;
     done.add(fam.pattern);
