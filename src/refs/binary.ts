@@ -45,12 +45,18 @@ export interface BinaryContext {
  */
 export const MAX_PROGRAM_WORDS = 12;
 
+/** How many entries below a directory are looked at for code. */
+const DATA_WALK = 2_000;
+
 /** Virtual filesystems: never in an image, never worth keeping. */
 const VIRTUAL = /^\/(proc|sys|dev)(\/|$)/;
 /** A program name: no '/', no spaces, not starting with '-'. */
 const PROGRAM_NAME = /^[A-Za-z0-9_[][\w.+[\]-]*$/;
-/** A file that is code, not data: a directory holding one is not kept whole for a path string. */
-const CODE_FILE = /\.so(\.[\d.]+)?$/;
+/**
+ * A file that is code, not data: a directory holding one is not kept whole for a path string
+ * (a shared object is loaded by name; interpreted code is followed by its imports).
+ */
+const CODE_FILE = /\.(so(\.[\d.]+)?|py|pyc|rb|pm|pl|js|mjs|cjs|php|lua|tcl|class|jar)$/;
 
 /** Everything `file` names in its strings, as mechanism + path to keep. */
 export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx: BinaryContext): BinaryRef[] {
@@ -137,7 +143,9 @@ function goRuns(p: string, raw: string, fs: Fs): BinaryRef[] {
 /**
  * A directory that holds data: files directly in it (at least as many as subdirectories: a
  * directory of per-package or per-language subdirectories is a namespace, not one program's
- * data), none of them a shared object or an executable, and not a broad system directory.
+ * data), no code anywhere in it (a shared object, an executable, a module of an interpreted
+ * language: a runtime's library directory, a package manager's scripts), and not a broad
+ * system directory.
  */
 function holdsData(fs: Fs, dir: string): boolean {
   if (isBroad(dir)) return false;
@@ -146,12 +154,26 @@ function holdsData(fs: Fs, dir: string): boolean {
   for (const n of fs.list(dir)) {
     const st = fs.stat(joinPath(dir, n));
     if (st?.type === 'dir') dirs++;
-    else if (st?.type === 'file') {
-      if (CODE_FILE.test(n) || ((st.mode ?? 0) & 0o111) !== 0) return false;
-      files++;
+    else if (st?.type === 'file') files++;
+  }
+  return files > 0 && files >= dirs && !holdsCode(fs, dir);
+}
+
+/** Whether code is anywhere below `dir` (looked at up to DATA_WALK entries; a larger tree is the subtree bound's to cut). */
+function holdsCode(fs: Fs, dir: string): boolean {
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length > 0 && seen < DATA_WALK) {
+    const d = stack.pop()!;
+    for (const n of fs.list(d)) {
+      if (++seen > DATA_WALK) break;
+      const p = joinPath(d, n);
+      const st = fs.view.lstat(p);
+      if (st?.type === 'dir') stack.push(p);
+      else if (st?.type === 'file' && (CODE_FILE.test(n) || ((st.mode ?? 0) & 0o111) !== 0)) return true;
     }
   }
-  return files > 0 && files >= dirs;
+  return false;
 }
 
 /** Executables on PATH by name → their path (the first on PATH), per filesystem and PATH. */
@@ -220,12 +242,13 @@ function libraryRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: 
   const out: BinaryRef[] = [];
   const seen = new Set<string>();
   for (const w of words) {
-    const m = /(?:^|\/)(lib[A-Za-z0-9_+-][\w+.-]*)$/.exec(w);
-    if (!m || w.startsWith('/') || seen.has(m[1]!)) continue;
+    // "libfoo.so.1", "libfoo-2.0.so", "plugins/libfoo.so" (found from the search dirs), or a
+    // bare base name "libfoo" as a whole string; an absolute path is the path rule's
+    if (/\s/.test(w) || w.startsWith('/')) continue;
+    const m = /(?:^|\/)(lib[A-Za-z0-9_+-][\w+.-]*?\.so(?:\.[\d.]+)?)$/.exec(w) ?? /^(lib[\w+-]+)$/.exec(w);
+    if (!m || seen.has(m[1]!)) continue;
     const name = m[1]!;
     seen.add(name);
-    // "libfoo.so.1", "libfoo-2.0.so", or a bare base name "libfoo"
-    if (!/^lib[\w+.-]*?\.so(\.[\d.]+)?$/.test(name) && !/^lib[\w+-]+$/.test(name)) continue;
     for (const dir of dirs) {
       const names = ctx.fs.list(dir);
       if (names.length === 0) continue;

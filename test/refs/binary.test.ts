@@ -160,3 +160,34 @@ describe('data families are data', () => {
     expect(dataFamilies(evs, fs, { limitBytes: 1 << 20 })).toEqual([]);
   });
 });
+
+describe('a runtime\'s library directory is code, not data', () => {
+  it('named by the runtime, kept as a directory only (its modules are followed by their imports)', () => {
+    const fs = fsOf(['/usr/lib/ruby/3.1.0/json.rb', '/usr/lib/ruby/3.1.0/set.rb', '/usr/lib/perl/Carp.pm', '/usr/lib/perl/Exporter.pm']);
+    expect(kept(pathRefs('/usr/lib/ruby/3.1.0', fs, false))).toEqual(['/usr/lib/ruby/3.1.0']);
+    expect(kept(pathRefs('/usr/lib/perl', fs, false))).toEqual(['/usr/lib/perl']);
+  });
+
+  it('the C library keeps the files it names, not whole directories', () => {
+    const fs = fsOf(['/usr/share/zoneinfo/UTC', '/usr/share/zoneinfo/CET', '/usr/share/zoneinfo/Europe/Paris', '/etc/gai.conf']);
+    const libc = elf({ soname: 'libc.so.6' });
+    expect(kept(binaryRefs('/usr/lib/x86_64-linux-gnu/libc.so.6', libc, { paths: ['/usr/share/zoneinfo', '/etc/gai.conf'] }, ctx(fs)))).toEqual(['/etc/gai.conf', '/usr/share/zoneinfo']);
+    expect(kept(binaryRefs('/usr/lib/libicuuc.so.72', elf({ soname: 'libicuuc.so.72' }), { paths: ['/usr/share/zoneinfo/'] }, ctx(fs)))).toEqual(['/usr/share/zoneinfo/**']);
+  });
+});
+
+describe('library names are whole', () => {
+  it('not a word inside a compiler command line', () => {
+    const fs = fsOf([{ path: '/usr/lib/x86_64-linux-gnu/libxml2.so.2', mode: X }]);
+    const refs = binaryRefs('/usr/bin/pg', elf({ imports: ['dlopen'] }), { paths: [], words: ['-D_GNU_SOURCE -I/usr/include/libxml2', 'include/libxml2'] }, ctx(fs));
+    expect(refs).toEqual([]);
+    expect(kept(binaryRefs('/usr/bin/pg', elf({ imports: ['dlopen'] }), { paths: [], words: ['libxml2'] }, ctx(fs)))).toEqual(['/usr/lib/x86_64-linux-gnu/libxml2.so.2']);
+  });
+});
+
+describe('a tree with code anywhere in it is not data', () => {
+  it('a package database with maintainer scripts below it', () => {
+    const fs = fsOf(['/var/lib/pkgdb/status', '/var/lib/pkgdb/available', { path: '/var/lib/pkgdb/info/x.postinst', mode: X }, '/var/lib/pkgdb/info/x.list']);
+    expect(kept(pathRefs('/var/lib/pkgdb', fs, false))).toEqual(['/var/lib/pkgdb']);
+  });
+});
