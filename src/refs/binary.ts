@@ -94,7 +94,7 @@ export function pathRefs(raw: string, fs: Fs, go: boolean): BinaryRef[] {
   const names = dir !== '/' && base !== '' && fs.isDir(dir) ? fs.list(dir) : [];
   // a base name the program appends an extension to (libmagic's "…/magic" + ".mgc"), whether
   // or not the base itself exists
-  const suffixed = names.filter((n) => n.startsWith(base + '.') && /^\.[A-Za-z0-9]{1,8}$/.test(n.slice(base.length)));
+  const suffixed = names.filter((n) => n.startsWith(base + '.') && /^\.[A-Za-z][A-Za-z0-9]{0,7}$/.test(n.slice(base.length)));
   const out: BinaryRef[] = suffixed.length > 4 ? [] : suffixed.map((n) => ({ mechanism: 'binary-path' as const, path: joinPath(dir, n), string: raw, how: 'extension appended to' }));
   const st = fs.stat(p);
   if (st) return [{ mechanism: 'binary-path', path: p, string: raw, ...(st.type === 'dir' && holdsData(fs, p) ? { subtree: true } : {}) }, ...out];
@@ -168,7 +168,8 @@ function holdsCode(fs: Fs, dir: string): boolean {
     for (const n of fs.list(d)) {
       if (++seen > DATA_WALK) break;
       const p = joinPath(d, n);
-      const st = fs.view.lstat(p);
+      // through links: the directory itself may be reached through one (/lib → usr/lib)
+      const st = fs.view.lstat(p)?.type === 'symlink' ? undefined : fs.stat(p);
       if (st?.type === 'dir') stack.push(p);
       else if (st?.type === 'file' && (CODE_FILE.test(n) || ((st.mode ?? 0) & 0o111) !== 0)) return true;
     }

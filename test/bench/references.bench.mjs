@@ -55,6 +55,9 @@ try {
     after += on.size;
     console.log(`  ${img.tag}: ${mb(off.size)} → ${mb(on.size)} (+${(((on.size - off.size) / off.size) * 100).toFixed(1)}%; ${on.refs.files} entries, ${mb(on.refs.bytes)})`);
     if (img.tag === 'slimts-sample/nginx:1') console.log(`    nginx under 10 MB: ${on.size < 10e6 ? 'OK' : 'OVER'}`);
+    // what each mechanism of what kept binaries name, and data families, added
+    const mech = on.refs.byReason.filter((g) => /^(binary-|family)/.test(g.reason)).map((g) => `${g.reason} ${mb(g.bytes)}`);
+    if (mech.length) console.log(`    ${mech.join(', ')}`);
   }
   const growth = (after - before) / before;
   console.log(`total: ${mb(before)} → ${mb(after)}: +${(growth * 100).toFixed(1)}% (budget +15%) ${growth <= 0.15 ? 'OK' : 'OVER'}`);

@@ -191,3 +191,12 @@ describe('a tree with code anywhere in it is not data', () => {
     expect(kept(pathRefs('/var/lib/pkgdb', fs, false))).toEqual(['/var/lib/pkgdb']);
   });
 });
+
+describe('through links', () => {
+  it('a directory named through a symlink is looked at where it is', () => {
+    const fs = fsOf([{ path: '/lib', link: 'usr/lib' }, { path: '/usr/lib/perl/5.36', link: '5.36.0' }, '/usr/lib/perl/5.36.0/Carp.pm', '/usr/lib/perl/5.36.0/a.txt',
+      { path: '/usr/lib/sec/pam_unix.so', mode: X }, '/usr/lib/sec/pam.conf']);
+    expect(kept(pathRefs('/usr/lib/perl/5.36', fs, false))).toEqual(['/usr/lib/perl/5.36']);
+    expect(kept(pathRefs('/lib/sec/', fs, false))).toEqual(['/lib/sec']);
+  });
+});
