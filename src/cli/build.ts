@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BuildOptions, Stage } from '../slim/index.js';
 import {
-  nonNegInt, positiveInt, parseApiSpec, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
+  megabytes, nonNegInt, positiveInt, parseApiSpec, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
 } from '../slim/flags.js';
 import { normalizeCap } from '../run/caps.js';
 import { UserError } from '../util/errors.js';
@@ -21,11 +21,12 @@ interface Flags {
   httpProbeApispec?: string[]; httpProbeUnsafe?: boolean; probeConcurrency?: string;
   includePath: string[]; includeBin: string[]; includeExe: string[]; includeShell?: boolean; exe: string[];
   exclude: string[]; includePathsFile: string[]; references: boolean; dropOptional?: boolean;
+  binaryDirLimit?: string; familyLimit?: string;
   tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string; read?: string;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
   verify: boolean; report?: string; json?: boolean; harden?: boolean; seccompProfile?: string;
-  packageDb: boolean; sbom?: string;
+  packageDb?: boolean; sbom?: string;
 }
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
@@ -71,6 +72,8 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       excludes: f.exclude,
       references: f.references,
       dropOptional: f.dropOptional,
+      binaryDirLimit: megabytes(f.binaryDirLimit, '--binary-dir-limit'),
+      familyLimit: megabytes(f.familyLimit, '--family-limit'),
     },
     exes: f.exe,
     edits: {
@@ -174,6 +177,8 @@ export function registerBuild(program: Command): void {
     .option('--include-exe <name>', 'keep this executable from PATH with its libraries (repeatable)', many, [])
     .option('--include-shell', 'keep /bin/sh and what it needs')
     .option(EXE_FLAG, `add a host static binary (repeatable; ${EXE_DEFAULT_HELP})`, many, [])
+    .option('--binary-dir-limit <MB>', 'a directory kept whole because a kept binary names it in its strings holds at most this much (default 32)')
+    .option('--family-limit <MB>', 'a data family (siblings of a file the run chose by a computed key) is kept up to this size (default 64)')
     .option('--no-references', 'keep only what the run touched and its static closure: do not follow imports, commands and named paths of kept code, the app directory or on-demand data sets')
     .option('--drop-optional', 'leave out the optional modules references reach (the report lists them: e.g. PostgreSQL\'s JIT provider and its LLVM library); the program runs without them')
     .option('--exclude <glob>', 'drop these paths (never a dir holding kept entries; repeatable)', many, [])

@@ -42,10 +42,22 @@ export interface ElfInfo {
    * selector tells that a program can reach on-demand data (iconv_open: gconv modules).
    */
   symbols?: string[];
+  /**
+   * The dynamic symbols of IMPORTED_WATCH this object imports (undefined in its .dynsym, not
+   * defined by it): how the selector tells a program that starts programs or loads libraries
+   * by name (libc defines execvp; a program that calls it imports it).
+   */
+  imports?: string[];
 }
 
 /** Dynamic symbols whose presence means a data set may be loaded at run time. */
 const WATCHED_SYMBOLS = ['iconv_open'];
+
+/** Imports that start a program found through PATH (or a shell command line). */
+export const EXEC_IMPORTS = ['execvp', 'execlp', 'execvpe', 'posix_spawnp', 'system', 'popen'];
+/** Imports that load a library by name. */
+export const DLOPEN_IMPORTS = ['dlopen', 'dlmopen'];
+const IMPORTED_WATCH = [...EXEC_IMPORTS, ...DLOPEN_IMPORTS];
 
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
@@ -54,6 +66,11 @@ const DT_NULL = 0;
 const DT_NEEDED = 1;
 const DT_STRTAB = 5;
 const DT_STRSZ = 10;
+const DT_SYMTAB = 6;
+const DT_HASH = 4;
+const DT_SYMENT = 11;
+const SHT_DYNSYM = 11;
+const MAX_SYMTAB_BYTES = 16 << 20;
 const DT_SONAME = 14;
 const DT_RPATH = 15;
 const DT_RUNPATH = 29;
@@ -152,6 +169,10 @@ function parse(read: ReadAt, size: number): ElfInfo | undefined {
       const str = (i: number) => (i < strtab.length ? cstring(strtab, i) : undefined);
       const watched = WATCHED_SYMBOLS.filter((w) => strtab.includes(`\0${w}\0`));
       if (watched.length) info.symbols = watched;
+      if (IMPORTED_WATCH.some((w) => strtab.includes(`\0${w}\0`))) {
+        const imports = importedOf(read, size, r, tags, loads, strtab, shoff, ident);
+        if (imports.length) info.imports = imports;
+      }
       for (const [tag, val] of tags) {
         if (tag === DT_NEEDED) {
           const s = str(val);
@@ -172,6 +193,52 @@ function parse(read: ReadAt, size: number): ElfInfo | undefined {
   }
   info.static = info.interpreter === undefined && info.needed.length === 0;
   return info;
+}
+
+/**
+ * The IMPORTED_WATCH names among the undefined symbols of .dynsym. Its entry count is the
+ * SHT_DYNSYM section's size, else DT_HASH's nchain, else the distance to .dynstr (which the
+ * linkers place right after it); a symbol of unknown definedness counts as imported.
+ */
+function importedOf(read: ReadAt, size: number, r: Reader, tags: Array<[number, number]>, loads: Phdr[], strtab: Buffer, shoff: number, ident: Buffer): string[] {
+  const cls = ident[4] === 1 ? 32 : 64;
+  const entSize = tags.find(([t]) => t === DT_SYMENT)?.[1] ?? (cls === 64 ? 24 : 16);
+  const symAddr = tags.find(([t]) => t === DT_SYMTAB)?.[1];
+  const symOff = symAddr === undefined ? undefined : vaddrToOffset(loads, symAddr);
+  const fallback = IMPORTED_WATCH.filter((w) => strtab.includes(`\0${w}\0`));
+  if (symOff === undefined || entSize < (cls === 64 ? 24 : 16)) return fallback;
+  let count: number | undefined;
+  const shentsize = r.u16(ident, cls === 64 ? 0x3a : 0x2e);
+  const shnum = r.u16(ident, cls === 64 ? 0x3c : 0x30);
+  if (shoff > 0 && shnum > 0 && shnum < 65280 && shentsize >= (cls === 64 ? 64 : 40) && shoff + shnum * shentsize <= size) {
+    const sh = read(shoff, shnum * shentsize);
+    for (let i = 0; i < shnum && (i + 1) * shentsize <= sh.length; i++) {
+      const o = i * shentsize;
+      if (r.u32(sh, o + 4) !== SHT_DYNSYM) continue;
+      const shSize = cls === 64 ? r.u64(sh, o + 0x20) : r.u32(sh, o + 0x14);
+      count = Math.floor(shSize / entSize);
+    }
+  }
+  const hashAddr = tags.find(([t]) => t === DT_HASH)?.[1];
+  const hashOff = hashAddr === undefined ? undefined : vaddrToOffset(loads, hashAddr);
+  if (count === undefined && hashOff !== undefined && hashOff + 8 <= size) count = r.u32(read(hashOff, 8), 4);
+  const strAddr = tags.find(([t]) => t === DT_STRTAB)?.[1];
+  const strOff = strAddr === undefined ? undefined : vaddrToOffset(loads, strAddr);
+  if (count === undefined && strOff !== undefined && strOff > symOff) count = Math.floor((strOff - symOff) / entSize);
+  if (count === undefined) return fallback;
+  const bytes = Math.min(count * entSize, MAX_SYMTAB_BYTES, size - symOff);
+  if (bytes <= 0) return fallback;
+  const table = read(symOff, bytes);
+  const want = new Set(IMPORTED_WATCH);
+  const out = new Set<string>();
+  for (let o = 0; o + entSize <= table.length; o += entSize) {
+    const name = r.u32(table, o);
+    const shndx = cls === 64 ? r.u16(table, o + 6) : r.u16(table, o + 14);
+    if (shndx !== 0 || name === 0 || name >= strtab.length) continue;
+    const s = cstring(strtab, name);
+    if (want.has(s)) out.add(s);
+  }
+  return IMPORTED_WATCH.filter((w) => out.has(w));
 }
 
 function vaddrToOffset(loads: Phdr[], vaddr: number): number | undefined {

@@ -68,6 +68,13 @@ export class EngineFiles implements ImageFiles {
     const n = Math.max(0, Math.min(length, size - offset));
     if (n === 0) return Buffer.alloc(0);
     if (size <= WHOLE_FILE) return this.block(entry.path, 0, size).subarray(offset, offset + n);
+    // a read over several blocks (an ELF file's read-only data): asked for at once, pipelined,
+    // so it waits one round trip, not one per block
+    const ahead: Array<{ path: string; offset: number; length: number }> = [];
+    for (let start = offset - (offset % BLOCK); start < offset + n; start += BLOCK) {
+      if (!this.cache.get(`${start}:${entry.path}`)) ahead.push({ path: entry.path, offset: start, length: Math.min(BLOCK, size - start) });
+    }
+    if (ahead.length > 1) this.sync.prefetch(ahead);
     const out = Buffer.alloc(n);
     for (let got = 0; got < n; ) {
       const at = offset + got;

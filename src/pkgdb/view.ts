@@ -2,7 +2,7 @@
 // image keeps. Paths are looked up through the image's own symlinks (usrmerge: a list says
 // /bin/ls, the file is /usr/bin/ls), in the original and, with only kept links, in the slim image.
 import { resolvePath, type FileView } from '../elf/index.js';
-import { statOf } from '../elf/view.js';
+import { statOf } from '../image/view.js';
 import type { FsEntry, FsIndex } from '../image/types.js';
 import { baseName, childPath, parentPath } from '../util/paths.js';
 

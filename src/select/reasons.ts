@@ -33,6 +33,10 @@ export function formatReason(r: Reason): string {
     case 'data-set': return `${r.detail ?? 'data set'} for ${of}`;
     case 'app-dir': return `app directory ${r.detail ?? ''}`.trim();
     case 'package-db': return r.detail ?? 'package database';
+    case 'binary-path': return `path in the strings of ${of} (${r.detail ?? ''})`;
+    case 'binary-program': return `program run by name by ${of} (${r.detail ?? ''})`;
+    case 'binary-library': return `library loaded by name by ${of} (${r.detail ?? ''})`;
+    case 'family': return `family of ${of}: ${r.detail ?? ''}`;
   }
 }
 

@@ -7,8 +7,9 @@ import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
-import { dataSetsFor, holdsData, langOfProgram, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
-import type { KeepEntry, KeepSet, KeptDataSet, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
+import { dataSetsFor, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
+import { binaryRefs, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
+import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
 import { ancestors, parentPath } from '../util/paths.js';
@@ -48,7 +49,7 @@ export function select(input: SelectInput): Selection {
   if (input.refs && input.options?.references !== false) s.references();
   s.ldCache();
   s.excludes();
-  return { keep: s.keep, unresolved: s.unresolved, dataSets: s.dataSets, optional: s.optional };
+  return { keep: s.keep, unresolved: s.unresolved, dataSets: s.dataSets, optional: s.optional, families: s.families };
 }
 
 class Selector {
@@ -56,6 +57,7 @@ class Selector {
   readonly unresolved: Unresolved[] = [];
   readonly dataSets: KeptDataSet[] = [];
   readonly optional: OptionalModule[] = [];
+  readonly families: KeptFamily[] = [];
   private readonly view: FileView;
   private readonly env: string[];
   private readonly pathVar: string | undefined;
@@ -135,6 +137,7 @@ class Selector {
         this.tracedPaths.push(ev.path);
         if (ev.pid !== undefined) this.interpreterOf(program, ev);
       }
+      this.familyEvents.push({ path: ev.path, intent: ev.intent, ok: !err });
       // lstat/readlink look at the link itself; keeping its target too costs little and makes
       // "what the link points at" survive for apps that readlink then open.
       this.keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
@@ -296,6 +299,7 @@ class Selector {
     const resolver = refResolver(this.view, this.env, this.workdir, this.tracedPaths, this.opts.ldLibraryDirs);
     this.refWork.push(...this.keep.keys()); // before the app directory, whose entries add() queues
     this.appDir(resolver);
+    this.keepFamilies(resolver);
     const setsDone = new Set<string>();
     const dsCtx = {
       fs: resolver.fs, env: this.env, traced: this.tracedPaths,
@@ -316,6 +320,7 @@ class Selector {
         const next = this.refWork.pop()!;
         asked = Math.min(asked, this.refWork.length);
         this.follow(resolver, next);
+        this.followBinary(resolver, next);
       }
       const needs = dataSetsFor(this.keep.keys(), dsCtx, setsDone);
       if (needs.length === 0) break;
@@ -360,6 +365,55 @@ class Selector {
         if (ref.optional && !this.keepOptional(t.path, `${ref.optional} (${ref.how} ${ref.name} in ${path}:${ref.line})`)) continue;
         this.keepTarget(t, ref.optional ? { ...reason, detail: `${reason.detail} (optional)` } : reason, subtreeLimit(ref), path, ref.line, undefined, ref.kind === 'path');
       }
+    }
+  }
+
+  // ---- what kept binaries name, and data families (src/refs/binary.ts, src/refs/families.ts) ----
+
+  private readonly familyEvents: FamilyEvent[] = [];
+  private binaryCtx?: BinaryContext;
+
+  /** The paths, programs and libraries a kept ELF file names in its read-only data. */
+  private followBinary(resolver: RefResolver, path: string): void {
+    const e = this.keep.get(path)?.entry;
+    if (!e || (e.type !== 'file' && e.type !== 'hardlink')) return;
+    const f = this.input.facts(path);
+    if (!f?.elf) return;
+    let strings;
+    try {
+      strings = f.strings;
+    } catch {
+      return; // unreadable: kept, its strings not followed
+    }
+    if (!strings) return;
+    this.binaryCtx ??= {
+      fs: resolver.fs, pathVar: this.pathVar,
+      ldLibraryPath: (envValue(this.env, 'LD_LIBRARY_PATH') ?? '').split(/[:;]/).filter((d) => d !== ''),
+      ldSoConfDirs: this.opts.ldLibraryDirs ?? [],
+      tooMany: (file, names) => this.unresolved.push({
+        from: file, line: 0, lang: 'elf', kind: 'binary-program', name: names.slice(0, 8).join(' ') + (names.length > 8 ? ' …' : ''),
+        why: `${names.length} programs on PATH named by whole strings: words, not helpers; none kept (--include-exe keeps one)`,
+      }),
+    };
+    const limit = { entries: NAMED_DIR_LIMIT.entries, bytes: this.opts.binaryDirLimit ?? NAMED_DIR_LIMIT.bytes };
+    for (const r of binaryRefs(path, f.elf, strings, this.binaryCtx)) {
+      const detail = `${r.how ? r.how + ' ' : ''}"${r.string}"`;
+      this.keepTarget({ path: r.path, subtree: r.subtree }, { kind: r.mechanism, of: path, detail }, limit, path);
+    }
+  }
+
+  /** Families of the files the run read by a computed key: kept whole within --family-limit. */
+  private keepFamilies(resolver: RefResolver): void {
+    const closureOnly = (p: string) => this.keep.get(p)?.reasons.some((r) => r.kind === 'elf-needed' || r.kind === 'elf-interpreter' || r.kind === 'ld-cache') ?? false;
+    const fams = dataFamilies(this.familyEvents, resolver.fs, { limitBytes: this.opts.familyLimit ?? FAMILY_LIMIT_BYTES, skip: closureOnly });
+    for (const fam of fams) {
+      this.families.push({ pattern: fam.pattern, trigger: fam.trigger, evidence: fam.evidence, files: fam.members.length, bytes: fam.bytes, ...(fam.cut ? { cut: true } : {}) });
+      if (fam.cut) {
+        this.unresolved.push({ from: fam.trigger, line: 0, lang: '', kind: 'family', name: fam.pattern, why: `family larger than the bound (${fam.bytes} bytes)` });
+        continue;
+      }
+      this.input.prefetch?.(fam.members.filter((p) => !this.keep.has(p)));
+      for (const m of fam.members) this.keepLookup(m, { kind: 'family', of: fam.trigger, detail: `${fam.pattern} (${fam.evidence})` });
     }
   }
 

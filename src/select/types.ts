@@ -1,12 +1,18 @@
 // The selector's inputs and output: what to keep of an image, and why.
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
-import type { ElfInfo } from '../elf/index.js';
+import type { ElfInfo, ElfStrings } from '../elf/index.js';
 import type { Lang, RawRef, RefReasonKind } from '../refs/index.js';
 
 export interface FileFacts {
   /** What the loader needs to find what the file depends on (src/elf's parse of its header). */
   elf?: ElfInfo;
   shebang?: { interpreter: string; arg?: string };
+  /**
+   * The string literals of an ELF file's read-only data (src/elf/strings.ts): paths always,
+   * whole strings when it imports exec or dlopen calls. Read when first asked, so only for
+   * kept ELF files (and not at all with references off).
+   */
+  readonly strings?: ElfStrings;
 }
 
 /** The part of a trace event the selector reads (src/trace's events fit it). */
@@ -49,7 +55,14 @@ export type ReasonKind =
   | 'data-set'
   | 'app-dir'
   // the slim image's package database, rewritten to list only what remains, and the files scanners read with it (src/pkgdb)
-  | 'package-db';
+  | 'package-db'
+  // named by a string in a kept ELF file's read-only data (src/refs/binary.ts): a path that
+  // exists, a program on PATH it can start, a library it can dlopen
+  | 'binary-path'
+  | 'binary-program'
+  | 'binary-library'
+  // a sibling of a file the run chose by a key computed at run time (src/refs/families.ts)
+  | 'family';
 
 export interface Reason {
   kind: ReasonKind;
@@ -100,12 +113,24 @@ export interface OptionalModule {
   dropped: boolean;
 }
 
+/** A data family kept (or cut by its bound), with the read file that made it one. */
+export interface KeptFamily {
+  pattern: string;
+  trigger: string;
+  evidence: string;
+  files: number;
+  bytes: number;
+  /** Larger than --family-limit: not kept. */
+  cut?: boolean;
+}
+
 export interface Selection {
   keep: KeepSet;
   unresolved: Unresolved[];
   dataSets: KeptDataSet[];
   /** Optional modules met while keeping data sets (with what they are), kept or dropped. */
   optional?: OptionalModule[];
+  families?: KeptFamily[];
 }
 
 /** Kept paths of the image, each with at least one reason. */
@@ -131,6 +156,10 @@ export interface SelectOptions {
   references?: boolean;
   /** Leave out the optional modules references reach (a JIT provider...): the program runs without them. */
   dropOptional?: boolean;
+  /** A directory kept whole because a kept ELF file names it holds at most this many bytes (default 32 MB). */
+  binaryDirLimit?: number;
+  /** A data family is kept up to this many bytes (default 64 MB). */
+  familyLimit?: number;
 }
 
 export interface SelectInput {

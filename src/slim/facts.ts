@@ -1,7 +1,9 @@
 // File facts for the selector, computed lazily from the image's bytes: ELF dependencies and
-// "#!" lines. Only the first bytes of each kept file are read (the ELF parser seeks).
+// "#!" lines; an ELF file's string literals on demand. Only the first bytes of each kept file are
+// read at first (the ELF parser seeks).
 import type { FsEntry, FsIndex } from '../image/types.js';
-import { parseElf, parseShebang, isElfMagic, SHEBANG_MAX } from '../elf/index.js';
+import { elfStrings, EXEC_IMPORTS, parseElf, parseShebang, isElfMagic, SHEBANG_MAX } from '../elf/index.js';
+import type { ElfInfo, ElfStrings, ReadAt } from '../elf/index.js';
 import type { FileFacts } from '../select/index.js';
 
 export type ReadContent = (entry: FsEntry, offset: number, length: number) => Buffer;
@@ -27,9 +29,25 @@ export function imageFacts(index: FsIndex, read: ReadContent): (path: string) =>
     const head = at(0, Math.min(size, SHEBANG_MAX));
     if (isElfMagic(head)) {
       const elf = parseElf(at, size);
-      return elf ? { elf } : {};
+      return elf ? withStrings(elf, at, size) : {};
     }
     const sb = parseShebang(head);
     return sb ? { shebang: sb } : {};
   }
+}
+
+/**
+ * ELF facts whose `strings` are read from the file's read-only data when first asked (the
+ * selector asks only for kept ELF files, and not at all with references off), then kept.
+ */
+export function withStrings(elf: ElfInfo, read: ReadAt, size: number): FileFacts {
+  let strings: ElfStrings | undefined;
+  return {
+    elf,
+    get strings() {
+      // merged tails (a scan of the code) matter for program names only
+      strings ??= elfStrings(read, size, { words: (elf.imports?.length ?? 0) > 0, tails: elf.imports?.some((i) => EXEC_IMPORTS.includes(i)) ?? false });
+      return strings;
+    },
+  };
 }

@@ -20,6 +20,12 @@ export function positiveInt(v: string | undefined, flag: string): number | undef
   return n;
 }
 
+/** A size in MB (a whole number ≥ 1), as bytes: the bounds of what references keep. */
+export function megabytes(v: string | undefined, flag: string): number | undefined {
+  const n = positiveInt(v, flag);
+  return n === undefined ? undefined : n * (1 << 20);
+}
+
 /** probe | exit | signal | enter | timeout[:N] | N (seconds). */
 export function parseContinueAfter(v: string | undefined): ContinueAfter | undefined {
   if (v === undefined) return undefined;

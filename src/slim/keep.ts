@@ -53,6 +53,8 @@ export interface ReferencesReport {
   optional: Array<{ path: string; what: string; bytes: number; dropped: boolean }>;
   /** Data sets kept whole, with what made each needed. */
   dataSets: Array<{ set: string; what: string; trigger: string; roots: string[] }>;
+  /** Data families kept (or cut by --family-limit): siblings of a file the run chose by a computed key. */
+  families: Array<{ pattern: string; trigger: string; evidence: string; files: number; bytes: number; cut?: boolean }>;
   /** References that named nothing in the image: the build goes on; they are listed to check. */
   unresolvedCount: number;
   unresolved: Unresolved[];
@@ -88,6 +90,7 @@ export function referencesReport(sel: Selection, enabled: boolean): ReferencesRe
     byMechanism: [...mechanisms.entries()].map(([mechanism, g]) => ({ mechanism, ...g })).sort((a, b) => b.bytes - a.bytes),
     optional: sel.optional ?? [],
     dataSets: sel.dataSets,
+    families: sel.families ?? [],
     unresolvedCount: sel.unresolved.length,
     unresolved: sel.unresolved.slice(0, MAX_UNRESOLVED),
   };

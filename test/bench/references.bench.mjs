@@ -81,6 +81,9 @@ try {
       total.set(m, (total.get(m) ?? 0) + b);
     }
     if (img.tag === 'slimts-sample/nginx:1') console.log(`    nginx under 10 MB: ${on.size < 10e6 ? 'OK' : 'OVER'}`);
+    // what each mechanism of what kept binaries name, and data families, added
+    const mech = on.refs.byReason.filter((g) => /^(binary-|family)/.test(g.reason)).map((g) => `${g.reason} ${mb(g.bytes)}`);
+    if (mech.length) console.log(`    ${mech.join(', ')}`);
   }
   const growth = (after - before) / before;
   console.log(`total: ${mb(before)} → ${mb(after)}: +${(growth * 100).toFixed(1)}% (budget +30%) ${growth <= 0.3 ? 'OK' : 'OVER'}`);

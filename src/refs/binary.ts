@@ -1,0 +1,269 @@
+// What a kept ELF file can reach by a name compiled into it (its read-only data's strings,
+// src/elf/strings.ts), resolved in the filesystem it runs in:
+//   - paths: an absolute path that exists is kept (a file as itself; a directory whole when it
+//     holds data); a base name the program appends a suffix to ("/usr/share/misc/magic" →
+//     magic.mgc); a Go string run on into the next (no NUL ends it);
+//   - programs: when the file imports a call that searches PATH (execvp, posix_spawnp, system,
+//     popen...), the executables on PATH whose names are whole string literals (one the linker
+//     merged into the end of a longer string counts when code points at it), a path's file
+//     name, or (system, popen) a command line's first word;
+//   - libraries: when it imports dlopen, the `lib*.so*` names, found as the loader finds them
+//     (the requester's RPATH/RUNPATH, LD_LIBRARY_PATH, ld.so.conf, the default dirs), a
+//     version suffix appended to a base name ("libfoo.so" → libfoo.so.1).
+import { defaultLibDirs, DLOPEN_IMPORTS, EXEC_IMPORTS } from '../elf/index.js';
+import type { ElfInfo, ElfStrings } from '../elf/index.js';
+import { DEFAULT_PATH, joinPath, normalize, parentPath } from '../util/paths.js';
+import { Fs, isBroad } from './resolve/context.js';
+
+export type BinaryMechanism = 'binary-path' | 'binary-program' | 'binary-library';
+
+export interface BinaryRef {
+  mechanism: BinaryMechanism;
+  /** What to keep (through its links). */
+  path: string;
+  /** A directory kept whole. */
+  subtree?: boolean;
+  /** The string of the ELF file that names it. */
+  string: string;
+  /** How the string names it ("tail of", "suffix appended"...), for the reason. */
+  how?: string;
+}
+
+export interface BinaryContext {
+  fs: Fs;
+  /** The image's PATH (config Env), or undefined for the default. */
+  pathVar?: string;
+  ldLibraryPath: readonly string[];
+  ldSoConfDirs: readonly string[];
+  /** Told when a file's whole strings name more than MAX_PROGRAM_WORDS programs (none of them kept). */
+  tooMany?: (file: string, names: string[]) => void;
+}
+
+/**
+ * More whole strings than this naming programs on PATH are a vocabulary, not helpers (a
+ * program runs a handful of helpers by name: compressors, a pager, a shell, a transport).
+ */
+export const MAX_PROGRAM_WORDS = 12;
+
+/** How many entries below a directory are looked at for code. */
+const DATA_WALK = 2_000;
+
+/** Virtual filesystems: never in an image, never worth keeping. */
+const VIRTUAL = /^\/(proc|sys|dev)(\/|$)/;
+/** A program name: no '/', no spaces, not starting with '-'. */
+const PROGRAM_NAME = /^[A-Za-z0-9_[][\w.+[\]-]*$/;
+/**
+ * A file that is code, not data: a directory holding one is not kept whole for a path string
+ * (a shared object is loaded by name; interpreted code is followed by its imports).
+ */
+const CODE_FILE = /\.(so(\.[\d.]+)?|py|pyc|rb|pm|pl|js|mjs|cjs|php|lua|tcl|class|jar)$/;
+
+/** Everything `file` names in its strings, as mechanism + path to keep. */
+export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx: BinaryContext): BinaryRef[] {
+  const out: BinaryRef[] = [];
+  const system = isSystemRuntime(file, elf);
+  for (const s of strings.paths) {
+    for (const r of pathRefs(s, ctx.fs, strings.go === true)) out.push(system && r.subtree ? { ...r, subtree: false } : r);
+  }
+  const imports = new Set(elf.imports ?? []);
+  if (strings.words && EXEC_IMPORTS.some((i) => imports.has(i))) {
+    const shell = imports.has('system') || imports.has('popen');
+    out.push(...programRefs(file, strings.words, ctx, shell));
+  }
+  if (strings.words && DLOPEN_IMPORTS.some((i) => imports.has(i))) out.push(...libraryRefs(file, elf, strings.words, ctx));
+  return out;
+}
+
+/**
+ * The C library and the dynamic loader: linked into every program, their strings name the
+ * system's data (zone files, locales, charset modules) for calls a program may never make.
+ * Which of it a program needs follows from what it calls and reads (src/refs/datasets.ts):
+ * their files are kept, their directories not whole.
+ */
+export function isSystemRuntime(file: string, elf: ElfInfo): boolean {
+  const name = elf.soname ?? file.slice(file.lastIndexOf('/') + 1);
+  return /^(libc\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld64\.so\.\d+|libc\.musl-\w+\.so\.\d+|ld-musl-\w+\.so\.\d+)$/.test(name);
+}
+
+/** A path string: what exists of it. */
+export function pathRefs(raw: string, fs: Fs, go: boolean): BinaryRef[] {
+  const p = normalize(raw);
+  if (p === '/' || VIRTUAL.test(p)) return [];
+  const dir = parentPath(p);
+  const base = p.slice(p.lastIndexOf('/') + 1);
+  const names = dir !== '/' && base !== '' && fs.isDir(dir) ? fs.list(dir) : [];
+  // a base name the program appends an extension to (libmagic's "…/magic" + ".mgc"), whether
+  // or not the base itself exists
+  const suffixed = names.filter((n) => n.startsWith(base + '.') && /^\.[A-Za-z][A-Za-z0-9]{0,7}$/.test(n.slice(base.length)));
+  const out: BinaryRef[] = suffixed.length > 4 ? [] : suffixed.map((n) => ({ mechanism: 'binary-path' as const, path: joinPath(dir, n), string: raw, how: 'extension appended to' }));
+  const st = fs.stat(p);
+  if (st) return [{ mechanism: 'binary-path', path: p, string: raw, ...(st.type === 'dir' && holdsData(fs, p) ? { subtree: true } : {}) }, ...out];
+  if (out.length > 0 || !go) return out;
+  return goRuns(p, raw, fs);
+}
+
+/**
+ * A Go string is not NUL-terminated, so a run may be several strings back to back
+ * ("/etc/hostsHTTP/1.1/srv/data/tablesGET"). Walked component by component: where a
+ * component does not exist, the child whose name it starts with ends one string (hosts), or
+ * a deep enough existing prefix does (the next string starts with '/'); the walk restarts
+ * after it.
+ */
+function goRuns(p: string, raw: string, fs: Fs): BinaryRef[] {
+  const comps = p.split('/').filter(Boolean);
+  const out: BinaryRef[] = [];
+  const emit = (path: string, how: string) => {
+    const st = fs.stat(path);
+    if (!st || (st.type === 'dir' && isBroad(path))) return;
+    out.push({ mechanism: 'binary-path', path, string: raw, how, ...(st.type === 'dir' && holdsData(fs, path) ? { subtree: true } : {}) });
+  };
+  let start = 0;
+  while (start < comps.length && out.length < 16) {
+    let k = start;
+    while (k < comps.length && fs.stat('/' + comps.slice(start, k + 1).join('/'))) k++;
+    if (k === comps.length) {
+      if (start > 0) emit('/' + comps.slice(start).join('/'), 'part of');
+      break;
+    }
+    const parent = '/' + comps.slice(start, k).join('/');
+    const glued = k > start
+      ? fs.list(parent).filter((n) => n.length >= 3 && comps[k]!.startsWith(n)).sort((x, y) => y.length - x.length)[0]
+      : undefined;
+    if (glued) {
+      emit(joinPath(parent, glued), 'run into the next string');
+      start = k + 1;
+    } else if (k - start >= 2) {
+      emit(parent, 'run into the next string');
+      start = k;
+    } else start = k + 1;
+  }
+  return out;
+}
+
+/**
+ * A directory that holds data: files directly in it (at least as many as subdirectories: a
+ * directory of per-package or per-language subdirectories is a namespace, not one program's
+ * data), no code anywhere in it (a shared object, an executable, a module of an interpreted
+ * language: a runtime's library directory, a package manager's scripts), and not a broad
+ * system directory.
+ */
+function holdsData(fs: Fs, dir: string): boolean {
+  if (isBroad(dir)) return false;
+  let files = 0;
+  let dirs = 0;
+  for (const n of fs.list(dir)) {
+    const st = fs.stat(joinPath(dir, n));
+    if (st?.type === 'dir') dirs++;
+    else if (st?.type === 'file') files++;
+  }
+  return files > 0 && files >= dirs && !holdsCode(fs, dir);
+}
+
+/** Whether code is anywhere below `dir` (looked at up to DATA_WALK entries; a larger tree is the subtree bound's to cut). */
+function holdsCode(fs: Fs, dir: string): boolean {
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length > 0 && seen < DATA_WALK) {
+    const d = stack.pop()!;
+    for (const n of fs.list(d)) {
+      if (++seen > DATA_WALK) break;
+      const p = joinPath(d, n);
+      // through links: the directory itself may be reached through one (/lib → usr/lib)
+      const st = fs.view.lstat(p)?.type === 'symlink' ? undefined : fs.stat(p);
+      if (st?.type === 'dir') stack.push(p);
+      else if (st?.type === 'file' && (CODE_FILE.test(n) || ((st.mode ?? 0) & 0o111) !== 0)) return true;
+    }
+  }
+  return false;
+}
+
+/** Executables on PATH by name → their path (the first on PATH), per filesystem and PATH. */
+const onPathCache = new WeakMap<Fs, Map<string, Map<string, string>>>();
+
+export function executablesOnPath(fs: Fs, pathVar: string | undefined): Map<string, string> {
+  const key = pathVar ?? DEFAULT_PATH;
+  let perFs = onPathCache.get(fs);
+  if (!perFs) onPathCache.set(fs, (perFs = new Map()));
+  let m = perFs.get(key);
+  if (m) return m;
+  m = new Map();
+  for (const dir of key.split(':')) {
+    if (!dir.startsWith('/')) continue;
+    for (const n of fs.list(dir)) {
+      if (m.has(n) || !PROGRAM_NAME.test(n)) continue;
+      const st = fs.stat(joinPath(dir, n));
+      if (st?.type === 'file' && ((st.mode ?? 0) & 0o111) !== 0) m.set(n, joinPath(dir, n));
+    }
+  }
+  perFs.set(key, m);
+  return m;
+}
+
+/** Programs on PATH named by whole strings, a path's file name, or (for a shell) a command line's first word. */
+function programRefs(file: string, words: readonly string[], ctx: BinaryContext, shell: boolean): BinaryRef[] {
+  const exes = executablesOnPath(ctx.fs, ctx.pathVar);
+  if (exes.size === 0) return [];
+  const self = file.slice(file.lastIndexOf('/') + 1);
+  const found = new Map<string, BinaryRef>();
+  const words_ = new Map<string, BinaryRef>();
+  const hit = (into: Map<string, BinaryRef>, name: string, word: string, how?: string) => {
+    const path = exes.get(name);
+    if (!path || name === self || found.has(name) || into.has(name)) return;
+    into.set(name, { mechanism: 'binary-program', path, string: word, ...(how ? { how } : {}) });
+  };
+  for (const w of words) {
+    // a whole literal (on x86-64 also one the linker merged into a longer string's end: the
+    // strings extractor adds those that code points at)
+    if (exes.has(w)) hit(words_, w, w);
+    // a program's path in a bin directory ("/usr/local/bin/xz" when xz is elsewhere on PATH)
+    const bin = /^\/(?:[^\s/]+\/)*s?bin\/([^\s/]+)$/.exec(w);
+    if (bin) hit(found, bin[1]!, w, 'file name in');
+    // (system, popen) a command line: a program name, then an option, a path or a redirection
+    if (shell) {
+      const m = /^\s*(?:exec\s+)?([A-Za-z0-9_][\w.+-]*)\s+[-/%<>|'"$]/.exec(w);
+      if (m) hit(found, m[1]!, w, 'command line');
+    }
+  }
+  // a file whose whole strings name many programs is using words (an interpreter's method
+  // names: "join", "sort", "find"), not naming helpers: those are not kept, and are reported
+  if (words_.size > MAX_PROGRAM_WORDS) {
+    ctx.tooMany?.(file, [...words_.keys()]);
+  } else for (const [k, v] of words_) if (!found.has(k)) found.set(k, v);
+  return [...found.values()];
+}
+
+/** Names of libraries in the strings of a file that imports dlopen, found as the loader would. */
+function libraryRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: BinaryContext): BinaryRef[] {
+  const origin = parentPath(file);
+  const expand = (d: string) => d.replace(/\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/g, origin);
+  const dirs = [...new Set([
+    ...(elf.runpath ? [] : elf.rpath ?? []).map(expand), ...ctx.ldLibraryPath, ...(elf.runpath ?? []).map(expand),
+    ...ctx.ldSoConfDirs, ...defaultLibDirs(elf),
+  ].filter((d) => d.startsWith('/') && !d.includes('$')).map(normalize))];
+  const out: BinaryRef[] = [];
+  const seen = new Set<string>();
+  for (const w of words) {
+    // "libfoo.so.1", "libfoo-2.0.so", "plugins/libfoo.so" (found from the search dirs), or a
+    // bare base name "libfoo" as a whole string; an absolute path is the path rule's
+    if (/\s/.test(w) || w.startsWith('/')) continue;
+    const m = /(?:^|\/)(lib[A-Za-z0-9_+-][\w+.-]*?\.so(?:\.[\d.]+)?)$/.exec(w) ?? /^(lib[\w+-]+)$/.exec(w);
+    if (!m || seen.has(m[1]!)) continue;
+    const name = m[1]!;
+    seen.add(name);
+    for (const dir of dirs) {
+      const names = ctx.fs.list(dir);
+      if (names.length === 0) continue;
+      let hits: string[];
+      if (names.includes(name) && /\.so(\.|$)/.test(name)) hits = [name];
+      // a runtime appends the rest: "libfoo.so" + ".1", "libfoo" + ".so.1"
+      else if (/\.so$/.test(name)) hits = names.filter((n) => n.startsWith(name + '.') && /^\.[\d.]+$/.test(n.slice(name.length)));
+      else if (!name.includes('.so')) hits = names.filter((n) => n.startsWith(name + '.so') && /^\.so(\.[\d.]+)?$/.test(n.slice(name.length)));
+      else hits = [];
+      hits = hits.filter((n) => ctx.fs.isFile(joinPath(dir, n)));
+      if (hits.length === 0) continue;
+      for (const h of hits) out.push({ mechanism: 'binary-library', path: joinPath(dir, h), string: w, ...(h !== name ? { how: 'suffix appended' } : {}) });
+      break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+// What kept binaries reach by name, and data families (samples/reach/*): each image is slimmed
+// with DEFAULT flags, then asked on paths the default probes never take (unlinked routes, a
+// query parameter). The slim image must answer exactly like the original.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/docker.js';
+import { configOf, ensureCli, sameAnswers, slim, type Slimmed } from './e2e.js';
+
+const made: Slimmed[] = [];
+beforeAll(() => ensureCli());
+afterAll(() => made.forEach((s) => s.cleanup()));
+
+/** Builds samples/reach/<name> as slimts-reach/<name>:1 (rebuilt only when its sources change). */
+function buildReach(name: string): string {
+  const tag = `slimts-reach/${name}:1`;
+  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/reach/${name}`], { stdio: 'inherit' });
+  return tag;
+}
+
+function slimOk(image: string): Slimmed {
+  const s = slim(image);
+  made.push(s);
+  expect(s.status, s.stderr + s.stdout).toBe(0);
+  expect(s.report!.verify.ok).toBe(true);
+  expect(configOf(s.tag)).toEqual(configOf(image));
+  return s;
+}
+
+async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
+  const { results } = await sameAnswers(image, slimTag, port, paths);
+  const original = new Map(results.map((r) => [r.path, r.a]));
+  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
+    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
+  return { original, differ };
+}
+
+const reasonsOf = (s: Slimmed, path: string) => s.report!.kept.find((k) => k.path === path)?.reasons ?? [];
+
+describe('what kept binaries name: paths, programs and libraries by name, data families', () => {
+  it('a C program: a data directory by compiled-in path, xz run through PATH, libmagic dlopen()ed by name and its database by its own compiled-in path', async () => {
+    const image = buildReach('catalog');
+    const s = slimOk(image);
+    const paths = ['/item?name=pear', '/item?name=quince', '/pack', '/kind'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8080, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    // the original really did the work the slim one is held to
+    expect(original.get('/item?name=quince')!.body).toBe('quince: yellow, for jam, 1.20 EUR\n');
+    expect(original.get('/pack')!.body).toMatch(/^fd377a585a00/); // an xz stream
+    expect(original.get('/kind')!.body).toBe('POSIX shell script, ASCII text executable\nCSV text\n');
+    expect(differ).toEqual([]);
+    // each kept for the string that names it
+    expect(reasonsOf(s, '/usr/share/catalog/items/quince.txt').join()).toMatch(/path in the strings of \/usr\/local\/bin\/catalog \("\/usr\/share\/catalog\/items\/"\)/);
+    expect(reasonsOf(s, '/usr/bin/xz').join()).toMatch(/program run by name by \/usr\/local\/bin\/catalog \("xz"\)/);
+    expect(reasonsOf(s, '/usr/lib/x86_64-linux-gnu/libmagic.so.1').join()).toMatch(/library loaded by name by \/usr\/local\/bin\/catalog \("libmagic.so.1"\)/);
+    expect(reasonsOf(s, '/usr/share/misc/magic.mgc').join()).toMatch(/path in the strings of \/usr\/lib\/x86_64-linux-gnu\/libmagic\.so\.1\.0\.0 \(extension appended to "\/usr\/share\/misc\/magic"\)/);
+    const mech = Object.fromEntries(s.report!.references.byReason.map((g) => [g.reason, g.bytes]));
+    expect(mech['binary-path']).toBeGreaterThan(0);
+    expect(mech['binary-program']).toBeGreaterThan(0);
+    expect(mech['binary-library']).toBeGreaterThan(0);
+  });
+
+  it('python gettext: the catalog of another language than the one the run read (a family of one domain\'s catalogs)', async () => {
+    const image = buildReach('greeter');
+    const s = slimOk(image);
+    const paths = ['/?lang=de', '/?lang=ja', '/?lang=pt_BR', '/?lang=fr', '/?lang=xx'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8070, paths);
+    expect(original.get('/?lang=de')!.body).toBe('Hallo, Welt\nAuf Wiedersehen\n');
+    expect(original.get('/?lang=pt_BR')!.body).toBe('Olá, mundo\nTchau\n');
+    expect(original.get('/?lang=xx')!.status).toBe(404);
+    expect(differ).toEqual([]);
+    const fam = s.report!.references.families.find((f) => f.pattern === '/usr/share/locale/*/LC_MESSAGES/greeter.mo');
+    expect(fam).toMatchObject({ trigger: '/usr/share/locale/en/LC_MESSAGES/greeter.mo', files: 5 });
+    expect(reasonsOf(s, '/usr/share/locale/ja/LC_MESSAGES/greeter.mo').join()).toMatch(/family of \/usr\/share\/locale\/en\/LC_MESSAGES\/greeter\.mo/);
+  });
+});
