@@ -134,3 +134,14 @@ int resolve_at(pid_t pid, int dfd, const char *path, char *out, size_t size)
 	normalize(out);
 	return 0;
 }
+
+// The kernel refuses to let us read pid's memory at all (not a bad pointer): it is not
+// dumpable and we lack CAP_SYS_PTRACE.
+int mem_denied(pid_t pid, uint64_t addr)
+{
+	char c;
+	struct iovec l = {&c, 1}, r = {(void *)addr, 1};
+	if (process_vm_readv(pid, &l, 1, &r, 1, 0) >= 0)
+		return 0;
+	return errno == EPERM;
+}

@@ -131,8 +131,13 @@ static int decode(struct proc *p, long nr, const uint64_t *a)
 	if (d->path < 0) {
 		resolve_at(p->pid, dfd, NULL, p->path, sizeof p->path); // fchdir
 	} else {
-		if (read_str(p->pid, a[d->path], raw, sizeof raw) < 0)
+		if (read_str(p->pid, a[d->path], raw, sizeof raw) < 0) {
 			raw[0] = 0;
+			if (a[d->path] && mem_denied(p->pid, a[d->path])) {
+				observe_unreadable(p->pid);
+				return 0; // not the cwd: we do not know what it named
+			}
+		}
 		if (!raw[0] && (d->dfd < 0 || d->intent == 's'))
 			return 0; // fstat via AT_EMPTY_PATH (as the filter skips it), or a bad pointer
 		resolve_at(p->pid, dfd, raw, p->path, sizeof p->path);
