@@ -25,6 +25,7 @@ interface Flags {
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
   verify: boolean; report?: string; json?: boolean; harden?: boolean; seccompProfile?: string;
+  observations: string[];
 }
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
@@ -71,6 +72,7 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       references: f.references,
     },
     exes: f.exe,
+    observations: f.observations.length ? f.observations.map((p) => resolve(p)) : undefined,
     edits: {
       entrypoint: f.newEntrypoint !== undefined ? parseCommand(f.newEntrypoint, '--new-entrypoint') : undefined,
       cmd: f.newCmd !== undefined ? parseCommand(f.newCmd, '--new-cmd') : undefined,
@@ -161,6 +163,7 @@ export function registerBuild(program: Command): void {
     .option('--include-shell', 'keep /bin/sh and what it needs')
     .option(EXE_FLAG, `add a host static binary (repeatable; ${EXE_DEFAULT_HELP})`, many, [])
     .option('--no-references', 'keep only what the run touched and its static closure: do not follow imports, commands and named paths of kept code, the app directory or on-demand data sets')
+    .option('--observations <path>', 'also keep what runs of `slimts instrument`\'s image touched: an observation file or a directory of them (repeatable)', many, [])
     .option('--exclude <glob>', 'drop these paths (never a dir holding kept entries; repeatable)', many, [])
     // output
     .option('--tag <name:tag>', 'engine tag of the slim image (default NAME.slim:TAG)')
@@ -215,6 +218,7 @@ export function registerBuild(program: Command): void {
       } catch (err) {
         throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
+      for (const w of report.observations?.warnings ?? []) process.stderr.write(`slimts: observations: ${w}\n`);
       if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
       process.exitCode = report.exitCode;

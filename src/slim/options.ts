@@ -34,6 +34,8 @@ export interface BuildOptions {
   insecureRegistry?: boolean;
   /** Layer format: gzip (default) or estargz (prefetch in the traced run's first-access order). */
   format?: LayerFormat;
+  /** Observation files or dirs of them (`slimts instrument`'s images), merged with the traced run. */
+  observations?: string[];
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
   /**
