@@ -271,7 +271,7 @@ int main(int argc, char **argv)
 		const char *env = getenv("SLIMTS_OBSERVATIONS");
 		if (env && env[0])
 			observe = env;
-		g_observe = 1;
+		g_observe = g_observing = 1;
 		if (pin < 0)
 			pin = 0; // the app sees every CPU it would see (worker counts follow nproc)
 		if (observe_name(observe, obsfile, sizeof obsfile, host, sizeof host) < 0 ||

@@ -18,6 +18,7 @@
  * written again (correct, only bigger). A hash collision drops an event: at 2^-64 per pair.
  */
 #define SEEN_SLOTS (1u << 20)
+int g_observing; // --observe is on (set by main)
 static uint64_t *seen;
 static unsigned seen_used;
 
@@ -28,16 +29,21 @@ static uint64_t fnv(uint64_t h, const char *s)
 	return (h ^ 0xff) * 0x100000001b3ULL; // field separator
 }
 
-int observe_seen(char intent, const char *result, const char *path, const char *path2)
+static uint64_t key(char intent, const char *result, const char *path, const char *path2)
 {
 	char in[2] = {intent, 0};
+	uint64_t h = fnv(fnv(fnv(fnv(0xcbf29ce484222325ULL, in), result), path), path2 ? path2 : "");
+	return h ? h : 1; // 0 marks an empty slot
+}
+
+// Whether the event was written before; if not, it is remembered (the caller writes it).
+int observe_seen(char intent, const char *result, const char *path, const char *path2)
+{
 	if (!seen && !(seen = calloc(SEEN_SLOTS, sizeof *seen)))
 		return 0;
 	if (seen_used >= SEEN_SLOTS / 4 * 3)
 		return 0;
-	uint64_t h = fnv(fnv(fnv(fnv(0xcbf29ce484222325ULL, in), result), path), path2 ? path2 : "");
-	if (!h)
-		h = 1; // 0 marks an empty slot
+	uint64_t h = key(intent, result, path, path2);
 	for (unsigned i = (unsigned)h & (SEEN_SLOTS - 1);; i = (i + 1) & (SEEN_SLOTS - 1)) {
 		if (seen[i] == h)
 			return 1;
@@ -47,6 +53,22 @@ int observe_seen(char intent, const char *result, const char *path, const char *
 			return 0;
 		}
 	}
+}
+
+/*
+ * At a syscall's entry: the same access already succeeded once, so its result adds nothing
+ * (a failure after a success keeps nothing more) and the tracer lets the syscall run without
+ * stopping at its exit: a server's repeated opens then cost one stop, not two.
+ */
+int observe_known_ok(char intent, const char *path, const char *path2)
+{
+	if (!seen || seen_used >= SEEN_SLOTS / 4 * 3)
+		return 0;
+	uint64_t h = key(intent, "0", path, path2);
+	for (unsigned i = (unsigned)h & (SEEN_SLOTS - 1); seen[i]; i = (i + 1) & (SEEN_SLOTS - 1))
+		if (seen[i] == h)
+			return 1;
+	return 0;
 }
 
 /*

@@ -41,6 +41,14 @@ ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 			return n;
 		if (errno != ENOSYS && errno != EPERM)
 			return -1;
+		if (errno == EPERM) {
+			// Blocked for everyone (a seccomp profile) or only for this process (not
+			// dumpable): only when PEEKDATA works is the fallback worth keeping.
+			ssize_t got = peek(pid, addr, buf, len);
+			if (got > 0)
+				no_vm_readv = 1;
+			return got;
+		}
 		no_vm_readv = 1;
 	}
 	return peek(pid, addr, buf, len);

@@ -50,6 +50,8 @@ void trace_observation_line(const char *image, const char *host);
 int observe_seen(char intent, const char *result, const char *path, const char *path2);
 int observe_name(const char *dir, char *out, size_t size, char *host, size_t hsize);
 int app_handles(pid_t pid, int sig);
+int observe_known_ok(char intent, const char *path, const char *path2);
+extern int g_observing;
 void observe_unreadable(pid_t pid);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);

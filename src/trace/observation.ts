@@ -50,6 +50,7 @@ export function readObservation(path: string): Observation {
     const obs = new Reader();
     const buf = Buffer.alloc(1 << 20);
     let carry = Buffer.alloc(0);
+    let skipping = false; // inside a line longer than any the sensor writes: dropped whole, never held
     let total = 0;
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
       total += n;
@@ -57,13 +58,19 @@ export function readObservation(path: string): Observation {
       let start = 0;
       for (let nl = buf.indexOf(10, 0); nl >= 0 && nl < n; nl = buf.indexOf(10, start)) {
         const part = buf.subarray(start, nl);
-        if (carry.length + part.length <= LINE_MAX) obs.line(Buffer.concat([carry, part]).toString('utf8'));
+        if (skipping) skipping = false;
+        else if (carry.length + part.length <= LINE_MAX) obs.line(Buffer.concat([carry, part]).toString('utf8'));
         else obs.rejected++;
         carry = Buffer.alloc(0);
         start = nl + 1;
       }
-      // a line longer than any the sensor writes is dropped whole, without holding it
-      carry = carry.length + (n - start) <= LINE_MAX ? Buffer.concat([carry, buf.subarray(start, n)]) : (obs.rejected++, Buffer.alloc(0));
+      if (skipping) continue;
+      if (carry.length + (n - start) <= LINE_MAX) carry = Buffer.concat([carry, buf.subarray(start, n)]);
+      else {
+        obs.rejected++;
+        skipping = true;
+        carry = Buffer.alloc(0);
+      }
       if (!obs.headerSeen && total >= 2 * LINE_MAX) throw new ObservationProblem('no observation header');
     }
     // a last line without its newline was cut off mid-write: not believed
