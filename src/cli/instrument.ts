@@ -13,6 +13,7 @@ export function registerInstrument(program: Command): void {
     .option('--insecure-registry', 'talk plain http to the --push registry (loopback hosts always do)')
     .option('--platform <OS/ARCH>', 'platform to pick from a multi-platform image')
     .option('--dir <DIR>', 'where each container start writes its observation file (mount a volume there; SLIMTS_OBSERVATIONS at run time wins)', '/var/lib/slimts/observations')
+    .option('--cpus <one|all>', 'all: the app keeps every CPU (default); one: app and sensor share one CPU, each trace stop is cheaper, but nproc sees one', 'all')
     .option('--max-size <SIZE>', 'bound of one observation file (bytes, or with k/m suffix; at most 256m)', '256m')
     .action(async (image: string, o: Record<string, string | boolean | undefined>) => {
       const { instrument } = await import('../instrument/index.js');
@@ -25,10 +26,16 @@ export function registerInstrument(program: Command): void {
         platform: o.platform as string | undefined,
         dir: o.dir as string,
         maxBytes: parseSize(o.maxSize as string),
+        cpus: parseCpus(o.cpus as string),
       });
       process.stdout.write(`${res.where}\n`);
       process.stderr.write(`instrument: ${res.where} records into ${res.dir} (one file per start, at most ${o.maxSize}); observations name ${res.original}\n`);
     });
+}
+
+function parseCpus(s: string): 'one' | 'all' {
+  if (s === 'one' || s === 'all') return s;
+  throw new UserError(`--cpus: one or all, got ${JSON.stringify(s)}`);
 }
 
 export function parseSize(s: string): number {

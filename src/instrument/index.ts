@@ -35,6 +35,12 @@ export interface InstrumentOptions {
   dir?: string;
   /** Bound of one observation file in bytes (at most 256 MiB). */
   maxBytes?: number;
+  /**
+   * `all` (default): the app keeps every CPU it is given. `one`: the app and the sensor share
+   * one CPU, so each ptrace stop is a local context switch (several times cheaper under load),
+   * but affinity-based counts (`nproc`, worker_processes auto, GOMAXPROCS) then see one.
+   */
+  cpus?: 'one' | 'all';
   /** Host path of slimts-sensor (default: the package's, or $SLIMTS_SENSOR). */
   sensorPath?: string;
   docker?: Dockerode;
@@ -69,7 +75,7 @@ export async function instrument(opts: InstrumentOptions): Promise<InstrumentRes
   try {
     checkRunnable(image.config, opts.image);
     const index = await buildIndex(image);
-    const entrypoint = wrappedEntrypoint(image, dir, maxBytes);
+    const entrypoint = wrappedEntrypoint(image, dir, maxBytes, opts.cpus ?? 'all');
     const config = instrumentedConfig(image.config, entrypoint);
     const layer = await writeImage(newImage(image, index, config, { sensor, size: sensorStat.size, mtime: Math.floor(sensorStat.mtimeMs / 1000), dir, tag, sink }), { created: image.config.created });
     try {
@@ -85,9 +91,9 @@ export async function instrument(opts: InstrumentOptions): Promise<InstrumentRes
 }
 
 /** The sensor first, the original entrypoint after `--`; CMD stays the config's, so `docker run IMAGE ARGS` replaces it as before. */
-export function wrappedEntrypoint(image: Pick<Image, 'config' | 'configDigest'>, dir: string, maxBytes: number): string[] {
+export function wrappedEntrypoint(image: Pick<Image, 'config' | 'configDigest'>, dir: string, maxBytes: number, cpus: 'one' | 'all'): string[] {
   const orig = image.config.config?.Entrypoint ?? [];
-  return [SENSOR_DEST, '--observe', dir, '--image', image.configDigest, '--max-bytes', String(maxBytes), '--', ...orig];
+  return [SENSOR_DEST, '--observe', dir, '--image', image.configDigest, '--max-bytes', String(maxBytes), '--cpus', cpus, '--', ...orig];
 }
 
 /** The original config with only the entrypoint replaced (CMD, user, env, ports, healthcheck, labels... verbatim). */

@@ -111,3 +111,21 @@ describe('the lines schema of OBSERVATIONS.md', () => {
     expect(validate(schema, lines)).toEqual([]);
   });
 });
+
+describe('the instrumented config', () => {
+  it('wraps the entrypoint, keeps CMD and everything else verbatim', async () => {
+    const { instrumentedConfig, wrappedEntrypoint, defaultInstrumentedTag } = await import('../../src/instrument/index.js');
+    const cfg = {
+      architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', rootfs: { type: 'layers', diff_ids: [] },
+      config: { User: 'app', Env: ['A=1'], Entrypoint: ['/entry.sh'], Cmd: ['serve'], Healthcheck: { Test: ['CMD', 'true'] }, StopSignal: 'SIGQUIT', Labels: { a: 'b' } },
+    };
+    const ep = wrappedEntrypoint({ config: cfg, configDigest: IMG }, '/obs', 1 << 20, 'all');
+    expect(ep).toEqual(['/.slimts-observe/slimts-sensor', '--observe', '/obs', '--image', IMG, '--max-bytes', '1048576', '--cpus', 'all', '--', '/entry.sh']);
+    const out = instrumentedConfig(cfg, ep);
+    expect(out).toEqual({ ...cfg, config: { ...cfg.config, Entrypoint: ep } });
+    expect(cfg.config.Entrypoint).toEqual(['/entry.sh']); // the input is not changed
+    expect(defaultInstrumentedTag('reg:5000/app:1.4')).toBe('reg:5000/app.instrumented:1.4');
+    expect(defaultInstrumentedTag('app')).toBe('app.instrumented:latest');
+    expect(defaultInstrumentedTag('oci-archive:app.tar')).toBe('slimts-instrumented:latest');
+  });
+});
