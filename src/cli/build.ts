@@ -218,7 +218,9 @@ export function registerBuild(program: Command): void {
       } catch (err) {
         throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
-      for (const w of report.observations?.warnings ?? []) process.stderr.write(`slimts: observations: ${w}\n`);
+      const obs = report.observations;
+      for (const w of obs?.warnings ?? []) process.stderr.write(`slimts: observations: ${w}\n`);
+      if (obs && !f.json) process.stderr.write(`slimts: observations: ${obs.runs.length} runs read, ${obs.keptByObservation} entries kept only because they were observed\n`);
       if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
       process.exitCode = report.exitCode;

@@ -63,19 +63,18 @@ export function loadObservations(paths: string[], imageId: string): LoadedObserv
     if (obs.dropped) warnings.push(`${file}: the sensor reached the file's bound and did not record ${obs.dropped} events (instrument with a larger --max-size)`);
     if (obs.rejected) warnings.push(`${file}: ${obs.rejected} malformed lines ignored (bad paths such as relative or \`..\` ones, bad fields)`);
     if (obs.mode === 'none') warnings.push(`${file}: the app ran untraced there (the runtime forbade ptrace): it observed nothing`);
-    const name = file;
     for (const ev of obs.events) {
       for (const p of ev.path2 !== undefined && !/symlink/.test(ev.syscall) ? [ev.path, ev.path2] : [ev.path]) {
         const by = seenBy.get(p);
-        if (!by) seenBy.set(p, [name]);
-        else if (by[by.length - 1] !== name) by.push(name);
+        if (!by) seenBy.set(p, [file]);
+        else if (by[by.length - 1] !== file) by.push(file);
       }
       const key = `${ev.intent}\t${ev.result}\t${ev.path}\t${ev.path2 ?? ''}`;
       if (seenEvent.has(key)) continue;
       seenEvent.add(key);
       events.push(ev);
     }
-    runs.push({ file: name, host: obs.host, mode: obs.mode, events: obs.events.length, complete: obs.complete, dropped: obs.dropped, rejected: obs.rejected });
+    runs.push({ file, host: obs.host, mode: obs.mode, events: obs.events.length, complete: obs.complete, dropped: obs.dropped, rejected: obs.rejected });
   }
   if (runs.length === 0) throw new UserError(`--observations ${paths.join(', ')}: no usable observation file${warnings.length ? ` (${warnings[0]})` : ''}`);
   return { runs, events, seenBy, warnings };
