@@ -3,6 +3,8 @@
 # when every route answers as expected, else 1 naming the first route that did not.
 set -u
 base="${1:?usage: e2e.sh BASE_URL}"
+# wait (up to 30 s) for the service to listen: a suite runs right after `compose up`
+for _ in $(seq 60); do curl -fsS --max-time 2 "$base/" >/dev/null 2>&1 && break; sleep 0.5; done
 check() { # PATH EXPECTED
   local got
   got=$(curl -fsS --max-time 10 "$base$1" 2>&1) || { echo "e2e: $1: $got" >&2; exit 1; }
