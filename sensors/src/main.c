@@ -26,6 +26,7 @@
 
 volatile pid_t g_child;
 volatile int g_flush;
+static int g_observe; // --observe: keep PID 1's signal rules for the app (observe.c)
 
 void die(const char *fmt, ...)
 {
@@ -49,7 +50,8 @@ static void usage(int rc)
 {
 	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append] [--syscalls] [--resident]\n"
 	      "                     [--mode seccomp|nnp|ptrace] [--cpus one|all] [--app-drop-caps HEX]\n"
-	      "                     [--hide DIR] [--caps-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n",
+	      "                     [--hide DIR] [--caps-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n"
+	      "       slimts-sensor --observe DIR [--image DIGEST] [--max-bytes N] [--mode ...] [--cpus one|all] -- CMD [ARGS...]\n",
 	      rc ? stderr : stdout);
 	exit(rc);
 }
@@ -67,7 +69,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	(void)uc;
 	g_flush = 1;
-	if (c > 0 && !(si && si->si_code == SI_KERNEL && tty_signal(sig) && getpgid(c) == getpgrp()))
+	if (c > 0 && !(si && si->si_code == SI_KERNEL && tty_signal(sig) && getpgid(c) == getpgrp()) &&
+	    !(g_observe && getpid() == 1 && !app_handles(c, sig)))
 		kill(c, sig);
 	errno = saved;
 }
@@ -206,7 +209,9 @@ int main(int argc, char **argv)
 	const char *trace = NULL, *user = NULL;
 	struct tracer_opts o = {MODE_SECCOMP, NULL, NULL, 0, 0};
 	struct child_setup cs = {0, NULL, 0, 0, NULL};
-	int append = 0, fan = 0, pin = 1, i;
+	const char *observe = NULL, *image = "";
+	unsigned long long max_bytes = 0;
+	int append = 0, fan = 0, pin = -1, i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--")) {
@@ -214,6 +219,12 @@ int main(int argc, char **argv)
 			break;
 		} else if (!strcmp(a, "--trace") && i + 1 < argc) {
 			trace = argv[++i];
+		} else if (!strcmp(a, "--observe") && i + 1 < argc) {
+			observe = argv[++i];
+		} else if (!strcmp(a, "--image") && i + 1 < argc) {
+			image = argv[++i];
+		} else if (!strcmp(a, "--max-bytes") && i + 1 < argc) {
+			max_bytes = strtoull(argv[++i], NULL, 10);
 		} else if (!strcmp(a, "--user") && i + 1 < argc) {
 			user = argv[++i];
 		} else if (!strcmp(a, "--ready") && i + 1 < argc) {
@@ -250,9 +261,31 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!trace || i >= argc)
+	if ((!trace == !observe) || i >= argc)
 		usage(2);
 	char **cmd = argv + i;
+	char obsfile[SENSOR_PATH_MAX], host[256];
+	if (observe) {
+		// The app must run as it would without us: the user's dir wins, and a dir we cannot
+		// write to costs one line and the observation, never the app.
+		const char *env = getenv("SLIMTS_OBSERVATIONS");
+		if (env && env[0])
+			observe = env;
+		g_observe = g_observing = 1;
+		if (pin < 0)
+			pin = 0; // the app sees every CPU it would see (worker counts follow nproc)
+		if (observe_name(observe, obsfile, sizeof obsfile, host, sizeof host) < 0 ||
+		    trace_open_observation(obsfile, max_bytes) < 0) {
+			fprintf(stderr, "slimts-sensor: not recording observations: %s: %s (mount a writable volume there, "
+					"or set SLIMTS_OBSERVATIONS)\n", observe, strerror(errno));
+			execvp(cmd[0], cmd);
+			fprintf(stderr, "slimts-sensor: %s: %s\n", cmd[0], strerror(errno));
+			return errno == ENOENT ? 127 : 126;
+		}
+		trace = obsfile;
+	}
+	if (pin < 0)
+		pin = 1;
 
 	struct user_spec us;
 	if (user) {
@@ -260,7 +293,7 @@ int main(int argc, char **argv)
 			return 2;
 		cs.user = &us;
 	}
-	if (trace_open(trace, append) < 0)
+	if (!observe && trace_open(trace, append) < 0)
 		die("cannot create trace %s: %s", trace, strerror(errno));
 	if (fan && fan_setup() < 0) {
 		fprintf(stderr, "slimts-sensor: fanotify unavailable (%s), continuing without it\n", strerror(errno));
@@ -288,8 +321,12 @@ int main(int argc, char **argv)
 		    PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
 	char c = (char)('0' + o.mode), rep[2] = {'0' + MODE_NONE, 'v'}, mb[64];
 	if (ptrace(PTRACE_SEIZE, child, 0, (void *)opts) < 0) {
-		fprintf(stderr, "slimts-sensor: cannot trace (%s): needs CAP_SYS_PTRACE; running untraced\n",
-			strerror(errno));
+		if (observe)
+			fprintf(stderr, "slimts-sensor: cannot trace (%s): the runtime forbids ptrace here; the app runs "
+					"untraced and %s records nothing\n", strerror(errno), obsfile);
+		else
+			fprintf(stderr, "slimts-sensor: cannot trace (%s): needs CAP_SYS_PTRACE; running untraced\n",
+				strerror(errno));
 		c = 'n';
 	}
 	size_t got = 0;
@@ -309,11 +346,13 @@ int main(int argc, char **argv)
 	o.mode = rep[0] - '0';
 	o.hidden = rep[1] == 'h';
 	mode_name(o.mode, fan, mb, sizeof mb);
-	if (o.mode != MODE_SECCOMP)
+	if (o.mode != MODE_SECCOMP && !(observe && (o.mode == MODE_NNP || o.mode == MODE_NONE)))
 		fprintf(stderr, "slimts-sensor: tracing in mode=%s%s\n", mb,
 			o.mode == MODE_NNP ? " (no CAP_SYS_ADMIN: setuid/file caps do not elevate)"
 			: o.mode == MODE_PTRACE ? " (no seccomp filter: slower)" : "");
 	trace_header(mb, child);
+	if (observe)
+		trace_observation_line(image, host);
 	trace_record_syscalls(o.syscalls);
 	if (o.mode == MODE_NONE && o.ready) { // no exec event will come
 		int rfd = open(o.ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);

@@ -39,10 +39,20 @@ ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 ssize_t read_str(pid_t pid, uint64_t addr, char *buf, size_t size);
 int resolve_at(pid_t pid, int dfd, const char *path, char *out, size_t size);
 void normalize(char *path);
+int mem_denied(pid_t pid, uint64_t addr);
 
 // writer.c: the trace file.
 int trace_open(const char *file, int append);
 void trace_header(const char *mode, pid_t root);
+int trace_open_observation(const char *file, unsigned long long max);
+void trace_observation_line(const char *image, const char *host);
+// observe.c (--observe: `slimts instrument`'s images)
+int observe_seen(char intent, const char *result, const char *path, const char *path2);
+int observe_name(const char *dir, char *out, size_t size, char *host, size_t hsize);
+int app_handles(pid_t pid, int sig);
+int observe_known_ok(char intent, const char *path, const char *path2);
+extern int g_observing;
+void observe_unreadable(pid_t pid);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
 void trace_mark_answered(void); // the app's first probe answer: `#answered <seq>`, once

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/user.h>
@@ -50,11 +51,17 @@ struct proc {
 	struct proc *next;
 	pid_t pid;
 	unsigned char pending, started;
+	unsigned char inject; // --observe: making the tracee dumpable again (see make_dumpable)
+#if defined(__x86_64__)
+	struct user_regs_struct saved;
+#endif
 	char intent;
 	const struct sysdesc *d;
 	int has2;
 	char path[SENSOR_PATH_MAX], path2[SENSOR_PATH_MAX];
 };
+
+enum { INJ_NONE, INJ_WANTED, INJ_RUNNING, INJ_DONE };
 
 #define NBUCKET 1024
 static struct proc *table[NBUCKET];
@@ -96,7 +103,7 @@ static void proc_drop(pid_t pid)
 
 static void resume(struct proc *p, int sig)
 {
-	ptrace(p->pending ? PTRACE_SYSCALL : base_op, p->pid, 0, (void *)(long)sig);
+	ptrace(p->pending || p->inject == INJ_RUNNING ? PTRACE_SYSCALL : base_op, p->pid, 0, (void *)(long)sig);
 }
 
 static int sockpath(pid_t pid, const struct sysdesc *d, const uint64_t *a, char *out)
@@ -131,8 +138,16 @@ static int decode(struct proc *p, long nr, const uint64_t *a)
 	if (d->path < 0) {
 		resolve_at(p->pid, dfd, NULL, p->path, sizeof p->path); // fchdir
 	} else {
-		if (read_str(p->pid, a[d->path], raw, sizeof raw) < 0)
+		if (read_str(p->pid, a[d->path], raw, sizeof raw) < 0) {
 			raw[0] = 0;
+			if (a[d->path] && mem_denied(p->pid, a[d->path])) {
+				if (g_observing && p->inject == INJ_NONE)
+					p->inject = INJ_WANTED; // the loop makes it dumpable and re-runs this syscall
+				else
+					observe_unreadable(p->pid);
+				return 0; // not the cwd: we do not know what it named
+			}
+		}
 		if (!raw[0] && (d->dfd < 0 || d->intent == 's'))
 			return 0; // fstat via AT_EMPTY_PATH (as the filter skips it), or a bad pointer
 		resolve_at(p->pid, dfd, raw, p->path, sizeof p->path);
@@ -207,7 +222,7 @@ static void on_entry(struct proc *p, const struct sc_info *si)
 	if (record_all)
 		trace_syscall_seen((long)si->entry.nr);
 	if (decode(p, (long)si->entry.nr, si->entry.args))
-		p->pending = 1;
+		p->pending = !(g_observing && p->intent != 'x' && observe_known_ok(p->intent, p->path, p->has2 ? p->path2 : NULL));
 }
 
 static void on_exit_stop(struct proc *p, const struct sc_info *si)
@@ -292,6 +307,55 @@ static void on_exec(struct proc *p, pid_t root, const struct tracer_opts *o, int
 	}
 }
 
+/*
+ * --observe runs without CAP_SYS_PTRACE. A process that changed its uid in place (nginx's and
+ * apache's workers, any server dropping root after binding) is no longer dumpable, and the
+ * kernel then refuses us its memory, so none of its paths could be read. At the stop of such a
+ * syscall the tracee is made to run prctl(PR_SET_DUMPABLE, 1) instead (allowed to any
+ * process for itself), and at that call's exit its registers are put back one instruction
+ * earlier, so the original syscall runs again, now readable through PTRACE_PEEKDATA (which
+ * asks only that we are its tracer and it is dumpable). The app sees the original syscall
+ * once, with its own result; what changes is that it may dump core, as before its uid change.
+ * Returns 1 when the tracee was resumed here.
+ */
+static int make_dumpable(struct proc *p)
+{
+#if defined(__x86_64__)
+	if (p->inject == INJ_WANTED) {
+		struct user_regs_struct r;
+		if (ptrace(PTRACE_GETREGS, p->pid, 0, &p->saved) < 0) {
+			p->inject = INJ_DONE;
+			return 0;
+		}
+		r = p->saved;
+		r.orig_rax = SYS_prctl;
+		r.rdi = 4; // PR_SET_DUMPABLE
+		r.rsi = 1;
+		if (ptrace(PTRACE_SETREGS, p->pid, 0, &r) < 0) {
+			p->inject = INJ_DONE;
+			return 0;
+		}
+		p->inject = INJ_RUNNING;
+		p->pending = 0;
+		resume(p, 0); // PTRACE_SYSCALL: the prctl's exit stop comes next
+		return 1;
+	}
+	if (p->inject == INJ_RUNNING) { // the prctl's exit: back to the original syscall
+		struct user_regs_struct r = p->saved;
+		r.rip -= 2; // `syscall` is two bytes
+		r.rax = p->saved.orig_rax;
+		p->inject = INJ_DONE;
+		ptrace(PTRACE_SETREGS, p->pid, 0, &r);
+		resume(p, 0);
+		return 1;
+	}
+#else
+	if (p->inject == INJ_WANTED)
+		p->inject = INJ_DONE;
+#endif
+	return 0;
+}
+
 int trace_loop(pid_t root, const struct tracer_opts *o)
 {
 	int ready_done = 0, status = 0;
@@ -324,12 +388,16 @@ int trace_loop(pid_t root, const struct tracer_opts *o)
 		int sig = WSTOPSIG(st), ev = st >> 16;
 		struct sc_info si;
 		if (sig == (SIGTRAP | 0x80)) { // syscall entry/exit (unfiltered or after seccomp)
+			if (p->inject == INJ_RUNNING && make_dumpable(p))
+				continue;
 			if (get_info(pid, &si, 0) == 0) {
 				if (si.op == SCI_EXIT)
 					on_exit_stop(p, &si);
 				else if (si.op == SCI_ENTRY)
 					on_entry(p, &si);
 			}
+			if (p->inject == INJ_WANTED && make_dumpable(p))
+				continue;
 			resume(p, 0);
 			continue;
 		}
@@ -337,6 +405,8 @@ int trace_loop(pid_t root, const struct tracer_opts *o)
 			if (ev == PTRACE_EVENT_SECCOMP) {
 				if (get_info(pid, &si, 1) == 0 && si.op == SCI_SECCOMP)
 					on_entry(p, &si);
+				if (p->inject == INJ_WANTED && make_dumpable(p))
+					continue;
 			} else if (ev == PTRACE_EVENT_EXEC) {
 				on_exec(p, root, o, &ready_done);
 			}

@@ -25,6 +25,7 @@ static int fd = -1;
 static unsigned long long seq, nproc, dropped, bytes_out, trace_max = TRACE_MAX;
 static char tmpname[SENSOR_PATH_MAX], finalname[SENSOR_PATH_MAX];
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int observing; // --observe: each distinct event once, the bound said on stderr once
 
 static void flush(void)
 {
@@ -85,6 +86,36 @@ int trace_open(const char *file, int append)
 	return fd < 0 ? -1 : 0;
 }
 
+static char *escape(char *o, const char *s);
+
+// --observe: FILE is new (O_EXCL: a name some earlier start took is never reused), written in
+// place (no rename: a reader knows a finished file by its #end line) and readable by whoever
+// copies the volume out. MAX lowers the 256 MiB bound.
+int trace_open_observation(const char *file, unsigned long long max)
+{
+	observing = 1;
+	if (max >= LINE_MAX_ + 2 * SUMMARY_ROOM && max < trace_max)
+		trace_max = max;
+	snprintf(tmpname, sizeof tmpname, "%s", file);
+	snprintf(finalname, sizeof finalname, "%s", file);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	return fd < 0 ? -1 : 0;
+}
+
+// The second line of an observation: which image it was recorded from and where.
+void trace_observation_line(const char *image, const char *host)
+{
+	pthread_mutex_lock(&mu);
+	char *o = stpcpy(buf + used, "#observation 1\timage=");
+	o = escape(o, image);
+	o = stpcpy(o, "\thost=");
+	o = escape(o, host);
+	*o++ = '\n';
+	used = (size_t)(o - buf);
+	flush();
+	pthread_mutex_unlock(&mu);
+}
+
 void trace_header(const char *mode, pid_t root)
 {
 	struct timeval tv;
@@ -142,7 +173,14 @@ void trace_event(pid_t pid, const char *sys, char intent, long result, const cha
 	char eb[16];
 	const char *res = result < 0 ? errno_name((int)-result, eb) : "0";
 	pthread_mutex_lock(&mu);
+	if (observing && observe_seen(intent, res, path, path2)) {
+		pthread_mutex_unlock(&mu);
+		return;
+	}
 	if (bytes_out + used + LINE_MAX_ > trace_max - SUMMARY_ROOM) {
+		if (observing && !dropped)
+			fprintf(stderr, "slimts-sensor: the observation file reached its bound (%llu bytes); later events are counted in dropped=, not written\n",
+				trace_max);
 		dropped++;
 		pthread_mutex_unlock(&mu);
 		return;

@@ -27,6 +27,7 @@ interface Flags {
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
   verify: boolean; report?: string; json?: boolean; harden?: boolean; seccompProfile?: string;
   packageDb?: boolean; sbom?: string;
+  observations?: string[];
 }
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
@@ -76,6 +77,7 @@ export function toBuildOptions(image: string, f: Flags): BuildOptions {
       familyLimit: megabytes(f.familyLimit, '--family-limit'),
     },
     exes: f.exe,
+    observations: f.observations?.length ? f.observations.map((p) => resolve(p)) : undefined,
     edits: {
       entrypoint: f.newEntrypoint !== undefined ? parseCommand(f.newEntrypoint, '--new-entrypoint') : undefined,
       cmd: f.newCmd !== undefined ? parseCommand(f.newCmd, '--new-cmd') : undefined,
@@ -181,6 +183,7 @@ export function registerBuild(program: Command): void {
     .option('--family-limit <MB>', 'a data family (siblings of a file the run chose by a computed key) is kept up to this size (default 64)')
     .option('--no-references', 'keep only what the run touched and its static closure: do not follow imports, commands and named paths of kept code, the app directory or on-demand data sets')
     .option('--drop-optional', 'leave out the optional modules references reach (the report lists them: e.g. PostgreSQL\'s JIT provider and its LLVM library); the program runs without them')
+    .option('--observations <path>', 'also keep what runs of `slimts instrument`\'s image touched: an observation file or a directory of them (repeatable)', many, [])
     .option('--exclude <glob>', 'drop these paths (never a dir holding kept entries; repeatable)', many, [])
     // output
     .option('--tag <name:tag>', 'engine tag of the slim image (default NAME.slim:TAG)')
@@ -237,6 +240,9 @@ export function registerBuild(program: Command): void {
       } catch (err) {
         throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
+      const obs = report.observations;
+      for (const w of obs?.warnings ?? []) process.stderr.write(`slimts: observations: ${w}\n`);
+      if (obs && !f.json) process.stderr.write(`slimts: observations: ${obs.runs.length} runs read, ${obs.keptByObservation} entries kept only because they were observed\n`);
       if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
       process.exitCode = report.exitCode;

@@ -5,6 +5,7 @@ export function formatReason(r: Reason): string {
   const of = r.of ?? '?';
   switch (r.kind) {
     case 'traced': return `traced ${r.detail ?? 'access'}${r.of ? ` of ${r.of}` : ''}`;
+    case 'observed': return `observed ${r.detail ?? `access of ${of}`}`;
     case 'on-path': return `directory on path of ${of}`;
     case 'symlink-on-path': return `symlink on path of ${of}`;
     case 'symlink-target': return `symlink target of ${of}`;
@@ -58,7 +59,7 @@ export function explain(keep: KeepSet, path: string, maxDepth = 12): string[] {
     if (!k) break;
     lines.push(`${cur}: ${k.reasons.map(formatReason).join('; ')}`);
     // follow the first reason that points at another kept path
-    cur = k.reasons.find((r) => r.of && r.of !== cur && keep.has(r.of) && r.kind !== 'traced')?.of;
+    cur = k.reasons.find((r) => r.of && r.of !== cur && keep.has(r.of) && r.kind !== 'traced' && r.kind !== 'observed')?.of;
   }
   return lines;
 }

@@ -30,6 +30,8 @@ export interface TraceLike {
 
 export type ReasonKind =
   | 'traced'
+  // touched in a run of `slimts instrument`'s image (build --observations)
+  | 'observed'
   | 'on-path'
   | 'symlink-on-path'
   | 'symlink-target'

@@ -41,6 +41,8 @@ export interface BuildOptions {
   packageDb?: boolean;
   /** Write a CycloneDX SBOM of the slim image here. */
   sbom?: string;
+  /** Observation files or dirs of them (`slimts instrument`'s images), merged with the traced run. */
+  observations?: string[];
   /** Run the slim image with the same probes and compare (default true). */
   verify?: boolean;
   /**

@@ -29,6 +29,8 @@ import { compareRuns, readRunTrace, runPlain, runTraced, type RunTrace, type Tra
 import { SENSOR_PATH } from '../trace/index.js';
 import type { WriteEntry } from '../oci/types.js';
 import { packageStage, sbomStage } from './package-stage.js';
+import { labelObserved, loadObservations, type LoadedObservations } from './observations.js';
+import type { ObservationsReport } from './report.js';
 
 export function defaultSensorPath(): string {
   return process.env.SLIMTS_SENSOR ?? SENSOR_PATH;
@@ -68,6 +70,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     filesP = source.files;
     filesP.then((f) => cleanups.push(() => closeFiles(f)), () => undefined);
     filesP.catch(() => undefined);
+    // untrusted files from elsewhere: checked against this image before anything runs
+    const observed = opts.observations?.length ? loadObservations(opts.observations, source.id) : undefined;
     const runId = await source.runId;
     const traced = await stage('run', () => runTraced({
       image: runId,
@@ -87,10 +91,11 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const trace = await stage('trace', () => readRunTrace(traced.trace));
     // facts read mostly what the app touched, and the loader's config: an engine-side reader
     // fetches them ahead, in one batch
-    files.prefetch([...trace.events.map((e) => e.path), ...ldSoConfFiles(index)]);
-    const selection = await stage('select', () => selectFor(files, index, trace.events, opts));
+    files.prefetch([...trace.events.map((e) => e.path), ...(observed?.events.map((e) => e.path) ?? []), ...ldSoConfFiles(index)]);
+    const selection = await stage('select', () => selectFor(files, index, observed ? [...trace.events, ...observed.events] : trace.events, opts));
     const keep = selection.keep;
     const packages = await stage('packages', () => packageStage(files, index, keep, opts));
+    const byObservation = observed ? labelObserved(keep, trace.events, observed) : 0;
     const config = editConfig(files.config, opts.edits ?? {});
 
     const { written, sent } = await writeAndSend(files, index, keep, config, opts, source, stage, cleanups, packages.entries,
@@ -112,6 +117,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
     const report = await makeReport(opts, source.id, index, selection, written, sent, traced, trace, verify);
     report.packages = await sbomStage(packages, opts, { name: sent.where, source: opts.image, timestamp: files.config.created }, sent);
+    if (observed) report.observations = observationsReport(observed, byObservation);
     if (hardening) {
       report.hardening = hardening;
       if (!hardening.verify.ok) Object.assign(report, { ok: false, exitCode: 3 });
@@ -194,6 +200,10 @@ async function verifyRun(ref: string, config: ImageConfig, traced: TracedRunResu
   const regressions = compareRuns(traced, plain);
   const notes = regressions.map((r) => `${r.target}: ${r.message}`);
   return { ran: true, ok: regressions.length === 0, notes, probes: plain.probes, exitCode: plain.exitCode };
+}
+
+function observationsReport(o: LoadedObservations, keptByObservation: number): ObservationsReport {
+  return { runs: o.runs, events: o.events.length, paths: o.seenBy.size, keptByObservation, warnings: o.warnings };
 }
 
 async function engineSize(ref: string): Promise<number | undefined> {

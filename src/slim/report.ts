@@ -49,10 +49,25 @@ export interface BuildReport {
   packages?: PackagesReport;
   /** With --harden / --seccomp-profile: the profile, capabilities, read-only root and their verify run. */
   hardening?: HardeningReport;
+  /** With --observations: the runs read and what only they kept. */
+  observations?: ObservationsReport;
   /** Milliseconds per stage, in order. */
   stages: Record<string, number>;
   totalMs: number;
   kept: KeptFile[];
+}
+
+/** `build --observations`: each observation file used (one container start), and what it added. */
+export interface ObservationsReport {
+  runs: Array<{ file: string; host: string; mode: string; events: number; complete: boolean; dropped: number; rejected: number }>;
+  /** Distinct events over all runs. */
+  events: number;
+  /** Distinct paths observed. */
+  paths: number;
+  /** Entries whose only traced reasons are observations (the build's own run did not touch them). */
+  keptByObservation: number;
+  /** Files skipped or used in part, and why. */
+  warnings: string[];
 }
 
 /** An eStargz layer: its TOC, what a lazy puller fetches before the container starts, what start-up read only in part. */

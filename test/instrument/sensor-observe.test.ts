@@ -1,0 +1,51 @@
+// The sensor's --observe mode on the host (no engine): one new file per start, each distinct
+// event once, an unwritable dir costs the app nothing, and a process that drops its uid in
+// place (non-dumpable; the sensor without CAP_SYS_PTRACE) is still recorded, its syscalls
+// answering as without the sensor.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/docker.js';
+import { readObservation } from '../../src/trace/observation.js';
+
+const SENSOR = join(ROOT, 'sensors/build/slimts-sensor');
+const IMG = `sha256:${'d4'.repeat(32)}`;
+const dir = mkdtempSync(join(tmpdir(), 'slimts-observe-host-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function observe(args: string[], opts: { prefix?: string[]; env?: Record<string, string> } = {}) {
+  const out = mkdtempSync(join(dir, 'o-'));
+  const argv = [...(opts.prefix ?? []), SENSOR, '--observe', out, '--image', IMG, '--', ...args];
+  const r = spawnSync(argv[0]!, argv.slice(1), { env: { ...process.env, ...opts.env } });
+  const files = readdirSync(out);
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString(), files, obs: files.length === 1 ? readObservation(join(out, files[0]!)) : undefined };
+}
+
+describe('slimts-sensor --observe', () => {
+  it('writes one file per start, each distinct access once, with the app\'s exit status', () => {
+    const r = observe(['sh', '-c', 'cat /etc/hostname /etc/hostname /etc/hostname >/dev/null; cat /nonexistent 2>/dev/null; exit 4']);
+    expect(r.status).toBe(4);
+    expect(r.files).toHaveLength(1);
+    expect(r.obs).toMatchObject({ image: IMG, complete: true, exit: 4, rejected: 0 });
+    expect(r.obs!.events.filter((e) => e.path === '/etc/hostname' && e.intent === 'r')).toHaveLength(1);
+    expect(r.obs!.events.some((e) => e.path === '/nonexistent' && e.result === 'ENOENT')).toBe(true);
+  });
+
+  it('an unwritable dir: one line on stderr, the app runs in the sensor\'s place', () => {
+    const r = observe(['sh', '-c', 'echo $$ ran'], { env: { SLIMTS_OBSERVATIONS: join(dir, 'missing') } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\d+ ran\n$/);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^slimts-sensor: not recording observations: .*missing: No such file/)]);
+  });
+
+  it('records a process that dropped its uid in place, without CAP_SYS_PTRACE; its syscalls answer as usual', () => {
+    const py = 'import os; os.setgid(65534); os.setuid(65534); print(open("/etc/hostname").read().strip() == open("/etc/hostname").read().strip(), os.access("/etc/passwd", os.R_OK))';
+    const r = observe(['python3', '-c', py], { prefix: ['setpriv', '--bounding-set', '-sys_ptrace', '--inh-caps', '-sys_ptrace'] });
+    expect(r.stdout).toBe('True True\n');
+    expect(r.stderr).toBe('');
+    expect(r.obs!.events.some((e) => e.path === '/etc/hostname' && e.intent === 'r' && e.result === '0')).toBe(true);
+    expect(r.obs!.events.some((e) => e.path === '/etc/passwd' && e.intent === 's')).toBe(true);
+  });
+});
