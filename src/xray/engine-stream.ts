@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { docker } from '../engine/docker.js';
+import { checkEngineRef } from '../engine/ref.js';
 import { exportError } from '../image/engine.js';
 import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../tar/index.js';
 import type { ImageConfig } from '../image/types.js';
@@ -100,6 +101,7 @@ export function isEngineRef(ref: string): boolean {
 
 export async function streamEngineImage(ref: string, opts: { dupMinSize: number; docker?: Dockerode }): Promise<StreamedImage> {
   const name = ref.replace(/^docker(-daemon)?:/, '');
+  checkEngineRef(name);
   let stream: NodeJS.ReadableStream;
   try {
     stream = await (opts.docker ?? docker()).getImage(name).get();
