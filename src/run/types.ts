@@ -79,6 +79,12 @@ export interface PlainRunOptions {
   end?: 'stop' | 'kill';
   /** Extra labels on the container (io.slimts.run=1 is always set). */
   labels?: Record<string, string>;
+  /**
+   * The TCP ports to probe (verify: the ones the traced run probed). Default: a traced run
+   * probes the ports the app listens on beside the EXPOSEd ones (ports.ts); a plain run the
+   * EXPOSEd ones.
+   */
+  probePorts?: number[];
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
 }

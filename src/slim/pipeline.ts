@@ -182,6 +182,8 @@ async function verifyRun(ref: string, config: ImageConfig, traced: TracedRunResu
     timeout: opts.timeout,
     stopTimeout: opts.stopTimeout,
     probes: { ...opts.probes, replay: traced.probes },
+    // the ports the traced run probed: the app's own, not an EXPOSEd one it never opened
+    probePorts: traced.ports.map((p) => p.containerPort),
     allowNonZeroExit: true,
     // only the answers and an exit of its own are compared, never how it stops: no grace period
     end: 'kill',
