@@ -215,8 +215,11 @@ export function registerBuild(program: Command): void {
       } catch (err) {
         throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
-      if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
+      if (f.json) {
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        // stdout is for a program; a person watching a failed CI step reads stderr
+        if (report.exitCode !== 0) process.stderr.write(`slimts: verify FAILED: ${[...report.verify.notes, ...(report.hardening?.verify.notes ?? [])][0] ?? 'see the report'} (report: ${reportPath})\n`);
+      } else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
       process.exitCode = report.exitCode;
     });
 }

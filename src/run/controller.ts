@@ -19,7 +19,7 @@ import { makeTempDir } from '../util/tmp.js';
 import { extractDir, injectSensor, pathExists, readSmallFile } from './archive.js';
 import { parseAppPrivileges, tracedCaps, type AppPrivileges } from './caps.js';
 import { execIn } from './exec.js';
-import { readLogs, withLastOutput } from './logs.js';
+import { lastOutput, readLogs, withLastOutput } from './logs.js';
 import { parseMount } from './mounts.js';
 import { ownerLabels, startReaper, sweepOrphans } from './reaper.js';
 import { parseListens, settlePorts } from './ports.js';
@@ -103,7 +103,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   } catch (err) {
     await parkIfInterrupted();
     if (scope.timedOut() && scope.signal.reason instanceof UserError && container) {
-      throw new UserError(await withLastOutput(container, scope.signal.reason.message));
+      throw await withLastOutput(container, scope.signal.reason.message);
     }
     throw err;
   } finally {
@@ -214,7 +214,7 @@ async function createAndStart(scope: RunScope): Promise<{ container: Docker.Cont
 /** The app's own exit and its last output, as an error. */
 async function exitedError(container: Docker.Container, when: string): Promise<UserError> {
   const st = (await container.inspect()).State;
-  return new UserError(await withLastOutput(container, `the app exited with code ${st.ExitCode} ${when}`));
+  return withLastOutput(container, `the app exited with code ${st.ExitCode} ${when}`);
 }
 
 const isRunning = async (container: Docker.Container) => (await container.inspect()).State.Running === true;
@@ -362,6 +362,7 @@ async function collect(
   scope.progress({ phase: 'collect', message: 'collecting output' });
   const { stdout, stderr } = await readLogs(container);
   const base: RunResult = {
+    lastOutput: await lastOutput(container),
     containerId: container.id, exitCode: ended.exitCode, exitedByItself: driven.exitedByItself, killed: ended.killed, stdout, stderr,
     probes: driven.probes, ...(ended.health ? { health: ended.health } : {}), ports: driven.ports, warnings: scope.warnings, durationMs: 0,
   };

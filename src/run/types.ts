@@ -110,6 +110,8 @@ export interface RunResult {
   killed: boolean;
   stdout: string;
   stderr: string;
+  /** The app's last lines (both streams, as the engine interleaved them), bounded and sanitized (logs.ts). */
+  lastOutput?: string[];
   probes: ProbeResult[];
   health?: HealthState;
   ports: PortTarget[];

@@ -28,6 +28,7 @@ import { validateBuildOptions } from './validate.js';
 import { hardenStage, runnableName, wantsHarden } from './harden.js';
 import { engineFailure } from '../engine/errors.js';
 import { compareRuns, readRunTrace, runPlain, runTraced, type RunTrace, type TracedRunResult } from '../run/index.js';
+import type { AppOutputError } from '../run/logs.js';
 import { SENSOR_PATH } from '../trace/index.js';
 
 export function defaultSensorPath(): string {
@@ -190,10 +191,15 @@ async function verifyRun(ref: string, config: ImageConfig, traced: TracedRunResu
     onProgress: opts.onProgress,
     signal: opts.signal,
   }).catch((err: unknown) => err as Error);
-  if (plain instanceof Error) return { ran: true, ok: false, notes: [`the slim image did not run: ${plain.message.split('\n')[0]}`] };
+  if (plain instanceof Error) {
+    const appOutput = (plain as Partial<AppOutputError>).lastOutput;
+    return { ran: true, ok: false, notes: [`the slim image did not run: ${plain.message.split('\n')[0]}`], ...(appOutput?.length ? { appOutput } : {}) };
+  }
   const regressions = compareRuns(traced, plain);
   const notes = regressions.map((r) => `${r.target}: ${r.message}`);
-  return { ran: true, ok: regressions.length === 0, notes, probes: plain.probes, exitCode: plain.exitCode };
+  // what the slim app said while it did worse (a traceback, a missing file) is the why
+  const appOutput = regressions.length && plain.lastOutput?.length ? { appOutput: plain.lastOutput } : {};
+  return { ran: true, ok: regressions.length === 0, notes, ...appOutput, probes: plain.probes, exitCode: plain.exitCode };
 }
 
 async function engineSize(ref: string): Promise<number | undefined> {

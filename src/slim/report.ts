@@ -20,6 +20,8 @@ export interface VerifyReport {
   ok: boolean;
   /** Why it did not run, or what differed. */
   notes: string[];
+  /** When it failed: the slim app's last lines (at most 20 / 4 KiB, control characters escaped). */
+  appOutput?: string[];
   probes?: ProbeResult[];
   exitCode?: number;
 }
@@ -102,6 +104,7 @@ export function summaryLines(r: BuildReport, reportPath?: string): string[] {
   else {
     lines.push('verify: FAILED — the slim image does worse than the original:');
     for (const n of r.verify.notes) lines.push(`  - ${n}`);
+    if (r.verify.appOutput?.length) lines.push("the slim app's last output:", ...r.verify.appOutput.map((l) => `  | ${l}`));
   }
   if (r.hardening) lines.push(...hardeningLines(r.hardening));
   lines.push(`stages: ${Object.entries(r.stages).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`).join(', ')}; total ${(r.totalMs / 1000).toFixed(2)}s`);
