@@ -8,6 +8,7 @@ import {
   nonNegInt, positiveInt, parseApiSpec, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
 } from '../slim/flags.js';
 import { normalizeCap } from '../run/caps.js';
+import { interruptSignal } from '../util/cleanup.js';
 import { UserError } from '../util/errors.js';
 import { EXE_DEFAULT_HELP, EXE_FLAG } from '../util/host-dest.js';
 import { parseLayerFormat } from '../oci/layer-format.js';
@@ -194,12 +195,14 @@ export function registerBuild(program: Command): void {
       const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../slim/progress-view.js')).progressView() : undefined;
       const lines = !f.json && !live;
       opts.onStage = (s: Stage, state, ms) => {
+        if (interruptSignal.aborted) return; // after "cleaning up" nothing else is news
         live?.stage(s, state, ms);
         if (!lines) return;
         if (state === 'start') process.stderr.write(`slimts: ${s}...\n`);
         else if (ms !== undefined && ms >= 1000) process.stderr.write(`slimts: ${s} done in ${(ms / 1000).toFixed(1)}s\n`);
       };
       opts.onProgress = (e) => {
+        if (interruptSignal.aborted) return;
         if (e.phase === 'warning' || e.phase === 'ready' || e.phase === 'stop') live?.note(e.message);
         if (lines && (e.phase === 'warning' || e.phase === 'ready')) process.stderr.write(`slimts: ${e.message}\n`);
       };

@@ -1,7 +1,7 @@
 // `slimts build`: inspect → read → index → traced run → trace → keep-set → write → send →
 // verify. Leaves nothing behind on error or Ctrl-C; never touches the original image.
 import { existsSync } from 'node:fs';
-import { docker } from '../engine/docker.js';
+import { docker, statusOf } from '../engine/docker.js';
 import type { ImageFiles } from '../image/files.js';
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
 import { indexView, ldSoConfFiles, readLdSoConf } from '../elf/index.js';
@@ -13,7 +13,7 @@ import type { SinkResult } from '../sink/types.js';
 import type { WrittenImage } from '../oci/types.js';
 import { selectKeep } from '../select/index.js';
 import type { KeepSet } from '../select/index.js';
-import { onCleanup } from '../util/cleanup.js';
+import { interruptSignal, onCleanup } from '../util/cleanup.js';
 import { UserError } from '../util/errors.js';
 import { editConfig } from './config-edit.js';
 import { exeEntries, keptEntries, mergeEntries } from './entries.js';
@@ -150,7 +150,22 @@ async function writeAndSend(
   });
   cleanups.push(() => discard(written));
   const sent = await stage('send', () => sendImage(written, spec));
+  if (sent.kind === 'engine') cleanups.push(() => untagIfInterrupted(sent.where));
   return { written, sent };
+}
+
+/**
+ * An output tag loaded before verify: Ctrl-C (or SIGTERM, a hang-up) before the build ended
+ * leaves no unverified image behind. Untagged only (an identical image keeps its other tags);
+ * the verify container that still uses it is being removed beside this, hence the retries.
+ */
+async function untagIfInterrupted(tag: string): Promise<void> {
+  if (!interruptSignal.aborted) return;
+  for (let i = 0; i < 25; i++) {
+    const err = await docker().getImage(tag).remove().then(() => undefined, (e: unknown) => e);
+    if (!err || statusOf(err) !== 409) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Names the original by id, not by the path or tag it came through: the same image slims to the same digest anywhere. */
