@@ -29,6 +29,7 @@ class LocalImage implements Image {
   readonly rawConfig: Buffer;
   readonly configDigest: string;
   readonly layers: readonly Layer[];
+  readonly name?: string;
   private closed = false;
 
   constructor(
@@ -40,6 +41,7 @@ class LocalImage implements Image {
     this.config = parts.config;
     this.rawConfig = parts.rawConfig;
     this.configDigest = parts.configDigest;
+    if (parts.name) this.name = parts.name;
     this.layers = parts.layers.map((l) => new BlobLayer(l, tmp));
   }
 

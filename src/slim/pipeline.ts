@@ -1,6 +1,6 @@
 // `slimts build`: inspect → read → index → traced run → trace → keep-set → write → send →
 // verify. Leaves nothing behind on error or Ctrl-C; never touches the original image.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { docker, statusOf } from '../engine/docker.js';
 import type { ImageFiles } from '../image/files.js';
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
@@ -236,6 +236,7 @@ async function makeReport(
   const keptBytes = kept.reduce((n, k) => n + (k.type === 'file' ? k.size : 0), 0);
   const srcSize = await engineSize(sourceId ?? opts.image);
   const outSize = sent.kind === 'engine' ? await engineSize(sent.where) : undefined;
+  const fileSize = sent.kind === 'oci-archive' ? statSync(sent.where, { throwIfNoEntry: false })?.size : undefined;
   const ratio = srcSize && outSize ? srcSize / outSize : bytes / Math.max(1, keptBytes);
   const ok = verify.ok;
   return {
@@ -244,7 +245,7 @@ async function makeReport(
     exitCode: ok ? 0 : 3,
     source: { ref: opts.image, id: sourceId, size: srcSize, files: index.size, bytes },
     output: {
-      kind: sent.kind, where: sent.where, imageId: sent.imageId, size: outSize,
+      kind: sent.kind, where: sent.where, imageId: sent.imageId, size: outSize, ...(fileSize !== undefined ? { fileSize } : {}),
       layerSize: written.layerSize, blobSize: written.blobSize, files: keep.size, bytes: keptBytes,
       format: written.estargz ? 'estargz' : written.layerMediaType?.endsWith('+gzip') ? 'gzip' : 'tar',
       ...(written.estargz ? { estargz: estargzReport(written.estargz) } : {}),
