@@ -22,10 +22,13 @@ export interface Startup {
   dirs: string[];
   /** Data directories read at run time, kept whole. */
   data: string[];
+  /** Python: the modules compiled into the interpreter (sys.builtin_module_names): no file to find. */
+  builtins: string[];
 }
 
 const PYTHON = `
 import sys
+for n in sys.builtin_module_names: print('b', n)
 for n, m in list(sys.modules.items()):
     f = getattr(m, '__file__', None)
     if isinstance(f, str): print('m', n, f)
@@ -56,7 +59,7 @@ const TIMEOUT_MS = 15_000;
 export function interpreterStartup(interpreter: string, arg: string | undefined, env: readonly string[]): Startup {
   const lang = langOfProgram(posix.basename(interpreter));
   const code = lang === 'python' ? ['-c', PYTHON] : lang === 'perl' ? ['-e', PERL] : lang === 'ruby' ? ['-e', RUBY] : lang === 'php' ? ['-r', PHP] : undefined;
-  if (!code) return { modules: [], files: [], dirs: [], data: [] };
+  if (!code) return { modules: [], files: [], dirs: [], data: [], builtins: [] };
   // The "#!" argument changes startup (python3 -S skips site, -I ignores the environment).
   const args = [...(arg ? [arg] : []), ...code];
   const r = spawnSync(interpreter, args, {
@@ -70,7 +73,7 @@ export function interpreterStartup(interpreter: string, arg: string | undefined,
     const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : `exit ${r.status ?? r.signal}: ${firstLine(r.stderr)}`;
     throw new UserError(`${interpreter} ${arg ?? ''}`.trim() + ` does not start on the host (${why})`);
   }
-  const out: Startup = { modules: [], files: [], dirs: [], data: [] };
+  const out: Startup = { modules: [], files: [], dirs: [], data: [], builtins: [] };
   for (const line of r.stdout.toString('utf8').split('\n')) {
     const [kind, ...rest] = line.split(' ');
     const text = rest.join(' ');
@@ -80,6 +83,7 @@ export function interpreterStartup(interpreter: string, arg: string | undefined,
       if (file.startsWith('/')) out.modules.push({ name: text.slice(0, sp), file });
     } else if (kind === 'f' && text.startsWith('/')) out.files.push(text);
     else if (kind === 't' && text.startsWith('/')) out.data.push(text);
+    else if (kind === 'b' && /^[\w.]+$/.test(text)) out.builtins.push(text);
     else if ((kind === 'd' || kind === 's') && text.startsWith('/')) {
       out.dirs.push(text);
       // site reads every .pth file of its site directories
