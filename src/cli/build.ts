@@ -194,8 +194,11 @@ export function registerBuild(program: Command): void {
       // a live view on a terminal; plain progress lines otherwise (none with --json)
       const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../slim/progress-view.js')).progressView() : undefined;
       const lines = !f.json && !live;
+      // a run's notes belong to the stage that runs it: the traced run, verify, the hardened run
+      let running: Stage = 'run';
       opts.onStage = (s: Stage, state, ms) => {
         if (interruptSignal.aborted) return; // after "cleaning up" nothing else is news
+        if (state === 'start' && (s === 'run' || s === 'verify' || s === 'harden')) running = s;
         live?.stage(s, state, ms);
         if (!lines) return;
         if (state === 'start') process.stderr.write(`slimts: ${s}...\n`);
@@ -203,8 +206,9 @@ export function registerBuild(program: Command): void {
       };
       opts.onProgress = (e) => {
         if (interruptSignal.aborted) return;
-        if (e.phase === 'warning' || e.phase === 'ready' || e.phase === 'stop') live?.note(e.message);
-        if (lines && (e.phase === 'warning' || e.phase === 'ready')) process.stderr.write(`slimts: ${e.message}\n`);
+        if (e.phase !== 'warning' && e.phase !== 'ready' && e.phase !== 'stop') return;
+        live?.note(running, e.message, e.phase === 'warning');
+        if (lines) process.stderr.write(`slimts: ${running}: ${e.phase === 'warning' ? 'warning: ' : ''}${e.message}\n`);
       };
       let report;
       try {
