@@ -50,7 +50,7 @@ static void usage(int rc)
 {
 	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append] [--syscalls] [--resident]\n"
 	      "                     [--mode seccomp|nnp|ptrace] [--cpus one|all] [--app-drop-caps HEX]\n"
-	      "                     [--hide DIR] [--caps-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n"
+	      "                     [--hide DIR] [--caps-out FILE] [--ports-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n"
 	      "       slimts-sensor --observe DIR [--image DIGEST] [--max-bytes N] [--mode ...] [--cpus one|all] -- CMD [ARGS...]\n",
 	      rc ? stderr : stdout);
 	exit(rc);
@@ -241,6 +241,8 @@ int main(int argc, char **argv)
 				die("--app-drop-caps wants a hex mask, got %s", argv[i]);
 		} else if (!strcmp(a, "--hide") && i + 1 < argc) {
 			cs.hide = argv[++i];
+		} else if (!strcmp(a, "--ports-out") && i + 1 < argc) {
+			listen_out(argv[++i]);
 		} else if (!strcmp(a, "--caps-out") && i + 1 < argc) {
 			o.caps_out = argv[++i];
 		} else if (!strcmp(a, "--watch-stdin")) {

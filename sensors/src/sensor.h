@@ -16,7 +16,7 @@ enum mode { MODE_SECCOMP = 0, MODE_NNP = 1, MODE_PTRACE = 2, MODE_NONE = 3 };
 const char *mode_name(int mode, int fanotify, char *buf, size_t size);
 
 // How the sensor decodes one path-naming syscall (arg indexes, -1 = none).
-enum kind { K_PLAIN, K_OPEN, K_OPENAT2, K_SYMLINK, K_SOCK };
+enum kind { K_PLAIN, K_OPEN, K_OPENAT2, K_SYMLINK, K_SOCK, K_LISTEN };
 struct sysdesc {
 	int nr;
 	const char *name;
@@ -56,6 +56,11 @@ void observe_unreadable(pid_t pid);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
 void trace_mark_answered(void); // the app's first probe answer: `#answered <seq>`, once
+void trace_listen(unsigned port, const char *addr); // `#listen tcp <port> <addr>`
+
+// listen.c: a TCP port the app listens on, to the trace and the --ports-out file.
+void listen_out(const char *file);
+void listen_record(pid_t pid, int fd);
 // A `#resident`/`#mapped` line in the making: pages added in ascending order join into runs, a
 // full line is written and the next one begun; range_flush writes what is left.
 #define RANGES_PER_LINE 256

@@ -99,6 +99,8 @@ const struct sysdesc sysdescs[] = {
 	// AF_UNIX socket paths (connect to /dev/log, /run/...); other families are not recorded.
 	{SYS_connect, "connect", 'r', N, 1, N, N, 2, K_SOCK},
 	{SYS_bind, "bind", 'w', N, 1, N, N, 2, K_SOCK},
+	// a TCP port the app listens on (listen.c): the ports to probe
+	{SYS_listen, "listen", 's', N, N, N, N, N, K_LISTEN},
 };
 const int nsysdescs = sizeof sysdescs / sizeof *sysdescs;
 

@@ -58,6 +58,7 @@ struct proc {
 	char intent;
 	const struct sysdesc *d;
 	int has2;
+	int fd; // listen(2)'s socket
 	char path[SENSOR_PATH_MAX], path2[SENSOR_PATH_MAX];
 };
 
@@ -134,6 +135,10 @@ static int decode(struct proc *p, long nr, const uint64_t *a)
 	p->has2 = 0;
 	if (d->kind == K_SOCK)
 		return sockpath(p->pid, d, a, p->path);
+	if (d->kind == K_LISTEN) {
+		p->fd = (int)a[0];
+		return 1;
+	}
 	int dfd = d->dfd >= 0 ? (int)a[d->dfd] : AT_FDCWD;
 	if (d->path < 0) {
 		resolve_at(p->pid, dfd, NULL, p->path, sizeof p->path); // fchdir
@@ -173,6 +178,12 @@ static int decode(struct proc *p, long nr, const uint64_t *a)
 
 static void record(struct proc *p, long result)
 {
+	if (p->d->kind == K_LISTEN) {
+		if (result == 0)
+			listen_record(p->pid, p->fd);
+		p->pending = 0;
+		return;
+	}
 	trace_event(p->pid, p->d->name, p->intent, result, p->path, p->has2 ? p->path2 : NULL);
 	// before the app reads a byte of it (it is stopped at the syscall's exit)
 	if (result == 0 && (p->intent == 'r' || p->intent == 'x') && (p->d->kind == K_OPEN || p->d->kind == K_OPENAT2 || p->intent == 'x'))

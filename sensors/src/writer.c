@@ -251,6 +251,17 @@ void trace_mark_answered(void)
 	pthread_mutex_unlock(&mu);
 }
 
+void trace_listen(unsigned port, const char *addr)
+{
+	pthread_mutex_lock(&mu);
+	if (fd >= 0 && bytes_out + used + 128 <= trace_max - SUMMARY_ROOM) {
+		used += (size_t)sprintf(buf + used, "#listen\ttcp\t%u\t%.64s\n", port, addr);
+		if (used >= BATCH)
+			flush();
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 // A `#resident` or `#mapped` line: a file's byte runs; several lines may name the same file
 // (more runs than fit one line, other mappings): readers take the union.
 void range_flush(struct range_line *l)

@@ -8,6 +8,7 @@ import {
   megabytes, nonNegInt, positiveInt, parseApiSpec, parseCommand, parseContinueAfter, parseHttpProbeCmd, readHttpProbeFile, readPathsFile,
 } from '../slim/flags.js';
 import { normalizeCap } from '../run/caps.js';
+import { interruptSignal } from '../util/cleanup.js';
 import { UserError } from '../util/errors.js';
 import { EXE_DEFAULT_HELP, EXE_FLAG } from '../util/host-dest.js';
 import { parseLayerFormat } from '../oci/layer-format.js';
@@ -218,15 +219,21 @@ export function registerBuild(program: Command): void {
       // a live view on a terminal; plain progress lines otherwise (none with --json)
       const live = !f.json && process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40 ? (await import('../slim/progress-view.js')).progressView() : undefined;
       const lines = !f.json && !live;
+      // a run's notes belong to the stage that runs it: the traced run, verify, the hardened run
+      let running: Stage = 'run';
       opts.onStage = (s: Stage, state, ms) => {
+        if (interruptSignal.aborted) return; // after "cleaning up" nothing else is news
+        if (state === 'start' && (s === 'run' || s === 'verify' || s === 'harden')) running = s;
         live?.stage(s, state, ms);
         if (!lines) return;
         if (state === 'start') process.stderr.write(`slimts: ${s}...\n`);
         else if (ms !== undefined && ms >= 1000) process.stderr.write(`slimts: ${s} done in ${(ms / 1000).toFixed(1)}s\n`);
       };
       opts.onProgress = (e) => {
-        if (e.phase === 'warning' || e.phase === 'ready' || e.phase === 'stop') live?.note(e.message);
-        if (lines && (e.phase === 'warning' || e.phase === 'ready')) process.stderr.write(`slimts: ${e.message}\n`);
+        if (interruptSignal.aborted) return;
+        if (e.phase !== 'warning' && e.phase !== 'ready' && e.phase !== 'stop') return;
+        live?.note(running, e.message, e.phase === 'warning');
+        if (lines) process.stderr.write(`slimts: ${running}: ${e.phase === 'warning' ? 'warning: ' : ''}${e.message}\n`);
       };
       let report;
       try {
@@ -243,8 +250,11 @@ export function registerBuild(program: Command): void {
       const obs = report.observations;
       for (const w of obs?.warnings ?? []) process.stderr.write(`slimts: observations: ${w}\n`);
       if (obs && !f.json) process.stderr.write(`slimts: observations: ${obs.runs.length} runs read, ${obs.keptByObservation} entries kept only because they were observed\n`);
-      if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
+      if (f.json) {
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        // stdout is for a program; a person watching a failed CI step reads stderr
+        if (report.exitCode !== 0) process.stderr.write(`slimts: verify FAILED: ${[...report.verify.notes, ...(report.hardening?.verify.notes ?? [])][0] ?? 'see the report'} (report: ${reportPath})\n`);
+      } else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
       process.exitCode = report.exitCode;
     });
 }

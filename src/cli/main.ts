@@ -6,13 +6,16 @@ import { registerXray } from './xray.js';
 import { registerInstrument } from './instrument.js';
 import { UserError } from '../util/errors.js';
 import { engineFailure } from '../engine/errors.js';
+import { commanderLine, usageExitCode } from './usage.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('slimts')
     .description('Make container images small and still working')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander's own errors (unknown option or command, a missing argument) end like every
+    // other bad input: one `slimts: ...` line. Subcommands inherit this when they are made.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(commanderLine(s)) });
   registerImagebuild(program);
   registerBuild(program);
   registerXray(program);
@@ -21,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (caught) {
-    if (caught instanceof CommanderError) return caught.exitCode;
+    if (caught instanceof CommanderError) return usageExitCode(caught);
     // an engine reply or a full disk that reached here is still not our bug: one line, exit 2
     const err = engineFailure(caught, program.args[0] ?? 'slimts');
     if (err instanceof UserError) {

@@ -9,6 +9,8 @@ const CONNECTION = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOENT', 'ET
 export function engineFailure(err: unknown, stage: string): unknown {
   if (err instanceof UserError || !(err instanceof Error)) return err;
   const e = err as Error & { statusCode?: number; code?: string; path?: string; syscall?: string };
+  // a name the HTTP layer refused to put in a request path (the callers check names first)
+  if (e.code === 'ERR_UNESCAPED_CHARACTERS') return new UserError(`${stage}: a name with characters no engine request can carry: ${oneLine(err)}`);
   if (typeof e.statusCode === 'number') return new UserError(`${stage}: the engine answered ${e.statusCode}: ${oneLine(err)}`);
   if (e.code && ENVIRONMENT.has(e.code)) return new UserError(`${stage}: ${e.code}${e.path ? ` on ${e.path}` : ''}: ${oneLine(err)}`);
   if (e.code && CONNECTION.has(e.code) && (e.syscall === 'connect' || e.syscall === 'write' || e.syscall === 'read' || !e.path)) {

@@ -13,6 +13,8 @@ export interface ImageParts {
   config: ImageConfig;
   configDigest: string;
   layers: LayerSpec[];
+  /** The image's own name as the file records it (a docker-archive's RepoTags, an OCI image name annotation). */
+  name?: string;
 }
 
 export interface ReadOptions {

@@ -93,5 +93,6 @@ export async function readDockerArchive(store: Store, opts: ReadOptions & { tag?
     config: { mediaType: MT.dockerConfig, digest: configDigest, size: rawConfig.length },
     layers: descs,
   };
-  return { manifest, rawConfig, config, configDigest, layers };
+  const name = entry.RepoTags?.[0];
+  return { manifest, rawConfig, config, configDigest, layers, ...(name ? { name } : {}) };
 }

@@ -44,6 +44,17 @@ async function pick(store: Store, list: Descriptor[], opts: ReadOptions, where: 
   throw new UserError(`the ${want} manifest ${matching[0].digest} is not present in ${where}`);
 }
 
+/**
+ * The image's name from its index entry: containerd's full name, else an OCI ref.name that is a
+ * name (skopeo writes "app:1"; a bare tag like "latest" names no image).
+ */
+function imageName(annotations: Record<string, string> | undefined): string | undefined {
+  const full = annotations?.['io.containerd.image.name'];
+  if (full) return full;
+  const ref = annotations?.[REF_NAME];
+  return ref && /[:/]/.test(ref) ? ref : undefined;
+}
+
 export async function readOciLayout(store: Store, opts: ReadOptions & { refName?: string }): Promise<ImageParts> {
   const where = store.label;
   const indexMember = await store.get('index.json');
@@ -55,6 +66,7 @@ export async function readOciLayout(store: Store, opts: ReadOptions & { refName?
     if (list.length === 0) throw new UserError(`no image named "${opts.refName}" in ${where}`);
   }
   let desc = await pick(store, list, opts, where);
+  const name = imageName(desc.annotations);
   for (let depth = 0; ; depth++) {
     if (depth > 8) throw new UserError(`image indexes nested too deeply in ${where}`);
     const raw = await loadBlob(store, desc, 'manifest');
@@ -67,7 +79,7 @@ export async function readOciLayout(store: Store, opts: ReadOptions & { refName?
     }
     if (mt && !MANIFEST_TYPES.has(mt)) throw new UserError(`unsupported manifest media type "${mt}" in ${where}`);
     if (!doc.config || !Array.isArray(doc.layers)) throw new UserError(`manifest ${desc.digest} in ${where} is not an image manifest`);
-    return readManifest(store, doc, mt, opts, where);
+    return { ...(await readManifest(store, doc, mt, opts, where)), ...(name ? { name } : {}) };
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import { UserError } from '../util/errors.js';
+import { checkEngineRef } from '../engine/ref.js';
 import type { ImageParts, ReadOptions } from './blobs.js';
 import { readDockerArchive } from './dockerarchive.js';
 import { saveFromEngine } from './engine.js';
@@ -28,6 +29,7 @@ class LocalImage implements Image {
   readonly rawConfig: Buffer;
   readonly configDigest: string;
   readonly layers: readonly Layer[];
+  readonly name?: string;
   private closed = false;
 
   constructor(
@@ -39,6 +41,7 @@ class LocalImage implements Image {
     this.config = parts.config;
     this.rawConfig = parts.rawConfig;
     this.configDigest = parts.configDigest;
+    if (parts.name) this.name = parts.name;
     this.layers = parts.layers.map((l) => new BlobLayer(l, tmp));
   }
 
@@ -96,7 +99,7 @@ async function classify(ref: string): Promise<{ kind: Kind; arg: string }> {
 /** Where a reference points: an engine image (its name), or a file or directory on this host. */
 export async function refLocation(ref: string): Promise<{ engine: true; name: string } | { engine: false; path: string; dir: boolean }> {
   const { kind, arg } = await classify(ref);
-  if (kind === 'engine') return { engine: true, name: arg };
+  if (kind === 'engine') return (checkEngineRef(arg), { engine: true, name: arg });
   const { path } = kind === 'archive' || kind === 'docker-dir' ? { path: arg } : await splitRefName(arg);
   return { engine: false, path: resolve(path), dir: kind === 'oci-dir' || kind === 'docker-dir' };
 }
@@ -122,6 +125,7 @@ async function openArchive(path: string, tmp: TmpDir, label: string): Promise<St
 async function readParts(kind: Kind, arg: string, ro: ReadOptions, tmp: TmpDir, opts: ReadImageOptions): Promise<ImageParts> {
   switch (kind) {
     case 'engine': {
+      checkEngineRef(arg);
       // dockerode is loaded only for engine refs: it is slow to import and files need none of it.
       const docker = opts.docker ?? (await import('../engine/docker.js')).docker();
       const store = await saveFromEngine(arg, docker, tmp);

@@ -102,6 +102,8 @@ export interface Image {
   readonly rawConfig: Buffer;
   readonly configDigest: string;
   readonly layers: readonly Layer[];
+  /** The image's own name recorded in a file input (docker-archive RepoTags, OCI name annotation), if any. */
+  readonly name?: string;
   /** Removes any temp files the source made. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,9 +1,11 @@
 // What a host executable needs in the image: for an ELF its interpreter and libraries, for a
 // "#!" script its interpreter (and, for "#!/usr/bin/env X", env and X found on the host PATH),
 // each with the symlinks that lead to it, at the same paths as on the host.
+import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
 import { defaultLibDirs, isElfMagic, parseElf, parseShebang, resolveLibraries, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
+import { langOfProgram } from '../refs/index.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_PATH } from '../util/paths.js';
 
@@ -105,6 +107,7 @@ export function closureOf(view: FileView, hostPath: string, opts: ClosureOptions
       const dir = posix.dirname(found);
       if (!DEFAULT_PATH.split(':').includes(dir) && !out.binPath.includes(dir)) out.binPath.push(dir);
       if (depth === 0) out.interpreter = { path: found };
+      checkNotShim(view, found, prog, what);
       visit(found, `run by env in ${r.path}`, depth + 1, false);
     }
   };
@@ -138,6 +141,39 @@ export function closureOf(view: FileView, hostPath: string, opts: ClosureOptions
 
   visit(hostPath, opts.label, 0, true);
   return out;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'busybox']);
+
+/**
+ * "#!/usr/bin/env python3" where python3 on the host PATH is a shell script (a version
+ * manager's shim: pyenv, asdf, rbenv, nodenv...) runs, in the image, a script that execs a
+ * tool that is not there. The interpreter the shim picks is asked for its real path, for the fix.
+ */
+function checkNotShim(view: FileView, found: string, prog: string, what: string): void {
+  if (SHELLS.has(prog)) return;
+  const r = resolvePath(view, found);
+  let head: Buffer;
+  try {
+    head = view.read(r.path, 0, SHEBANG_MAX);
+  } catch {
+    return;
+  }
+  const sb = isElfMagic(head) ? undefined : parseShebang(head);
+  const shell = sb && (SHELLS.has(posix.basename(sb.interpreter)) ? posix.basename(sb.interpreter) : posix.basename(sb.interpreter) === 'env' ? envProgram(sb.arg) : undefined);
+  if (!shell || !SHELLS.has(shell)) return;
+  const real = realInterpreter(found, prog);
+  throw new UserError(`${what}: "#!/usr/bin/env ${prog}" finds ${found} on the host PATH, a ${shell} script that runs another program (a version manager's shim?), which the image would not have; use the real interpreter path${real ? ` (${real}): "#!${real}" in the script, or --exe ${real}` : ' in the script\'s "#!" line'}`);
+}
+
+/** Where the interpreter a shim runs really is, when it says (sys.executable, $^X, RbConfig, process.execPath). */
+function realInterpreter(shim: string, prog: string): string | undefined {
+  const lang = langOfProgram(prog);
+  const ask = lang === 'python' ? ['-c', 'import sys; print(sys.executable)'] : lang === 'perl' ? ['-e', 'print $^X'] : lang === 'ruby' ? ['-e', 'print RbConfig.ruby'] : lang === 'node' ? ['-p', 'process.execPath'] : undefined;
+  if (!ask) return undefined;
+  const r = spawnSync(shim, ask, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 1 << 16 });
+  const path = r.status === 0 ? r.stdout.toString('utf8').trim() : '';
+  return path.startsWith('/') && path !== shim && !path.includes('\n') ? path : undefined;
 }
 
 /** The program "env [-S] [-i] [NAME=VALUE]... PROG" runs, from the one "#!" argument. */

@@ -86,6 +86,8 @@ class Fixpoint {
   private readonly resolver: RefResolver;
   /** Every host path shipped (links and files), for the data-set rules. */
   private readonly hostPaths = new Set<string>();
+  /** Python modules compiled into the interpreter (sys, builtins, ...): imported, never files. */
+  private readonly builtins = new Set<string>();
 
   constructor(private readonly k: ReferencesInput) {
     this.resolver = refResolver(k.view, k.env, k.workdir);
@@ -109,6 +111,7 @@ class Fixpoint {
   private startup(c: Closure): void {
     if (!c.interpreter) return;
     const s = interpreterStartup(c.interpreter.path, c.interpreter.arg, this.k.env);
+    for (const b of s.builtins) this.builtins.add(b);
     const reason = `startup file of ${c.interpreter.path}`;
     // what startup loads is all it needs of these (site's help() would import pydoc)
     const how: How = {};
@@ -155,7 +158,7 @@ class Fixpoint {
       // a fallback import runs only when what it falls back from is missing
       if (ref.insteadOf?.every((r) => this.resolver.resolve(path, r).targets.length > 0)) continue;
       const res = this.resolver.resolve(path, ref);
-      if (res.unresolved) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
+      if (res.unresolved && !(ref.lang === 'python' && this.builtins.has(ref.name))) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
       // A program found on PATH stays where PATH finds it, and so do libraries found by the
       // loader's search; everything else found next to the script moves with it.
       const stays = (ref.kind === 'command' && !ref.name.includes('/')) || ref.kind === 'library';

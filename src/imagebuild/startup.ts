@@ -23,6 +23,8 @@ export interface Startup {
   dirs: string[];
   /** Data directories read at run time, kept whole. */
   data: string[];
+  /** Python: the modules compiled into the interpreter (sys.builtin_module_names): no file to find. */
+  builtins: string[];
 }
 
 /** The question per language, a program of its own in startup/ (the option that runs a program given as text). */
@@ -45,7 +47,7 @@ const TIMEOUT_MS = 15_000;
 export function interpreterStartup(interpreter: string, arg: string | undefined, env: readonly string[]): Startup {
   const lang = langOfProgram(posix.basename(interpreter));
   const q = lang ? QUESTIONS[lang] : undefined;
-  if (!q) return { modules: [], files: [], dirs: [], data: [] };
+  if (!q) return { modules: [], files: [], dirs: [], data: [], builtins: [] };
   const code = [q.option, questionText(q.file)];
   // The "#!" argument changes startup (python3 -S skips site, -I ignores the environment).
   const args = [...(arg ? [arg] : []), ...code];
@@ -62,7 +64,7 @@ export function interpreterStartup(interpreter: string, arg: string | undefined,
     const why = r.code ?? (r.timedOut ? 'ETIMEDOUT' : r.isMaxBuffer ? 'ENOBUFS' : `exit ${r.exitCode ?? r.signal}: ${firstLine(r.stderr)}`);
     throw new UserError(`${interpreter} ${arg ?? ''}`.trim() + ` does not start on the host (${why})`);
   }
-  const out: Startup = { modules: [], files: [], dirs: [], data: [] };
+  const out: Startup = { modules: [], files: [], dirs: [], data: [], builtins: [] };
   for (const line of r.stdout.split('\n')) {
     const [kind, ...rest] = line.split(' ');
     const text = rest.join(' ');
@@ -72,6 +74,7 @@ export function interpreterStartup(interpreter: string, arg: string | undefined,
       if (file.startsWith('/')) out.modules.push({ name: text.slice(0, sp), file });
     } else if (kind === 'f' && text.startsWith('/')) out.files.push(text);
     else if (kind === 't' && text.startsWith('/')) out.data.push(text);
+    else if (kind === 'b' && /^[\w.]+$/.test(text)) out.builtins.push(text);
     else if ((kind === 'd' || kind === 's') && text.startsWith('/')) {
       out.dirs.push(text);
       // site reads every .pth file of its site directories

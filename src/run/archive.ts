@@ -91,3 +91,38 @@ export async function pathExists(container: Docker.Container, path: string): Pro
     throw err;
   }
 }
+
+/**
+ * A small file of the container's (the sensor's ports file): its first `maxBytes` as text, or
+ * undefined when it is not there (yet). Bounded: the app cannot make it big, but nothing read
+ * from a container is trusted to be small.
+ */
+export async function readSmallFile(container: Docker.Container, path: string, maxBytes: number): Promise<string | undefined> {
+  let stream: Readable;
+  try {
+    stream = (await container.getArchive({ path })) as unknown as Readable;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+  const src = new ChunkSource(stream as AsyncIterable<Buffer>);
+  let text: string | undefined;
+  try {
+    for await (const e of iterateTar(src)) {
+      if (text !== undefined || e.typeflag !== '0') continue;
+      const parts: Buffer[] = [];
+      let got = 0;
+      await src.copy(e.size, (chunk) => {
+        if (got < maxBytes) parts.push(chunk.subarray(0, maxBytes - got));
+        got += chunk.length;
+      });
+      text = Buffer.concat(parts).toString('utf8');
+    }
+    await src.drain();
+  } catch (err) {
+    stream.destroy();
+    if (err instanceof TarFormatError) return undefined;
+    throw err;
+  }
+  return text;
+}

@@ -11,18 +11,19 @@ import { docker, engineHostAddress, engineIsRemote, publishAddress, statusOf } f
 import { networkRoutable } from '../engine/routable.js';
 import type { ContainerConfig } from '../image/types.js';
 import { runProbes, TargetGoneError } from '../probe/run.js';
-import { sleep } from '../probe/tcp.js';
+import { reachOf, sleep, tryConnect } from '../probe/tcp.js';
 import type { PortTarget, ProbeResult } from '../probe/types.js';
 import { interruptSignal, onCleanup, parkIfInterrupted } from '../util/cleanup.js';
 import { oneLine, UserError } from '../util/errors.js';
 import { makeTempDir } from '../util/tmp.js';
-import { extractDir, injectSensor, pathExists } from './archive.js';
+import { extractDir, injectSensor, pathExists, readSmallFile } from './archive.js';
 import { parseAppPrivileges, tracedCaps, type AppPrivileges } from './caps.js';
 import { execIn } from './exec.js';
-import { readLogs, withLastOutput } from './logs.js';
+import { lastOutput, readLogs, withLastOutput } from './logs.js';
 import { parseMount } from './mounts.js';
 import { ownerLabels, startReaper, sweepOrphans } from '../engine/reaper.js';
-import { buildCreateOptions, CAPS_FILE, effectiveUser, exposedTcpPorts, healthArgv, isSensorOutput, READY_FILE, RUN_LABEL, SENSOR_OUTPUT_LIMITS, sensorPrefix, SLIMTS_DIR } from './spec.js';
+import { parseListens, settlePorts } from './ports.js';
+import { buildCreateOptions, CAPS_FILE, PORTS_FILE, effectiveUser, exposedTcpPorts, healthArgv, isSensorOutput, READY_FILE, RUN_LABEL, SENSOR_OUTPUT_LIMITS, sensorPrefix, SLIMTS_DIR } from './spec.js';
 import type { ContinueAfter, HealthState, PlainRunOptions, RunResult, TraceFiles, TracedRunOptions, TracedRunResult } from './types.js';
 
 /** Runs the image under the sensor and returns what it did, with the trace files. */
@@ -102,7 +103,7 @@ async function runContainer(opts: PlainRunOptions, sensor: TracedRunOptions['sen
   } catch (err) {
     await parkIfInterrupted();
     if (scope.timedOut() && scope.signal.reason instanceof UserError && container) {
-      throw new UserError(await withLastOutput(container, scope.signal.reason.message));
+      throw await withLastOutput(container, scope.signal.reason.message);
     }
     throw err;
   } finally {
@@ -178,6 +179,7 @@ async function createAndStart(scope: RunScope): Promise<{ container: Docker.Cont
     // a container this host reaches at its own address needs no published ports
     ...((await networkRoutable(opts.overrides?.network)) ? {} : { publishIp: publishAddress() }),
     labels,
+    ...(opts.probePorts ? { ports: opts.probePorts } : {}),
     name: `slimts-run-${process.pid}-${randomBytes(4).toString('hex')}`,
   });
   progress({ phase: 'create', message: `creating a container from ${opts.image}` });
@@ -212,7 +214,7 @@ async function createAndStart(scope: RunScope): Promise<{ container: Docker.Cont
 /** The app's own exit and its last output, as an error. */
 async function exitedError(container: Docker.Container, when: string): Promise<UserError> {
   const st = (await container.inspect()).State;
-  return new UserError(await withLastOutput(container, `the app exited with code ${st.ExitCode} ${when}`));
+  return withLastOutput(container, `the app exited with code ${st.ExitCode} ${when}`);
 }
 
 const isRunning = async (container: Docker.Container) => (await container.inspect()).State.Running === true;
@@ -257,7 +259,6 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
     scope.checkAbort();
     throw new TargetGoneError('the sensor started');
   };
-  const ports = publishedPorts(info, c, opts.overrides?.network);
   const health = healthArgv(c.Healthcheck);
   const prefix = sensor
     ? sensorPrefix({ user: effectiveUser(c, opts.overrides), append: true, appDrop: tracedCaps(opts.overrides ?? {}).appDrop, syscalls: sensor.syscalls })
@@ -265,6 +266,8 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
   // an app gone before any probe got a result (a port opening counts) died starting up
   let results = 0;
   try {
+    const ports = opts.probePorts || !sensor ? publishedPorts(info, c, opts.overrides?.network, opts.probePorts) : await appPorts(scope, container, info);
+    scope.checkAbort();
     const probes = await runProbes(
       {
         ports,
@@ -290,6 +293,54 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
   }
 }
 
+/** Once the app listens somewhere, how long an EXPOSEd port it has not opened still gets. */
+const EXPOSED_GRACE_MS = 5000;
+
+/**
+ * The traced run's ports: the EXPOSEd ones that open and the ones the sensor saw the app listen
+ * on. An EXPOSEd port the app never opens is a warning, not a failure; a run that ends on a
+ * timer waits for ports no longer than it lasts.
+ */
+async function appPorts(scope: RunScope, container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<PortTarget[]> {
+  const { opts, c, mode } = scope;
+  const network = opts.overrides?.network;
+  const exposed = exposedTcpPorts(c);
+  const targets = publishedPorts(info, c, network, exposed);
+  const reached = new Map<number, PortTarget>();
+  let waitMs = (opts.probes?.probeWait ?? 60) * 1000;
+  if (mode.mode === 'timeout') waitMs = Math.min(waitMs, Math.max(0, mode.seconds * 1000 - (Date.now() - scope.t0)));
+  const settled = await settlePorts({
+    exposed,
+    listened: async () => parseListens((await readSmallFile(container, PORTS_FILE, 64 << 10)) ?? ''),
+    accepts: async (port) => {
+      const t = targets.find((x) => x.containerPort === port);
+      if (!t) return false;
+      const r = reached.get(port) ?? (await reachOf(t));
+      reached.set(port, r);
+      return tryConnect(r.host, r.hostPort, 1000, r.proxied === false ? 0 : 300);
+    },
+    alive: () => isRunning(container),
+    waitMs,
+    graceMs: EXPOSED_GRACE_MS,
+    signal: scope.signal,
+    sleep,
+  });
+  scope.checkAbort();
+  if (settled.gone) throw new TargetGoneError('waiting for its ports');
+  const own = settled.open.filter((p) => !exposed.includes(p));
+  if (own.length) scope.progress({ phase: 'ready', message: `the app listens on ${own.map((p) => `port ${p}`).join(', ')} (not EXPOSEd): probing it` });
+  const listensOn = settled.open.length ? `; it listens on ${settled.open.join(', ')}` : '';
+  for (const p of settled.missing) {
+    scope.warn(`port ${p} is EXPOSEd but the app did not listen on it within ${Math.round((settled.open.length ? EXPOSED_GRACE_MS : waitMs) / 1000)} s${listensOn}: not probed`);
+  }
+  for (const p of settled.loopback) scope.warn(`the app listens on port ${p} on its loopback address only: not probed`);
+  const found = publishedPorts(info, c, network, settled.open);
+  for (const p of settled.open) {
+    if (!found.some((t) => t.containerPort === p)) scope.warn(`the app listens on port ${p}, which is not EXPOSEd and not reachable from here (only EXPOSEd ports are published): not probed`);
+  }
+  return found;
+}
+
 /** Health as the engine saw it, then the stop (or kill); an exit of its own is checked here. */
 async function end(scope: RunScope, container: Docker.Container, driven: Driven): Promise<{ exitCode: number; killed: boolean; health?: HealthState }> {
   const { opts, sensor, c } = scope;
@@ -311,6 +362,7 @@ async function collect(
   scope.progress({ phase: 'collect', message: 'collecting output' });
   const { stdout, stderr } = await readLogs(container);
   const base: RunResult = {
+    lastOutput: await lastOutput(container),
     containerId: container.id, exitCode: ended.exitCode, exitedByItself: driven.exitedByItself, killed: ended.killed, stdout, stderr,
     probes: driven.probes, ...(ended.health ? { health: ended.health } : {}), ports: driven.ports, warnings: scope.warnings, durationMs: 0,
   };
@@ -466,9 +518,9 @@ async function healthState(container: Docker.Container): Promise<HealthState | u
 }
 
 /** Where each exposed port is reachable from here: published, or at the container's own address. */
-export function publishedPorts(info: Docker.ContainerInspectInfo, c: ContainerConfig, network?: string): PortTarget[] {
+export function publishedPorts(info: Docker.ContainerInspectInfo, c: ContainerConfig, network?: string, ports?: readonly number[]): PortTarget[] {
   const host = engineHostAddress();
-  const exposed = exposedTcpPorts(c);
+  const exposed = ports ?? exposedTcpPorts(c);
   if (network === 'host') return exposed.map((p) => ({ containerPort: p, host, hostPort: p }));
   const bound = (info.NetworkSettings?.Ports ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
   const own = engineIsRemote() ? undefined : containerAddress(info, network);

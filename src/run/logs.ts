@@ -1,5 +1,6 @@
 // Container output: the engine multiplexes stdout/stderr into 8-byte-header frames (no TTY).
 import type Docker from 'dockerode';
+import { UserError } from '../util/errors.js';
 
 export interface Output {
   stdout: string;
@@ -50,17 +51,59 @@ interface Line {
   text: string;
 }
 
-/** The last `n` lines of interleaved output (as the engine read them), unindented. */
-async function lastLines(container: Docker.Container, n = 20): Promise<Line[]> {
+/** At most this many of the app's last lines, and bytes of them, are shown and reported. */
+export const LAST_LINES = 20;
+export const LAST_BYTES = 4096;
+const LINE_CHARS = 400;
+
+/**
+ * A line of the app's output made safe to print: terminal escape sequences dropped, other
+ * control characters shown as \xHH (a carriage return is how progress bars redraw: the text
+ * after the last one is what a terminal shows), at most LINE_CHARS characters.
+ */
+export function sanitizeLine(text: string): string {
+  const shown = text.replace(/\r+$/, '').split('\r').pop()!;
+  const plain = shown.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?/g, '');
+  const safe = plain.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return safe.length > LINE_CHARS ? `${safe.slice(0, LINE_CHARS)}…` : safe;
+}
+
+/** The last lines that fit LAST_LINES and LAST_BYTES (the newest kept). */
+export function boundLines(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let bytes = 0;
+  for (let i = lines.length - 1; i >= 0 && out.length < LAST_LINES; i--) {
+    bytes += Buffer.byteLength(lines[i]!) + 1;
+    if (bytes > LAST_BYTES) break;
+    out.unshift(lines[i]!);
+  }
+  return out;
+}
+
+/** The last `n` lines of interleaved output (as the engine read them), sanitized. */
+async function lastLines(container: Docker.Container, n = LAST_LINES): Promise<Line[]> {
   try {
     const buf = (await container.logs({ stdout: true, stderr: true, follow: false, tail: n })) as unknown as Buffer;
     const lines: Line[] = [];
     for (const f of frames(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)))) {
-      for (const text of f.data.toString('utf8').split('\n')) if (text.trim()) lines.push({ stream: f.stream, text });
+      for (const text of f.data.toString('utf8').split('\n')) if (text.trim()) lines.push({ stream: f.stream, text: sanitizeLine(text) });
     }
-    return lines.slice(-n);
+    const kept = boundLines(lines.map((l) => l.text));
+    return lines.slice(lines.length - kept.length);
   } catch {
     return [];
+  }
+}
+
+/** The app's last lines (stdout and stderr interleaved as the engine has them), bounded and sanitized. */
+export async function lastOutput(container: Docker.Container): Promise<string[]> {
+  return (await lastLines(container)).map((l) => l.text);
+}
+
+/** An app that stopped or failed, with its last lines (also in the message, indented). */
+export class AppOutputError extends UserError {
+  constructor(message: string, readonly lastOutput: string[]) {
+    super(message);
   }
 }
 
@@ -70,9 +113,9 @@ async function lastLines(container: Docker.Container, n = 20): Promise<Line[]> {
  * when there is one: that is where apps say why they stopped, and stdout and stderr arrive
  * through separate pipes, so their relative order is not reliable.
  */
-export async function withLastOutput(container: Docker.Container, what: string, n = 20): Promise<string> {
-  const lines = await lastLines(container, n);
-  if (lines.length === 0) return `${what} (it wrote nothing)`;
+export async function withLastOutput(container: Docker.Container, what: string): Promise<AppOutputError> {
+  const lines = await lastLines(container);
+  if (lines.length === 0) return new AppOutputError(`${what} (it wrote nothing)`, []);
   const headline = lines.filter((l) => l.stream === 'stderr').pop() ?? lines[lines.length - 1]!;
-  return `${what}: ${headline.text.trim()}\nits last output:\n${lines.map((l) => `  | ${l.text}`).join('\n')}`;
+  return new AppOutputError(`${what}: ${headline.text.trim()}\nits last output:\n${lines.map((l) => `  | ${l.text}`).join('\n')}`, lines.map((l) => l.text));
 }

@@ -13,6 +13,8 @@ export const READY_FILE = `${SLIMTS_DIR}/ready`;
 const TRACE_FILE = `${SLIMTS_DIR}/trace`;
 /** The app's capability sets, recorded by the sensor at its first exec. */
 export const CAPS_FILE = `${SLIMTS_DIR}/app.caps`;
+/** The TCP ports the app listens on, appended by the sensor as it sees each listen (ports.ts). */
+export const PORTS_FILE = `${SLIMTS_DIR}/ports`;
 
 /** The files the sensor writes into SLIMTS_DIR (trace, its parts, the caps): all that is copied back. */
 export function isSensorOutput(name: string): boolean {
@@ -66,7 +68,7 @@ export function sensorPrefix(opts: { user?: string; append?: boolean; fanotify?:
   if (opts.user) argv.push('--user', opts.user);
   if (opts.appDrop !== undefined) argv.push('--app-drop-caps', opts.appDrop);
   argv.push('--hide', SLIMTS_DIR);
-  if (!opts.append) argv.push('--ready', READY_FILE, '--caps-out', CAPS_FILE, '--watch-stdin');
+  if (!opts.append) argv.push('--ready', READY_FILE, '--caps-out', CAPS_FILE, '--ports-out', PORTS_FILE, '--watch-stdin');
   argv.push('--trace', TRACE_FILE);
   if (opts.append) argv.push('--append');
   argv.push('--');
@@ -95,6 +97,8 @@ export interface SpecInput {
   name?: string;
   /** Extra labels (io.slimts.run=1 is always set). */
   labels?: Record<string, string>;
+  /** The TCP ports to expose and publish (default: the image's EXPOSEd ones): verify's are the traced run's. */
+  ports?: number[];
 }
 
 export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
@@ -104,7 +108,7 @@ export function buildCreateOptions(input: SpecInput): ContainerCreateOptions {
   const user = effectiveUser(c, o);
   const network = o.network;
   const publish = input.publishIp !== undefined && network !== 'host' && network !== 'none';
-  const ports = exposedTcpPorts(c);
+  const ports = input.ports ?? exposedTcpPorts(c);
 
   const opts: ContainerCreateOptions = {
     Image: input.image,

@@ -79,6 +79,12 @@ export interface PlainRunOptions {
   end?: 'stop' | 'kill';
   /** Extra labels on the container (io.slimts.run=1 is always set). */
   labels?: Record<string, string>;
+  /**
+   * The TCP ports to probe (verify: the ones the traced run probed). Default: a traced run
+   * probes the ports the app listens on beside the EXPOSEd ones (ports.ts); a plain run the
+   * EXPOSEd ones.
+   */
+  probePorts?: number[];
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
 }
@@ -104,6 +110,8 @@ export interface RunResult {
   killed: boolean;
   stdout: string;
   stderr: string;
+  /** The app's last lines (both streams, as the engine interleaved them), bounded and sanitized (logs.ts). */
+  lastOutput?: string[];
   probes: ProbeResult[];
   health?: HealthState;
   ports: PortTarget[];

@@ -5,12 +5,25 @@ import { basename } from 'node:path';
 import { chooseSink } from '../sink/choose.js';
 import type { SinkSpec } from '../sink/types.js';
 import type { BuildOptions } from './options.js';
+import { parseRefName } from '../oci/refname.js';
 import { defaultSlimTag } from './tag.js';
 
 /** A file input's host path and shape. */
 export interface FileInput {
   path: string;
   dir: boolean;
+  /** The image's own name inside the file, once read. */
+  name?: string;
+}
+
+/** "docker.io/library/nc-cli:latest" → "nc-cli.slim:latest"; undefined when it is no valid name. */
+function slimTagOfName(name: string): string | undefined {
+  const familiar = name.replace(/^docker\.io\/(library\/)?/, '');
+  try {
+    return parseRefName(defaultSlimTag(familiar)).familiar;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An image name for a file input: "My App_v2.tar.gz" → "my-app-v2" (the reference grammar's lowercase words). */
@@ -28,7 +41,7 @@ export function defaultSlimPath(path: string, dir: boolean): string {
 }
 
 export function sinkFor(opts: BuildOptions, file?: FileInput): SinkSpec {
-  const tag = opts.tag ?? (file ? `${nameFromPath(file.path)}.slim:latest` : defaultSlimTag(opts.image));
+  const tag = opts.tag ?? (file ? (file.name && slimTagOfName(file.name)) || `${nameFromPath(file.path)}.slim:latest` : defaultSlimTag(opts.image));
   if (file && !opts.tag && !opts.output && !opts.push) return chooseSink({ tag, output: defaultSlimPath(file.path, file.dir) });
   return chooseSink({ tag, output: opts.output, push: opts.push, insecure: opts.insecureRegistry });
 }

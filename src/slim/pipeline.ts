@@ -1,7 +1,7 @@
 // `slimts build`: inspect → read → index → traced run → trace → keep-set → write → send →
 // verify. Leaves nothing behind on error or Ctrl-C; never touches the original image.
-import { existsSync } from 'node:fs';
-import { docker } from '../engine/docker.js';
+import { existsSync, statSync } from 'node:fs';
+import { docker, statusOf } from '../engine/docker.js';
 import type { ImageFiles } from '../image/files.js';
 import type { FsEntry, FsIndex, ImageConfig } from '../image/types.js';
 import { indexView, ldSoConfFiles } from '../elf/index.js';
@@ -12,7 +12,7 @@ import { discard, sendImage, wantsGzip } from '../sink/index.js';
 import type { SinkResult } from '../sink/types.js';
 import type { WrittenImage } from '../oci/types.js';
 import type { KeepSet } from '../select/index.js';
-import { onCleanup } from '../util/cleanup.js';
+import { interruptSignal, onCleanup } from '../util/cleanup.js';
 import { UserError } from '../util/errors.js';
 import { editConfig } from './config-edit.js';
 import { exeEntries, keptEntries, mergeEntries } from './entries.js';
@@ -26,6 +26,7 @@ import { validateBuildOptions } from './validate.js';
 import { hardenStage, runnableName, wantsHarden } from './harden.js';
 import { engineFailure } from '../engine/errors.js';
 import { compareRuns, readRunTrace, runPlain, runTraced, type RunTrace, type TracedRunResult } from '../run/index.js';
+import type { AppOutputError } from '../run/logs.js';
 import { SENSOR_PATH } from '../trace/index.js';
 import type { WriteEntry } from '../oci/types.js';
 import { packageStage, sbomStage } from './package-stage.js';
@@ -157,7 +158,22 @@ async function writeAndSend(
   });
   cleanups.push(() => discard(written));
   const sent = await stage('send', () => sendImage(written, spec));
+  if (sent.kind === 'engine') cleanups.push(() => untagIfInterrupted(sent.where));
   return { written, sent };
+}
+
+/**
+ * An output tag loaded before verify: Ctrl-C (or SIGTERM, a hang-up) before the build ended
+ * leaves no unverified image behind. Untagged only (an identical image keeps its other tags);
+ * the verify container that still uses it is being removed beside this, hence the retries.
+ */
+async function untagIfInterrupted(tag: string): Promise<void> {
+  if (!interruptSignal.aborted) return;
+  for (let i = 0; i < 25; i++) {
+    const err = await docker().getImage(tag).remove().then(() => undefined, (e: unknown) => e);
+    if (!err || statusOf(err) !== 409) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Names the original by id, not by the path or tag it came through: the same image slims to the same digest anywhere. */
@@ -190,16 +206,23 @@ async function verifyRun(ref: string, config: ImageConfig, traced: TracedRunResu
     timeout: opts.timeout,
     stopTimeout: opts.stopTimeout,
     probes: { ...opts.probes, replay: traced.probes },
+    // the ports the traced run probed: the app's own, not an EXPOSEd one it never opened
+    probePorts: traced.ports.map((p) => p.containerPort),
     allowNonZeroExit: true,
     // only the answers and an exit of its own are compared, never how it stops: no grace period
     end: 'kill',
     onProgress: opts.onProgress,
     signal: opts.signal,
   }).catch((err: unknown) => err as Error);
-  if (plain instanceof Error) return { ran: true, ok: false, notes: [`the slim image did not run: ${plain.message.split('\n')[0]}`] };
+  if (plain instanceof Error) {
+    const appOutput = (plain as Partial<AppOutputError>).lastOutput;
+    return { ran: true, ok: false, notes: [`the slim image did not run: ${plain.message.split('\n')[0]}`], ...(appOutput?.length ? { appOutput } : {}) };
+  }
   const regressions = compareRuns(traced, plain);
   const notes = regressions.map((r) => `${r.target}: ${r.message}`);
-  return { ran: true, ok: regressions.length === 0, notes, probes: plain.probes, exitCode: plain.exitCode };
+  // what the slim app said while it did worse (a traceback, a missing file) is the why
+  const appOutput = regressions.length && plain.lastOutput?.length ? { appOutput: plain.lastOutput } : {};
+  return { ran: true, ok: regressions.length === 0, notes, ...appOutput, probes: plain.probes, exitCode: plain.exitCode };
 }
 
 function observationsReport(o: LoadedObservations, keptByObservation: number): ObservationsReport {
@@ -225,6 +248,7 @@ async function makeReport(
   const keptBytes = kept.reduce((n, k) => n + (k.type === 'file' ? k.size : 0), 0);
   const srcSize = await engineSize(sourceId ?? opts.image);
   const outSize = sent.kind === 'engine' ? await engineSize(sent.where) : undefined;
+  const fileSize = sent.kind === 'oci-archive' ? statSync(sent.where, { throwIfNoEntry: false })?.size : undefined;
   const ratio = srcSize && outSize ? srcSize / outSize : bytes / Math.max(1, keptBytes);
   const ok = verify.ok;
   return {
@@ -233,7 +257,7 @@ async function makeReport(
     exitCode: ok ? 0 : 3,
     source: { ref: opts.image, id: sourceId, size: srcSize, files: index.size, bytes },
     output: {
-      kind: sent.kind, where: sent.where, imageId: sent.imageId, size: outSize,
+      kind: sent.kind, where: sent.where, imageId: sent.imageId, size: outSize, ...(fileSize !== undefined ? { fileSize } : {}),
       layerSize: written.layerSize, blobSize: written.blobSize, files: keep.size, bytes: keptBytes,
       format: written.estargz ? 'estargz' : written.layerMediaType?.endsWith('+gzip') ? 'gzip' : 'tar',
       ...(written.estargz ? { estargz: estargzReport(written.estargz) } : {}),

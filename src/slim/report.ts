@@ -21,6 +21,8 @@ export interface VerifyReport {
   ok: boolean;
   /** Why it did not run, or what differed. */
   notes: string[];
+  /** When it failed: the slim app's last lines (at most 20 / 4 KiB, control characters escaped). */
+  appOutput?: string[];
   probes?: ProbeResult[];
   exitCode?: number;
 }
@@ -32,7 +34,7 @@ export interface BuildReport {
   exitCode: number;
   source: { ref: string; id?: string; size?: number; files: number; bytes: number };
   output: {
-    kind: string; where: string; imageId?: string; size?: number; layerSize: number; blobSize: number; files: number; bytes: number;
+    kind: string; where: string; imageId?: string; size?: number; fileSize?: number; layerSize: number; blobSize: number; files: number; bytes: number;
     /** The layer as written: tar (for an engine, which stores layers uncompressed), gzip, or estargz. */
     format: 'tar' | 'gzip' | 'estargz';
     estargz?: EstargzReport;
@@ -103,10 +105,18 @@ function mb(n: number | undefined): string {
   return n === undefined ? '?' : `${(n / 1e6).toFixed(1)} MB`;
 }
 
+/** The engine's size; else the file's (or the stored layer's) beside the uncompressed size, said so. */
+function outputSize(o: BuildReport['output']): string {
+  if (o.size !== undefined) return mb(o.size);
+  const unpacked = `${mb(o.layerSize)} uncompressed`;
+  if (o.fileSize !== undefined) return o.format === 'tar' ? `${mb(o.fileSize)} file` : `${mb(o.fileSize)} file, ${unpacked}`;
+  return o.format === 'tar' ? unpacked : `${mb(o.blobSize)} compressed, ${unpacked}`;
+}
+
 /** The plain-text summary printed at the end (also under a TTY, after the live view). */
 export function summaryLines(r: BuildReport, reportPath?: string): string[] {
   const lines: string[] = [];
-  lines.push(`${r.source.ref}: ${mb(r.source.size)} → ${r.output.where}: ${mb(r.output.size ?? r.output.layerSize)} (${r.ratio.toFixed(1)}× smaller, ${r.output.files} of ${r.source.files} entries kept)`);
+  lines.push(`${r.source.ref}: ${mb(r.source.size)} → ${r.output.where}: ${outputSize(r.output)} (${r.ratio.toFixed(1)}× smaller, ${r.output.files} of ${r.source.files} entries kept)`);
   const probes = r.probes.filter((p) => p.ok).length;
   lines.push(`traced ${r.trace.events} events${r.trace.mode ? ` (${r.trace.mode})` : ''}; probes: ${probes}/${r.probes.length} ok`);
   const es = r.output.estargz;
@@ -121,6 +131,7 @@ export function summaryLines(r: BuildReport, reportPath?: string): string[] {
   else {
     lines.push('verify: FAILED — the slim image does worse than the original:');
     for (const n of r.verify.notes) lines.push(`  - ${n}`);
+    if (r.verify.appOutput?.length) lines.push("the slim app's last output:", ...r.verify.appOutput.map((l) => `  | ${l}`));
   }
   if (r.hardening) lines.push(...hardeningLines(r.hardening));
   lines.push(`stages: ${Object.entries(r.stages).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`).join(', ')}; total ${(r.totalMs / 1000).toFixed(2)}s`);

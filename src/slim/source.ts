@@ -61,7 +61,7 @@ function throwawayTag(repo: string): string {
  */
 export async function openSource(opts: BuildOptions, stage: StageFn, cleanups: Array<() => Promise<unknown>>): Promise<Source> {
   const loc = await refLocation(opts.image);
-  const file = loc.engine ? undefined : { path: loc.path, dir: loc.dir };
+  const file: FileInput | undefined = loc.engine ? undefined : { path: loc.path, dir: loc.dir };
   // the default destination too, before any engine work
   checkSinkTarget(sinkFor(opts, file), opts.output || !file ? '--output' : 'the default output (give --output or --tag to choose another)');
   if (loc.engine) {
@@ -74,6 +74,8 @@ export async function openSource(opts: BuildOptions, stage: StageFn, cleanups: A
     return { runId: Promise.resolve(inspected.id), id: inspected.id, config: inspected.config, files };
   }
   const image = await stage('read', () => readImage(opts.image, { platform: opts.platform }));
+  // the default output is named after the image inside the file, when it says (nc-cli.slim:latest from cli.tar)
+  if (file && image.name) file.name = image.name;
   try {
     checkPlatform(image.config, opts.image, undefined);
     checkRunnable(image.config, opts);

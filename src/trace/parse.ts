@@ -45,6 +45,8 @@ export interface Trace {
   syscalls?: number[];
   /** The `#answered` line: events with a seq up to this one came before the app's first probe answer. */
   answeredAfter?: number;
+  /** `#listen` lines: the TCP ports the app listened on, at which local address, in order. */
+  listens?: Array<{ port: number; addr: string }>;
   /** `#resident` lines: per file (as the app named it), the byte runs [start, end) cached at that answer: what start-up read (as written: may repeat). */
   resident?: Map<string, Array<[number, number]>>;
   /** `#mapped` lines: per file (its real path), the byte runs its processes had mapped then (pages present in their page tables). */
@@ -153,6 +155,12 @@ function addLine(trace: Trace, line: string): void {
   if (line.startsWith('#answered ')) {
     const n = Number(line.slice('#answered '.length));
     if (Number.isSafeInteger(n) && n >= 0 && trace.answeredAfter === undefined) trace.answeredAfter = n;
+    return;
+  }
+  if (line.startsWith('#listen\t')) {
+    const [, proto, port, addr] = line.split('\t');
+    const n = Number(port);
+    if (proto === 'tcp' && Number.isInteger(n) && n >= 1 && n <= 65535) (trace.listens ??= []).push({ port: n, addr: addr ?? '' });
     return;
   }
   if (line.startsWith('#resident\t') || line.startsWith('#mapped\t')) {

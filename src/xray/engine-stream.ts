@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { docker } from '../engine/docker.js';
+import { checkEngineRef } from '../engine/ref.js';
 import { exportError } from '../image/engine.js';
 import { BLOCK, ChunkSource, TarFormatError, iterateTar, type TarSource } from '../tar/index.js';
 import type { ImageConfig } from '../image/types.js';
@@ -92,6 +93,7 @@ class Window implements TarSource {
 
 /** The engine image `name` (as refLocation gives it: no `docker:` prefix), streamed. */
 export async function streamEngineImage(name: string, opts: { dupMinSize: number; docker?: Dockerode }): Promise<StreamedImage> {
+  checkEngineRef(name);
   let stream: NodeJS.ReadableStream;
   try {
     stream = await (opts.docker ?? docker()).getImage(name).get();

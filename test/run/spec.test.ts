@@ -31,7 +31,7 @@ describe('buildCreateOptions', () => {
     // SYS_PTRACE (19), SYS_ADMIN (21) and DAC_READ_SEARCH (2) are no defaults: 0x280004
     expect(o.Entrypoint).toEqual([
       '/.slimts/slimts-sensor', '--user', 'app', '--app-drop-caps', '280004', '--hide', '/.slimts',
-      '--ready', '/.slimts/ready', '--caps-out', '/.slimts/app.caps', '--watch-stdin', '--trace', '/.slimts/trace', '--',
+      '--ready', '/.slimts/ready', '--caps-out', '/.slimts/app.caps', '--ports-out', '/.slimts/ports', '--watch-stdin', '--trace', '/.slimts/trace', '--',
       '/entry.sh', 'serve', '--port', '80',
     ]);
     expect(o.Cmd).toEqual([]);

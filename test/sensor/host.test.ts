@@ -23,6 +23,23 @@ function sub(name: string): string {
 }
 
 describe('sensor on the host', () => {
+  it('records the TCP ports the app listens on, in the trace (#listen) and at once in --ports-out', () => {
+    const d = sub('listen');
+    const ports = join(d, 'ports');
+    const code = [
+      'import socket',
+      'a = socket.socket(); a.bind(("127.0.0.1", 0)); a.listen()',
+      'b = socket.socket(socket.AF_INET6); b.bind(("::", 0)); b.listen()',
+      'u = socket.socket(socket.AF_UNIX); u.bind("' + join(d, 'sock') + '"); u.listen()',
+      'print(a.getsockname()[1], b.getsockname()[1])',
+    ].join('\n');
+    const r = runSensor(d, ['--ports-out', ports], [PYTHON, '-c', code]);
+    expect(r.status, r.stderr).toBe(0);
+    const [p4, p6] = r.stdout.trim().split(' ').map(Number);
+    expect(r.trace.listens).toEqual([{ port: p4, addr: '127.0.0.1' }, { port: p6, addr: '::' }]);
+    expect(readFileSync(ports, 'utf8')).toBe(`${p4}\t127.0.0.1\n${p6}\t::\n`);
+  });
+
   it('records python imports: json/__init__ opened, os.py only stat-ed (landmark)', () => {
     const d = sub('py');
     const r = runSensor(d, [], [PYTHON, '-c', 'import json; print(json.dumps([1]))']);

@@ -1,4 +1,5 @@
-// A table of bad `slimts build` invocations. Each must print exactly one line
+// A table of bad invocations of every command (build, xray, imagebuild; and commander's own
+// usage errors). Each must print exactly one line
 // (`slimts: …`, no stack), exit with the given code, and leave nothing behind: no container,
 // volume or image labelled with the build's owner id, no temp dir. Input that can be judged
 // without the engine must not even connect to it (DOCKER_HOST points at a socket that
@@ -19,6 +20,8 @@ let server: Server;
 
 interface Case {
   name: string;
+  /** The command (default build); '' for the program itself. */
+  cmd?: string;
   args: string[];
   env?: Record<string, string>;
   line: RegExp;
@@ -32,9 +35,9 @@ function owned(kind: 'ps' | 'volume' | 'images', owner: string): string[] {
   return docker([...args, '--filter', `label=io.slimts.owner=${owner}`]).stdout.split('\n').filter(Boolean);
 }
 
-function slimtsIn(args: string[], env: Record<string, string>) {
+function slimtsIn(cmd: string, args: string[], env: Record<string, string>) {
   const tmp = mkdtempSync(join(work, 'tmp-'));
-  const r = spawnSync('node', [SLIMTS, 'build', ...args], {
+  const r = spawnSync('node', [SLIMTS, ...(cmd ? [cmd] : []), ...args], {
     cwd: work, env: { ...process.env, TMPDIR: tmp, ...env }, input: '', maxBuffer: 64 << 20,
   });
   const left = readdirSync(tmp);
@@ -42,7 +45,7 @@ function slimtsIn(args: string[], env: Record<string, string>) {
   return { status: r.status ?? -1, stderr: r.stderr.toString(), stdout: r.stdout.toString(), pid: r.pid, tmpLeft: left };
 }
 
-describe('slimts build: bad invocations', () => {
+describe('slimts: bad invocations of every command', () => {
   let image: string;
   const cases: Case[] = [];
 
@@ -94,6 +97,28 @@ describe('slimts build: bad invocations', () => {
   offline('an OCI dir that is not a layout', () => [`oci:${join(work, 'empty-dir')}`], /^slimts: .*empty-dir/);
   offline('a directory that is not a layout', () => [join(work, 'empty-dir')], /^slimts: directory ".*empty-dir" is not an OCI layout/);
 
+  // an image name no engine can take, named as the user wrote it (not as the derived output name)
+  offline('an image name with a space and punctuation', () => ['Bad Image!!'], /^slimts: invalid image name "Bad Image!!": contains whitespace/);
+  // commander's own usage errors end the same way: one line, exit 2
+  offline('an unknown option', (i) => [i, '--bogus'], /^slimts: unknown option '--bogus'$/);
+  offline('a misspelt option', (i) => [i, '--jsn'], /^slimts: unknown option '--jsn' \(Did you mean --json\?\)$/);
+  offline('a missing image argument', () => [], /^slimts: missing required argument 'image'$/);
+  offline('an option missing its value', (i) => [i, '--tag'], /^slimts: option '--tag <name:tag>' argument missing$/);
+  const other = (cmd: string, name: string, args: (img: string) => string[], line: RegExp, noEngine = true) =>
+    cases.push({ cmd, name: `${cmd || 'slimts'}: ${name}`, args: args('IMAGE'), line, code: 2, noEngine });
+  other('', 'an unknown command', () => ['slim'], /^slimts: unknown command 'slim'$/);
+  other('', 'an unknown global option', () => ['--bogus'], /^slimts: unknown option '--bogus'$/);
+  other('xray', 'an image name with a space', () => ['Bad Image!!'], /^slimts: invalid image name "Bad Image!!": contains whitespace/);
+  other('xray', 'a --diff image name with a space', (i) => [i, '--diff', 'other image'], /^slimts: invalid image name "other image": contains whitespace/, false);
+  other('xray', 'an unknown option', (i) => [i, '--bogus'], /^slimts: unknown option '--bogus'$/);
+  other('xray', 'a missing image argument', () => [], /^slimts: missing required argument 'image'$/);
+  other('xray', 'a bad --top', (i) => [i, '--top', 'many'], /^slimts: --top wants a whole number, got 'many'$/);
+  other('imagebuild', 'a --from name with a space', () => ['--exe', '/bin/true', '--from', 'Bad Image', '--no-verify'], /^slimts: invalid image name "Bad Image": contains whitespace/, false);
+  other('imagebuild', 'an unknown option', () => ['--exe', '/bin/true', '--bogus'], /^slimts: unknown option '--bogus'$/);
+  other('imagebuild', 'a missing --exe', () => ['--exe', '/no/such/exe'], /^slimts: .*\/no\/such\/exe/);
+  other('imagebuild', 'a bad --verify-timeout', () => ['--exe', '/bin/true', '--verify-timeout', 'soon'], /^slimts: --verify-timeout: expected seconds/);
+  other('imagebuild', 'a bad --tag', () => ['--exe', '/bin/true', '--tag', 'Bad Tag'], /^slimts: .*invalid image name "Bad Tag"/, false);
+
   // refused by the engine (after it was asked): its words, exit 2, nothing left
   const engine = (name: string, args: (img: string) => string[], line: RegExp) => cases.push({ name, args: args('IMAGE'), line, code: 2 });
   engine('an image the engine lacks', () => ['slimts-e2e/no-such-image:1'], /^slimts: image "slimts-e2e\/no-such-image:1" not found; use --pull/);
@@ -108,7 +133,10 @@ describe('slimts build: bad invocations', () => {
       const unreachable = c.name === 'an unreachable engine';
       const env = { ...(c.noEngine || unreachable ? { DOCKER_HOST: `unix://${unreachable ? join(work, 'none.sock') : counter}` } : {}), ...c.env };
       const before = connections;
-      const r = slimtsIn(c.args.includes('--report') ? args : [...args, '--report', join(work, 'r.json')], env);
+      const cmd = c.cmd ?? 'build';
+      // build writes its report here; not after an option that wants a value (it would take it)
+      const report = cmd === 'build' && !c.args.includes('--report') && !c.args.at(-1)?.startsWith('--');
+      const r = slimtsIn(cmd, report ? [...args, '--report', join(work, 'r.json')] : args, env);
       const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^slimts: [a-z]+\.\.\.$/.test(l) && !/^slimts: [a-z]+ done in /.test(l));
       const owner = `${hostname()}:${r.pid}`;
       const left = unreachable ? [] : [...owned('ps', owner), ...owned('volume', owner), ...owned('images', owner)];

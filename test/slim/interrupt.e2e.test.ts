@@ -34,3 +34,28 @@ describe('slimts build interrupted', () => {
     expect(err).not.toMatch(/at .*\.js:\d+/); // no stack trace
   }, 120_000);
 });
+
+describe('slimts build interrupted during verify', () => {
+  it('SIGINT while the slim image is verified removes the unverified output tag and says nothing after "cleaning up"', async () => {
+    ensureCli();
+    const image = buildSample('nginx');
+    const tag = `${uniqueName('slimts-e2e/int-verify')}:1`;
+    // each run (traced, verify) lasts 8 s: time to interrupt the verify run
+    const child = spawn('node', [SLIMTS, 'build', image, '--tag', tag, '--continue-after', 'timeout:8', '--report', '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const verifying = new Promise<void>((resolve) => {
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/slimts: verify: the app is running/.test(err)) resolve();
+      });
+    });
+    await verifying;
+    expect(docker(['image', 'inspect', tag], { allowFail: true }).status).toBe(0); // loaded, not yet verified
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(docker(['image', 'inspect', tag], { allowFail: true }).status).not.toBe(0);
+    expect(runContainers(child.pid!)).toEqual([]);
+    expect(err.slice(err.indexOf('cleaning up'))).toBe('cleaning up...\n');
+  }, 120_000);
+});
