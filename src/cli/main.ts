@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerImagebuild } from './imagebuild.js';
 import { registerBuild } from './build.js';
 import { registerXray } from './xray.js';
+import { registerExplain } from './explain.js';
 import { UserError } from '../util/errors.js';
 import { engineFailure } from '../engine/errors.js';
 
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   registerImagebuild(program);
   registerBuild(program);
   registerXray(program);
+  registerExplain(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -19,7 +19,7 @@ import { editConfig } from './config-edit.js';
 import { exeEntries, keptEntries, mergeEntries } from './entries.js';
 import { imageFacts } from './facts.js';
 import type { BuildOptions, Stage } from './options.js';
-import { estargzReport, keptFiles, type BuildReport, type VerifyReport } from './report.js';
+import { droppedList, estargzReport, keptFiles, type BuildReport, type VerifyReport } from './report.js';
 import { referencesReport, selectFor } from './keep.js';
 import type { Selection } from '../select/index.js';
 import { sinkFor } from './destination.js';
@@ -238,5 +238,7 @@ async function makeReport(
     stages: {},
     totalMs: 0,
     kept,
+    dropped: droppedList(index, keep),
+    ...(opts.exes?.length ? { added: exeEntries(opts.exes).map((e) => ({ path: e.path, size: e.size })) } : {}),
   };
 }
