@@ -67,8 +67,11 @@ export function symbolOf(model: TreeModel, n: TreeNode): string {
   return model.marks.find((m) => m.name === n.mark)?.symbol ?? ' ';
 }
 
+/** The name for a screen: control characters (a newline in a file name) as \\xNN. */
 export function displayName(n: TreeNode): string {
-  return n.children ? `${n.name}/` : n.name;
+  // eslint-disable-next-line no-control-regex
+  const name = n.name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return n.children ? `${name}/` : name;
 }
 
 export function headerColumns(model: TreeModel): string {
