@@ -142,16 +142,17 @@ function TreeApp({ models }: { models: TreeModel[] }) {
       return;
     }
     if (input === 'f') {
+      // from the latest state, not this render's: keys may come faster than renders
       const cycle: (string | undefined)[] = [undefined, ...model.marks.map((m) => m.name)];
-      const now = filter.marks?.[0];
-      const next = cycle[(cycle.indexOf(now) + 1) % cycle.length];
-      setFilter((f) => ({ ...f, marks: next ? [next] : undefined }));
+      setFilter((f) => {
+        const next = cycle[(cycle.indexOf(f.marks?.[0]) + 1) % cycle.length];
+        return { ...f, marks: next ? [next] : undefined };
+      });
       return setCursor(0);
     }
     if (input === 'r') {
       const cycle: (string | undefined)[] = [undefined, ...tags];
-      const next = cycle[(cycle.indexOf(filter.tag) + 1) % cycle.length];
-      setFilter((f) => ({ ...f, tag: next }));
+      setFilter((f) => ({ ...f, tag: cycle[(cycle.indexOf(f.tag) + 1) % cycle.length] }));
       return setCursor(0);
     }
     if (input === '/') return setPrompt({ kind: 'search', text: filter.search ?? '' });
