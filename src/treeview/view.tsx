@@ -1,8 +1,8 @@
 // The interactive tree (ink), as dive users expect it: move, open and close folders, filter by
 // mark / tag / size, search a path, a diff-only mode, and follow a detail's link (a reason's
 // cause) with a way back. Several models (xray: the image and each layer) switch with [ ].
-import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
-import { useMemo, useState } from 'react';
+import { Box, Text, render, useApp, useInput, useStdout, type Key } from 'ink';
+import { useMemo, useRef, useState } from 'react';
 import { fmtSize, headerColumns, parseSizeText, sizeColumns, symbolOf, displayName, visibleRows } from './rows.js';
 import { ancestorsOf, filterActive, tagsByBytes, type TreeFilter, type TreeModel, type TreeNode } from './tree.js';
 
@@ -12,6 +12,11 @@ interface Prompt {
 }
 
 export const KEY_HELP = '↑↓ move  ←→ close/open  space toggle  f kept/dropped  r reason  > size  / search  d diff  1-9 follow  b back  e/c all  q quit';
+
+const NO_KEY: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+} as Key;
 
 function useColor(): boolean {
   return !(process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');
@@ -30,7 +35,13 @@ function TreeApp({ models }: { models: TreeModel[] }) {
   const [closed, setClosed] = useState<Set<TreeNode>>(() => new Set());
   const [filter, setFilter] = useState<TreeFilter>({});
   const [cursor, setCursor] = useState(0);
-  const [prompt, setPrompt] = useState<Prompt | undefined>();
+  // the prompt lives in a ref as well: its text and the enter that ends it may come in one read
+  const [prompt, setPromptState] = useState<Prompt | undefined>();
+  const promptRef = useRef<Prompt | undefined>(undefined);
+  const setPrompt = (p: Prompt | undefined) => {
+    promptRef.current = p;
+    setPromptState(p);
+  };
   const [history, setHistory] = useState<string[]>([]);
   const [message, setMessage] = useState('');
   const [diff, setDiff] = useState(false);
@@ -47,7 +58,10 @@ function TreeApp({ models }: { models: TreeModel[] }) {
   const top = Math.max(0, Math.min(cur - Math.floor(listHeight / 2), rows.length - listHeight));
   const selected = rows[cur]?.node;
 
-  const move = (to: number) => setCursor(Math.max(0, Math.min(rows.length - 1, to)));
+  const clamp = (to: number) => Math.max(0, Math.min(rows.length - 1, to));
+  const move = (to: number) => setCursor(clamp(to));
+  // relative moves from the latest cursor: keys may come faster than renders
+  const moveBy = (delta: number) => setCursor((c) => clamp(Math.min(c, rows.length - 1) + delta));
   const toggle = (n: TreeNode, want?: boolean) => {
     if (!n.children) return;
     const now = isOpen(n);
@@ -91,7 +105,8 @@ function TreeApp({ models }: { models: TreeModel[] }) {
 
   const links = (selected?.details ?? []).filter((d) => d.link);
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: Key): void => {
+    const prompt = promptRef.current;
     if (prompt) {
       if (key.escape) setPrompt(undefined);
       else if (key.return) {
@@ -104,14 +119,19 @@ function TreeApp({ models }: { models: TreeModel[] }) {
         setPrompt(undefined);
         setCursor(0);
       } else if (key.backspace || key.delete) setPrompt({ ...prompt, text: prompt.text.slice(0, -1) });
-      else if (input && !key.ctrl && !key.meta) setPrompt({ ...prompt, text: prompt.text + input });
+      else if (input && !key.ctrl && !key.meta) {
+        // a pasted line may end with its enter
+        const [text, ...rest] = input.split(/\r|\n/);
+        setPrompt({ ...prompt, text: prompt.text + text });
+        if (rest.length) onKey('', { ...NO_KEY, return: true });
+      }
       return;
     }
     if (input === 'q' || key.escape || (key.ctrl && input === 'c')) return exit();
-    if (key.upArrow || input === 'k') return move(cur - 1);
-    if (key.downArrow || input === 'j') return move(cur + 1);
-    if (key.pageUp) return move(cur - listHeight);
-    if (key.pageDown || input === ' ' && !selected?.children) return move(cur + listHeight);
+    if (key.upArrow || input === 'k') return moveBy(-1);
+    if (key.downArrow || input === 'j') return moveBy(1);
+    if (key.pageUp) return moveBy(-listHeight);
+    if (key.pageDown) return moveBy(listHeight);
     if (key.home || input === 'g') return move(0);
     if (key.end || input === 'G') return move(rows.length - 1);
     if (!selected) return;
@@ -183,6 +203,13 @@ function TreeApp({ models }: { models: TreeModel[] }) {
       setClosed(new Set());
       return setCursor(0);
     }
+  };
+
+  useInput((input, key) => {
+    // keys typed before the view listened arrive as one chunk ("jf"): take them one by one
+    if (!promptRef.current && input.length > 1 && !key.ctrl && !key.meta && !input.includes('\x1b')) {
+      for (const ch of input) onKey(ch, NO_KEY);
+    } else onKey(input, key);
   });
 
   const filterWords = [

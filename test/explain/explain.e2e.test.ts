@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
-import { SLIMTS, docker, slimts, uniqueName } from '../helpers/docker.js';
+import { ROOT, SLIMTS, docker, slimts, uniqueName } from '../helpers/docker.js';
+import { schemaFromMarkdown, validate } from '../slim/schema-check.js';
 import { buildSample, ensureCli } from '../slim/e2e.js';
 import { decodePathList } from '../../src/util/path-list.js';
 import type { BuildReport } from '../../src/slim/index.js';
@@ -55,7 +56,8 @@ function whyJson(path: string): { answer: Answer; status: number } {
 const keptEntry = (path: string) => report.kept.find((k) => k.path === path);
 
 describe('slimts explain --why over a real build', () => {
-  it('the report lists every original entry as kept or dropped', () => {
+  it('the report lists every original entry as kept or dropped, and fits its schema', () => {
+    expect(validate(schemaFromMarkdown(join(ROOT, 'src/slim/SCHEMA.md')), report)).toEqual([]);
     const dropped = decodePathList(report.dropped!.entries);
     expect(dropped.length).toBe(report.dropped!.count);
     expect(dropped.length + report.kept.length).toBe(report.source.files);
@@ -166,7 +168,7 @@ describe('the interactive view in tmux', () => {
   it('opens, navigates, filters dropped, searches a path, reads and follows a reason, quits', async () => {
     const dropped = decodePathList(report.dropped!.entries);
     const top = [...report.kept.map((k) => ({ ...k, mark: 'kept' })), ...dropped.map((d) => ({ ...d, mark: 'dropped' }))]
-      .filter((e) => e.path.lastIndexOf('/') === 0)
+      .filter((e) => e.path !== '/' && e.path.lastIndexOf('/') === 0)
       .sort((a, b) => (a.path < b.path ? -1 : 1));
     const byRef = report.kept.find((k) => k.type === 'file' && k.why!.length > 0 && k.why!.every((w) => w.kind === 'import'))!;
     const cause = byRef.why![0]!.of!;
