@@ -35,6 +35,10 @@ export function registerExplain(program: Command): void {
     .action(async (first: string | undefined, second: string | undefined, f: Flags) => {
       const depth = f.depth !== undefined ? count('depth', f.depth) : undefined;
       const topN = f.top !== undefined ? count('top', f.top) : undefined;
+      const interactive = f.why === undefined && topN === undefined && !f.html && !f.json && !f.plain && process.stdout.isTTY && process.stdin.isTTY;
+      // the view's modules (ink, react, yoga's wasm) load while the report is read and parsed
+      const view = interactive ? import('../treeview/view.js') : undefined;
+      view?.catch(() => undefined); // awaited below; a failure is reported there
       const ex = await import('../explain/index.js'); // loaded on use: keeps other commands' start fast
       const [image, reportFile] = second !== undefined ? [first, second] : [undefined, first ?? 'slim.report.json'];
       let loaded = ex.loadReport(reportFile);
@@ -57,8 +61,8 @@ export function registerExplain(program: Command): void {
       }
       if (f.html) return;
       if (f.json) throw new UserError('--json goes with --why or --top (the report itself is the JSON)');
-      if (process.stdout.isTTY && process.stdin.isTTY && !f.plain) {
-        await (await import('../treeview/view.js')).runTreeView([model]);
+      if (view) {
+        await (await view).runTreeView([model]);
         return;
       }
       process.stdout.write((await import('../treeview/text.js')).renderTreeText(model, { depth }));
