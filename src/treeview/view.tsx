@@ -223,8 +223,8 @@ function TreeApp({ models }: { models: TreeModel[] }) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={color ? 'cyan' : undefined} wrap="truncate-end">
+        {models.length > 1 ? `[${view + 1}/${models.length}, [ ] switch] ` : ''}
         {model.title}
-        {models.length > 1 ? `  [${view + 1}/${models.length}] ([ ] switch)` : ''}
       </Text>
       {model.summary.map((s, i) => (
         <Text key={i} wrap="truncate-end">

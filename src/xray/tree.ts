@@ -47,7 +47,7 @@ function layerModel(analyzer: LayerAnalyzer, report: XrayReport, i: number): Tre
   for (const c of st.changes) b.add({ path: c.path, type: c.type, size: c.size, mark: c.change, details: [{ text: `${c.change} by ${line}`, tag: c.change }] });
   const { root, byPath } = b.finish();
   return {
-    title: `slimts xray ${report.image.ref}: ${line}`,
+    title: line,
     summary: [`added ${st.added.files} files (${fmtBytes(st.added.bytes)}), modified ${st.modified.files} (${fmtBytes(st.modified.bytes)}), deleted ${st.deleted.files} (${fmtBytes(st.deleted.bytes)})`],
     root, byPath,
     marks: [
