@@ -55,13 +55,17 @@ export interface EntryInput {
   details?: Detail[];
 }
 
+const NO_DETAILS: Detail[] = [];
+/** No bytes: shared by the entries that are not folders and hold none (most of a big tree). */
+const NO_TOTALS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
 /** Builds a tree from entries in any order; missing parent folders get `parentMark`. */
 export class TreeBuilder {
   readonly byPath = new Map<string, TreeNode>();
   readonly root: TreeNode;
 
   constructor(private readonly parentMark: string) {
-    this.root = { name: '/', path: '/', type: 'dir', size: 0, mark: parentMark, details: [], children: [], parent: null, totals: {} };
+    this.root = { name: '/', path: '/', type: 'dir', size: 0, mark: parentMark, details: NO_DETAILS, children: [], parent: null, totals: {} };
     this.byPath.set('/', this.root);
   }
 
@@ -78,7 +82,7 @@ export class TreeBuilder {
     const parent = this.dir(parentPath(e.path));
     const node: TreeNode = {
       name: baseName(e.path), path: e.path, type: e.type, size: e.size, mark: e.mark,
-      details: e.details ?? [], children: e.type === 'dir' ? [] : null, parent, totals: {},
+      details: e.details ?? NO_DETAILS, children: e.type === 'dir' ? [] : null, parent, totals: NO_TOTALS,
     };
     parent.children!.push(node);
     this.byPath.set(e.path, node);
@@ -101,15 +105,25 @@ export class TreeBuilder {
   }
 }
 
-function sumTotals(n: TreeNode): Record<string, number> {
+// Allocates one object per folder and per file with bytes, nothing per empty entry: a
+// 150 000-entry tree is summed without the garbage collector taking over.
+function sumTotals(n: TreeNode): void {
+  if (!n.children) {
+    n.totals = n.type === 'file' && n.size > 0 ? { [n.mark]: n.size } : NO_TOTALS;
+    return;
+  }
   const t: Record<string, number> = {};
-  if (n.type === 'file' && n.size > 0) t[n.mark] = n.size;
-  if (n.children) {
-    n.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const c of n.children) for (const [k, v] of Object.entries(sumTotals(c))) t[k] = (t[k] ?? 0) + v;
+  n.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const c of n.children) {
+    if (c.children) {
+      sumTotals(c);
+      for (const k in c.totals) t[k] = (t[k] ?? 0) + c.totals[k]!;
+    } else if (c.type === 'file' && c.size > 0) {
+      t[c.mark] = (t[c.mark] ?? 0) + c.size;
+      c.totals = { [c.mark]: c.size };
+    } else c.totals = NO_TOTALS;
   }
   n.totals = t;
-  return t;
 }
 
 export function totalBytes(n: TreeNode): number {
