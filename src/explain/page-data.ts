@@ -2,6 +2,8 @@
 // src/explain/page/app.ts, reads it): the summary, the tree with reasons, probes, packages.
 import type { TreeModel, TreeNode } from '../treeview/tree.js';
 import type { LoadedReport, ProbeInput } from './input.js';
+
+export type ProbeData = ProbeInput;
 import { top } from './top.js';
 
 /** A node: name, mark index, type letter, own size, totals by mark (folders), children, reasons [text, link]. */

@@ -1,5 +1,6 @@
 // The tree as rows on a screen or in a log: which nodes show (filter, open folders), their
 // guides (├── └── │), and the columns of a row. Shared by the text and ink renderers.
+import { fmtBytes } from '../util/size.js';
 import { filterActive, shownSet, type TreeFilter, type TreeModel, type TreeNode } from './tree.js';
 
 export interface Row {
@@ -31,17 +32,7 @@ export function visibleRows(model: TreeModel, filter: TreeFilter, isOpen: (n: Tr
 }
 
 /** SI sizes ("1.2 MB", "999 B"), as dive and xray print them. */
-export function fmtSize(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
+export const fmtSize = fmtBytes;
 
 /** Parses "10MB", "1.5 GB", "500k", "2048" (bytes); undefined when not a size. */
 export function parseSizeText(s: string): number | undefined {

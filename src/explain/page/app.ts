@@ -3,42 +3,17 @@
 // document in <script id="slimts-data"> (src/explain/page-data.ts) and draws the summary, a
 // treemap of kept vs dropped bytes by folder, the searchable tree with reasons, the probes.
 
-interface PNode {
-  n: string;
-  m: number;
-  t: string;
-  s: number;
-  k?: number[];
+import type { PageData, PageNode, ProbeData } from '../page-data.js'; // types only: nothing is imported at run time
+
+/** A node as the page indexes it: its path and folder filled in here. */
+interface PNode extends PageNode {
   c?: PNode[];
-  r?: [string, string?][];
-  // filled here
   p?: string;
   up?: PNode;
 }
 
-interface Probe {
-  kind: string;
-  target: string;
-  ok: boolean;
-  status?: number;
-  error?: string;
-  ms?: number;
-}
-
-interface Data {
-  title: string;
-  summary: string[];
-  source: { ref: string; size: number; files: number };
-  output: { where: string; size: number; files: number };
-  ratio?: number;
-  verify?: { ran: boolean; ok: boolean; notes: string[] };
-  marks: { name: string; symbol: string; color: string }[];
-  tree: PNode;
-  probes: Probe[];
-  verifyProbes: Probe[];
-  packages?: unknown;
-  reasons: { reason: string; files: number; bytes: number; example: string }[];
-}
+type Probe = ProbeData;
+type Data = PageData & { tree: PNode };
 
 const data: Data = JSON.parse(document.getElementById('slimts-data')!.textContent!);
 const byPath = new Map<string, PNode>();
@@ -53,6 +28,7 @@ function index(n: PNode, path: string, up: PNode | undefined): void {
 }
 index(data.tree, '/', undefined);
 
+// src/util/size.ts's fmtBytes, again: the page is one inline script and imports nothing at run time
 function size(n: number): string {
   if (n < 1000) return `${n} B`;
   const u = ['kB', 'MB', 'GB', 'TB'];
