@@ -57,7 +57,15 @@ export function pageData(loaded: LoadedReport, model: TreeModel): PageData {
     tree: pageNode(model, model.root),
     probes: r.probes ?? [],
     verifyProbes: r.verify?.probes ?? [],
-    ...(r.packages !== undefined ? { packages: r.packages } : {}),
+    ...packagesOf(r),
     reasons: top(model, 1).reasons,
   };
+}
+
+/** Package counts, however the build recorded them: a `packages` object, or one on source and output. */
+function packagesOf(r: LoadedReport['report']): { packages?: unknown } {
+  if (r.packages !== undefined) return { packages: r.packages };
+  const before = (r.source as Record<string, unknown>).packages;
+  const after = (r.output as Record<string, unknown>).packages;
+  return before !== undefined || after !== undefined ? { packages: { before, after } } : {};
 }

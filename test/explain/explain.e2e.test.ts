@@ -2,7 +2,7 @@
 // the flag it suggests really keeps a dropped file), the plain tree off a terminal, the
 // interactive view driven in tmux, and the HTML page (`build --html`) in headless chromium.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,19 @@ describe('slimts explain --why over a real build', () => {
     expect(r.stdout.split('\n').filter((l) => l.includes('── ')).length).toBe(report.source.files - 1); // all but "/"
   });
 
+  it('IMAGE REPORT: a report without the dropped list is explained from the image itself', () => {
+    const { dropped: _d, ...old } = report;
+    const oldFile = join(dir, 'old.report.json');
+    writeFileSync(oldFile, JSON.stringify(old));
+    expect(slimts(['explain', oldFile, '--why', '/usr/bin/apt-get', '--json']).stdout).toContain('"status": "not kept"');
+    const r = slimts(['explain', report.source.ref, oldFile, '--why', '/usr/bin/apt-get', '--json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(whyJson('/usr/bin/apt-get').answer);
+    const other = slimts(['explain', 'slimts-base/bookworm:minbase', oldFile, '--why', '/usr/bin/apt-get']);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/^slimts: slimts-base\/bookworm:minbase is sha256:.*, but .* was built from sha256:/);
+  });
+
   it('bad input: one line, exit 2', () => {
     const r = slimts(['explain', join(dir, 'missing.json')]);
     expect(r.status).toBe(2);
@@ -181,6 +194,7 @@ describe('the interactive view in tmux', () => {
       expect(s).toContain(`kept`);
       expect(s).toContain(`in ${report.kept.length} entries, dropped`);
       for (const e of top.slice(0, 5)) expect(s).toContain(`── ${e.path.slice(1)}`);
+      expect(tmux('capture-pane', '-p', '-e', '-t', session)).toMatch(/\x1b\[3[12]m/); // kept green, dropped red
       // navigate: down moves the selection, the detail line follows
       await keys(session, 'j');
       s = await screenUntil(session, `${top[1]!.mark} ${top[1]!.path}`);
@@ -208,6 +222,17 @@ describe('the interactive view in tmux', () => {
       await screenUntil(session, `kept ${cause} (file`);
       await keys(session, 'b');
       await screenUntil(session, `kept ${byRef.path} (file`);
+      // NO_COLOR: the same view without colours (marks and the selection stay)
+      const plain = uniqueName('slimts-explain-nocolor');
+      tmux('new-session', '-d', '-s', plain, '-x', '160', '-y', '40', `NO_COLOR=1 node ${SLIMTS} explain ${reportFile}; sleep 60`);
+      try {
+        await screenUntil(plain, `${report.source.ref}:`);
+        const coded = tmux('capture-pane', '-p', '-e', '-t', plain);
+        expect(coded).not.toMatch(/\x1b\[3[0-7]m/);
+        expect(coded).toMatch(/\x1b\[7m/);
+      } finally {
+        spawnSync('tmux', ['kill-session', '-t', plain]);
+      }
       // quit: the terminal is given back and the exit status is 0
       await keys(session, 'q');
       const until = Date.now() + 5000;
