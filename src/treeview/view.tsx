@@ -232,6 +232,7 @@ function TreeApp({ models }: { models: TreeModel[] }) {
         </Text>
       ))}
       <Text dimColor wrap="truncate-end">
+        {' '}
         {headerColumns(model)}
         {filterWords.length ? `   filter: ${filterWords.join('; ')} (x clears)` : ''}
       </Text>
@@ -242,6 +243,8 @@ function TreeApp({ models }: { models: TreeModel[] }) {
           const sel = top + i === cur;
           return (
             <Text key={r.node.path} inverse={sel} wrap="truncate-end">
+              {/* the cursor also as a character: NO_COLOR (chalk off) drops inverse video too */}
+              {sel ? '>' : ' '}
               <Text color={color ? style?.color : undefined}>{symbolOf(model, r.node)}</Text>
               {' '}
               {sizeColumns(model, r.node).join(' ')}

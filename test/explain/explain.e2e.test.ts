@@ -205,6 +205,15 @@ describe('the interactive view in tmux', () => {
       s = await screenUntil(session, 'only dropped');
       const keptOnly = top.find((e) => e.type === 'dir' && !dropped.some((d) => d.path.startsWith(`${e.path}/`)) && e.mark === 'kept');
       if (keptOnly) expect(s).not.toContain(`── ${keptOnly.path.slice(1)}/`);
+      // diff only: what the slim image lacks; a reason kind: only entries kept for it
+      await keys(session, 'x');
+      await keys(session, 'd');
+      s = await screenUntil(session, 'filter: diff only');
+      if (keptOnly) expect(s).not.toContain(`── ${keptOnly.path.slice(1)}/`);
+      await keys(session, 'd', 'r');
+      s = await screenUntil(session, /filter: reason [\w-]+/);
+      const kind = /filter: reason ([\w-]+)/.exec(s)![1]!;
+      expect(report.kept.some((k) => k.why!.some((w) => w.kind === kind))).toBe(true);
       // search a path (filter cleared first), go to it and read its reasons
       await keys(session, 'x');
       await screenUntil(session, KEY_HELP_START);
@@ -229,7 +238,7 @@ describe('the interactive view in tmux', () => {
         await screenUntil(plain, `${report.source.ref}:`);
         const coded = tmux('capture-pane', '-p', '-e', '-t', plain);
         expect(coded).not.toMatch(/\x1b\[3[0-7]m/);
-        expect(coded).toMatch(/\x1b\[7m/);
+        expect(tmux('capture-pane', '-p', '-t', plain)).toMatch(/^>\+ .*── app\/ …/m); // the cursor, as a character
       } finally {
         spawnSync('tmux', ['kill-session', '-t', plain]);
       }
