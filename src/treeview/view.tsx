@@ -50,7 +50,6 @@ function TreeApp({ models }: { models: TreeModel[] }) {
   const active = filterActive(effective);
   const isOpen = (n: TreeNode) => (active ? !closed.has(n) : open.has(n));
   const rows = useMemo(() => visibleRows(model, effective, isOpen), [model, open, closed, JSON.stringify(effective)]);
-  const tags = useMemo(() => tagsByBytes(model.root).map((t) => t.tag), [model]);
 
   const detailLines = 6;
   const listHeight = Math.max(3, height - model.summary.length - detailLines - 5);
@@ -88,9 +87,7 @@ function TreeApp({ models }: { models: TreeModel[] }) {
     }
     const visibleNow = visibleRows(model, effective, (x) => (active ? !nextClosed.has(x) : nextOpen.has(x)));
     let idx = visibleNow.findIndex((r) => r.node === n);
-    let keepFilter = true;
     if (idx < 0) {
-      keepFilter = false;
       const plain = visibleRows(model, {}, (x) => nextOpen.has(x));
       idx = plain.findIndex((r) => r.node === n);
       setFilter({});
@@ -100,7 +97,6 @@ function TreeApp({ models }: { models: TreeModel[] }) {
     setOpen(nextOpen);
     setClosed(nextClosed);
     setCursor(Math.max(0, idx));
-    void keepFilter;
   };
 
   const links = (selected?.details ?? []).filter((d) => d.link);
@@ -171,7 +167,8 @@ function TreeApp({ models }: { models: TreeModel[] }) {
       return setCursor(0);
     }
     if (input === 'r') {
-      const cycle: (string | undefined)[] = [undefined, ...tags];
+      // walked on demand, not at open: a big tree opens without it
+      const cycle: (string | undefined)[] = [undefined, ...tagsByBytes(model.root).map((t) => t.tag)];
       setFilter((f) => ({ ...f, tag: cycle[(cycle.indexOf(f.tag) + 1) % cycle.length] }));
       return setCursor(0);
     }
