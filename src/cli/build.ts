@@ -26,7 +26,7 @@ interface Flags {
   tag?: string; output?: string; push?: string; insecureRegistry?: boolean; format?: string; read?: string;
   newEntrypoint?: string; newCmd?: string; newEnv: string[]; newLabel: string[]; newExpose: string[]; newWorkdir?: string;
   removeEnv: string[]; removeLabel: string[]; removeExpose: string[]; removeVolume: string[]; removeHealthcheck?: boolean;
-  verify: boolean; report?: string; json?: boolean; harden?: boolean; seccompProfile?: string;
+  verify: boolean; report?: string; html?: string; json?: boolean; harden?: boolean; seccompProfile?: string;
   packageDb?: boolean; sbom?: string;
   observations?: string[];
 }
@@ -124,19 +124,19 @@ function parseReader(v: string | undefined): 'engine' | 'layers' | undefined {
   throw new UserError(`bad --read "${v}" (want engine or layers)`);
 }
 
-function checkReportPath(path: string): void {
+function checkReportPath(path: string, flag = '--report'): void {
   let dirOk = false;
   try {
     dirOk = statSync(dirname(path)).isDirectory();
     accessSync(dirname(path), constants.W_OK);
   } catch {
-    throw new UserError(`--report ${path}: directory ${dirname(path)} ${dirOk ? 'is not writable' : 'does not exist'}`);
+    throw new UserError(`${flag} ${path}: directory ${dirname(path)} ${dirOk ? 'is not writable' : 'does not exist'}`);
   }
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();
   } catch { /* not there yet */ }
-  if (isDir) throw new UserError(`--report ${path} is a directory`);
+  if (isDir) throw new UserError(`${flag} ${path} is a directory`);
 }
 
 export function registerBuild(program: Command): void {
@@ -210,10 +210,13 @@ export function registerBuild(program: Command): void {
     .option('--sbom <file>', 'write a CycloneDX SBOM of the slim image (its packages, with how many files each kept); a --push attaches it to the image')
     .option('--no-package-db', 'leave the package database out (smallest image; scanners then see no packages at all)')
     .option('--json', 'print the report as JSON on stdout')
+    .option('--html <file>', 'also write the report as one self-contained HTML page (as slimts explain --html)')
     .action(async (image: string, f: Flags) => {
       const opts = toBuildOptions(image, f);
       const reportPath = resolve(f.report ?? 'slim.report.json');
       checkReportPath(reportPath); // before the build: a report nobody can write must not cost a traced run
+      const htmlPath = f.html !== undefined ? resolve(f.html) : undefined;
+      if (htmlPath) checkReportPath(htmlPath, '--html');
       // bad input fails before the pipeline (and the engine client) is even loaded
       (await import('../slim/validate.js')).validateBuildOptions(opts);
       // a live view on a terminal; plain progress lines otherwise (none with --json)
@@ -247,6 +250,10 @@ export function registerBuild(program: Command): void {
       } catch (err) {
         throw new UserError(`cannot write the report to ${reportPath}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
+      if (htmlPath) {
+        const ex = await import('../explain/index.js');
+        ex.writeHtml(htmlPath, ex.checkReport(reportPath, report));
+      }
       const obs = report.observations;
       for (const w of obs?.warnings ?? []) process.stderr.write(`slimts: observations: ${w}\n`);
       if (obs && !f.json) process.stderr.write(`slimts: observations: ${obs.runs.length} runs read, ${obs.keptByObservation} entries kept only because they were observed\n`);
@@ -254,7 +261,7 @@ export function registerBuild(program: Command): void {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         // stdout is for a program; a person watching a failed CI step reads stderr
         if (report.exitCode !== 0) process.stderr.write(`slimts: verify FAILED: ${[...report.verify.notes, ...(report.hardening?.verify.notes ?? [])][0] ?? 'see the report'} (report: ${reportPath})\n`);
-      } else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + '\n');
+      } else process.stdout.write((await import('../slim/index.js')).summaryLines(report, reportPath).join('\n') + (htmlPath ? `\nhtml: ${htmlPath}` : '') + '\n');
       process.exitCode = report.exitCode;
     });
 }

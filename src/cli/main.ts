@@ -4,6 +4,7 @@ import { registerImagebuild } from './imagebuild.js';
 import { registerBuild } from './build.js';
 import { registerXray } from './xray.js';
 import { registerInstrument } from './instrument.js';
+import { registerExplain } from './explain.js';
 import { UserError } from '../util/errors.js';
 import { engineFailure } from '../engine/errors.js';
 import { commanderLine, usageExitCode } from './usage.js';
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBuild(program);
   registerXray(program);
   registerInstrument(program);
+  registerExplain(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -17,6 +17,7 @@ interface Flags {
   highestWastedBytes?: string;
   highestUserWastedPercent?: string;
   maxSize?: string;
+  tree: boolean;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -32,6 +33,7 @@ export function registerXray(program: Command): void {
     .argument('<image>', 'engine image name, docker-archive:PATH, oci-archive:PATH, oci:DIR, or a path')
     .option('--json', 'print the report as JSON (schema: src/xray/SCHEMA.md)')
     .option('--plain', 'plain text even on a terminal')
+    .option('--no-tree', 'on a terminal, print the report without the interactive tree first')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
     .option('--top <n>', 'how many biggest files and inefficient paths to list', '10')
     .option('--dup-min-size <size>', 'smallest file size checked for duplicates', '1024')
@@ -57,7 +59,11 @@ export function registerXray(program: Command): void {
         });
       }
       const { xray } = await import('../xray/xray.js'); // loaded on use: keeps other commands' start fast
+      const interactive = !f.json && !f.plain && f.tree && process.stdout.isTTY && process.stdin.isTTY;
+      const treeModule = interactive ? await import('../xray/tree.js') : undefined;
+      let models: import('../treeview/tree.js').TreeModel[] = [];
       const report = await xray(ref, {
+        onAnalyzed: treeModule ? (a, r) => (models = treeModule.xrayModels(a, r)) : undefined,
         platform: f.platform,
         top: positiveInt('top', f.top),
         dupMinSize: Math.max(1, parseSize(f.dupMinSize)),
@@ -67,6 +73,8 @@ export function registerXray(program: Command): void {
       });
       if (f.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else if (process.stdout.isTTY && !f.plain) {
+        // the interactive tree first (image, then each layer); the report stays on screen after it
+        if (models.length) await (await import('../treeview/view.js')).runTreeView(models);
         const { renderInk } = await import('../xray/render-ink.js');
         await renderInk(report);
       } else process.stdout.write((await import('../xray/render-text.js')).renderText(report, { width: process.stdout.columns }));

@@ -17,7 +17,7 @@ import { UserError } from '../util/errors.js';
 import { editConfig } from './config-edit.js';
 import { exeEntries, keptEntries, mergeEntries } from './entries.js';
 import type { BuildOptions, Stage } from './options.js';
-import { estargzReport, keptFiles, type BuildReport, type VerifyReport } from './report.js';
+import { droppedList, estargzReport, keptFiles, type BuildReport, type VerifyReport } from './report.js';
 import { referencesReport, selectFor } from './keep.js';
 import type { Selection } from '../select/index.js';
 import { sinkFor } from './destination.js';
@@ -274,5 +274,7 @@ async function makeReport(
     stages: {},
     totalMs: 0,
     kept,
+    dropped: droppedList(index, keep),
+    ...(opts.exes?.length ? { added: exeEntries(opts.exes).map((e) => ({ path: e.path, size: e.size })) } : {}),
   };
 }

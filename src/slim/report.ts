@@ -3,7 +3,9 @@
 import type { HardeningReport } from './harden.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { AppPrivileges } from '../run/caps.js';
-import type { KeepSet } from '../select/index.js';
+import type { KeepSet, Reason } from '../select/index.js';
+import type { FsIndex } from '../image/types.js';
+import { encodePathList } from '../util/path-list.js';
 import { formatReason } from '../select/index.js';
 import type { ReferencesReport } from './keep.js';
 import type { EstargzSummary } from '../oci/types.js';
@@ -14,6 +16,17 @@ export interface KeptFile {
   type: string;
   size: number;
   reasons: string[];
+  /** The same reasons as data (kind, the path it is kept for, detail, line), for `slimts explain`. */
+  why?: Reason[];
+}
+
+/** Entries of the original image the slim image left out, front-coded (src/util/path-list.ts). */
+export interface DroppedList {
+  count: number;
+  /** Bytes of the dropped regular files. */
+  bytes: number;
+  encoding: 'front-coded-v1';
+  entries: string;
 }
 
 export interface VerifyReport {
@@ -57,6 +70,10 @@ export interface BuildReport {
   stages: Record<string, number>;
   totalMs: number;
   kept: KeptFile[];
+  /** What the slim image left out of the original, so `slimts explain` can show the original tree. */
+  dropped?: DroppedList;
+  /** Host files added with --exe (not in the original image, or replacing a file there). */
+  added?: { path: string; size: number }[];
 }
 
 /** `build --observations`: each observation file used (one container start), and what it added. */
@@ -98,7 +115,31 @@ export function keptFiles(keep: KeepSet): KeptFile[] {
       type: k.entry.type,
       size: k.entry.type === 'file' || k.entry.type === 'hardlink' ? (k.entry.content?.size ?? k.entry.size) : 0,
       reasons: k.reasons.map(formatReason),
+      why: k.reasons.map(compactReason),
     }));
+}
+
+function compactReason(r: Reason): Reason {
+  const out: Reason = { kind: r.kind };
+  if (r.of !== undefined) out.of = r.of;
+  if (r.detail !== undefined) out.detail = r.detail;
+  if (r.line !== undefined) out.line = r.line;
+  return out;
+}
+
+/** Every entry of the original the keep-set left out, in path order. */
+export function droppedList(index: FsIndex, keep: KeepSet): DroppedList {
+  let count = 0;
+  let bytes = 0;
+  const dropped = [];
+  for (const e of index.entries()) {
+    if (keep.has(e.path)) continue;
+    const size = e.type === 'file' ? e.size : 0;
+    count++;
+    bytes += size;
+    dropped.push({ path: e.path, type: e.type, size });
+  }
+  return { count, bytes, encoding: 'front-coded-v1', entries: encodePathList(dropped) };
 }
 
 function mb(n: number | undefined): string {

@@ -14,7 +14,17 @@ export interface ChangeStats {
   deleted: { files: number; bytes: number };
 }
 
+/** One file a layer added, modified or deleted (for xray's interactive tree). */
+export interface LayerChange {
+  path: string;
+  type: string;
+  size: number;
+  change: 'added' | 'modified' | 'deleted';
+}
+
 export interface LayerStats extends ChangeStats {
+  /** What the layer changed, file by file (directories are implied by their files). */
+  changes: LayerChange[];
   /** dive's layer size: sum of the sizes of the layer's tar entries. */
   size: number;
   entries: number;
@@ -31,6 +41,7 @@ function emptyStats(): LayerStats {
     whiteouts: 0,
     opaqueDirs: [],
     estargz: null,
+    changes: [],
     added: { files: 0, bytes: 0 },
     modified: { files: 0, bytes: 0 },
     deleted: { files: 0, bytes: 0 },
@@ -113,6 +124,7 @@ export class LayerAnalyzer {
           if (d.type === 'dir' || d.layer === layer) continue;
           st.deleted.files++;
           st.deleted.bytes += d.size;
+          st.changes.push({ path: d.path, type: d.type, size: d.size, change: 'deleted' });
         }
         const top = gone[0]!;
         if (why === 'opaque') this.efficiency.visit(top.path, top.type === 'dir' ? sizeOf(gone) : 0);
@@ -127,6 +139,7 @@ export class LayerAnalyzer {
       const bucket = overLower ? st.modified : st.added;
       bucket.files++;
       bucket.bytes += e.size;
+      st.changes.push({ path, type: e.type, size: e.size, change: overLower ? 'modified' : 'added' });
     }
   }
 }

@@ -28,6 +28,8 @@ export interface XrayOptions {
   diffDepth?: number;
   /** Evaluate the CI gate with these thresholds. */
   gate?: GateConfig;
+  /** Called with the layers applied, before the image is closed (the interactive tree reads them). */
+  onAnalyzed?: (analyzer: LayerAnalyzer, report: XrayReport) => void;
 }
 
 /**
@@ -168,6 +170,7 @@ export async function xray(ref: string, opts: XrayOptions = {}): Promise<XrayRep
         await other.close();
       }
     }
+    opts.onAnalyzed?.(analyzer, report);
     if (opts.gate) {
       report.ci = evaluateGate({ efficiency: eff.score, wastedBytes: eff.wastedBytes, userWastedPercent: uwp, sizeBytes }, opts.gate);
     }
