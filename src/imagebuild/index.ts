@@ -20,7 +20,7 @@ import { planLayer, writeEntries } from './layer.js';
 import { LayerPlan } from './plan.js';
 import { checkPlatform } from './platform.js';
 import { formatPlatform } from '../image/platform.js';
-import { stackOn } from './stack.js';
+import { stackOn } from '../oci/stack.js';
 import { parseCommand } from '../util/command.js';
 import { checkExeHost, parseExe, splitHostDest } from '../util/host-dest.js';
 import { DEFAULT_PATH } from '../util/paths.js';

@@ -8,7 +8,7 @@ import { readImage } from '../image/read.js';
 import type { FsIndex, Image, ImageConfig } from '../image/types.js';
 import { LayerPlan } from '../imagebuild/plan.js';
 import { writeEntries } from '../imagebuild/layer.js';
-import { stackOn } from '../imagebuild/stack.js';
+import { stackOn } from '../oci/stack.js';
 import { parseRefName } from '../oci/refname.js';
 import type { NewImage } from '../oci/types.js';
 import { writeImage } from '../oci/write.js';

@@ -3,7 +3,7 @@
 // writer then writes it once (src/oci/write.ts: base layers stored uncompressed, linked when the
 // reader holds them whole).
 import type { Image } from '../image/types.js';
-import type { NewImage } from '../oci/types.js';
+import type { NewImage } from './types.js';
 
 export function stackOn(base: Image, image: NewImage): NewImage {
   return { ...image, lower: { layers: base.layers, history: base.config.history ?? [] } };
