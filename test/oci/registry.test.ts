@@ -46,7 +46,7 @@ describe('registry sink', () => {
     const w = await write(true);
     const ref = `${host}/slimts/hello:v1`;
     const r = await sendImage(w, { kind: 'registry', ref });
-    expect(r).toEqual({ kind: 'registry', where: ref });
+    expect(r).toEqual({ kind: 'registry', where: ref, manifest: expect.objectContaining({ digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }) });
     const info = inspect(ref);
     expect(info.Digest).toBe(w.manifestDigest);
     expect(info.Layers).toEqual([w.layerDigest]);
