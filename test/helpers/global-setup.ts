@@ -15,6 +15,8 @@ export default function setup(): void {
   }
   execFileSync('make', ['-s', '-C', 'sensors'], { cwd: root, stdio: 'inherit' });
   if (process.env.SLIMTS_TEST_NO_ENGINE === '1') return; // host-only runs (sensor, select) by hand
+  // third-party tools the tests run (the cdxgen scanner), from the npm registry
+  execFileSync('bash', [`${root}/bin/ensure-test-tools`], { stdio: 'inherit' });
   execFileSync('bash', [`${root}/bin/ensure-engine`], { stdio: 'inherit' });
   execFileSync('bash', [`${root}/samples/base/build-base.sh`], { stdio: 'inherit' });
 }

@@ -11,12 +11,12 @@ import { startRegistry } from '../helpers/registry.js';
 import { buildSample, ensureCli, slim, type Slimmed } from '../slim/e2e.js';
 import { schemaFromMarkdown, validate } from '../slim/schema-check.js';
 
-const CDXGEN = join(ROOT, 'node_modules/.bin/cdxgen');
+const CDXGEN = join(ROOT, 'test/tools/node_modules/.bin/cdxgen');
 let work: string;
 
 beforeAll(() => {
   ensureCli();
-  if (!existsSync(CDXGEN)) throw new Error('cdxgen missing: it is a devDependency (npm ci installs it)');
+  if (!existsSync(CDXGEN)) throw new Error('cdxgen missing: bin/ensure-test-tools installs it (the test setup runs it)');
   work = mkdtempSync(join(tmpdir(), 'slimts-sbom-'));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -142,7 +142,7 @@ describe.each(['nginx', 'flask'])('a scanner on the slim %s sample', (sample) =>
       expect(c.properties).toContainEqual({ name: 'slimts:files:kept', value: String(expected.get(c.name)) });
     }
     // CycloneDX's JSON schema and cdxgen's own purl/ref checks (--strict: either failing exits 2)
-    const v = spawnSync('unshare', ['-n', join(ROOT, 'node_modules/.bin/cdx-validate'), '-i', sbomFile(), '--strict', '--benchmark', 'scvs-l1', '--fail-severity', 'critical'], { encoding: 'utf8' });
+    const v = spawnSync('unshare', ['-n', join(ROOT, 'test/tools/node_modules/.bin/cdx-validate'), '-i', sbomFile(), '--strict', '--benchmark', 'scvs-l1', '--fail-severity', 'critical'], { encoding: 'utf8' });
     expect(v.status, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toMatch(/schemaValid=true\s+deepValid=true/);
   });
