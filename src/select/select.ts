@@ -7,7 +7,7 @@ import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
-import { dataSetsFor, holdsData, langOfProgram, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
+import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
@@ -350,7 +350,7 @@ class Selector {
     }
     for (const ref of refs ?? []) {
       // a fallback import runs only when what it falls back from is missing
-      if (ref.insteadOf?.every((r) => resolver.resolve(path, r).targets.length > 0)) continue;
+      if (ref.insteadOf && fallbackUnneeded(ref.insteadOf, (r) => resolver.resolve(path, r))) continue;
       const res = resolver.resolve(path, ref);
       if (res.unresolved) {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });
