@@ -412,10 +412,11 @@ class Selector {
     if (this.keep.has(path)) return true;
     const real = resolvePath(this.view, path);
     const e = real.stat ? this.input.index.get(real.path) : undefined;
-    if (!this.optional.some((o) => o.path === path)) {
-      const bytes = e && (e.type === 'file' || e.type === 'hardlink') ? (e.content?.size ?? e.size) : 0;
-      this.optional.push({ path, what, bytes, dropped: this.opts.dropOptional === true });
-    }
+    const bytes = e && (e.type === 'file' || e.type === 'hardlink') ? (e.content?.size ?? e.size) : 0;
+    // one entry per optional module: what is below a directory listed counts for it
+    const within = this.optional.find((o) => path.startsWith(`${o.path}/`));
+    if (within) within.bytes += bytes;
+    else if (!this.optional.some((o) => o.path === path)) this.optional.push({ path, what, bytes, dropped: this.opts.dropOptional === true });
     return this.opts.dropOptional !== true;
   }
 
