@@ -329,7 +329,11 @@ class Selector {
     }
   }
 
-  /** What one kept file reaches: as code (src/refs' scanners). Each way of reaching is its own phase method. */
+  /**
+   * What one kept file reaches, each way of reaching in its own phase method: as code (src/refs'
+   * scanners; an ELF file yields no code references). Another way (an ELF file's strings) is
+   * one more call here, keeping its targets through keepTarget with a reason of its own kind.
+   */
   private follow(resolver: RefResolver, path: string): void {
     const k = this.keep.get(path);
     if (!k || (k.entry.type !== 'file' && k.entry.type !== 'hardlink')) return;
