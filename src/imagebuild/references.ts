@@ -8,7 +8,7 @@
 import { posix } from 'node:path';
 import { isElfMagic, parseElf, parseShebang, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
-import { dataSetsFor, Fs, holdsData, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
+import { dataSetsFor, fallbackUnneeded, Fs, holdsData, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
 import type { RawRef, RefResolver, Target } from '../refs/index.js';
 import { formatReason, isLibraryCode } from '../select/index.js';
 import { UserError } from '../util/errors.js';
@@ -156,7 +156,7 @@ class Fixpoint {
       // the host is not the image: a program the code only looks for is the host's, not the app's
       if (ref.optional) continue;
       // a fallback import runs only when what it falls back from is missing
-      if (ref.insteadOf?.every((r) => this.resolver.resolve(path, r).targets.length > 0)) continue;
+      if (ref.insteadOf && fallbackUnneeded(ref.insteadOf, (r) => this.resolver.resolve(path, r))) continue;
       const res = this.resolver.resolve(path, ref);
       if (res.unresolved && !(ref.lang === 'python' && this.builtins.has(ref.name))) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
       // A program found on PATH stays where PATH finds it, and so do libraries found by the

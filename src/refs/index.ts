@@ -12,7 +12,7 @@ const SNIFF_BYTES = 4096;
 export type { Lang, RawRef, RefKind } from './types.js';
 export { languageOf, langOfProgram, scan, sniff, MAX_SCAN_BYTES } from './scan/index.js';
 export type { LangHints } from './scan/index.js';
-export { holdsData, libraryDirs, refReason, subtreeLimit, NAMED_DIR_LIMIT, UNIT_LIMIT } from './policy.js';
+export { fallbackUnneeded, holdsData, libraryDirs, refReason, subtreeLimit, NAMED_DIR_LIMIT, UNIT_LIMIT } from './policy.js';
 export type { RefReason, RefReasonKind } from './policy.js';
 export { RefResolver, refResolver, isBroad } from './resolve/index.js';
 export type { RefEnv, Resolution, Target } from './resolve/index.js';

@@ -86,3 +86,15 @@ export function libraryDirs(ldLibraryPath: readonly string[], ldSoConf: readonly
   ['/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'].forEach(add);
   return out;
 }
+
+/**
+ * Whether an import's fallback (`except ImportError:`) can be left out: every import its `try:`
+ * tried resolves, and to source whose own imports are followed. An extension module (`.so`)
+ * imports modules from C at init, which no scanner sees, so its fallback (which names them) stays.
+ */
+export function fallbackUnneeded(tried: readonly RawRef[], resolve: (r: RawRef) => { targets: Array<{ path: string }> }): boolean {
+  return tried.every((r) => {
+    const t = resolve(r).targets;
+    return t.length > 0 && t.every((x) => !/\.so(\.[\d.]+)?$/.test(x.path));
+  });
+}

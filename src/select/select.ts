@@ -7,7 +7,7 @@ import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
-import { dataSetsFor, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
+import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
 import { binaryRefs, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
@@ -334,7 +334,11 @@ class Selector {
     }
   }
 
-  /** What one kept file reaches: as code (src/refs' scanners). Each way of reaching is its own phase method. */
+  /**
+   * What one kept file reaches, each way of reaching in its own phase method: as code (src/refs'
+   * scanners; an ELF file yields no code references). Another way (an ELF file's strings) is
+   * one more call here, keeping its targets through keepTarget with a reason of its own kind.
+   */
   private follow(resolver: RefResolver, path: string): void {
     const k = this.keep.get(path);
     if (!k || (k.entry.type !== 'file' && k.entry.type !== 'hardlink')) return;
@@ -355,7 +359,7 @@ class Selector {
     }
     for (const ref of refs ?? []) {
       // a fallback import runs only when what it falls back from is missing
-      if (ref.insteadOf?.every((r) => resolver.resolve(path, r).targets.length > 0)) continue;
+      if (ref.insteadOf && fallbackUnneeded(ref.insteadOf, (r) => resolver.resolve(path, r))) continue;
       const res = resolver.resolve(path, ref);
       if (res.unresolved) {
         this.unresolved.push({ from: path, line: ref.line, lang: ref.lang, kind: ref.kind, name: ref.name, why: res.unresolved });
@@ -466,10 +470,11 @@ class Selector {
     if (this.keep.has(path)) return true;
     const real = resolvePath(this.view, path);
     const e = real.stat ? this.input.index.get(real.path) : undefined;
-    if (!this.optional.some((o) => o.path === path)) {
-      const bytes = e && (e.type === 'file' || e.type === 'hardlink') ? (e.content?.size ?? e.size) : 0;
-      this.optional.push({ path, what, bytes, dropped: this.opts.dropOptional === true });
-    }
+    const bytes = e && (e.type === 'file' || e.type === 'hardlink') ? (e.content?.size ?? e.size) : 0;
+    // one entry per optional module: what is below a directory listed counts for it
+    const within = this.optional.find((o) => path.startsWith(`${o.path}/`));
+    if (within) within.bytes += bytes;
+    else if (!this.optional.some((o) => o.path === path)) this.optional.push({ path, what, bytes, dropped: this.opts.dropOptional === true });
     return this.opts.dropOptional !== true;
   }
 

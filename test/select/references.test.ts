@@ -88,8 +88,9 @@ describe('python', () => {
   it('relative imports, packages and their __init__; library code is read like the app\'s, lazy imports included', () => {
     expect(s.keep.has('/srv/app/helpers.py')).toBe(true);
     expect(s.keep.has(`${py}/json/__init__.py`) && s.keep.has(`${py}/json/decoder.py`)).toBe(true);
-    // a fallback at load time, needed only when the C extension is missing: it is there
-    expect(s.keep.has(`${py}/_pydecimal.py`)).toBe(false);
+    // a fallback at load time: kept, since the C extension it falls back from imports modules
+    // from C that no scanner sees (the fallback names them)
+    expect(s.keep.has(`${py}/_pydecimal.py`)).toBe(true);
     // any function of a kept module may run later: what it imports inside is kept
     expect(reasons(s, `${py}/never_needed_eagerly.py`)).toEqual([`imported by ${py}/decimal.py:7 (import never_needed_eagerly)`]);
     expect(s.keep.has(`${py}/unused.py`)).toBe(false); // nothing names it
@@ -348,7 +349,8 @@ describe('one policy: every kept file of code, every mechanism, each with the fi
     const kept = run(specs, [ev(`${pg}/bin/postgres`, 'x')], { elf });
     expect(kept.keep.has(`${LIBDIR}/libLLVM-14.so.1`)).toBe(true);
     expect(reasons(kept, `${pg}/lib/llvmjit.so`)[0]).toMatch(/optional: PostgreSQL's JIT provider/);
-    expect(kept.optional?.map((o) => [o.path, o.dropped])).toEqual([[`${pg}/lib/llvmjit.so`, false], [`${pg}/lib/bitcode`, false], [`${pg}/lib/bitcode/postgres`, false], [`${pg}/lib/bitcode/postgres/x.bc`, false]].sort((a, b) => kept.optional!.findIndex((o) => o.path === a[0]) - kept.optional!.findIndex((o) => o.path === b[0])));
+    expect(kept.optional?.map((o) => [o.path, o.dropped]).sort()).toEqual([[`${pg}/lib/bitcode`, false], [`${pg}/lib/llvmjit.so`, false]]);
+    expect(kept.optional?.find((o) => o.path.endsWith('/bitcode'))?.bytes).toBe(10); // its files' bytes
     const dropped = run(specs, [ev(`${pg}/bin/postgres`, 'x')], { elf, options: { dropOptional: true } });
     expect(dropped.keep.has(`${pg}/lib/llvmjit.so`) || dropped.keep.has(`${LIBDIR}/libLLVM-14.so.1`) || dropped.keep.has(`${pg}/lib/bitcode/postgres/x.bc`)).toBe(false);
     expect(dropped.keep.has(`${pg}/lib/utf8_and_euc_jp.so`)).toBe(true);
@@ -357,7 +359,7 @@ describe('one policy: every kept file of code, every mechanism, each with the fi
     const rep = referencesReport(kept, true);
     expect(rep.byMechanism.find((m) => m.mechanism.startsWith('data-set: PostgreSQL'))?.files).toBeGreaterThan(3);
     expect(rep.byMechanism.some((m) => m.mechanism === 'elf-needed')).toBe(false);
-    expect(rep.optional.length).toBe(4);
+    expect(rep.optional.length).toBe(2);
   });
 
   it('a program code only looks for (shutil.which) is optional: kept and listed, left out with dropOptional', () => {
@@ -374,5 +376,17 @@ describe('one policy: every kept file of code, every mechanism, each with the fi
     const dropped = run(specs, trace, { elf, options: { dropOptional: true } });
     expect(dropped.keep.has('/usr/bin/xz')).toBe(false);
     expect(reasons(dropped, '/usr/bin/gzip')).toEqual(['command in /srv/app/main.py:5 (subprocess gzip)']); // what it runs is not optional
+  });
+  it('a fallback import is left out when what its try imports is there as source', () => {
+    const specs: Spec[] = [
+      { path: '/usr/bin/python3.11', mode: X },
+      { path: '/srv/app/main.py', content: 'try:\n    import fastjson\nexcept ImportError:\n    import slowjson\n' },
+      { path: `${py}/fastjson.py`, content: '' }, { path: `${py}/slowjson.py`, content: '' },
+    ];
+    const trace = [ev('/usr/bin/python3.11', 'x'), ev('/srv/app/main.py')];
+    const s = run(specs, trace);
+    expect(s.keep.has(`${py}/fastjson.py`) && !s.keep.has(`${py}/slowjson.py`)).toBe(true);
+    const without = run(specs.filter((x) => typeof x === 'string' || !x.path.endsWith('fastjson.py')), trace);
+    expect(reasons(without, `${py}/slowjson.py`)).toEqual(['imported by /srv/app/main.py:4 (import slowjson)']);
   });
 });
