@@ -1,6 +1,7 @@
 // Helpers for build e2e tests: build the CLI once, slim an image, and compare the slim image
 // with the original (config, exported metadata, answers) through the real engine.
 import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,15 +24,18 @@ export function buildSample(name: string): string {
 
 /** Builds samples/trouble/<name> as slimts-trouble/<name>:1 (rebuilt only when its sources change). */
 export function buildTrouble(name: string): string {
-  const tag = `slimts-trouble/${name}:1`;
-  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/trouble/${name}`], { stdio: 'inherit' });
-  return tag;
+  return buildIn('trouble', name);
 }
 
 /** Builds samples/latent/<name> as slimts-latent/<name>:1 (rebuilt only when its sources change). */
 export function buildLatent(name: string): string {
-  const tag = `slimts-latent/${name}:1`;
-  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/latent/${name}`], { stdio: 'inherit' });
+  return buildIn('latent', name);
+}
+
+/** Builds samples/<group>/<name> as slimts-<group>/<name>:1 (rebuilt only when its sources change). */
+export function buildIn(group: string, name: string): string {
+  const tag = `slimts-${group}/${name}:1`;
+  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/${group}/${name}`], { stdio: 'inherit' });
   return tag;
 }
 
@@ -198,4 +202,23 @@ export async function sameAnswers(original: string, slimTag: string, port: numbe
     sa.stop();
     sb.stop();
   }
+}
+
+/** GETs every path on both images; returns the original's answers and every path the slim one answers differently. */
+export async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
+  const { results } = await sameAnswers(image, slimTag, port, paths);
+  const original = new Map(results.map((r) => [r.path, r.a]));
+  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
+    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
+  return { original, differ };
+}
+
+/** Slims `image` with default flags (pushed to `made` for cleanup): it must succeed, verify and keep the config. */
+export function slimVerified(image: string, made: Slimmed[]): Slimmed {
+  const s = slim(image);
+  made.push(s);
+  expect(s.status, s.stderr + s.stdout).toBe(0);
+  expect(s.report!.verify.ok).toBe(true);
+  expect(configOf(s.tag)).toEqual(configOf(image));
+  return s;
 }

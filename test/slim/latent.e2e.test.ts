@@ -3,7 +3,7 @@
 // containers, SQL over a non-HTTP port). The slim image must answer exactly like the original.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, uniqueName } from '../helpers/docker.js';
-import { buildLatent, configOf, ensureCli, sameAnswers, slim, type Slimmed } from './e2e.js';
+import { buildLatent, compareRoutes, configOf, ensureCli, slim, type Slimmed } from './e2e.js';
 
 const made: Slimmed[] = [];
 beforeAll(() => ensureCli());
@@ -21,15 +21,6 @@ function slimOk(image: string): Slimmed {
   expect(configOf(s.tag)).toEqual(configOf(image));
   slimmed.set(image, s);
   return s;
-}
-
-/** GETs every path on both images; returns the original's answers and every path the slim one answers differently. */
-async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
-  const { results } = await sameAnswers(image, slimTag, port, paths);
-  const original = new Map(results.map((r) => [r.path, r.a]));
-  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
-    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
-  return { original, differ };
 }
 
 function runOnce(ref: string, args: string[]) {
