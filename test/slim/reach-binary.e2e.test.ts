@@ -50,4 +50,15 @@ describe('what kept binaries name: paths, programs and libraries by name, data f
     expect(fam).toMatchObject({ trigger: '/usr/share/locale/en/LC_MESSAGES/greeter.mo', files: 5 });
     expect(reasonsOf(s, '/usr/share/locale/ja/LC_MESSAGES/greeter.mo').join()).toMatch(/family of \/usr\/share\/locale\/en\/LC_MESSAGES\/greeter\.mo/);
   });
+
+  it('a static Go server: a data directory by a compiled-in path (Go strings have no NUL between them)', async () => {
+    const image = buildIn('reach', 'gotable');
+    const s = slimOk(image);
+    const paths = ['/table?name=cities', '/table?name=rivers', '/table?name=none'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8060, paths);
+    expect(original.get('/table?name=rivers')!.body).toBe('river,km\nAmazon,6400\nNile,6650\n');
+    expect(original.get('/table?name=none')!.status).toBe(404);
+    expect(differ).toEqual([]);
+    expect(reasonsOf(s, '/usr/share/gotable/tables/rivers.csv').join()).toMatch(/path in the strings of \/usr\/local\/bin\/gotable/);
+  });
 });
