@@ -11,5 +11,5 @@ export { ldSoConfFiles, readLdSoConf, readWhole } from './ldconf.js';
 export { resolveLibraries, elfAt, defaultLibDirs } from './libraries.js';
 export type { FoundVia, LibraryResolution, MissingLibrary, ResolveOptions, ShipFile } from './libraries.js';
 export { ociArch, multiarchTriplet, platformName, muslArchFromInterp } from './arch.js';
-export { codeTargets, elfStrings, layoutOf } from './strings.js';
+export { codeTargets, elfStrings, layoutOf, namedBy } from './strings.js';
 export type { ElfStrings, Layout, Range } from './strings.js';

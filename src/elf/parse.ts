@@ -45,7 +45,8 @@ export interface ElfInfo {
   /**
    * The dynamic symbols of IMPORTED_WATCH this object imports (undefined in its .dynsym, not
    * defined by it): how the selector tells a program that starts programs or loads libraries
-   * by name (libc defines execvp; a program that calls it imports it).
+   * by name (libc defines execvp; a program that calls it imports it). Only with
+   * `{ imports: true }`, which reads the dynamic symbol table.
    */
   imports?: string[];
 }
@@ -96,9 +97,9 @@ export function isElfMagic(b: Buffer): boolean {
 }
 
 /** Parses the ELF facts of a file of `size` bytes, or undefined if it is not a usable ELF. */
-export function parseElf(read: ReadAt, size: number): ElfInfo | undefined {
+export function parseElf(read: ReadAt, size: number, opts: { imports?: boolean } = {}): ElfInfo | undefined {
   try {
-    return parse(read, size);
+    return parse(read, size, opts.imports === true);
   } catch (err) {
     if (err instanceof Truncated) return undefined;
     throw err;
@@ -107,7 +108,7 @@ export function parseElf(read: ReadAt, size: number): ElfInfo | undefined {
 
 class Truncated extends Error {}
 
-function parse(read: ReadAt, size: number): ElfInfo | undefined {
+function parse(read: ReadAt, size: number, withImports: boolean): ElfInfo | undefined {
   if (size < 52) return undefined;
   const ident = read(0, 64);
   if (!isElfMagic(ident) || ident.length < 52) return undefined;
@@ -169,7 +170,7 @@ function parse(read: ReadAt, size: number): ElfInfo | undefined {
       const str = (i: number) => (i < strtab.length ? cstring(strtab, i) : undefined);
       const watched = WATCHED_SYMBOLS.filter((w) => strtab.includes(`\0${w}\0`));
       if (watched.length) info.symbols = watched;
-      if (IMPORTED_WATCH.some((w) => strtab.includes(`\0${w}\0`))) {
+      if (withImports && IMPORTED_WATCH.some((w) => strtab.includes(`\0${w}\0`))) {
         const imports = importedOf(read, size, r, tags, loads, strtab, shoff, ident);
         if (imports.length) info.imports = imports;
       }

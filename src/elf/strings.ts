@@ -1,7 +1,7 @@
 // String literals in an ELF file's read-only data (.rodata, .data.rel.ro, Go's .rodata...):
 // what a program can open, run or load by a name compiled into it. Read in chunks through
 // the random-access callback, so a 100 MB library is never held whole.
-import type { ReadAt } from './parse.js';
+import { EXEC_IMPORTS, parseElf, type ReadAt } from './parse.js';
 
 export interface ElfStrings {
   /**
@@ -14,6 +14,8 @@ export interface ElfStrings {
   words?: string[];
   /** A Go program (its strings are not NUL-terminated). */
   go?: boolean;
+  /** The exec and dlopen calls the file imports (src/elf/parse.ts `imports`). */
+  imports?: string[];
 }
 
 const SHT_PROGBITS = 1;
@@ -144,6 +146,22 @@ export function elfStrings(read: ReadAt, size: number, opts: { words?: boolean; 
   const layout = layoutOf(read, size);
   // addresses x86-64 code points at, as file offsets: literals merged into a longer string's end
   const targets = words && opts.tails !== false && layout.machine === EM_X86_64 ? codeTargets(read, layout) : [];
+  scanData(read, layout, paths, words, targets);
+  return { paths: [...paths], ...(words ? { words: [...words] } : {}), ...(layout.go ? { go: true } : {}) };
+}
+
+/**
+ * What a kept ELF file names: its imports of exec and dlopen calls, its paths, and its whole
+ * strings when it imports one of those calls (with the literals merged into longer strings
+ * when it imports an exec call: finding them reads the code).
+ */
+export function namedBy(read: ReadAt, size: number): ElfStrings {
+  const imports = parseElf(read, size, { imports: true })?.imports ?? [];
+  const s = elfStrings(read, size, { words: imports.length > 0, tails: imports.some((i) => EXEC_IMPORTS.includes(i)) });
+  return imports.length > 0 ? { ...s, imports } : s;
+}
+
+function scanData(read: ReadAt, layout: Layout, paths: Set<string>, words: Set<string> | undefined, targets: number[]): void {
   let ti = 0;
   for (const { offset: off, size: len } of layout.data) {
     let carry: Buffer = Buffer.alloc(0);
@@ -170,7 +188,6 @@ export function elfStrings(read: ReadAt, size: number, opts: { words?: boolean; 
       if (last) break;
     }
   }
-  return { paths: [...paths], ...(words ? { words: [...words] } : {}), ...(layout.go ? { go: true } : {}) };
 }
 
 /**

@@ -65,7 +65,7 @@ export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx:
   for (const s of strings.paths) {
     for (const r of pathRefs(s, ctx.fs, strings.go === true)) out.push(system && r.subtree ? { ...r, subtree: false } : r);
   }
-  const imports = new Set(elf.imports ?? []);
+  const imports = new Set(strings.imports ?? elf.imports ?? []);
   if (strings.words && EXEC_IMPORTS.some((i) => imports.has(i))) {
     const shell = imports.has('system') || imports.has('popen');
     out.push(...programRefs(file, strings.words, ctx, shell));

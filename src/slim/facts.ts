@@ -2,7 +2,7 @@
 // "#!" lines; an ELF file's string literals on demand. Only the first bytes of each kept file are
 // read at first (the ELF parser seeks).
 import type { FsEntry, FsIndex } from '../image/types.js';
-import { elfStrings, EXEC_IMPORTS, parseElf, parseShebang, isElfMagic, SHEBANG_MAX } from '../elf/index.js';
+import { namedBy, parseElf, parseShebang, isElfMagic, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, ElfStrings, ReadAt } from '../elf/index.js';
 import type { FileFacts } from '../select/index.js';
 
@@ -45,8 +45,7 @@ export function withStrings(elf: ElfInfo, read: ReadAt, size: number): FileFacts
   return {
     elf,
     get strings() {
-      // merged tails (a scan of the code) matter for program names only
-      strings ??= elfStrings(read, size, { words: (elf.imports?.length ?? 0) > 0, tails: elf.imports?.some((i) => EXEC_IMPORTS.includes(i)) ?? false });
+      strings ??= namedBy(read, size);
       return strings;
     },
   };

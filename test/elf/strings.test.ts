@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeTargets, elfStrings, layoutOf, parseElf } from '../../src/elf/index.js';
+import { codeTargets, elfStrings, layoutOf, namedBy, parseElf } from '../../src/elf/index.js';
 
 const SOURCE = `#include <dlfcn.h>
 #include <stdio.h>
@@ -57,15 +57,17 @@ const reader = (b: Buffer) => {
 describe('ELF imports', () => {
   it('names the exec and dlopen calls a program imports, not what it defines', () => {
     const b = bin.prog!;
-    expect(parseElf((o, l) => b.subarray(o, o + l), b.length)!.imports).toEqual(['execlp', 'dlopen']);
+    expect(parseElf((o, l) => b.subarray(o, o + l), b.length, { imports: true })!.imports).toEqual(['execlp', 'dlopen']);
+    // only when asked: parseElf alone reads the headers and the dynamic string table
+    expect(parseElf((o, l) => b.subarray(o, o + l), b.length)!.imports).toBeUndefined();
     const p = bin.plain!;
-    expect(parseElf((o, l) => p.subarray(o, o + l), p.length)!.imports).toEqual(['system']);
+    expect(parseElf((o, l) => p.subarray(o, o + l), p.length, { imports: true })!.imports).toEqual(['system']);
   });
 
   it('libc defines execvp, system, popen and dlopen: it imports none of them', () => {
     const libc = execFileSync('gcc', ['-print-file-name=libc.so.6']).toString().trim();
     const b = readFileSync(libc);
-    expect(parseElf((o, l) => b.subarray(o, o + l), b.length)!.imports ?? []).toEqual([]);
+    expect(parseElf((o, l) => b.subarray(o, o + l), b.length, { imports: true })!.imports ?? []).toEqual([]);
   });
 });
 
@@ -92,6 +94,17 @@ describe('ELF strings', () => {
     const layout = layoutOf((o, l) => b.subarray(o, o + l), b.length);
     const unxz = b.indexOf(Buffer.from('\0unxz\0')) + 1;
     expect(codeTargets((o, l) => b.subarray(o, o + l), layout)).toEqual(expect.arrayContaining([unxz, unxz + 2]));
+  });
+
+  it('what a file names: its imports, and whole strings only when it imports exec or dlopen', () => {
+    const b = bin.prog!;
+    const s = namedBy((o, l) => b.subarray(o, o + l), b.length);
+    expect(s.imports).toEqual(['execlp', 'dlopen']);
+    expect(s.words).toContain('xz');
+    const libc = readFileSync(execFileSync('gcc', ['-print-file-name=libc.so.6']).toString().trim());
+    const l = namedBy((o, n) => libc.subarray(o, o + n), libc.length);
+    expect(l.words).toBeUndefined();
+    expect(l.paths).toContain('/etc/gai.conf');
   });
 
   it('a Go program is told by its sections', () => {

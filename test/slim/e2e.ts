@@ -24,9 +24,7 @@ export function buildSample(name: string): string {
 
 /** Builds samples/trouble/<name> as slimts-trouble/<name>:1 (rebuilt only when its sources change). */
 export function buildTrouble(name: string): string {
-  const tag = `slimts-trouble/${name}:1`;
-  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/trouble/${name}`], { stdio: 'inherit' });
-  return tag;
+  return buildIn('trouble', name);
 }
 
 /**
@@ -52,9 +50,7 @@ export function slimmedOnce(): { slimOk(image: string): Slimmed; cleanup(): void
 
 /** Builds samples/reach/<name> as slimts-reach/<name>:1 (rebuilt only when its sources change). */
 export function buildReach(name: string): string {
-  const tag = `slimts-reach/${name}:1`;
-  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/reach/${name}`], { stdio: 'inherit' });
-  return tag;
+  return buildIn('reach', name);
 }
 
 /** GETs every path on both images; returns the original's answers and every path the slim one answers differently. */
@@ -74,8 +70,13 @@ export function runOnce(ref: string, args: string[]) {
 
 /** Builds samples/latent/<name> as slimts-latent/<name>:1 (rebuilt only when its sources change). */
 export function buildLatent(name: string): string {
-  const tag = `slimts-latent/${name}:1`;
-  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/latent/${name}`], { stdio: 'inherit' });
+  return buildIn('latent', name);
+}
+
+/** Builds samples/<group>/<name> as slimts-<group>/<name>:1 (rebuilt only when its sources change). */
+export function buildIn(group: string, name: string): string {
+  const tag = `slimts-${group}/${name}:1`;
+  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/${group}/${name}`], { stdio: 'inherit' });
   return tag;
 }
 
@@ -243,3 +244,4 @@ export async function sameAnswers(original: string, slimTag: string, port: numbe
     sb.stop();
   }
 }
+

@@ -1,44 +1,19 @@
 // What kept binaries reach by name, and data families (samples/reach/*): each image is slimmed
 // with DEFAULT flags, then asked on paths the default probes never take (unlinked routes, a
 // query parameter). The slim image must answer exactly like the original.
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/docker.js';
-import { configOf, ensureCli, sameAnswers, slim, type Slimmed } from './e2e.js';
+import { buildIn, compareRoutes, ensureCli, slimmedOnce, type Slimmed } from './e2e.js';
 
-const made: Slimmed[] = [];
+const once = slimmedOnce();
+const slimOk = once.slimOk;
 beforeAll(() => ensureCli());
-afterAll(() => made.forEach((s) => s.cleanup()));
-
-/** Builds samples/reach/<name> as slimts-reach/<name>:1 (rebuilt only when its sources change). */
-function buildReach(name: string): string {
-  const tag = `slimts-reach/${name}:1`;
-  execFileSync('bash', [`${ROOT}/samples/build-image.sh`, tag, `${ROOT}/samples/reach/${name}`], { stdio: 'inherit' });
-  return tag;
-}
-
-function slimOk(image: string): Slimmed {
-  const s = slim(image);
-  made.push(s);
-  expect(s.status, s.stderr + s.stdout).toBe(0);
-  expect(s.report!.verify.ok).toBe(true);
-  expect(configOf(s.tag)).toEqual(configOf(image));
-  return s;
-}
-
-async function compareRoutes(image: string, slimTag: string, port: number, paths: string[]) {
-  const { results } = await sameAnswers(image, slimTag, port, paths);
-  const original = new Map(results.map((r) => [r.path, r.a]));
-  const differ = results.filter((r) => r.a.status !== r.b.status || r.a.body !== r.b.body)
-    .map((r) => `${r.path}: original ${r.a.status} ${JSON.stringify(r.a.body.slice(0, 160))}, slim ${r.b.status} ${JSON.stringify(r.b.body.slice(0, 300))}`);
-  return { original, differ };
-}
+afterAll(() => once.cleanup());
 
 const reasonsOf = (s: Slimmed, path: string) => s.report!.kept.find((k) => k.path === path)?.reasons ?? [];
 
 describe('what kept binaries name: paths, programs and libraries by name, data families', () => {
   it('a C program: a data directory by compiled-in path, xz run through PATH, libmagic dlopen()ed by name and its database by its own compiled-in path', async () => {
-    const image = buildReach('catalog');
+    const image = buildIn('reach', 'catalog');
     const s = slimOk(image);
     const paths = ['/item?name=pear', '/item?name=quince', '/pack', '/kind'];
     const { original, differ } = await compareRoutes(image, s.tag, 8080, paths);
@@ -60,7 +35,7 @@ describe('what kept binaries name: paths, programs and libraries by name, data f
   });
 
   it('python gettext: the catalog of another language than the one the run read (a family of one domain\'s catalogs)', async () => {
-    const image = buildReach('greeter');
+    const image = buildIn('reach', 'greeter');
     const s = slimOk(image);
     const paths = ['/?lang=de', '/?lang=ja', '/?lang=pt_BR', '/?lang=fr', '/?lang=xx'];
     const { original, differ } = await compareRoutes(image, s.tag, 8070, paths);
@@ -71,5 +46,16 @@ describe('what kept binaries name: paths, programs and libraries by name, data f
     const fam = s.report!.references.families.find((f) => f.pattern === '/usr/share/locale/*/LC_MESSAGES/greeter.mo');
     expect(fam).toMatchObject({ trigger: '/usr/share/locale/en/LC_MESSAGES/greeter.mo', files: 5 });
     expect(reasonsOf(s, '/usr/share/locale/ja/LC_MESSAGES/greeter.mo').join()).toMatch(/family of \/usr\/share\/locale\/en\/LC_MESSAGES\/greeter\.mo/);
+  });
+
+  it('a static Go server: a data directory by a compiled-in path (Go strings have no NUL between them)', async () => {
+    const image = buildIn('reach', 'gotable');
+    const s = slimOk(image);
+    const paths = ['/table?name=cities', '/table?name=rivers', '/table?name=none'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8060, paths);
+    expect(original.get('/table?name=rivers')!.body).toBe('river,km\nAmazon,6400\nNile,6650\n');
+    expect(original.get('/table?name=none')!.status).toBe(404);
+    expect(differ).toEqual([]);
+    expect(reasonsOf(s, '/usr/share/gotable/tables/rivers.csv').join()).toMatch(/path in the strings of \/usr\/local\/bin\/gotable/);
   });
 });

@@ -2,20 +2,12 @@
 // original and keep the original metadata of what it keeps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../helpers/docker.js';
-import { buildTrouble, configOf, ensureCli, exportedMeta, metadataDiffs, sameAnswers, slim, type Slimmed } from './e2e.js';
+import { buildTrouble, ensureCli, exportedMeta, metadataDiffs, sameAnswers, slimmedOnce } from './e2e.js';
 
-const made: Slimmed[] = [];
+const once = slimmedOnce();
+const slimOk = once.slimOk;
 beforeAll(() => ensureCli());
-afterAll(() => made.forEach((s) => s.cleanup()));
-
-function slimOk(image: string): Slimmed {
-  const s = slim(image);
-  made.push(s);
-  expect(s.status, s.stderr + s.stdout).toBe(0);
-  expect(s.report!.verify.ok).toBe(true);
-  expect(configOf(s.tag)).toEqual(configOf(image));
-  return s;
-}
+afterAll(() => once.cleanup());
 
 function runOnce(ref: string) {
   const r = docker(['run', '--rm', ref], { allowFail: true });
