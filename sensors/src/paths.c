@@ -44,12 +44,14 @@ static int vm_blocked_for_all(void)
 	return known;
 }
 
+static pid_t refused_pid; // the last process process_vm_readv refused (a worker reads many paths)
+
 // 1: read through process_vm_readv; 0: it failed for this process, use PEEKDATA.
 static int vm_read(pid_t pid, uint64_t addr, void *buf, size_t len, ssize_t *out)
 {
 	if (no_vm_readv < 0)
 		no_vm_readv = getenv("SLIMTS_SENSOR_PEEK") != NULL; // tests the fallback
-	if (no_vm_readv)
+	if (no_vm_readv || pid == refused_pid)
 		return 0;
 	struct iovec l = {buf, len}, r = {(void *)addr, len};
 	*out = process_vm_readv(pid, &l, 1, &r, 1, 0);
@@ -57,6 +59,8 @@ static int vm_read(pid_t pid, uint64_t addr, void *buf, size_t len, ssize_t *out
 		return 1;
 	if (errno == ENOSYS || vm_blocked_for_all())
 		no_vm_readv = 1;
+	else
+		refused_pid = pid; // a reused pid only reads the slower way: PEEKDATA works for any tracee
 	return 0;
 }
 
