@@ -70,40 +70,25 @@ ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return vm_read(pid, addr, buf, len, &n) ? n : peek(pid, addr, buf, len);
 }
 
-// A string word by word up to its NUL (a page-sized PEEKDATA read would cost 512 syscalls).
-static ssize_t peek_str(pid_t pid, uint64_t addr, char *buf, size_t size)
-{
-	size_t got = 0;
-	while (got < size - 1) {
-		size_t want = 8 - ((addr + got) & 7);
-		if (want > size - 1 - got)
-			want = size - 1 - got;
-		ssize_t n = peek(pid, addr + got, buf + got, want);
-		if (n <= 0)
-			break;
-		char *z = memchr(buf + got, 0, (size_t)n);
-		if (z)
-			return z - buf;
-		got += (size_t)n;
-	}
-	buf[got] = 0;
-	return got ? (ssize_t)got : -1;
-}
-
-// Reads a NUL-terminated string page by page (a read across an unmapped page fails).
+// Reads a NUL-terminated string page by page (a read across an unmapped page fails); from a
+// process process_vm_readv refuses, word by word with PEEKDATA up to the NUL (a page-sized
+// PEEKDATA read would cost 512 syscalls).
 ssize_t read_str(pid_t pid, uint64_t addr, char *buf, size_t size)
 {
 	size_t got = 0;
+	int words = 0;
 	if (!addr)
 		return -1;
 	while (got < size - 1) {
-		size_t chunk = 4096 - ((addr + got) & 4095);
+		size_t chunk = words ? 8 - ((addr + got) & 7) : 4096 - ((addr + got) & 4095);
 		if (chunk > size - 1 - got)
 			chunk = size - 1 - got;
 		ssize_t n;
-		if (!vm_read(pid, addr + got, buf + got, chunk, &n)) {
-			n = peek_str(pid, addr + got, buf + got, size - got);
-			return n < 0 ? (got ? (ssize_t)got : -1) : (ssize_t)got + n;
+		if (words)
+			n = peek(pid, addr + got, buf + got, chunk);
+		else if (!vm_read(pid, addr + got, buf + got, chunk, &n)) {
+			words = 1;
+			continue;
 		}
 		if (n <= 0)
 			break;
