@@ -44,12 +44,14 @@ static int vm_blocked_for_all(void)
 	return known;
 }
 
+static pid_t refused_pid; // the last process process_vm_readv refused (a worker reads many paths)
+
 // 1: read through process_vm_readv; 0: it failed for this process, use PEEKDATA.
 static int vm_read(pid_t pid, uint64_t addr, void *buf, size_t len, ssize_t *out)
 {
 	if (no_vm_readv < 0)
 		no_vm_readv = getenv("SLIMTS_SENSOR_PEEK") != NULL; // tests the fallback
-	if (no_vm_readv)
+	if (no_vm_readv || pid == refused_pid)
 		return 0;
 	struct iovec l = {buf, len}, r = {(void *)addr, len};
 	*out = process_vm_readv(pid, &l, 1, &r, 1, 0);
@@ -57,6 +59,8 @@ static int vm_read(pid_t pid, uint64_t addr, void *buf, size_t len, ssize_t *out
 		return 1;
 	if (errno == ENOSYS || vm_blocked_for_all())
 		no_vm_readv = 1;
+	else
+		refused_pid = pid; // a reused pid only reads the slower way: PEEKDATA works for any tracee
 	return 0;
 }
 
@@ -66,40 +70,25 @@ ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return vm_read(pid, addr, buf, len, &n) ? n : peek(pid, addr, buf, len);
 }
 
-// A string word by word up to its NUL (a page-sized PEEKDATA read would cost 512 syscalls).
-static ssize_t peek_str(pid_t pid, uint64_t addr, char *buf, size_t size)
-{
-	size_t got = 0;
-	while (got < size - 1) {
-		size_t want = 8 - ((addr + got) & 7);
-		if (want > size - 1 - got)
-			want = size - 1 - got;
-		ssize_t n = peek(pid, addr + got, buf + got, want);
-		if (n <= 0)
-			break;
-		char *z = memchr(buf + got, 0, (size_t)n);
-		if (z)
-			return z - buf;
-		got += (size_t)n;
-	}
-	buf[got] = 0;
-	return got ? (ssize_t)got : -1;
-}
-
-// Reads a NUL-terminated string page by page (a read across an unmapped page fails).
+// Reads a NUL-terminated string page by page (a read across an unmapped page fails); from a
+// process process_vm_readv refuses, word by word with PEEKDATA up to the NUL (a page-sized
+// PEEKDATA read would cost 512 syscalls).
 ssize_t read_str(pid_t pid, uint64_t addr, char *buf, size_t size)
 {
 	size_t got = 0;
+	int words = 0;
 	if (!addr)
 		return -1;
 	while (got < size - 1) {
-		size_t chunk = 4096 - ((addr + got) & 4095);
+		size_t chunk = words ? 8 - ((addr + got) & 7) : 4096 - ((addr + got) & 4095);
 		if (chunk > size - 1 - got)
 			chunk = size - 1 - got;
 		ssize_t n;
-		if (!vm_read(pid, addr + got, buf + got, chunk, &n)) {
-			n = peek_str(pid, addr + got, buf + got, size - got);
-			return n < 0 ? (got ? (ssize_t)got : -1) : (ssize_t)got + n;
+		if (words)
+			n = peek(pid, addr + got, buf + got, chunk);
+		else if (!vm_read(pid, addr + got, buf + got, chunk, &n)) {
+			words = 1;
+			continue;
 		}
 		if (n <= 0)
 			break;

@@ -100,6 +100,15 @@ describe('slimts instrument', () => {
     expect(hist).toContain(`slimts instrument ${original}`);
   });
 
+  it('--output writes an OCI archive with the same wrapped config', () => {
+    const out = join(tmp, 'instrumented.tar');
+    const r = slimts(['instrument', APP, '--output', out, '--max-size', '1m']);
+    expect(r.status, r.stderr).toBe(0);
+    const cfg = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci-archive:${out}`]).toString());
+    expect(cfg.config.Entrypoint).toEqual(['/.slimts-observe/slimts-sensor', '--observe', '/var/lib/slimts/observations', '--image', original, '--max-bytes', '1048576', '--cpus', 'all', '--']);
+    expect(cfg.config.Cmd).toEqual(['python3', '/app/app.py']);
+  });
+
   it('gives the app the capabilities and user of the original under the same docker run', () => {
     for (const flags of [[], ['--cap-drop', 'CHOWN', '--cap-add', 'NET_ADMIN'], ['--user', '1000:1000']]) {
       const a = run([...flags, APP]);
