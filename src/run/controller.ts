@@ -293,7 +293,7 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
   }
 }
 
-/** Once the app listens somewhere, how long an EXPOSEd port it has not opened still gets. */
+/** Once the app listens somewhere, how long (at least) an EXPOSEd port it has not opened still gets. */
 const EXPOSED_GRACE_MS = 5000;
 
 /**
@@ -331,7 +331,7 @@ async function appPorts(scope: RunScope, container: Docker.Container, info: Dock
   if (own.length) scope.progress({ phase: 'ready', message: `the app listens on ${own.map((p) => `port ${p}`).join(', ')} (not EXPOSEd): probing it` });
   const listensOn = settled.open.length ? `; it listens on ${settled.open.join(', ')}` : '';
   for (const p of settled.missing) {
-    scope.warn(`port ${p} is EXPOSEd but the app did not listen on it within ${Math.round((settled.open.length ? EXPOSED_GRACE_MS : waitMs) / 1000)} s${listensOn}: not probed`);
+    scope.warn(`port ${p} is EXPOSEd but the app did not listen on it within ${Math.round(settled.waitedMs / 1000)} s${listensOn}: not probed`);
   }
   for (const p of settled.loopback) scope.warn(`the app listens on port ${p} on its loopback address only: not probed`);
   const found = publishedPorts(info, c, network, settled.open);
