@@ -309,6 +309,8 @@ async function appPorts(scope: RunScope, container: Docker.Container, info: Dock
   const reached = new Map<number, PortTarget>();
   let waitMs = (opts.probes?.probeWait ?? 60) * 1000;
   if (mode.mode === 'timeout') waitMs = Math.min(waitMs, Math.max(0, mode.seconds * 1000 - (Date.now() - scope.t0)));
+  // nothing EXPOSEd and a run that ends on its own trigger: what listens now, no waiting
+  if (exposed.length === 0 && mode.mode !== 'probe') waitMs = 0;
   const settled = await settlePorts({
     exposed,
     listened: async () => parseListens((await readSmallFile(container, PORTS_FILE, 64 << 10)) ?? ''),
