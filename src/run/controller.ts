@@ -293,7 +293,7 @@ async function probeRunning(scope: RunScope, container: Docker.Container, answer
   }
 }
 
-/** Once the app listens somewhere, how long an EXPOSEd port it has not opened still gets. */
+/** Once the app listens somewhere, how long (at least) an EXPOSEd port it has not opened still gets. */
 const EXPOSED_GRACE_MS = 5000;
 
 /**
@@ -309,6 +309,8 @@ async function appPorts(scope: RunScope, container: Docker.Container, info: Dock
   const reached = new Map<number, PortTarget>();
   let waitMs = (opts.probes?.probeWait ?? 60) * 1000;
   if (mode.mode === 'timeout') waitMs = Math.min(waitMs, Math.max(0, mode.seconds * 1000 - (Date.now() - scope.t0)));
+  // nothing EXPOSEd and a run that ends on its own trigger: what listens now, no waiting
+  if (exposed.length === 0 && mode.mode !== 'probe') waitMs = 0;
   const settled = await settlePorts({
     exposed,
     listened: async () => parseListens((await readSmallFile(container, PORTS_FILE, 64 << 10)) ?? ''),
@@ -331,7 +333,7 @@ async function appPorts(scope: RunScope, container: Docker.Container, info: Dock
   if (own.length) scope.progress({ phase: 'ready', message: `the app listens on ${own.map((p) => `port ${p}`).join(', ')} (not EXPOSEd): probing it` });
   const listensOn = settled.open.length ? `; it listens on ${settled.open.join(', ')}` : '';
   for (const p of settled.missing) {
-    scope.warn(`port ${p} is EXPOSEd but the app did not listen on it within ${Math.round((settled.open.length ? EXPOSED_GRACE_MS : waitMs) / 1000)} s${listensOn}: not probed`);
+    scope.warn(`port ${p} is EXPOSEd but the app did not listen on it within ${Math.round(settled.waitedMs / 1000)} s${listensOn}: not probed`);
   }
   for (const p of settled.loopback) scope.warn(`the app listens on port ${p} on its loopback address only: not probed`);
   const found = publishedPorts(info, c, network, settled.open);

@@ -34,7 +34,11 @@ export interface SettleInput {
   alive: () => Promise<boolean>;
   /** Longest wait for any port (--probe-wait). */
   waitMs: number;
-  /** Once the app listens somewhere: how long an exposed port not yet open still gets. */
+  /**
+   * Once the app listens somewhere: how long an exposed port not yet open still gets after the
+   * app's latest new port: at least this, and as long as the app took to open its first (a
+   * slow starter may open an admin port well before its main one).
+   */
   graceMs: number;
   signal?: AbortSignal;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -49,6 +53,8 @@ export interface Settled {
   loopback: number[];
   /** The container went away while waiting. */
   gone: boolean;
+  /** How long it waited. */
+  waitedMs: number;
 }
 
 /**
@@ -58,11 +64,13 @@ export interface Settled {
 export async function settlePorts(o: SettleInput): Promise<Settled> {
   const t0 = Date.now();
   let lastNew = t0;
+  let grace = o.graceMs;
   let pause = 50;
   const open: number[] = [];
   const loopback = new Set<number>();
   const opened = (p: number) => {
     if (open.includes(p)) return;
+    if (open.length === 0) grace = Math.max(o.graceMs, Date.now() - t0);
     open.push(p);
     lastNew = Date.now();
   };
@@ -75,7 +83,7 @@ export async function settlePorts(o: SettleInput): Promise<Settled> {
     for (const p of o.exposed) if (!open.includes(p) && (await o.accepts(p))) opened(p);
     const now = Date.now();
     if (o.exposed.length > 0 && o.exposed.every((p) => open.includes(p))) break;
-    if (open.length > 0 && now - lastNew >= o.graceMs) break;
+    if (open.length > 0 && now - lastNew >= grace) break;
     if (now - t0 >= o.waitMs || o.signal?.aborted) break;
     if (!(await o.alive())) {
       gone = true;
@@ -85,5 +93,5 @@ export async function settlePorts(o: SettleInput): Promise<Settled> {
     pause = Math.min(pause * 1.5, 500);
   }
   const exposedFirst = [...o.exposed.filter((p) => open.includes(p)), ...open.filter((p) => !o.exposed.includes(p))];
-  return { open: exposedFirst, missing: o.exposed.filter((p) => !open.includes(p)), loopback: [...loopback].filter((p) => !open.includes(p)), gone };
+  return { open: exposedFirst, missing: o.exposed.filter((p) => !open.includes(p)), loopback: [...loopback].filter((p) => !open.includes(p)), gone, waitedMs: Date.now() - t0 };
 }

@@ -95,6 +95,7 @@ export async function hardenStage(i: HardenInput): Promise<HardeningReport> {
       timeout: i.opts.timeout,
       stopTimeout: i.opts.stopTimeout,
       probes: { ...i.opts.probes, replay: i.traced.probes },
+      probePorts: i.traced.ports.map((p) => p.containerPort),
       onProgress: i.opts.onProgress,
       signal: i.opts.signal,
       hardening: h,

@@ -91,12 +91,17 @@ describe('slimts build from archives and layouts', () => {
   let created: string;
   const schema = schemaFromMarkdown(join(ROOT, 'src/slim/SCHEMA.md'));
   const loaded: string[] = [];
+  const savedName = uniqueName('slimts-e2e/app');
+  const savedAs = `${savedName}:1`;
 
   beforeAll(() => {
     ensureCli();
     image = buildSample('nginx');
     created = JSON.parse(docker(['image', 'inspect', '-f', '{{json .Created}}', image]).stdout) as string;
-    docker(['save', '-o', join(work, 'app.tar'), image]);
+    // saved under a name of its own: the slim copy is named after it (NAME.slim:TAG)
+    docker(['tag', image, savedAs]);
+    docker(['save', '-o', join(work, 'app.tar'), savedAs]);
+    docker(['rmi', savedAs]);
     expect(tool('skopeo', ['copy', '-q', `docker-archive:${join(work, 'app.tar')}`, `oci:${join(work, 'multi')}:app`]).status).toBe(0);
     multiPlatform(join(work, 'multi'));
   });
@@ -130,7 +135,7 @@ describe('slimts build from archives and layouts', () => {
     // the engine loads it and it answers like the original, also where no probe went
     const load = docker(['load', '-i', outA]).stdout;
     const tag = /Loaded image: (\S+)/.exec(load)?.[1];
-    expect(tag).toBe('app.slim:latest');
+    expect(tag).toBe(`${savedName}.slim:1`);
     loaded.push(tag!);
     const { results } = await sameAnswers(image, tag!, 80, ['/', '/about.html', '/style.css', '/no-such-page']);
     for (const { path, a: o, b: s } of results) expect({ path, status: s.status, body: s.body }).toEqual({ path, status: o.status, body: o.body });

@@ -46,10 +46,14 @@ describe('slimts build interrupted during verify', () => {
     const verifying = new Promise<void>((resolve) => {
       child.stderr.on('data', (c: Buffer) => {
         err += c.toString();
-        if (/slimts: verify: the app is running/.test(err)) resolve();
+        if (/slimts: verify\.\.\./.test(err)) resolve();
       });
     });
     await verifying;
+    // the verify run's container is up (the traced run's is gone by now)
+    for (let i = 0; i < 100 && runContainers(child.pid!).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(runContainers(child.pid!).length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1000)); // started, not merely created
     expect(docker(['image', 'inspect', tag], { allowFail: true }).status).toBe(0); // loaded, not yet verified
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

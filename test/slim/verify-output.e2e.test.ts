@@ -2,9 +2,9 @@
 // report (verify.appOutput, bounded and sanitized), and with --json a line on stderr still
 // says that it failed.
 import { describe, expect, it } from 'vitest';
-import { buildTrouble, ensureCli, slim } from './e2e.js';
+import { buildSample, buildTrouble, ensureCli, slim } from './e2e.js';
 
-// a file the app imports only when /data is asked: the slim image's /data then fails
+// the wrongport sample imports json only when /data is asked: the slim image's /data then fails
 const BREAK = ['--exclude', '/usr/lib/python3.11/json/encoder.py'];
 
 describe('a failed verify shows the slim app\'s last output', () => {
@@ -21,6 +21,19 @@ describe('a failed verify shows the slim app\'s last output', () => {
       expect(out.length).toBeLessThanOrEqual(20);
       expect(Buffer.byteLength(out.join('\n'))).toBeLessThanOrEqual(4096);
       for (const l of out) expect(l).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f]/);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('a slim image that dies at start: its traceback, in the output and the report', () => {
+    // flask imports json at start: without encoder.py the slim app dies before it listens
+    const s = slim(buildSample('flask'), BREAK);
+    try {
+      expect(s.status, s.stderr).toBe(3);
+      expect(s.stdout).toMatch(/  - the slim image did not run: the app exited with code 1/);
+      expect(s.stdout).toMatch(/the slim app's last output:\n  \| Traceback/);
+      expect(s.report!.verify.appOutput!.join("\n")).toMatch(/Traceback[\s\S]*(ImportError|ModuleNotFoundError).*encoder/);
     } finally {
       s.cleanup();
     }
