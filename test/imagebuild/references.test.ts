@@ -75,7 +75,7 @@ describe('imagebuild references', () => {
     expect(s.modules.map((m) => m.name)).toEqual(expect.arrayContaining(['site', 'os', 'encodings', 'codecs']));
     expect(s.dirs).toContain('/usr/lib/python3.11/lib-dynload');
     expect(interpreterStartup('/usr/bin/python3', '-S', ENV).modules.map((m) => m.name)).not.toContain('site');
-    expect(interpreterStartup('/bin/sh', undefined, ENV)).toEqual({ modules: [], files: [], dirs: [], data: [] });
+    expect(interpreterStartup('/bin/sh', undefined, ENV)).toEqual({ modules: [], files: [], dirs: [], data: [], builtins: [] });
     expect(() => interpreterStartup('/usr/bin/python3', '-Q', ENV)).toThrow(UserError);
   });
 });
