@@ -135,7 +135,7 @@ describe('engine sink', () => {
 
   test('a broken layout is reported as one-line UserError', async () => {
     const w = await write({ config: scratchConfig(['/hello']), history: {}, entries: [fromFile('/hello', hello)] });
-    rmSync(join(w.layoutDir, 'blobs', 'sha256', w.configDigest.slice(7)));
+    rmSync(join(w.layoutDir, 'blobs', 'sha256', w.layerDigest.slice(7)));
     const tag = uniqueName('slimts-oci-broken');
     tags.push(tag);
     const err = await sendImage(w.image, { kind: 'engine', tag }).catch((e: unknown) => e);
