@@ -37,9 +37,9 @@ export function layoutMembers(image: StoredImage, refName?: string, omit?: Reado
   return [{ rel: 'blobs', dir: true, size: 0 }, { rel: 'blobs/sha256', dir: true, size: 0 }, ...sorted, ...naming];
 }
 
-/** A member's bytes, failing when the source gives more or fewer than it said. */
-export async function* memberBytes(m: LayoutMember): AsyncGenerator<Buffer> {
-  const src = await m.bytes!();
+/** A member's bytes (from `opened`, when the caller already opened them), failing when the source gives more or fewer than it said. */
+export async function* memberBytes(m: LayoutMember, opened?: Readable | Buffer): AsyncGenerator<Buffer> {
+  const src = opened ?? (await m.bytes!());
   if (Buffer.isBuffer(src)) {
     if (src.length !== m.size) throw new Error(`${m.rel}: ${src.length} bytes, expected ${m.size}`);
     yield src;

@@ -1,7 +1,7 @@
 // File sinks: an image written as an OCI layout directory, or as a deterministic tar of one
 // (oci-archive), from its blobs as they stream: any image goes, written or read.
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { createWriteStream, ReadStream } from 'node:fs';
+import { link, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -33,13 +33,36 @@ function nameOf(image: StoredImage, tag?: string): string | undefined {
   }
 }
 
-/** The layout's members written under `dir`, each blob streamed to its file. */
+/**
+ * A blob the source gives as a plain stream of one whole local file is hard-linked (blobs are
+ * immutable: no copy of a big base): only verified blobs come so, unverified ones through
+ * their digest check. Anything else, or another file system, is streamed.
+ */
+async function linked(src: Readable | Buffer, size: number, to: string): Promise<boolean> {
+  if (!(src instanceof ReadStream) || typeof src.path !== 'string') return false;
+  const range = src as unknown as { start?: number; end?: number };
+  if ((range.start ?? 0) !== 0 || (range.end !== undefined && range.end !== size - 1)) return false;
+  if ((await stat(src.path).catch(() => undefined))?.size !== size) return false;
+  try {
+    await link(src.path, to);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The layout's members written under `dir`, each blob linked or streamed to its file. */
 async function writeLayout(image: StoredImage, dir: string, refName?: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const m of layoutMembers(image, refName)) {
     const path = join(dir, m.rel);
-    if (m.dir) await mkdir(path, { recursive: true });
-    else await pipeline(Readable.from(memberBytes(m), { objectMode: false }), createWriteStream(path));
+    if (m.dir) {
+      await mkdir(path, { recursive: true });
+      continue;
+    }
+    const src = await m.bytes!();
+    if (await linked(src, m.size, path)) (src as Readable).destroy();
+    else await pipeline(Readable.from(memberBytes(m, src), { objectMode: false }), createWriteStream(path));
   }
 }
 
