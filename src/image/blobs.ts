@@ -9,6 +9,8 @@ import type { Descriptor, ImageConfig, Manifest, Platform } from './types.js';
 
 export interface ImageParts {
   manifest: Manifest;
+  /** The exact manifest bytes (synthesized ones for a legacy docker-archive). */
+  rawManifest: Buffer;
   rawConfig: Buffer;
   config: ImageConfig;
   configDigest: string;

@@ -94,5 +94,5 @@ export async function readDockerArchive(store: Store, opts: ReadOptions & { tag?
     layers: descs,
   };
   const name = entry.RepoTags?.[0];
-  return { manifest, rawConfig, config, configDigest, layers, ...(name ? { name } : {}) };
+  return { manifest, rawManifest: Buffer.from(JSON.stringify(manifest)), rawConfig, config, configDigest, layers, ...(name ? { name } : {}) };
 }

@@ -105,6 +105,23 @@ export class BlobLayer implements Layer {
     return createReadStream(m.path, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
   }
 
+  async compressed(): Promise<Readable> {
+    const raw = this.rawStream();
+    if (this.blobVerified) return raw;
+    const tap = verifier(createHash('sha256'), (hex) => {
+      const err = this.blobMismatch(hex);
+      if (!err) {
+        this.blobVerified = true;
+        // an uncompressed blob is its own diff
+        if (this.digest === this.diffId) this.diffVerified = true;
+      }
+      return err;
+    });
+    raw.on('error', (e) => tap.destroy(e));
+    tap.on('close', () => raw.destroy());
+    return raw.pipe(tap);
+  }
+
   async open(): Promise<Readable> {
     if ((await this.sniff()) !== 'none') {
       const s = await this.seekable();

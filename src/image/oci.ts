@@ -79,11 +79,11 @@ export async function readOciLayout(store: Store, opts: ReadOptions & { refName?
     }
     if (mt && !MANIFEST_TYPES.has(mt)) throw new UserError(`unsupported manifest media type "${mt}" in ${where}`);
     if (!doc.config || !Array.isArray(doc.layers)) throw new UserError(`manifest ${desc.digest} in ${where} is not an image manifest`);
-    return { ...(await readManifest(store, doc, mt, opts, where)), ...(name ? { name } : {}) };
+    return { ...(await readManifest(store, doc, mt, opts, where)), rawManifest: raw, ...(name ? { name } : {}) };
   }
 }
 
-async function readManifest(store: Store, doc: Manifest, mediaType: string | undefined, opts: ReadOptions, where: string): Promise<ImageParts> {
+async function readManifest(store: Store, doc: Manifest, mediaType: string | undefined, opts: ReadOptions, where: string): Promise<Omit<ImageParts, 'rawManifest'>> {
   const manifest: Manifest = { ...doc, mediaType: mediaType ?? doc.mediaType };
   if (!CONFIG_TYPES.has(manifest.config.mediaType)) {
     throw new UserError(`unsupported config media type "${manifest.config.mediaType}" in ${where}`);

@@ -7,13 +7,12 @@ import { checkEngineRef } from '../engine/ref.js';
 import type { ImageParts, ReadOptions } from './blobs.js';
 import { readDockerArchive } from './dockerarchive.js';
 import { saveFromEngine } from './engine.js';
-import { releaseContent } from './fdcache.js';
-import { BlobLayer } from './layer.js';
+import { LocalImage } from './local.js';
 import { readOciLayout } from './oci.js';
 import { hostPlatform, parsePlatform } from './platform.js';
 import { DirStore, extractTarStream, gunzipFile, isGzipFile, scanArchive, type Store } from './store.js';
 import { TmpDir } from './tmpdir.js';
-import type { Image, ImageConfig, Layer, Manifest } from './types.js';
+import type { Image } from './types.js';
 
 export interface ReadImageOptions {
   /** "os/arch[/variant]"; default the host's (linux + process.arch). */
@@ -21,36 +20,6 @@ export interface ReadImageOptions {
   docker?: Dockerode;
   /** Parent of the private temp dir (engine saves, decompressed layers). Default os.tmpdir(). */
   tmpDir?: string;
-}
-
-class LocalImage implements Image {
-  readonly manifest: Manifest;
-  readonly config: ImageConfig;
-  readonly rawConfig: Buffer;
-  readonly configDigest: string;
-  readonly layers: readonly Layer[];
-  readonly name?: string;
-  private closed = false;
-
-  constructor(
-    readonly ref: string,
-    parts: ImageParts,
-    private readonly tmp: TmpDir,
-  ) {
-    this.manifest = parts.manifest;
-    this.config = parts.config;
-    this.rawConfig = parts.rawConfig;
-    this.configDigest = parts.configDigest;
-    if (parts.name) this.name = parts.name;
-    this.layers = parts.layers.map((l) => new BlobLayer(l, tmp));
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    releaseContent(this);
-    this.tmp.remove();
-  }
 }
 
 type Kind = 'engine' | 'docker-archive' | 'oci-archive' | 'oci-dir' | 'archive' | 'docker-dir';

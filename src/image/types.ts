@@ -70,14 +70,23 @@ export interface ImageConfig {
   [key: string]: unknown;
 }
 
-export interface Layer {
+/**
+ * A blob as stored: what every sink writes of a layer (go-containerregistry's
+ * `Layer.Compressed`), and all an artifact's blob is.
+ */
+export interface StoredBlob {
   /** Digest of the blob as stored (compressed or not). */
   readonly digest: string;
-  /** sha256 of the uncompressed tar. */
-  readonly diffId: string;
   /** Size of the blob as stored. */
   readonly size: number;
   readonly mediaType: string;
+  /** The blob's bytes as stored (gzip, zstd or a plain tar), streamed; checked against `digest` as they pass when the source has not yet. */
+  compressed(): Promise<Readable>;
+}
+
+export interface Layer extends StoredBlob {
+  /** sha256 of the uncompressed tar. */
+  readonly diffId: string;
   /** The uncompressed tar, streamed. */
   open(): Promise<Readable>;
   /**
@@ -93,17 +102,28 @@ export interface SeekableTar {
   size: number;
 }
 
-export interface Image {
-  /** How the user named it (engine ref, path...). */
-  readonly ref: string;
+/**
+ * What a sink reads of an image (go-containerregistry's remote/layout/tarball.Write over a
+ * v1.Image): the manifest and config as their exact bytes, the layers as stored blobs. Every
+ * Image is one, whatever its source; so is an artifact (src/sink/referrer.ts).
+ */
+export interface StoredImage {
   readonly manifest: Manifest;
-  readonly config: ImageConfig;
+  /** The exact manifest bytes (its sha256 is the manifest digest). */
+  readonly rawManifest: Buffer;
   /** The exact config bytes (its sha256 is the image id). */
   readonly rawConfig: Buffer;
   readonly configDigest: string;
-  readonly layers: readonly Layer[];
-  /** The image's own name recorded in a file input (docker-archive RepoTags, OCI name annotation), if any. */
+  readonly layers: readonly StoredBlob[];
+  /** The image's own name (a written image's NAME:TAG; a file input's docker-archive RepoTags or OCI name annotation), if any. */
   readonly name?: string;
+}
+
+export interface Image extends StoredImage {
+  /** How the user named it (engine ref, path...). */
+  readonly ref: string;
+  readonly config: ImageConfig;
+  readonly layers: readonly Layer[];
   /** Removes any temp files the source made. Idempotent. */
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ import { planLayer, writeEntries } from './layer.js';
 import { LayerPlan } from './plan.js';
 import { checkPlatform } from './platform.js';
 import { formatPlatform } from '../image/platform.js';
+import type { StoredImage } from '../image/types.js';
 import { stackOn } from '../oci/stack.js';
 import { parseCommand } from '../util/command.js';
 import { checkExeHost, parseExe, splitHostDest } from '../util/host-dest.js';
@@ -96,7 +97,7 @@ export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildRes
     const host = prepared.verify && (await hostRun(prepared.verify));
     const written = await writeImage(prepared.base ? stackOn(prepared.base.image, prepared.image) : prepared.image);
     try {
-      const res = await sendImage(written, prepared.sink, { docker: opts.docker });
+      const res = await sendImage(written.image, prepared.sink, { docker: opts.docker });
       const result: ImageBuildResult = {
         kind: res.kind,
         where: res.where,
@@ -113,7 +114,7 @@ export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildRes
         if (host.timedOut) {
           result.verify = { ran: false, command: p.argv, note: `not compared: on the host it did not end within ${p.timeoutMs / 1000} s (give --verify ARGS that end, or --no-verify)` };
         } else {
-          const image = res.kind === 'engine' ? await runInImage(res.imageId ?? prepared.tag, p, opts.docker) : await runLoaded(written, p, opts.docker);
+          const image = res.kind === 'engine' ? await runInImage(res.imageId ?? prepared.tag, p, opts.docker) : await runLoaded(written.image, p, opts.docker);
           const diff = difference(host, image);
           if (diff) throw new UserError(`verify: \`${p.argv.join(' ')}\` answers differently in the image (${res.where}): ${diff}`, 3);
           result.verify = { ran: true, command: p.argv };
@@ -223,14 +224,14 @@ async function hostRun(p: VerifyPlan): Promise<Outcome> {
   return host;
 }
 
-/** A file or registry output is verified from the same layout, loaded under a throwaway tag. */
-async function runLoaded(written: Parameters<typeof sendToEngine>[0], p: VerifyPlan, docker?: Dockerode): Promise<Outcome> {
+/** A file or registry output is verified from the same image, loaded under a throwaway tag. */
+async function runLoaded(image: StoredImage, p: VerifyPlan, docker?: Dockerode): Promise<Outcome> {
   const d = docker ?? engineClient();
   const tag = `slimts-verify/imagebuild-${process.pid}-${Date.now().toString(36)}:t`;
   const remove = () => d.getImage(tag).remove({ force: true }).catch(() => {});
   const unregister = onCleanup(remove);
   try {
-    const { imageId } = await sendToEngine(written, tag, docker);
+    const { imageId } = await sendToEngine(image, tag, docker);
     return await runInImage(imageId ?? tag, p, docker);
   } finally {
     await remove();

@@ -77,10 +77,10 @@ export async function instrument(opts: InstrumentOptions): Promise<InstrumentRes
     const index = await buildIndex(image);
     const entrypoint = wrappedEntrypoint(image, dir, maxBytes, opts.cpus ?? 'all');
     const config = instrumentedConfig(image.config, entrypoint);
-    // one write: the base's layers under the sensor's (imagebuild/stack.ts)
+    // one write: the base's layers under the sensor's (oci/stack.ts)
     const written = await writeImage(stackOn(image, newImage(image, index, config, { sensor, size: sensorStat.size, mtime: Math.floor(sensorStat.mtimeMs / 1000), dir, tag, sink })), { created: image.config.created });
     try {
-      const res = await sendImage(written, sink, { docker: opts.docker });
+      const res = await sendImage(written.image, sink, { docker: opts.docker });
       return { kind: res.kind, where: res.where, tag, imageId: res.imageId, original: image.configDigest, entrypoint, dir, maxBytes };
     } finally {
       await discard(written);

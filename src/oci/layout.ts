@@ -1,9 +1,9 @@
 // The small files of an OCI layout: oci-layout, index.json, and the docker-load manifest.json
 // (Docker 20.10 reads only manifest.json; containerd stores read index.json).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MT as MEDIA } from '../image/mediatypes.js';
-import type { Descriptor } from '../image/types.js';
+import type { Descriptor, StoredImage } from '../image/types.js';
 import { sha256Digest } from '../util/digest.js';
 import { parseRefName } from './refname.js';
 
@@ -64,42 +64,12 @@ export async function writeLayoutIndex(dir: string, m: LayoutImage, refName?: st
   }
 }
 
-export interface LayoutInfo {
-  manifest: Descriptor;
-  /** The manifest JSON bytes, as stored. */
-  manifestBytes: Buffer;
-  configDigest: string;
-  configSize: number;
-  configMediaType: string;
-  layers: Descriptor[];
-  refName?: string;
+/** The manifest's descriptor: what an index, a registry and a referrer's subject name. */
+export function manifestDescriptor(image: StoredImage): Descriptor {
+  return { mediaType: image.manifest.mediaType ?? MT.manifest, digest: sha256Digest(image.rawManifest), size: image.rawManifest.length };
 }
 
-/** Reads back the single image of a layout written by writeImage. */
-export async function readLayout(dir: string): Promise<LayoutInfo> {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
-  const desc = index.manifests[0];
-  if (!desc || index.manifests.length !== 1) throw new Error(`${dir}: expected one manifest in index.json`);
-  const manifestBytes = await readFile(blobPath(dir, desc.digest));
-  const man = JSON.parse(manifestBytes.toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
-  let refName: string | undefined;
-  try {
-    const dm = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { RepoTags?: string[] | null }[];
-    refName = dm[0]?.RepoTags?.[0];
-  } catch { /* no docker manifest: unnamed */ }
-  return {
-    manifest: desc,
-    manifestBytes,
-    configDigest: man.config.digest,
-    configSize: man.config.size,
-    configMediaType: man.config.mediaType,
-    layers: man.layers,
-    refName,
-  };
-}
-
-/** The naming files of `dir`'s image under another name (the layout itself is not changed). */
-export async function renamedIndexFiles(dir: string, refName: string): Promise<Map<string, Buffer>> {
-  const l = await readLayout(dir);
-  return layoutIndexFiles({ manifest: l.manifest, configDigest: l.configDigest, layerDigests: l.layers.map((d) => d.digest) }, refName);
+/** The naming files of an image's layout under `refName` (or unnamed). */
+export function namingFiles(image: StoredImage, refName?: string): Map<string, Buffer> {
+  return layoutIndexFiles({ manifest: manifestDescriptor(image), configDigest: image.configDigest, layerDigests: image.layers.map((l) => l.digest) }, refName);
 }

@@ -1,6 +1,6 @@
 // What the image writer takes: entries of the one new layer, and the config to keep.
 import type { Readable } from 'node:stream';
-import type { History, ImageConfig, Layer, TarEntry } from '../image/types.js';
+import type { History, Image, ImageConfig, Layer, TarEntry } from '../image/types.js';
 import type { Range } from '../trace/ranges.js';
 
 /** An entry to write. Files give their bytes lazily so nothing is held in memory. */
@@ -45,7 +45,12 @@ export interface EstargzSummary {
 }
 
 export interface WrittenImage {
-  /** OCI layout directory holding oci-layout, index.json, manifest.json, blobs/. */
+  /**
+   * The written image, as every sink takes it (its blobs are the layout's files). Its close()
+   * removes the layout: the one way to discard what writeImage made.
+   */
+  image: Image;
+  /** OCI layout directory holding oci-layout, index.json, manifest.json, blobs/ (the writer's scratch; sinks read `image`). */
   layoutDir: string;
   manifestDigest: string;
   configDigest: string;

@@ -16,7 +16,10 @@ import { layerTar } from './layertar.js';
 import { orderEntries } from './order.js';
 import { ParallelGzip } from './pgzip.js';
 import { normaliseRefName } from './refname.js';
-import type { Descriptor, Layer } from '../image/types.js';
+import type { ImageParts } from '../image/blobs.js';
+import { LocalImage } from '../image/local.js';
+import { TmpDir } from '../image/tmpdir.js';
+import type { Descriptor, ImageConfig, Layer, Manifest } from '../image/types.js';
 import type { NewImage, WriteEntry, WrittenImage } from './types.js';
 
 export interface WriteOptions {
@@ -60,20 +63,33 @@ export async function writeImage(img: NewImage, opts: WriteOptions = {}): Promis
 
     const lowerDescs = await storeLower(dir, img.lower?.layers ?? []);
     const lower = img.lower && { diffIds: img.lower.layers.map((l) => l.diffId), history: img.lower.history };
-    const cfg = await putBlob(dir, MT.config, buildConfig(img.config, img.history, diffId, created, lower));
+    const rawConfig = buildConfig(img.config, img.history, diffId, created, lower);
+    const cfg = await putBlob(dir, MT.config, rawConfig);
     const layerDesc = {
       mediaType: gzip || stargz ? MT.layerGzip : MT.layer, digest: layerDigest, size: blobSize,
       ...(stargz ? { annotations: stargz.annotations } : {}),
     };
-    const manifest = {
+    const manifest: Manifest = {
       schemaVersion: 2,
       mediaType: MT.manifest,
       config: cfg,
       layers: [...lowerDescs, layerDesc],
     };
-    const man = await putBlob(dir, MT.manifest, Buffer.from(JSON.stringify(manifest)));
+    const rawManifest = Buffer.from(JSON.stringify(manifest));
+    const man = await putBlob(dir, MT.manifest, rawManifest);
     await writeLayoutIndex(dir, { manifest: man, configDigest: cfg.digest, layerDigests: manifest.layers.map((d) => d.digest) }, refName);
+    const diffIds = [...(img.lower?.layers ?? []).map((l) => l.diffId), diffId];
+    const parts: ImageParts = {
+      manifest, rawManifest, rawConfig, config: JSON.parse(rawConfig.toString('utf8')) as ImageConfig, configDigest: cfg.digest,
+      // hashed as they were written (the lower ones by their reader): verified
+      layers: manifest.layers.map((d, i) => ({
+        member: { path: blobPath(dir, d.digest), offset: 0, size: d.size }, digest: d.digest, diffId: diffIds[i]!,
+        mediaType: d.mediaType, blobVerified: true, label: 'the written image',
+      })),
+      ...(refName ? { name: refName } : {}),
+    };
     return {
+      image: new LocalImage(refName ?? `oci:${dir}`, parts, new TmpDir(opts.tmpDir ?? tmpdir()), () => discardLayout(dir)),
       layoutDir: dir,
       manifestDigest: man.digest,
       configDigest: cfg.digest,

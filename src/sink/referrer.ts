@@ -2,11 +2,12 @@
 // `artifactType`, the empty config, the artifact as its one layer and the image as `subject`.
 // Registries with the referrers API list it under the image's digest; for those without
 // (distribution 2.x) it is also tagged by the referrers tag schema's form, `sha256-<hex>.<suffix>`,
-// so `<repo>:sha256-<hex>.sbom` finds it.
+// so `<repo>:sha256-<hex>.sbom` finds it. The artifact is pushed as an image (artifactImage)
+// through the registry sink.
 import { createHash } from 'node:crypto';
-import type { Descriptor } from '../image/types.js';
-import { UserError } from '../util/errors.js';
-import { putBlob, registryRepo } from './registry.js';
+import { Readable } from 'node:stream';
+import type { Descriptor, Manifest, StoredBlob, StoredImage } from '../image/types.js';
+import { pushImage, registryRepo } from './registry.js';
 
 const EMPTY_CONFIG = Buffer.from('{}');
 const EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
@@ -36,21 +37,31 @@ export function artifactManifest(subject: Descriptor, artifactType: string, blob
   }));
 }
 
+/** A blob held in memory (an artifact is small). */
+function bufferBlob(bytes: Buffer, mediaType: string): StoredBlob {
+  return { digest: sha256(bytes), size: bytes.length, mediaType, compressed: async () => Readable.from([bytes]) };
+}
+
+/** The artifact as an image, the shape every sink takes: the empty config, the artifact its one layer. */
+export function artifactImage(subject: Descriptor, artifactType: string, blob: Buffer, annotations: Record<string, string> = {}): StoredImage {
+  const rawManifest = artifactManifest(subject, artifactType, blob, annotations);
+  return {
+    manifest: JSON.parse(rawManifest.toString('utf8')) as Manifest,
+    rawManifest,
+    rawConfig: EMPTY_CONFIG,
+    configDigest: sha256(EMPTY_CONFIG),
+    layers: [bufferBlob(blob, artifactType)],
+  };
+}
+
+/** Pushes the artifact through the registry sink, tagged by the referrers tag schema. */
 export async function attachArtifact(
   imageRef: string, subject: Descriptor, artifactType: string, blob: Buffer, suffix: string,
   opts: { insecure?: boolean; annotations?: Record<string, string> } = {},
 ): Promise<Attached> {
   const r = registryRepo(imageRef, opts.insecure);
-  await putBlob(r, sha256(EMPTY_CONFIG), EMPTY_CONFIG.length, () => EMPTY_CONFIG);
-  await putBlob(r, sha256(blob), blob.length, () => blob);
-  const manifest = artifactManifest(subject, artifactType, blob, opts.annotations);
-  const digest = sha256(manifest);
   const tag = `${subject.digest.replace(':', '-')}.${suffix}`;
-  const put = await r.call(new URL(`${r.repo}/manifests/${tag}`, r.base), 'PUT', {
-    'Content-Type': MANIFEST_MEDIA_TYPE, 'Content-Length': manifest.length,
-  }, manifest, [201]);
-  const stored = put.headers['docker-content-digest'];
-  if (typeof stored === 'string' && stored !== digest) throw new UserError(`registry: ${r.domain} stored the ${suffix} manifest as ${stored}, expected ${digest}`);
+  const { manifest, headers } = await pushImage(r, artifactImage(subject, artifactType, blob, opts.annotations), tag, `${suffix} manifest`);
   const name = r.where.slice(0, r.where.lastIndexOf(':'));
-  return { digestRef: `${name}@${digest}`, tagRef: `${name}:${tag}`, referrersApi: put.headers['oci-subject'] !== undefined };
+  return { digestRef: `${name}@${manifest.digest}`, tagRef: `${name}:${tag}`, referrersApi: headers['oci-subject'] !== undefined };
 }

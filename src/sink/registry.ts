@@ -1,13 +1,12 @@
-// Registry sink: pushes the layout over the OCI distribution API (blob HEAD, POST + monolithic
-// PUT, manifest PUT). No auth yet. Plain http for loopback hosts or when asked (`insecure`).
-import { createReadStream } from 'node:fs';
+// Registry sink: pushes an image over the OCI distribution API (blob HEAD, POST + monolithic
+// PUT, manifest PUT), each blob streamed from the image. No auth yet. Plain http for loopback
+// hosts or when asked (`insecure`). Any image goes: a written one, a read one, an artifact.
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { blobPath, readLayout } from '../oci/layout.js';
+import { manifestDescriptor } from '../oci/layout.js';
 import { parseRefName } from '../oci/refname.js';
-import type { WrittenImage } from '../oci/types.js';
-import type { Descriptor } from '../image/types.js';
+import type { Descriptor, StoredImage } from '../image/types.js';
 import { oneLine, UserError } from '../util/errors.js';
 
 interface Reply {
@@ -83,28 +82,37 @@ export function registryRepo(refStr: string, insecure = false): RegistryRepo & {
 }
 
 /** Uploads a blob unless the repository has it (HEAD, then POST + monolithic PUT). */
-export async function putBlob(r: RegistryRepo, digest: string, size: number, body: () => Buffer | Readable): Promise<void> {
+export async function putBlob(r: RegistryRepo, digest: string, size: number, body: () => Promise<Buffer | Readable> | Buffer | Readable): Promise<void> {
   const head = await r.call(new URL(`${r.repo}/blobs/${digest}`, r.base), 'HEAD', {}, undefined, [200, 404]);
   if (head.status === 200) return;
   const start = await r.call(new URL(`${r.repo}/blobs/uploads/`, r.base), 'POST', { 'Content-Length': 0 }, undefined, [202]);
   const loc = start.headers.location;
   if (!loc) throw new UserError(`registry: ${r.domain} gave no upload location`);
-  await r.call(withDigest(loc, r.base, digest), 'PUT', { 'Content-Type': 'application/octet-stream', 'Content-Length': size }, body(), [201]);
+  await r.call(withDigest(loc, r.base, digest), 'PUT', { 'Content-Type': 'application/octet-stream', 'Content-Length': size }, await body(), [201]);
 }
 
-/** Pushes the layout; returns where it went and the manifest's descriptor (what referrers point at). */
-export async function sendToRegistry(written: WrittenImage, refStr: string, insecure = false): Promise<{ where: string; manifest: Descriptor }> {
-  const r = registryRepo(refStr, insecure);
-  const layout = await readLayout(written.layoutDir);
-  const blobs = [...layout.layers, { digest: layout.configDigest, size: layout.configSize }];
-  for (const b of blobs) await putBlob(r, b.digest, b.size, () => createReadStream(blobPath(written.layoutDir, b.digest)));
-  const put = await r.call(new URL(`${r.repo}/manifests/${r.tag}`, r.base), 'PUT', {
-    'Content-Type': layout.manifest.mediaType,
-    'Content-Length': layout.manifestBytes.length,
-  }, layout.manifestBytes, [201]);
+/**
+ * Pushes an image's blobs (layers, then config) and its manifest under `reference` (a tag);
+ * returns the manifest's descriptor and the registry's answer to the manifest PUT.
+ */
+export async function pushImage(r: RegistryRepo, image: StoredImage, reference: string, what = 'manifest'): Promise<{ manifest: Descriptor; headers: http.IncomingHttpHeaders }> {
+  for (const l of image.layers) await putBlob(r, l.digest, l.size, () => l.compressed());
+  await putBlob(r, image.configDigest, image.rawConfig.length, () => image.rawConfig);
+  const manifest = manifestDescriptor(image);
+  const put = await r.call(new URL(`${r.repo}/manifests/${reference}`, r.base), 'PUT', {
+    'Content-Type': manifest.mediaType,
+    'Content-Length': image.rawManifest.length,
+  }, image.rawManifest, [201]);
   const stored = put.headers['docker-content-digest'];
-  if (typeof stored === 'string' && stored !== layout.manifest.digest) {
-    throw new UserError(`registry: ${r.domain} stored the manifest as ${stored}, expected ${layout.manifest.digest}`);
+  if (typeof stored === 'string' && stored !== manifest.digest) {
+    throw new UserError(`registry: ${r.domain} stored the ${what} as ${stored}, expected ${manifest.digest}`);
   }
-  return { where: r.where, manifest: layout.manifest };
+  return { manifest, headers: put.headers };
+}
+
+/** Pushes an image; returns where it went and the manifest's descriptor (what referrers point at). */
+export async function sendToRegistry(image: StoredImage, refStr: string, insecure = false): Promise<{ where: string; manifest: Descriptor }> {
+  const r = registryRepo(refStr, insecure);
+  const { manifest } = await pushImage(r, image, r.tag);
+  return { where: r.where, manifest };
 }

@@ -1,5 +1,5 @@
 import type { Descriptor } from '../image/types.js';
-// Where a written image goes. Every sink is an adapter over an OCI layout directory.
+// Where an image goes. Every sink is an adapter over one image shape (StoredImage).
 export type SinkSpec =
   | { kind: 'engine'; tag: string }
   | { kind: 'oci-dir'; path: string; tag?: string }

@@ -157,7 +157,7 @@ async function writeAndSend(
     }, { created: files.config.created });
   });
   cleanups.push(() => discard(written));
-  const sent = await stage('send', () => sendImage(written, spec));
+  const sent = await stage('send', () => sendImage(written.image, spec));
   if (sent.kind === 'engine') cleanups.push(() => untagIfInterrupted(sent.where));
   return { written, sent };
 }
@@ -186,7 +186,7 @@ async function slimRef(sent: SinkResult, written: WrittenImage, cleanups: Array<
   if (sent.kind === 'engine') return sent.where;
   // the output went to a file: load it under a throwaway tag to run it, then remove that tag
   const tmpTag = `slimts-verify/${process.pid}-${Date.now().toString(36)}:tmp`;
-  const r = await sendImage(written, { kind: 'engine', tag: tmpTag });
+  const r = await sendImage(written.image, { kind: 'engine', tag: tmpTag });
   // untag only (no force): an identical image the user already has keeps its other tags
   cleanups.push(() => docker().getImage(tmpTag).remove().catch(() => undefined));
   return r.where;

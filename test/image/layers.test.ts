@@ -27,6 +27,7 @@ function memLayer(tar: Buffer): Layer {
     diffId: sha(tar),
     size: tar.length,
     mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    compressed: async () => Readable.from([tar]),
     open: async () => Readable.from([tar]),
     seekable: async () => {
       throw new Error('not used');

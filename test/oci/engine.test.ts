@@ -50,7 +50,7 @@ describe('engine sink', () => {
     const tag = `${uniqueName('slimts-oci-hello')}:v1`;
     tags.push(tag);
     const w = await write({ config: scratchConfig(['/hello']), history: { created_by: 'slimts test' }, entries: [fromFile('/hello', hello)], refName: tag });
-    const r = await sendImage(w, { kind: 'engine', tag });
+    const r = await sendImage(w.image, { kind: 'engine', tag });
     expect(r.kind).toBe('engine');
     expect(r.where).toBe(tag);
     expect(r.imageId).toBe(w.configDigest);
@@ -63,7 +63,7 @@ describe('engine sink', () => {
     const w = await write({ config: scratchConfig(['/hello']), history: {}, entries: [fromFile('/hello', hello)] });
     const tag = uniqueName('slimts-oci-unnamed');
     tags.push(tag);
-    const r = await sendImage(w, { kind: 'engine', tag });
+    const r = await sendImage(w.image, { kind: 'engine', tag });
     expect(r.where).toBe(`${tag}:latest`);
     expect(docker(['image', 'inspect', '-f', '{{.Id}}', tag]).stdout.trim()).toBe(w.configDigest);
     expect(docker(['run', '--rm', tag]).stdout).toBe('hello from slimts\n');
@@ -95,7 +95,7 @@ describe('engine sink', () => {
         symlink('/d/sym', 'setuid'),
       ],
     });
-    await sendImage(w, { kind: 'engine', tag });
+    await sendImage(w.image, { kind: 'engine', tag });
     const fs = new Map((await exportFs(tag)).map((e) => [e.name.replace(/\/$/, ''), e]));
     const d = fs.get('d')!;
     expect([d.uid, d.gid, d.mtime]).toEqual([1234, 1234, 1_234_567_890]);
@@ -128,24 +128,24 @@ describe('engine sink', () => {
       refName: tag,
       entries: [fromFile('/capeff', exe, { xattrs: { 'security.capability': netBindCapability() } }), fromFile('/nocap', exe)],
     });
-    await sendImage(w, { kind: 'engine', tag });
+    await sendImage(w.image, { kind: 'engine', tag });
     expect(docker(['run', '--rm', tag]).stdout).toBe('CapEff:\t0000000000000400\n'); // cap_net_bind_service only
     expect(docker(['run', '--rm', '--entrypoint', '/nocap', tag]).stdout).toBe('CapEff:\t0000000000000000\n');
   });
 
   test('a broken layout is reported as one-line UserError', async () => {
     const w = await write({ config: scratchConfig(['/hello']), history: {}, entries: [fromFile('/hello', hello)] });
-    rmSync(join(w.layoutDir, 'blobs', 'sha256', w.configDigest.slice(7)));
+    rmSync(join(w.layoutDir, 'blobs', 'sha256', w.layerDigest.slice(7)));
     const tag = uniqueName('slimts-oci-broken');
     tags.push(tag);
-    const err = await sendImage(w, { kind: 'engine', tag }).catch((e: unknown) => e);
+    const err = await sendImage(w.image, { kind: 'engine', tag }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).not.toContain('\n');
   });
 
   test('bad tags are rejected before talking to the engine', async () => {
     const w = await write({ config: scratchConfig(['/hello']), history: {}, entries: [] });
-    await expect(sendImage(w, { kind: 'engine', tag: 'Bad/Name' })).rejects.toThrow(UserError);
+    await expect(sendImage(w.image, { kind: 'engine', tag: 'Bad/Name' })).rejects.toThrow(UserError);
   });
 
   test('load output parsing', () => {

@@ -46,7 +46,7 @@ describe('oci-archive sink', () => {
   test('skopeo reads the archive; the tar is sorted with mtime 0 and root owner', async () => {
     const w = await write();
     const path = join(work, 'img.tar');
-    const r = await sendImage(w, { kind: 'oci-archive', path });
+    const r = await sendImage(w.image, { kind: 'oci-archive', path });
     expect(r).toEqual({ kind: 'oci-archive', where: path });
     const info = skopeoDigest(`oci-archive:${path}:v1`);
     expect(info.Digest).toBe(w.manifestDigest);
@@ -77,12 +77,12 @@ describe('oci-archive sink', () => {
     try {
       const a = join(work, 'a.tar');
       const b = join(work, 'b.tar');
-      await sendImage(await write(), { kind: 'oci-archive', path: a });
-      await sendImage(await write(), { kind: 'oci-archive', path: b });
+      await sendImage((await write()).image, { kind: 'oci-archive', path: a });
+      await sendImage((await write()).image, { kind: 'oci-archive', path: b });
       expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
       process.env.SOURCE_DATE_EPOCH = '1700000001';
       const c = join(work, 'c.tar');
-      await sendImage(await write(), { kind: 'oci-archive', path: c });
+      await sendImage((await write()).image, { kind: 'oci-archive', path: c });
       expect(readFileSync(a).equals(readFileSync(c))).toBe(false);
     } finally {
       if (old === undefined) delete process.env.SOURCE_DATE_EPOCH;
@@ -94,18 +94,18 @@ describe('oci-archive sink', () => {
     const w = await write();
     const before = readFileSync(join(w.layoutDir, 'index.json'));
     const path = join(work, 'renamed.tar');
-    await sendImage(w, { kind: 'oci-archive', path, tag: 'other/name:two' });
+    await sendImage(w.image, { kind: 'oci-archive', path, tag: 'other/name:two' });
     expect(skopeoDigest(`oci-archive:${path}:two`).Digest).toBe(w.manifestDigest);
     expect(readFileSync(join(w.layoutDir, 'index.json')).equals(before)).toBe(true);
     // Overwrites an existing file atomically.
-    await sendImage(w, { kind: 'oci-archive', path });
+    await sendImage(w.image, { kind: 'oci-archive', path });
     expect(skopeoDigest(`oci-archive:${path}:v1`).Digest).toBe(w.manifestDigest);
   });
 
   test('missing parent directory or a directory path is a UserError', async () => {
     const w = await write();
-    await expect(sendImage(w, { kind: 'oci-archive', path: join(work, 'nope', 'x.tar') })).rejects.toThrow(UserError);
-    await expect(sendImage(w, { kind: 'oci-archive', path: work })).rejects.toThrow(/is a directory/);
+    await expect(sendImage(w.image, { kind: 'oci-archive', path: join(work, 'nope', 'x.tar') })).rejects.toThrow(UserError);
+    await expect(sendImage(w.image, { kind: 'oci-archive', path: work })).rejects.toThrow(/is a directory/);
   });
 });
 
@@ -113,7 +113,7 @@ describe('oci-dir sink', () => {
   test('umoci unpacks the layout and skopeo inspects it', async () => {
     const w = await write();
     const path = join(work, 'layout');
-    await sendImage(w, { kind: 'oci-dir', path });
+    await sendImage(w.image, { kind: 'oci-dir', path });
     expect(skopeoDigest(`oci:${path}:v1`).Digest).toBe(w.manifestDigest);
     const bundle = join(work, 'bundle');
     execFileSync('umoci', ['unpack', '--image', `${path}:v1`, bundle], { stdio: 'pipe' });
@@ -130,14 +130,14 @@ describe('oci-dir sink', () => {
     const full = join(work, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'keep'), 'x');
-    const err = await sendImage(w, { kind: 'oci-dir', path: full }).catch((e: unknown) => e);
+    const err = await sendImage(w.image, { kind: 'oci-dir', path: full }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/not empty/);
     expect(readdirSync(full)).toEqual(['keep']);
 
     const empty = join(work, 'empty');
     mkdirSync(empty);
-    await sendImage(w, { kind: 'oci-dir', path: empty, tag: 'renamed:t2' });
+    await sendImage(w.image, { kind: 'oci-dir', path: empty, tag: 'renamed:t2' });
     expect(readJson(join(empty, 'index.json')).manifests[0].annotations['org.opencontainers.image.ref.name']).toBe('t2');
     expect(readJson(join(empty, 'manifest.json'))[0].RepoTags).toEqual(['renamed:t2']);
     expect(skopeoDigest(`oci:${empty}:t2`).Digest).toBe(w.manifestDigest);

@@ -45,13 +45,13 @@ describe('registry sink', () => {
   test('pushes a gzip image that skopeo sees and the engine pulls and runs', async () => {
     const w = await write(true);
     const ref = `${host}/slimts/hello:v1`;
-    const r = await sendImage(w, { kind: 'registry', ref });
+    const r = await sendImage(w.image, { kind: 'registry', ref });
     expect(r).toEqual({ kind: 'registry', where: ref, manifest: expect.objectContaining({ digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }) });
     const info = inspect(ref);
     expect(info.Digest).toBe(w.manifestDigest);
     expect(info.Layers).toEqual([w.layerDigest]);
     // Pushing again finds the blobs already there.
-    await sendImage(w, { kind: 'registry', ref: `${host}/slimts/hello:v2` });
+    await sendImage(w.image, { kind: 'registry', ref: `${host}/slimts/hello:v2` });
     expect(inspect(`${host}/slimts/hello:v2`).Digest).toBe(w.manifestDigest);
     pulled.push(ref);
     docker(['pull', '-q', ref]);
@@ -60,17 +60,17 @@ describe('registry sink', () => {
 
   test('pushes an uncompressed layer too', async () => {
     const w = await write(false);
-    await sendImage(w, { kind: 'registry', ref: `${host}/slimts/plain` });
+    await sendImage(w.image, { kind: 'registry', ref: `${host}/slimts/plain` });
     expect(inspect(`${host}/slimts/plain:latest`).Digest).toBe(w.manifestDigest);
   });
 
   test('no host, unreachable registry and bad names are UserErrors', async () => {
     const w = await write(true);
-    await expect(sendImage(w, { kind: 'registry', ref: 'slimts/hello:v1' })).rejects.toThrow(/names no registry host/);
+    await expect(sendImage(w.image, { kind: 'registry', ref: 'slimts/hello:v1' })).rejects.toThrow(/names no registry host/);
     const port = await freePort();
-    const err = await sendImage(w, { kind: 'registry', ref: `127.0.0.1:${port}/x:y` }).catch((e: unknown) => e);
+    const err = await sendImage(w.image, { kind: 'registry', ref: `127.0.0.1:${port}/x:y` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
-    await expect(sendImage(w, { kind: 'registry', ref: `${host}/Bad` })).rejects.toThrow(/lowercase/);
+    await expect(sendImage(w.image, { kind: 'registry', ref: `${host}/Bad` })).rejects.toThrow(/lowercase/);
   });
 });
