@@ -17,7 +17,7 @@ interface Flags {
   highestWastedBytes?: string;
   highestUserWastedPercent?: string;
   maxSize?: string;
-  tree: boolean;
+  tree?: boolean;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -33,7 +33,7 @@ export function registerXray(program: Command): void {
     .argument('<image>', 'engine image name, docker-archive:PATH, oci-archive:PATH, oci:DIR, or a path')
     .option('--json', 'print the report as JSON (schema: src/xray/SCHEMA.md)')
     .option('--plain', 'plain text even on a terminal')
-    .option('--no-tree', 'on a terminal, print the report without the interactive tree first')
+    .option('--tree', 'on a terminal, walk the image interactively first (each file\'s layer and waste, then what each layer changed), then print the report')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
     .option('--top <n>', 'how many biggest files and inefficient paths to list', '10')
     .option('--dup-min-size <size>', 'smallest file size checked for duplicates', '1024')
@@ -59,7 +59,7 @@ export function registerXray(program: Command): void {
         });
       }
       const { xray } = await import('../xray/xray.js'); // loaded on use: keeps other commands' start fast
-      const interactive = !f.json && !f.plain && f.tree && process.stdout.isTTY && process.stdin.isTTY;
+      const interactive = !f.json && !f.plain && !!f.tree && process.stdout.isTTY && process.stdin.isTTY;
       const treeModule = interactive ? await import('../xray/tree.js') : undefined;
       let models: import('../treeview/tree.js').TreeModel[] = [];
       const report = await xray(ref, {
