@@ -64,6 +64,20 @@ export function pageData(loaded: LoadedReport, model: TreeModel): PageData {
 
 /** Package counts, however the build recorded them: a `packages` object, or one on source and output. */
 function packagesOf(r: LoadedReport['report']): { packages?: unknown } {
+  const p = r.packages as { db?: string | null; before?: number; after?: number; removed?: { name: string }[]; inventoryBytes?: number; note?: string } | undefined;
+  // the build's inventory (src/slim/SCHEMA.md `packages`): the counts and the removed names, not every kept package's record
+  if (p && typeof p.before === 'number' && typeof p.after === 'number') {
+    const removed = (p.removed ?? []).map((x) => x.name);
+    return {
+      packages: {
+        database: p.db ?? 'none',
+        'packages before → after': `${p.before} → ${p.after}`,
+        removed: removed.length > 60 ? `${removed.slice(0, 60).join(', ')} … (${removed.length} in all)` : removed.join(', '),
+        ...(p.inventoryBytes !== undefined ? { 'inventory bytes': p.inventoryBytes } : {}),
+        ...(p.note ? { note: p.note } : {}),
+      },
+    };
+  }
   if (r.packages !== undefined) return { packages: r.packages };
   const before = (r.source as Record<string, unknown>).packages;
   const after = (r.output as Record<string, unknown>).packages;
