@@ -16,6 +16,8 @@ import { ancestors, parentPath } from '../util/paths.js';
 
 const MAX_REASONS_PER_KIND = 3;
 /** The app's own directory (WORKDIR) is kept whole up to this. */
+/** Files the container runtime mounts over in every container (named by libc's strings, for one). */
+const RUNTIME_MOUNTED = new Set(['/etc/resolv.conf', '/etc/hosts', '/etc/hostname']);
 const APP_DIR_LIMIT = { entries: 20_000, bytes: 256 << 20 };
 /** Never part of the app directory rule: dependencies are followed one by one, caches are not code. */
 const APP_DIR_SKIP = /\/(node_modules|\.git|\.cache|\.npm)$/;
@@ -443,6 +445,9 @@ class Selector {
    * reported, and left out with --drop-optional.
    */
   private keepTarget(t: Target, reason: Reason, limit: { entries: number; bytes: number }, from: string, line = 0, optional?: { what: string; match: RegExp }, dataOnly = false): void {
+    // every engine mounts its own over these in each container: the image's copy is never read
+    // (dockerd's engine reader cannot even see it, podman's can: keeping it would differ by engine)
+    if (RUNTIME_MOUNTED.has(normalize(t.path))) return;
     const real = this.keepLookup(t.path, reason);
     if (!t.subtree || !real || this.input.index.get(real)?.type !== 'dir') return;
     const files = this.subtree(real, limit);
