@@ -411,7 +411,10 @@ class Selector {
   /** Families of the files the run read by a computed key: kept whole within --family-limit. */
   private keepFamilies(resolver: RefResolver): void {
     const closureOnly = (p: string) => this.keep.get(p)?.reasons.some((r) => r.kind === 'elf-needed' || r.kind === 'elf-interpreter' || r.kind === 'ld-cache') ?? false;
-    const fams = dataFamilies(this.familyEvents, resolver.fs, { limitBytes: this.opts.familyLimit ?? FAMILY_LIMIT_BYTES, skip: closureOnly });
+    // a runtime's extension modules (Python's lib-dynload, a gem's .so) are imported by the names
+    // code writes, which the import scanners follow one by one: one of them read is not a key's pick
+    const extensionModule = (p: string) => isLibraryCode(p) && /\.so(\.\d+)*$/.test(p);
+    const fams = dataFamilies(this.familyEvents, resolver.fs, { limitBytes: this.opts.familyLimit ?? FAMILY_LIMIT_BYTES, skip: (p) => closureOnly(p) || extensionModule(p) });
     for (const fam of fams) {
       this.families.push({ pattern: fam.pattern, trigger: fam.trigger, evidence: fam.evidence, files: fam.members.length, bytes: fam.bytes, ...(fam.cut ? { cut: true } : {}) });
       if (fam.cut) {
