@@ -2,6 +2,7 @@
 // the interactive tree on a terminal, a plain tree otherwise, --why, --top, --html, --json.
 import { Command } from 'commander';
 import { UserError } from '../util/errors.js';
+import { interactiveTerminal } from '../util/terminal.js';
 
 interface Flags {
   why?: string;
@@ -35,7 +36,7 @@ export function registerExplain(program: Command): void {
     .action(async (first: string | undefined, second: string | undefined, f: Flags) => {
       const depth = f.depth !== undefined ? count('depth', f.depth) : undefined;
       const topN = f.top !== undefined ? count('top', f.top) : undefined;
-      const interactive = f.why === undefined && topN === undefined && !f.html && !f.json && !f.plain && process.stdout.isTTY && process.stdin.isTTY;
+      const interactive = f.why === undefined && topN === undefined && !f.html && !f.json && !f.plain && interactiveTerminal();
       // the view's modules (ink, react, yoga's wasm) load while the report is read and parsed
       const view = interactive ? import('../treeview/view.js') : undefined;
       view?.catch(() => undefined); // awaited below; a failure is reported there

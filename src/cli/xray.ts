@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../util/errors.js';
 import { loadGateConfig, parseSize, type GateConfig } from '../xray/gate.js';
+import { interactiveTerminal } from '../util/terminal.js';
 
 interface Flags {
   json?: boolean;
@@ -59,7 +60,7 @@ export function registerXray(program: Command): void {
         });
       }
       const { xray } = await import('../xray/xray.js'); // loaded on use: keeps other commands' start fast
-      const interactive = !f.json && !f.plain && !!f.tree && process.stdout.isTTY && process.stdin.isTTY;
+      const interactive = !f.json && !f.plain && !!f.tree && interactiveTerminal();
       const treeModule = interactive ? await import('../xray/tree.js') : undefined;
       let models: import('../treeview/tree.js').TreeModel[] = [];
       const report = await xray(ref, {

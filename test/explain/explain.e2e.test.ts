@@ -187,7 +187,7 @@ describe('the interactive view in tmux', () => {
     const cause = byRef.why![0]!.of!;
     const session = uniqueName('slimts-explain');
     const done = join(dir, 'tmux.done');
-    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `node ${SLIMTS} explain ${reportFile}; echo $? > ${done}; sleep 60`);
+    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `env -u CI -u CONTINUOUS_INTEGRATION node ${SLIMTS} explain ${reportFile}; echo $? > ${done}; sleep 60`);
     try {
       // open: the summary and the top folders with kept / dropped totals
       let s = await screenUntil(session, `${report.source.ref}:`);
@@ -233,7 +233,7 @@ describe('the interactive view in tmux', () => {
       await screenUntil(session, `kept ${byRef.path} (file`);
       // NO_COLOR: the same view without colours (marks and the selection stay)
       const plain = uniqueName('slimts-explain-nocolor');
-      tmux('new-session', '-d', '-s', plain, '-x', '160', '-y', '40', `NO_COLOR=1 node ${SLIMTS} explain ${reportFile}; sleep 60`);
+      tmux('new-session', '-d', '-s', plain, '-x', '160', '-y', '40', `env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR=1 node ${SLIMTS} explain ${reportFile}; sleep 60`);
       try {
         await screenUntil(plain, `${report.source.ref}:`);
         const coded = tmux('capture-pane', '-p', '-e', '-t', plain);
