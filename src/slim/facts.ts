@@ -37,16 +37,16 @@ export function imageFacts(index: FsIndex, read: ReadContent): (path: string) =>
 }
 
 /**
- * ELF facts whose `strings` are read from the file's read-only data when first asked (the
- * selector asks only for kept ELF files, and not at all with references off), then kept.
+ * ELF facts whose `strings` are read from the file's read-only data when asked (the selector
+ * asks once, only for kept ELF files, and not at all with references off). Not kept after: the
+ * facts of every file stay cached for the whole select, and a large library's strings would
+ * stay with them.
  */
 export function withStrings(elf: ElfInfo, read: ReadAt, size: number): FileFacts {
-  let strings: ElfStrings | undefined;
   return {
     elf,
-    get strings() {
-      strings ??= namedBy(read, size);
-      return strings;
+    get strings(): ElfStrings {
+      return namedBy(read, size);
     },
   };
 }
