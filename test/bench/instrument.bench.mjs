@@ -77,7 +77,7 @@ async function round(s, ref) {
     await load(ip, s.port, s.paths); // warm-up, not counted
     return await load(ip, s.port, s.paths);
   } finally {
-    spawnSync('docker', ['rm', '-f', name]);
+    spawnSync('docker', ['rm', '-f', '-v', name]);
   }
 }
 

@@ -54,7 +54,7 @@ function fileInImage(tag: string, path: string): boolean {
   try {
     return docker(['cp', `${id}:${path}`, '-'], { allowFail: true }).status === 0;
   } finally {
-    docker(['rm', '-f', id], { allowFail: true });
+    docker(['rm', '-f', '-v', id], { allowFail: true });
   }
 }
 

@@ -80,7 +80,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const c of containers) docker(['rm', '-f', '-v', c], { allowFail: true });
+  for (const c of containers) docker(['rm', '-f', '-v', '-v', c], { allowFail: true });
   for (const i of images) docker(['rmi', '-f', i], { allowFail: true });
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -246,7 +246,7 @@ describe('slimts instrument', () => {
       expect(ls).toMatch(/-rw-r--r-- 1 1000 1000 .* obs-.*\.slimobs/);
       expect(ls).toMatch(/\/home\/app\/server\.py/);
     } finally {
-      for (const c of containers.splice(0)) docker(['rm', '-f', c], { allowFail: true });
+      for (const c of containers.splice(0)) docker(['rm', '-f', '-v', c], { allowFail: true });
       docker(['volume', 'rm', '-f', vol], { allowFail: true });
     }
   });

@@ -41,7 +41,7 @@ async function exportFs(image: string): Promise<Listed[]> {
     const p = spawn('docker', ['export', cid], { stdio: ['ignore', 'pipe', 'inherit'] });
     return await listTar(p.stdout);
   } finally {
-    docker(['rm', '-f', cid], { allowFail: true });
+    docker(['rm', '-f', '-v', cid], { allowFail: true });
   }
 }
 

@@ -29,7 +29,7 @@ function exportFs(ref: string, dir: string): string {
   try {
     execFileSync('sh', ['-c', `docker export ${name} | tar -x -C "${dir}" 2>/dev/null || true`]);
   } finally {
-    docker(['rm', '-f', name], { allowFail: true });
+    docker(['rm', '-f', '-v', name], { allowFail: true });
   }
   return dir;
 }

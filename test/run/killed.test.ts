@@ -81,7 +81,7 @@ describe('slimts build SIGKILLed', () => {
       expect(docker(['volume', 'inspect', vol], { allowFail: true }).status).not.toBe(0);
       expect(docker(['inspect', made[1]!]).status).toBe(0); // a live owner's are not touched
     } finally {
-      for (const id of made) docker(['rm', '-f', id], { allowFail: true });
+      for (const id of made) docker(['rm', '-f', '-v', id], { allowFail: true });
       docker(['volume', 'rm', '-f', vol], { allowFail: true });
     }
   });

@@ -22,7 +22,7 @@ beforeAll(() => {
   tmp = tempDir();
 });
 afterAll(() => {
-  for (const c of containers) docker(['rm', '-f', c], { allowFail: true });
+  for (const c of containers) docker(['rm', '-f', '-v', c], { allowFail: true });
   tmp?.cleanup();
 });
 

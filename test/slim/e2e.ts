@@ -162,7 +162,7 @@ export async function exportedMeta(ref: string, at?: EngineAt): Promise<Map<stri
     }
     return out;
   } finally {
-    docker([...on(at), 'rm', '-f', name], { allowFail: true });
+    docker([...on(at), 'rm', '-f', '-v', name], { allowFail: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
