@@ -51,8 +51,12 @@ export interface ElfInfo {
   imports?: string[];
 }
 
-/** Dynamic symbols whose presence means a data set may be loaded at run time. */
-const WATCHED_SYMBOLS = ['iconv_open'];
+/**
+ * Dynamic symbols whose presence means a data set may be loaded at run time: iconv_open (gconv
+ * modules); the local-time calls, which read the zone `TZ` names when the container is run with one.
+ */
+export const LOCAL_TIME_SYMBOLS = ['localtime', 'localtime_r', 'mktime', 'tzset', 'strftime'];
+const WATCHED_SYMBOLS = ['iconv_open', ...LOCAL_TIME_SYMBOLS];
 
 /** Imports that start a program found through PATH (or a shell command line). */
 export const EXEC_IMPORTS = ['execvp', 'execlp', 'execvpe', 'posix_spawnp', 'system', 'popen'];

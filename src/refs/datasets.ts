@@ -1,7 +1,7 @@
 // System data that libraries read on demand, by a name only known at run time (a time zone,
 // a charset, a certificate, a locale, a JVM class): when a program can reach a data set, the
 // whole set is kept, since which part it will want next cannot be known from one run.
-import { resolvePath } from '../elf/index.js';
+import { LOCAL_TIME_SYMBOLS, resolvePath } from '../elf/index.js';
 import { Fs, join } from './resolve/context.js';
 
 export interface DataSetContext {
@@ -51,9 +51,12 @@ const TLS_LIB = /\/lib(ssl|crypto|gnutls|nss3|mbedtls|mbedx509|wolfssl)[\w-]*\.s
 const RULES: Rule[] = [
   {
     set: 'tz', what: 'time zone database',
-    // a zone file kept because code names it (not /etc/localtime's own target), or a library
-    // that looks zones up by name
+    // a zone file kept because code names it (not /etc/localtime's own target), a library that
+    // looks zones up by name, or a program calling libc's local-time functions: `docker run -e
+    // TZ=Europe/Berlin` makes them read that zone (the C library's own strings name the
+    // directory for every program; what a program calls is what tells)
     kept: (p, ctx) => ((p.startsWith('/usr/share/zoneinfo/') && p !== localtimeTarget(ctx) && ctx.fs.isFile(p))
+      || (!/\/(libc|ld-linux[\w-]*|libstdc\+\+)\.so/.test(p) && /\.so(\.[\d.]+)?$|\/s?bin\//.test(p) && LOCAL_TIME_SYMBOLS.some((s) => ctx.usesSymbol(p, s)))
       || /\/python3\.\d+\/zoneinfo\/__init__\.py$/.test(p) || /\/tzinfo\/data_sources\/zoneinfo_data_source\.rb$/.test(p)
       || /\/DateTime\/TimeZone\/Local\/Unix\.pm$/.test(p) ? tzRoots(ctx) : undefined),
     tracedUnder: () => ['/usr/share/zoneinfo/'],

@@ -190,6 +190,13 @@ describe('data sets and the app directory', () => {
     expect(s.dataSets.map((d) => d.set)).toContain('tz');
     expect(run(tz, []).keep.has('/usr/share/zoneinfo/Asia/Tokyo')).toBe(false);
   });
+  it('time zones for a program that calls localtime (docker run -e TZ=... makes it read one), not for one that does not', () => {
+    const specs: Spec[] = [...tz, { path: '/usr/sbin/server', mode: X }];
+    const withCall = run(specs, [ev('/usr/sbin/server', 'x')], { elf: { '/usr/sbin/server': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2', symbols: ['localtime_r'] }) } });
+    expect(reasons(withCall, '/usr/share/zoneinfo/America/Lima')).toEqual(['time zone database for /usr/sbin/server']);
+    const without = run(specs, [ev('/usr/sbin/server', 'x')], { elf: { '/usr/sbin/server': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }) } });
+    expect(without.keep.has('/usr/share/zoneinfo/America/Lima')).toBe(false);
+  });
   it('CA store for a kept TLS library; gconv for a program that imports iconv_open; locale named by LANG', () => {
     const s = run([
       { path: '/usr/bin/fetch', mode: X }, { path: `${LIBDIR}/libssl.so.3`, mode: X },
