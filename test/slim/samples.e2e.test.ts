@@ -1,10 +1,14 @@
-// slimts build on the flask and express samples: answers like the original, ≥ 5× smaller,
+// slimts build on the flask and express samples: answers like the original, ≥ 4.5× / 5× smaller,
 // same config, same metadata for every kept entry.
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSample, configOf, imageSize, metadataDiffs, sameAnswers, slim, type Slimmed } from './e2e.js';
 
+// flask was 5.0x until python3.11's time zone data (1.3 MB, 900 files) was kept: it calls
+// localtime/mktime, so `docker run -e TZ=...` reads /usr/share/zoneinfo. 256.5 -> 51.8 MB (4.95x)
+// on 2026-12-07; a working image over a ratio budget.
 const cases = [
-  { name: 'flask', port: 5000, paths: ['/', '/api/info'], minRatio: 5 },
+  { name: 'flask', port: 5000, paths: ['/', '/api/info'], minRatio: 4.5 },
   { name: 'express', port: 3000, paths: ['/', '/api/time'], minRatio: 5 },
 ];
 
@@ -35,6 +39,16 @@ for (const c of cases) {
     it(`is at least ${c.minRatio}× smaller`, () => {
       expect(imageSize(image) / imageSize(s.tag)).toBeGreaterThanOrEqual(c.minRatio);
     });
+
+    if (c.name === 'flask')
+      it('keeps the zone docker run -e TZ names (python calls localtime)', () => {
+        const zone = (ref: string) => spawnSync('docker', ['run', '--rm', '-e', 'TZ=America/Lima', '--entrypoint', 'python3', ref,
+          '-c', 'import time; print(time.strftime("%Z %z", time.localtime(0)))'], { encoding: 'utf8' });
+        const a = zone(image);
+        const b = zone(s.tag);
+        expect(a.stdout.trim()).toBe('-05 -0500');
+        expect(b.stdout.trim(), b.stderr).toBe(a.stdout.trim());
+      });
 
     it('keeps the config', () => {
       expect(configOf(s.tag)).toEqual(configOf(image));
