@@ -62,7 +62,18 @@ const WATCHED_SYMBOLS = ['iconv_open', ...LOCAL_TIME_SYMBOLS];
 export const EXEC_IMPORTS = ['execvp', 'execlp', 'execvpe', 'posix_spawnp', 'system', 'popen'];
 /** Imports that load a library by name. */
 export const DLOPEN_IMPORTS = ['dlopen', 'dlmopen'];
-const IMPORTED_WATCH = [...EXEC_IMPORTS, ...DLOPEN_IMPORTS];
+/**
+ * Imports by which compiled code loads an interpreter's module by a name written in C: an
+ * extension module or an embedding program (Python's, Ruby's and Perl's C API), e.g.
+ * `rb_require("psych/syntax_error")`, `PyImport_ImportModule("_strptime")`.
+ */
+export const MODULE_IMPORTS: Readonly<Record<string, 'python' | 'ruby' | 'perl'>> = {
+  PyImport_ImportModule: 'python', PyImport_ImportModuleNoBlock: 'python', PyImport_ImportModuleLevel: 'python',
+  PyImport_ImportModuleAttrString: 'python', _PyImport_GetModuleAttrString: 'python',
+  rb_require: 'ruby', rb_require_string: 'ruby', rb_f_require: 'ruby',
+  Perl_load_module: 'perl', Perl_load_module_nocontext: 'perl', Perl_require_pv: 'perl',
+};
+const IMPORTED_WATCH = [...EXEC_IMPORTS, ...DLOPEN_IMPORTS, ...Object.keys(MODULE_IMPORTS)];
 
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;

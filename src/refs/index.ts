@@ -20,6 +20,7 @@ export { Fs } from './resolve/context.js';
 export { dataSetsFor, normalizeLocale } from './datasets.js';
 export type { DataSetContext, DataSetNeed } from './datasets.js';
 export { binaryRefs, executablesOnPath, pathRefs } from './binary.js';
+export { compiledImports } from './compiled-imports.js';
 export type { BinaryContext, BinaryMechanism, BinaryRef } from './binary.js';
 export { dataFamilies, FAMILY_LIMIT_BYTES, kindOf } from './families.js';
 export type { Family, FamilyEvent, FamilyOptions } from './families.js';

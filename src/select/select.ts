@@ -8,7 +8,7 @@ import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
 import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
-import { binaryRefs, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
+import { binaryRefs, compiledImports, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
@@ -405,6 +405,10 @@ class Selector {
     for (const r of binaryRefs(path, f.elf, strings, this.binaryCtx)) {
       const detail = `${r.how ? r.how + ' ' : ''}"${r.string}"`;
       this.keepTarget({ path: r.path, subtree: r.subtree }, { kind: r.mechanism, of: path, detail }, limit, path);
+    }
+    // modules its C code imports by name: kept when the string names one (most strings do not)
+    for (const ref of compiledImports(strings)) {
+      for (const t of resolver.resolve(path, ref).targets) this.keepTarget(t, refReason(path, ref), subtreeLimit(ref), path);
     }
   }
 

@@ -239,3 +239,29 @@ describe('python precision: what never runs when a module is imported on Linux',
     expect(refs.find((r) => r.name === 'fallback2')!.insteadOf).toBeUndefined(); // nothing tried
   });
 });
+
+describe('a string handed to a shell is shell code', () => {
+  const commands = (refs: RawRef[]) => refs.filter((r) => r.kind === 'command').map((r) => r.name);
+  it('every command of a pipeline or list, in each language', () => {
+    const line = 'gzip --version 2>&1 | head -1; find /srv -newer /tmp/x && tar cf - /srv | xz -9 > /backup/x.tar.xz';
+    const want = ['gzip', 'head', 'find', 'tar', 'xz'];
+    expect(commands(scan('perl', `my $v = \`${line}\`;\nsystem("${line}");`))).toEqual([...want, ...want]);
+    expect(commands(scan('ruby', `v = \`${line}\`\nsystem('${line}')`))).toEqual([...want, ...want]);
+    expect(commands(scan('php', `<?php\n$v = shell_exec('${line}');\n$w = \`${line}\`;`))).toEqual([...want, ...want]);
+    expect(commands(scan('python', `import os, subprocess\nos.system("${line}")\nsubprocess.run("${line}", shell=True)`))).toEqual([...want, ...want]);
+    expect(commands(scan('node', `const cp = require('child_process');\ncp.execSync('${line}');`))).toEqual(want);
+  });
+  it('its paths and redirect targets are paths, on the line of the string', () => {
+    const refs = scan('perl', 'my $x = 1;\nsystem("sqlite3 /srv/app.db < /srv/schema.sql");');
+    expect(refs.filter((r) => r.kind === 'path').map((r) => [r.name, r.line, r.how])).toEqual([['/srv/app.db', 2, 'system: named'], ['/srv/schema.sql', 2, 'system: redirect <']]);
+  });
+  it('an interpolated line: its commands up to the first interpolation', () => {
+    expect(commands(scan('ruby', 'v = `gzip -dc #{file} | wc -l`'))).toEqual(['gzip']);
+    expect(commands(scan('perl', 'my $v = `sort -u | uniq -c $file`;'))).toEqual(['sort', 'uniq']);
+  });
+  it('a program given with its arguments apart is the program only', () => {
+    expect(commands(scan('perl', 'system("gzip", "-d", "a | b");'))).toEqual(['gzip']);
+    expect(commands(scan('ruby', "system('gzip', '-d', 'a | b')"))).toEqual(['gzip']);
+    expect(commands(scan('node', "require('child_process').execFileSync('gzip', ['a | b'])"))).toEqual(['gzip']);
+  });
+});

@@ -1,7 +1,7 @@
 // Reach (samples/reach/*): images whose unprobed paths need what kept code reaches by principle
 // (library code's own lazy imports, the programs and libraries it runs and loads by name, the
 // files it names in literals, redirects and here-documents, code known by the interpreter that
-// read it). Each is slimmed with DEFAULT flags, then taken down paths the default probes never
+// read it, modules a C extension requires by name, every stage of a shell line). Each is slimmed with DEFAULT flags, then taken down paths the default probes never
 // reach; the slim image must answer exactly like the original.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReach, compareRoutes, ensureCli, runOnce, slimmedOnce } from './e2e.js';
@@ -45,5 +45,21 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(runOnce(image, ['total']).stdout).toBe('3 jobs, total 7.75\n');
     expect(runOnce(image, ['summary']).stdout).toBe('Summary: 3 jobs this week, on call: ops\n');
     expect(failures).toEqual([]);
+  });
+
+  it('ruby: a module a C extension requires by name (psych.so: rb_require "psych/syntax_error"), every stage of a backtick pipeline', () => {
+    const image = buildReach('rbnotes');
+    const s = slimOk(image);
+    expect(runOnce(image, ['top']).stdout).toBe('      3 ship it\n      2 buy milk\n');
+    expect(runOnce(image, ['export']).stdout).toMatch(/^---\nmonday: \|-\n  buy milk\n  ship it\n/);
+    for (const sub of ['count', 'export', 'top']) {
+      const a = runOnce(image, [sub]);
+      const b = runOnce(s.tag, [sub]);
+      expect(a.status, `${sub} on the original: ${a.stderr}`).toBe(0);
+      expect({ sub, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(0, 400) }).toEqual({ sub, status: 0, stdout: a.stdout, stderr: '' });
+    }
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/lib/ruby/3.1.0/psych/syntax_error.rb')).toMatch(/imported by \/usr\/lib\/x86_64-linux-gnu\/ruby\/3\.1\.0\/psych\.so \(rb_require psych\/syntax_error\)/);
+    expect(reasons.get('/usr/bin/uniq')).toMatch(/command in \/app\/notes\.rb:16 \(backtick uniq\)/);
   });
 });

@@ -2,6 +2,7 @@
 // a command line runs.
 import type { LexString } from '../lex.js';
 import type { Lang, RawRef } from '../types.js';
+import { scanShell } from './shell.js';
 
 /** A literal that is plausibly an absolute path (no spaces, globs or shell syntax). */
 const ABS_PATH = /^\/[\w.@+,:=~%-]*(?:\/[\w.@+,:=~%-]*)*$/;
@@ -40,4 +41,22 @@ export function firstWord(cmdline: string): string | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * What a string handed to a shell runs and names (backticks, `system("...")`, `popen`,
+ * `shell_exec`, `child_process.exec`): it is shell code, so every command of it counts (each
+ * stage of a pipeline, after `;`, `&&`, `||`, inside `$(...)`), with its redirect targets and
+ * paths, not only its first word. `how` says how the code handed it over; the refs are the
+ * shell's, on the line of the string. An interpolated string (`dynamic`) is read up to the last
+ * whole word before its first interpolation.
+ */
+export function shellLine(value: string, dynamic: boolean, line: number, how: string): RawRef[] {
+  let text = value;
+  if (dynamic) {
+    const cut = Math.max(text.lastIndexOf(' '), text.lastIndexOf('\t'), text.lastIndexOf('|'), text.lastIndexOf(';'), text.lastIndexOf('&'));
+    text = text.slice(0, cut + 1);
+  }
+  if (text.trim() === '') return [];
+  return scanShell(text).map((r) => ({ ...r, line: line + r.line - 1, how: r.kind === 'command' ? how : `${how}: ${r.how}` }));
 }

@@ -2,7 +2,7 @@
 // require.resolve(), child_process calls, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { firstWord, pathLiterals } from './literals.js';
+import { pathLiterals, shellLine } from './literals.js';
 
 const SPEC = {
   lineComments: ['//'], blockComments: [['/*', '*/']] as Array<[string, string]>, quotes: ["'", '"', '`'], regex: true,
@@ -40,11 +40,14 @@ export function scanNode(text: string): RawRef[] {
   // child_process: execFile/spawn/fork name a program (or module); exec/execSync a shell line
   for (const m of code.matchAll(new RegExp(`\\b(execFileSync|execFile|spawnSync|spawn|fork|execSync|exec)\\s*\\(\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[2]);
-    if (!s || s.dynamic) continue;
+    if (!s) continue;
     const fn = m[1]!;
-    const word = fn.startsWith('exec') && !fn.startsWith('execFile') ? firstWord(s.value) : s.value;
-    if (!word) continue;
-    found.push({ at: m.index!, r: fn === 'fork' ? { kind: 'import', name: word, line: 0, how: 'fork' } : { kind: 'command', name: word, line: 0, how: fn } });
+    if (fn === 'exec' || fn === 'execSync') { // a shell line
+      for (const r of shellLine(s.value, s.dynamic, 1, fn)) found.push({ at: m.index!, r });
+      continue;
+    }
+    if (s.dynamic) continue;
+    found.push({ at: m.index!, r: fn === 'fork' ? { kind: 'import', name: s.value, line: 0, how: 'fork' } : { kind: 'command', name: s.value, line: 0, how: fn } });
   }
   // process.dlopen(module, "/x.node") / ffi-napi's ffi.Library("libx") / koffi.load("libx.so.1")
   for (const m of code.matchAll(new RegExp(`\\b(?:process\\.dlopen\\s*\\(\\s*[\\w.]+\\s*,|(Library|koffi\\.load|DynamicLibrary)\\s*\\()\\s*${STR}`, 'g'))) {

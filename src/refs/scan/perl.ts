@@ -2,7 +2,7 @@
 // programs run through system/exec/backticks, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { firstWord, pathLiterals } from './literals.js';
+import { pathLiterals, shellLine } from './literals.js';
 
 const SPEC = {
   lineComments: ['#'], quotes: ["'", '"', '`'], interpolation: { quote: '"', start: /^[$@][\w{]/ },
@@ -52,16 +52,13 @@ export function scanPerl(text: string): RawRef[] {
     const s = stringAt(l, m[2]);
     if (s && !s.dynamic) ref({ kind: 'import', name: s.value, line, how: 'require file', ...(inSub(m.index!) ? { lazy: true } : {}) });
   }
-  for (const s of l.strings) {
-    if (s.quote !== '`' || s.dynamic) continue;
-    const word = firstWord(s.value);
-    if (word) ref({ kind: 'command', name: word, line: s.line, how: 'backtick' });
-  }
+  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick'));
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*${STR}\\s*(,)?`, 'g'))) {
     const s = stringAt(l, m[1]);
-    if (!s || s.dynamic) continue;
-    const word = m[2] ? s.value : firstWord(s.value);
-    if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'system' });
+    if (!s) continue;
+    // with more arguments the first is the program itself; alone it is a shell line
+    if (!m[2]) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'system'));
+    else if (!s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'command', name: s.value, line: lineOf(m.index!), how: 'system' });
   }
   // DynaLoader::dl_load_file("libx.so.1") / FFI::CheckLib's find_lib(lib => 'x') / FFI::Platypus->new(lib => 'x')
   for (const m of code.matchAll(new RegExp(`\\b(dl_load_file|find_lib\\w*|lib)\\s*(?:\\(|=>)\\s*(?:lib\\s*=>\\s*)?${STR}`, 'g'))) {

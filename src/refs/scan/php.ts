@@ -2,7 +2,7 @@
 // programs run through exec/system/shell_exec/backticks, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { firstWord, pathLiterals } from './literals.js';
+import { pathLiterals, shellLine } from './literals.js';
 
 const SPEC = {
   lineComments: ['//', '#'], blockComments: [['/*', '*/']] as Array<[string, string]>, quotes: ["'", '"', '`'],
@@ -47,15 +47,10 @@ export function scanPhp(text: string): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how: m[1]! });
     } else ref({ kind: 'import', name: value, line, how: m[1]! });
   }
-  for (const s of l.strings) {
-    if (s.quote !== '`' || s.dynamic) continue;
-    const word = firstWord(s.value);
-    if (word) ref({ kind: 'command', name: word, line: s.line, how: 'backtick' });
-  }
+  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick'));
   for (const m of code.matchAll(new RegExp(`\\b(?:exec|shell_exec|system|passthru|popen|proc_open)\\s*\\(\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
-    const word = s && !s.dynamic ? firstWord(s.value) : undefined;
-    if (word) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'exec' });
+    if (s) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'exec'));
   }
   out.push(...pathLiterals('php', l.strings.filter((s) => s.quote !== '`')));
   return out;

@@ -4,7 +4,7 @@
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { LexString } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { firstWord, pathLiterals } from './literals.js';
+import { pathLiterals, shellLine } from './literals.js';
 
 const SPEC = { lineComments: ['#'], quotes: ["'", '"'], triple: true, prefixes: true };
 const DOTTED = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
@@ -52,10 +52,16 @@ export function scanPython(text: string): RawRef[] {
   // subprocess.run(["prog", ...]) / os.execvp("prog", ...) / shutil.which("prog")
   for (const m of code.matchAll(new RegExp(`\\b(?:subprocess\\.\\w+|Popen|check_output|check_call|os\\.exec\\w*|os\\.spawn\\w*|shutil\\.which)\\s*\\(\\s*\\[?\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
-    if (!s || s.dynamic) continue;
+    if (!s) continue;
     const list = m[0].includes('[');
-    const word = list || /exec|spawn|which/.test(m[0]) ? s.value : firstWord(s.value);
-    if (!word || !/^[\w./@+-]+$/.test(word)) continue;
+    // subprocess given one string: a shell line (shell=True), or else the program itself, which
+    // reading it as a shell line also names
+    if (!list && !/exec|spawn|which/.test(m[0])) {
+      out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'subprocess'));
+      continue;
+    }
+    const word = s.value;
+    if (s.dynamic || !/^[\w./@+-]+$/.test(word)) continue;
     // shutil.which only asks whether the program is there; the code copes when it is not
     if (/which/.test(m[0])) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'shutil.which', optional: 'a program the code looks for and runs without' });
     else ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
@@ -69,8 +75,7 @@ export function scanPython(text: string): RawRef[] {
   // os.system("prog args") / os.popen("prog args")
   for (const m of code.matchAll(new RegExp(`\\bos\\.(?:system|popen)\\s*\\(\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
-    const word = s && !s.dynamic ? firstWord(s.value) : undefined;
-    if (word) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'os.system' });
+    if (s) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'os.system'));
   }
   out.push(...pathLiterals('python', l.strings).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
   // `try: import _speedups` / `except ImportError: import slow`: the fallback runs only when the

@@ -2,7 +2,7 @@
 // backticks, system, exec, spawn and Open3, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { firstWord, pathLiterals } from './literals.js';
+import { pathLiterals, shellLine } from './literals.js';
 
 const SPEC = {
   lineComments: ['#'], quotes: ["'", '"', '`'], interpolation: { quote: '"', start: /^#\{/ },
@@ -27,17 +27,13 @@ export function scanRuby(text: string): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how });
     } else ref({ kind: 'import', name: s.value, line, how });
   }
-  for (const s of l.strings) {
-    if (s.quote !== '`' || s.dynamic) continue;
-    const word = firstWord(s.value);
-    if (word) ref({ kind: 'command', name: word, line: s.line, how: 'backtick' });
-  }
+  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick'));
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec|spawn|IO\\.popen|Open3\\.\\w+)\\s*\\(?\\s*\\[?\\s*${STR}\\s*(,)?`, 'g'))) {
     const s = stringAt(l, m[1]);
-    if (!s || s.dynamic) continue;
+    if (!s) continue;
     // with more arguments the first is the program itself; alone it is a shell line
-    const word = m[2] ? s.value : firstWord(s.value);
-    if (word && /^[\w./@+-]+$/.test(word)) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'system' });
+    if (!m[2]) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'system'));
+    else if (!s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'command', name: s.value, line: lineOf(m.index!), how: 'system' });
   }
   // Fiddle.dlopen("libx.so.1") / Fiddle::Handle.new(...) / ruby-ffi's ffi_lib "x"
   for (const m of code.matchAll(new RegExp(`\\b(dlopen|Handle\\.new|ffi_lib)\\s*\\(?\\s*\\[?\\s*${STR}`, 'g'))) {

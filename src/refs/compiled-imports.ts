@@ -1,0 +1,40 @@
+// Modules that compiled code loads by a name written in C: an extension module or a program
+// embedding an interpreter calls the interpreter's import function with a string literal
+// (Ruby's psych.so runs `rb_require("psych/syntax_error")` only when a document fails to
+// parse; a Python extension imports a helper module on first use). When a kept ELF file
+// imports such a function (src/elf MODULE_IMPORTS), its read-only data's strings that are
+// well-formed module names of that language are imports, resolved like the language's own
+// import statement. Most strings are not module names: the ones that resolve to nothing are
+// not reported.
+import { MODULE_IMPORTS } from '../elf/index.js';
+import type { ElfStrings } from '../elf/index.js';
+import type { Lang, RawRef } from './types.js';
+
+/** A module name as each language's C API takes it. */
+const NAME: Partial<Record<Lang, RegExp>> = {
+  python: /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/,
+  // a feature: "json", "psych/syntax_error", "enc/trans/japanese"
+  ruby: /^[a-z_][\w-]*(?:\/[\w.-]+)*$/,
+  // Foo::Bar, or a file as require_pv takes it: Foo/Bar.pm
+  perl: /^(?:[A-Z]\w*(?:::\w+)*|[A-Za-z_]\w*(?:\/\w+)*\.pm)$/,
+};
+
+/** The imports a compiled file makes by name, one per (language, well-formed string). */
+export function compiledImports(strings: ElfStrings): RawRef[] {
+  const fns = (strings.imports ?? []).filter((i) => MODULE_IMPORTS[i] !== undefined);
+  if (fns.length === 0 || !strings.words) return [];
+  const out: RawRef[] = [];
+  const seen = new Set<Lang>();
+  for (const fn of fns) {
+    const lang = MODULE_IMPORTS[fn]!;
+    const name = NAME[lang];
+    if (seen.has(lang) || !name) continue;
+    seen.add(lang);
+    for (const w of strings.words) {
+      if (!name.test(w)) continue;
+      const file = lang === 'perl' && w.endsWith('.pm');
+      out.push({ lang, kind: 'import', name: w, line: 0, how: file ? 'require file' : fn });
+    }
+  }
+  return out;
+}
