@@ -1,7 +1,9 @@
 // What a kept ELF file can reach by a name compiled into it (its read-only data's strings,
 // src/elf/strings.ts), resolved in the filesystem it runs in:
 //   - paths: an absolute path that exists is kept (a file as itself; a directory whole when it
-//     holds data); a base name the program appends a suffix to ("/usr/share/misc/magic" →
+//     holds data, or the helper programs of a file that runs programs by name, or the plugins
+//     of one that loads libraries by name: keptWhole), also one written relative to the
+//     program's install prefix ("share/git-core/templates" for /usr/bin/git); a base name the program appends a suffix to ("/usr/share/misc/magic" →
 //     magic.mgc); a Go string run on into the next (no NUL ends it);
 //   - programs: when the file imports a call that searches PATH (execvp, posix_spawnp, system,
 //     popen...), the executables on PATH whose names are whole string literals (one the linker
@@ -52,25 +54,41 @@ const DATA_WALK = 2_000;
 const VIRTUAL = /^\/(proc|sys|dev)(\/|$)/;
 /** A program name: no '/', no spaces, not starting with '-'. */
 const PROGRAM_NAME = /^[A-Za-z0-9_[][\w.+[\]-]*$/;
-/**
- * A file that is code, not data: a directory holding one is not kept whole for a path string
- * (a shared object is loaded by name; interpreted code is followed by its imports).
- */
-const CODE_FILE = /\.(so(\.[\d.]+)?|py|pyc|rb|pm|pl|js|mjs|cjs|php|lua|tcl|class|jar)$/;
 
 /** Everything `file` names in its strings, as mechanism + path to keep. */
 export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx: BinaryContext): BinaryRef[] {
   const out: BinaryRef[] = [];
   const system = isSystemRuntime(file, elf);
-  for (const s of strings.paths) {
-    for (const r of pathRefs(s, ctx.fs, strings.go === true)) out.push(system && r.subtree ? { ...r, subtree: false } : r);
-  }
   const imports = new Set(strings.imports ?? elf.imports ?? []);
+  const can: Can = { run: EXEC_IMPORTS.some((i) => imports.has(i)), load: DLOPEN_IMPORTS.some((i) => imports.has(i)) };
+  for (const s of strings.paths) {
+    for (const r of pathRefs(s, ctx.fs, strings.go === true, can)) out.push(system && r.subtree ? { ...r, subtree: false } : r);
+  }
+  out.push(...prefixRefs(file, strings, ctx.fs, can));
   if (strings.words && EXEC_IMPORTS.some((i) => imports.has(i))) {
     const shell = imports.has('system') || imports.has('popen');
     out.push(...programRefs(file, strings.words, ctx, shell));
   }
   if (strings.words && DLOPEN_IMPORTS.some((i) => imports.has(i))) out.push(...libraryRefs(file, elf, strings.words, ctx));
+  return out;
+}
+
+/** A path below an install prefix, as a relocatable program writes it: "share/git-core/templates". */
+const PREFIX_RELATIVE = /^(share|lib|lib64|libexec|etc)\/[\w.+@-]+(\/[\w.+@-]+)*\/?$/;
+
+/**
+ * Paths a program finds relative to its install prefix (the parent of its bin/ or sbin/: /usr
+ * for /usr/bin/git), as relocatable builds do (git's system_path("share/git-core/templates")):
+ * the relative strings among its whole strings that exist under that prefix.
+ */
+function prefixRefs(file: string, strings: ElfStrings, fs: Fs, can: Can): BinaryRef[] {
+  if (!strings.words || !/\/s?bin\/[^/]+$/.test(file)) return [];
+  const prefix = parentPath(parentPath(file));
+  const out: BinaryRef[] = [];
+  for (const w of strings.words) {
+    if (!PREFIX_RELATIVE.test(w)) continue;
+    for (const r of pathRefs(joinPath(prefix, w), fs, false, can)) out.push({ ...r, string: w, how: `${r.how ? r.how + ' ' : ''}install prefix ${prefix} +` });
+  }
   return out;
 }
 
@@ -85,8 +103,17 @@ export function isSystemRuntime(file: string, elf: ElfInfo): boolean {
   return /^(libc\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld64\.so\.\d+|libc\.musl-\w+\.so\.\d+|ld-musl-\w+\.so\.\d+)$/.test(name);
 }
 
+/** What the program that names a directory can do with its files besides reading them. */
+export interface Can {
+  /** It runs programs by name (imports an exec call). */
+  run: boolean;
+  /** It loads libraries by name (imports dlopen). */
+  load: boolean;
+}
+const READS_ONLY: Can = { run: false, load: false };
+
 /** A path string: what exists of it. */
-export function pathRefs(raw: string, fs: Fs, go: boolean): BinaryRef[] {
+export function pathRefs(raw: string, fs: Fs, go: boolean, can: Can = READS_ONLY): BinaryRef[] {
   const p = normalize(raw);
   if (p === '/' || VIRTUAL.test(p)) return [];
   const dir = parentPath(p);
@@ -97,9 +124,9 @@ export function pathRefs(raw: string, fs: Fs, go: boolean): BinaryRef[] {
   const suffixed = names.filter((n) => n.startsWith(base + '.') && /^\.[A-Za-z][A-Za-z0-9]{0,7}$/.test(n.slice(base.length)));
   const out: BinaryRef[] = suffixed.length > 4 ? [] : suffixed.map((n) => ({ mechanism: 'binary-path' as const, path: joinPath(dir, n), string: raw, how: 'extension appended to' }));
   const st = fs.stat(p);
-  if (st) return [{ mechanism: 'binary-path', path: p, string: raw, ...(st.type === 'dir' && holdsData(fs, p) ? { subtree: true } : {}) }, ...out];
+  if (st) return [{ mechanism: 'binary-path', path: p, string: raw, ...(st.type === 'dir' && keptWhole(fs, p, can) ? { subtree: true } : {}) }, ...out];
   if (out.length > 0 || !go) return out;
-  return goRuns(p, raw, fs);
+  return goRuns(p, raw, fs, can);
 }
 
 /**
@@ -109,13 +136,13 @@ export function pathRefs(raw: string, fs: Fs, go: boolean): BinaryRef[] {
  * a deep enough existing prefix does (the next string starts with '/'); the walk restarts
  * after it.
  */
-function goRuns(p: string, raw: string, fs: Fs): BinaryRef[] {
+function goRuns(p: string, raw: string, fs: Fs, can: Can): BinaryRef[] {
   const comps = p.split('/').filter(Boolean);
   const out: BinaryRef[] = [];
   const emit = (path: string, how: string) => {
     const st = fs.stat(path);
     if (!st || (st.type === 'dir' && isBroad(path))) return;
-    out.push({ mechanism: 'binary-path', path, string: raw, how, ...(st.type === 'dir' && holdsData(fs, path) ? { subtree: true } : {}) });
+    out.push({ mechanism: 'binary-path', path, string: raw, how, ...(st.type === 'dir' && keptWhole(fs, path, can) ? { subtree: true } : {}) });
   };
   let start = 0;
   while (start < comps.length && out.length < 16) {
@@ -141,14 +168,25 @@ function goRuns(p: string, raw: string, fs: Fs): BinaryRef[] {
 }
 
 /**
- * A directory that holds data: files directly in it (at least as many as subdirectories: a
- * directory of per-package or per-language subdirectories is a namespace, not one program's
- * data), no code anywhere in it (a shared object, an executable, a module of an interpreted
- * language: a runtime's library directory, a package manager's scripts), and not a broad
- * system directory.
+ * Whether a directory a compiled-in path names is kept whole (within the subtree bound):
+ *   - never a broad system directory (/usr/share, /usr/lib/<triplet>...);
+ *   - never one holding modules of an interpreted language: the import scanners find those
+ *     one by one (a runtime's library directory);
+ *   - one holding executables, when the program runs programs by name: its helper directory
+ *     (git's exec-path, run by names it computes: "git-" + a subcommand), or a tree it
+ *     installs (git's templates, sample hooks included);
+ *   - one holding shared objects, when the program loads libraries by name: its plugin
+ *     directory (gawk's extensions, loaded as `@load "time"`);
+ *   - else data only: files directly in it, at least as many as subdirectories (a directory of
+ *     per-package or per-language subdirectories is a namespace, not one program's data).
  */
-function holdsData(fs: Fs, dir: string): boolean {
+function keptWhole(fs: Fs, dir: string, can: Can): boolean {
   if (isBroad(dir)) return false;
+  const held = contents(fs, dir);
+  if (held.modules) return false;
+  if (held.executables && !can.run) return false;
+  if (held.sharedObjects && !can.load) return false;
+  if ((held.executables && can.run) || (held.sharedObjects && can.load)) return true;
   let files = 0;
   let dirs = 0;
   for (const n of fs.list(dir)) {
@@ -156,25 +194,32 @@ function holdsData(fs: Fs, dir: string): boolean {
     if (st?.type === 'dir') dirs++;
     else if (st?.type === 'file') files++;
   }
-  return files > 0 && files >= dirs && !holdsCode(fs, dir);
+  return files > 0 && files >= dirs;
 }
 
-/** Whether code is anywhere below `dir` (looked at up to DATA_WALK entries; a larger tree is the subtree bound's to cut). */
-function holdsCode(fs: Fs, dir: string): boolean {
+/** A module of an interpreted language (or its compiled form): found through imports, not kept as data. */
+const MODULE_FILE = /\.(py|pyc|rb|pm|pl|js|mjs|cjs|php|lua|tcl|class|jar)$/;
+const SHARED_OBJECT = /\.so(\.[\d.]+)?$/;
+
+/** What is below `dir` (looked at up to DATA_WALK entries; a larger tree is the subtree bound's to cut). */
+function contents(fs: Fs, dir: string): { entries: number; modules: boolean; executables: boolean; sharedObjects: boolean } {
+  const out = { entries: 0, modules: false, executables: false, sharedObjects: false };
   const stack = [dir];
-  let seen = 0;
-  while (stack.length > 0 && seen < DATA_WALK) {
+  while (stack.length > 0 && out.entries < DATA_WALK) {
     const d = stack.pop()!;
     for (const n of fs.list(d)) {
-      if (++seen > DATA_WALK) break;
+      if (++out.entries > DATA_WALK) break;
       const p = joinPath(d, n);
       // through links: the directory itself may be reached through one (/lib → usr/lib)
       const st = fs.view.lstat(p)?.type === 'symlink' ? undefined : fs.stat(p);
       if (st?.type === 'dir') stack.push(p);
-      else if (st?.type === 'file' && (CODE_FILE.test(n) || ((st.mode ?? 0) & 0o111) !== 0)) return true;
+      if (st?.type !== 'file') continue;
+      if (MODULE_FILE.test(n)) out.modules = true;
+      else if (SHARED_OBJECT.test(n)) out.sharedObjects = true;
+      else if (((st.mode ?? 0) & 0o111) !== 0) out.executables = true;
     }
   }
-  return false;
+  return out;
 }
 
 /** Executables on PATH by name → their path (the first on PATH), per filesystem and PATH. */

@@ -192,6 +192,38 @@ describe('a tree with code anywhere in it is not data', () => {
   });
 });
 
+describe('directories of helpers and plugins', () => {
+  const fs = fsOf([
+    { path: '/usr/lib/git-core/git-upload-pack', mode: X }, { path: '/usr/lib/git-core/git-remote-http', mode: X }, '/usr/lib/git-core/mergetools/vimdiff',
+    { path: '/usr/lib/x86_64-linux-gnu/gawk/time.so', mode: X }, { path: '/usr/lib/x86_64-linux-gnu/gawk/fork.so', mode: X },
+    '/usr/share/git-core/templates/description', { path: '/usr/share/git-core/templates/hooks/update.sample', mode: X }, '/usr/share/git-core/templates/info/exclude',
+    { path: '/usr/lib/rt/5.36/auto/POSIX/POSIX.so', mode: X }, '/usr/lib/rt/5.36/POSIX.pm',
+  ]);
+  const run = { run: true, load: false };
+  const load = { run: false, load: true };
+
+  it('a program that runs programs by name keeps a directory of executables it names whole: its helpers, a tree it installs', () => {
+    expect(kept(pathRefs('/usr/lib/git-core', fs, false, run))).toEqual(['/usr/lib/git-core/**']);
+    expect(kept(pathRefs('/usr/share/git-core/templates', fs, false, run))).toEqual(['/usr/share/git-core/templates/**']);
+    expect(kept(pathRefs('/usr/lib/git-core', fs, false, load))).toEqual(['/usr/lib/git-core']);
+  });
+
+  it('a program that loads libraries by name keeps a directory of shared objects it names whole: its plugins', () => {
+    expect(kept(pathRefs('/usr/lib/x86_64-linux-gnu/gawk', fs, false, load))).toEqual(['/usr/lib/x86_64-linux-gnu/gawk/**']);
+    expect(kept(pathRefs('/usr/lib/x86_64-linux-gnu/gawk', fs, false, run))).toEqual(['/usr/lib/x86_64-linux-gnu/gawk']);
+  });
+
+  it('a path written relative to the install prefix of a program in a bin directory', () => {
+    const fs2 = fsOf([{ path: '/usr/bin/git', mode: X }, ...['description', 'info/exclude'].map((f) => `/usr/share/git-core/templates/${f}`), { path: '/usr/share/git-core/templates/hooks/update.sample', mode: X }]);
+    const refs = binaryRefs('/usr/bin/git', elf({ imports: ['execvp'] }), { paths: [], words: ['share/git-core/templates', 'share/nothere', 'lib', 'share'], imports: ['execvp'] }, ctx(fs2));
+    expect(refs.map((r) => [r.path, r.subtree, r.how, r.string])).toEqual([['/usr/share/git-core/templates', true, 'install prefix /usr +', 'share/git-core/templates']]);
+  });
+
+  it('never a directory holding modules of an interpreted language: imports find those one by one', () => {
+    expect(kept(pathRefs('/usr/lib/rt/5.36', fs, false, { run: true, load: true }))).toEqual(['/usr/lib/rt/5.36']);
+  });
+});
+
 describe('through links', () => {
   it('a directory named through a symlink is looked at where it is', () => {
     const fs = fsOf([{ path: '/lib', link: 'usr/lib' }, { path: '/usr/lib/perl/5.36', link: '5.36.0' }, '/usr/lib/perl/5.36.0/Carp.pm', '/usr/lib/perl/5.36.0/a.txt',

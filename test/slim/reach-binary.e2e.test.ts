@@ -2,7 +2,7 @@
 // with DEFAULT flags, then asked on paths the default probes never take (unlinked routes, a
 // query parameter). The slim image must answer exactly like the original.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIn, compareRoutes, ensureCli, slimmedOnce, type Slimmed } from './e2e.js';
+import { buildIn, compareRoutes, ensureCli, runOnce, slimmedOnce, type Slimmed } from './e2e.js';
 
 const once = slimmedOnce();
 const slimOk = once.slimOk;
@@ -32,6 +32,23 @@ describe('what kept binaries name: paths, programs and libraries by name, data f
     expect(mech['binary-path']).toBeGreaterThan(0);
     expect(mech['binary-program']).toBeGreaterThan(0);
     expect(mech['binary-library']).toBeGreaterThan(0);
+  });
+
+  it('git and gawk: helpers run from a compiled-in exec-path by computed names, templates under the install prefix, an extension loaded by name from a plugin directory', () => {
+    const image = buildIn('reach', 'vcs');
+    const s = slimOk(image);
+    const a = { mirror: runOnce(image, ['mirror']), stamp: runOnce(image, ['stamp']) };
+    // the original really did the work the slim one is held to
+    expect(a.mirror.stdout).toBe('first\n13\n'); // the 13 sample hooks of the templates
+    expect(a.stamp.stdout).toBe('65 B\n');
+    for (const sub of ['version', 'mirror', 'stamp'] as const) {
+      const o = runOnce(image, [sub]);
+      const b = runOnce(s.tag, [sub]);
+      expect({ sub, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(0, 400) }).toEqual({ sub, status: o.status, stdout: o.stdout, stderr: o.stderr.slice(0, 400) });
+    }
+    expect(reasonsOf(s, '/usr/lib/git-core/git-upload-pack').join()).toMatch(/path in the strings of \/usr\/bin\/(git|scalar) \("\/usr\/lib\/git-core"\)/);
+    expect(reasonsOf(s, '/usr/share/git-core/templates/description').join()).toMatch(/install prefix \/usr \+ "share\/git-core\/templates"/);
+    expect(reasonsOf(s, '/usr/lib/x86_64-linux-gnu/gawk/ordchr.so').join()).toMatch(/path in the strings of \/usr\/bin\/gawk/);
   });
 
   it('python gettext: the catalog of another language than the one the run read (a family of one domain\'s catalogs)', async () => {
