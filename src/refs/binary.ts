@@ -178,7 +178,8 @@ function goRuns(p: string, raw: string, fs: Fs, can: Can): BinaryRef[] {
  *   - one holding shared objects, when the program loads libraries by name: its plugin
  *     directory (gawk's extensions, loaded as `@load "time"`);
  *   - else data only: files directly in it, at least as many as subdirectories (a directory of
- *     per-package or per-language subdirectories is a namespace, not one program's data).
+ *     per-package or per-language subdirectories is a namespace, not one program's data), or
+ *     only one-character subdirectories (the buckets of a keyed database: terminfo).
  */
 function keptWhole(fs: Fs, dir: string, can: Can): boolean {
   if (isBroad(dir)) return false;
@@ -189,12 +190,17 @@ function keptWhole(fs: Fs, dir: string, can: Can): boolean {
   if ((held.executables && can.run) || (held.sharedObjects && can.load)) return true;
   let files = 0;
   let dirs = 0;
+  let buckets = 0;
   for (const n of fs.list(dir)) {
     const st = fs.stat(joinPath(dir, n));
-    if (st?.type === 'dir') dirs++;
-    else if (st?.type === 'file') files++;
+    if (st?.type === 'dir') {
+      dirs++;
+      if (n.length === 1) buckets++;
+    } else if (st?.type === 'file') files++;
   }
-  return files > 0 && files >= dirs;
+  // subdirectories named by one character are the buckets of one keyed database (terminfo's
+  // first letters: /usr/lib/terminfo/v/vt100, chosen by $TERM), not a namespace
+  return (files > 0 && files >= dirs) || (dirs > 0 && buckets === dirs);
 }
 
 /** A module of an interpreted language (or its compiled form): found through imports, not kept as data. */

@@ -219,6 +219,13 @@ describe('directories of helpers and plugins', () => {
     expect(refs.map((r) => [r.path, r.subtree, r.how, r.string])).toEqual([['/usr/share/git-core/templates', true, 'install prefix /usr +', 'share/git-core/templates']]);
   });
 
+  it('a keyed database in one-character buckets is data; per-language subdirectories are a namespace', () => {
+    const fs2 = fsOf(['/usr/lib/terminfo/v/vt100', '/usr/lib/terminfo/x/xterm', '/usr/lib/terminfo/x/xterm-256color', '/usr/lib/terminfo/E/Eterm',
+      '/usr/share/app/de/x.mo', '/usr/share/app/fr/x.mo']);
+    expect(kept(pathRefs('/usr/lib/terminfo', fs2, false))).toEqual(['/usr/lib/terminfo/**']);
+    expect(kept(pathRefs('/usr/share/app', fs2, false))).toEqual(['/usr/share/app']);
+  });
+
   it('never a directory holding modules of an interpreted language: imports find those one by one', () => {
     expect(kept(pathRefs('/usr/lib/rt/5.36', fs, false, { run: true, load: true }))).toEqual(['/usr/lib/rt/5.36']);
   });

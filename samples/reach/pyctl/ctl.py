@@ -1,13 +1,17 @@
 # A small stdlib control panel. Only / and /status are linked (the default probe reaches those);
 # the other routes call standard-library functions whose own code loads what they need when
 # they run: shutil's zip support imports zipfile inside a function, ctypes.util.find_library
-# runs /sbin/ldconfig to find a library by name, mimetypes reads /etc/mime.types on first use.
+# runs /sbin/ldconfig to find a library by name, mimetypes reads /etc/mime.types on first use,
+# curses reads the terminfo entry of the terminal it is asked about (one file of a database
+# keyed by the name).
 import ctypes
 import ctypes.util
 import json
 import mimetypes
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -36,6 +40,14 @@ def bzip():
     return {'found': name, 'version': lib.BZ2_bzlibVersion().decode()}
 
 
+def term(name):
+    import curses  # noqa: F401  (here too: the child's -c code is a string)
+    # curses sets a terminal up once per process: a child per question
+    code = 'import curses, sys; curses.setupterm(sys.argv[1], 1); print(len(curses.tigetstr("clear") or b""))'
+    out = subprocess.run([sys.executable, '-c', code, name], capture_output=True, text=True, check=True)
+    return {name: int(out.stdout)}
+
+
 def mime():
     return {ext: mimetypes.guess_type('file' + ext)[0] for ext in ('.odt', '.epub', '.flac', '.ogx')}
 
@@ -56,6 +68,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == '/':
             return 200, 'text/html', HOME
         fn = ROUTES.get(self.path)
+        if self.path.startswith('/term/'):
+            fn = lambda: term(self.path[len('/term/'):])  # noqa: E731
         if fn is None:
             return 404, 'text/plain', b'not found\n'
         try:
