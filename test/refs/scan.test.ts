@@ -265,3 +265,22 @@ describe('a string handed to a shell is shell code', () => {
     expect(commands(scan('node', "require('child_process').execFileSync('gzip', ['a | b'])"))).toEqual(['gzip']);
   });
 });
+
+describe('code and modules given to an interpreter on its command line', () => {
+  it('-c / -e code is read as that language; -m, -r, -M name modules; the script ends the options', () => {
+    const refs = scan('shell', [
+      'if [ "$1" = check ]; then',
+      '  python3 -B -c "import decimal, json; print(1)"',
+      'fi',
+      'perl -MPOSIX -e "use Digest::SHA; print 1"',
+      "node -r ./boot.js -e \"require('zlib')\"",
+      "ruby -rjson -e \"require 'set'\"",
+      'exec python3 -m http.server 80',
+      'python3 /app/run.py -c not-code',
+    ].join('\n'));
+    expect(refs.filter((r) => r.kind === 'import').map((r) => `${r.lang} ${r.name} @${r.line}`)).toEqual([
+      'python decimal @2', 'python json @2', 'perl POSIX @4', 'perl Digest::SHA @4', 'node ./boot.js @5', 'node zlib @5',
+      'ruby json @6', 'ruby set @6', 'python http.server @7',
+    ]);
+  });
+});

@@ -34,14 +34,15 @@ describe('what kept binaries name: paths, programs and libraries by name, data f
     expect(mech['binary-library']).toBeGreaterThan(0);
   });
 
-  it('git and gawk: helpers run from a compiled-in exec-path by computed names, templates under the install prefix, an extension loaded by name from a plugin directory', () => {
+  it('git, gawk, perl: helpers run from a compiled-in exec-path by computed names, templates under the install prefix, an extension loaded by name from a plugin directory, a module on an interpreter\'s command line', () => {
     const image = buildIn('reach', 'vcs');
     const s = slimOk(image);
     const a = { mirror: runOnce(image, ['mirror']), stamp: runOnce(image, ['stamp']) };
     // the original really did the work the slim one is held to
     expect(a.mirror.stdout).toBe('first\n13\n'); // the 13 sample hooks of the templates
     expect(a.stamp.stdout).toBe('65 B\n');
-    for (const sub of ['version', 'mirror', 'stamp'] as const) {
+    expect(runOnce(image, ['when']).stdout).toBe('Thursday\n');
+    for (const sub of ['version', 'mirror', 'stamp', 'when'] as const) {
       const o = runOnce(image, [sub]);
       const b = runOnce(s.tag, [sub]);
       expect({ sub, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(0, 400) }).toEqual({ sub, status: o.status, stdout: o.stdout, stderr: o.stderr.slice(0, 400) });

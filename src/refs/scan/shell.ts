@@ -1,6 +1,7 @@
 // POSIX shell (sh, dash, bash): the command word of every simple command in every branch
 // (case arms, if/else, functions, pipelines, $(...) and `...`), wrapped commands (exec, env,
-// nohup, gosu...), `sh -c` strings, sourced files, and absolute paths named anywhere.
+// nohup, gosu...), `sh -c` strings, code and modules given to an interpreter (`python3 -c`,
+// `perl -MX -e`, `node -r`), sourced files, and absolute paths named anywhere.
 // Variables assigned a literal in the script are expanded; `$(dirname "$0")`-style script
 // directories become `${__DIR__}`; other variables are left as `${NAME}` for the resolver to
 // expand from the image's environment.
@@ -82,6 +83,7 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
   let wrapperSkip = 0;
   let sourceNext = false;
   let shellC = 0; // 1: saw sh/bash, 2: saw -c
+  let interp: { lang: Lang; next?: 'code' | 'module' } | undefined; // an interpreter's options being read
   const frames: Array<{ kind: string; cmdPos: boolean }> = [];
   let command: string | undefined; // the program of the simple command being read
   /** A redirect's target: an absolute path there is read or written by the command. */
@@ -122,6 +124,7 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
       wrapper = undefined;
       sourceNext = false;
       shellC = 0;
+      interp = undefined;
       continue;
     }
     const w = k.v;
@@ -148,6 +151,26 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
       ref('source', v, k.line, 'source');
       sourceNext = false;
       continue;
+    }
+    if (interp) {
+      // `python3 -c CODE`, `perl -e CODE`, `node -r MOD`...: code and modules given on the command line
+      const next = interp.next;
+      if (next) {
+        interp.next = undefined;
+        if (next === 'module') out.push({ lang: interp.lang, kind: 'import', name: v, line: k.line, how: 'command-line module' });
+        else {
+          if (embedded) out.push(...embedded(interp.lang, v).map((r) => ({ ...r, line: k.line + r.line - 1 })));
+          interp = undefined; // what follows the code is its arguments
+        }
+        continue;
+      }
+      const said = interpreterOption(interp.lang, v);
+      if (said === undefined) interp = undefined; // the script: the options are over
+      else {
+        if (typeof said === 'object') out.push({ lang: interp.lang, kind: 'import', name: said.module, line: k.line, how: 'command-line module' });
+        else if (said !== 'other') interp.next = said;
+        continue;
+      }
     }
     if (shellC === 2) {
       ref('command', '', k.line, 'sh -c'); // placeholder, replaced below
@@ -209,8 +232,39 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
       wrapperSkip = WRAPPER_ARG.has(base) ? 1 : 0;
     }
     if (/^(sh|bash|dash|ash|ksh|zsh)$/.test(base) && depth < 3) shellC = 1;
+    const lang = langOfProgram(base);
+    if (lang && lang !== 'shell') interp = { lang };
   }
   return out;
+}
+
+/**
+ * What an interpreter's command-line word says: the next word is code (`-c`, `-e`) or a module
+ * (`-m`, `-r`), it names a module itself (`-MPOSIX`, `-rjson`), it is another option, or it is
+ * the script (undefined: the options are over).
+ */
+function interpreterOption(lang: Lang, w: string): 'code' | 'module' | 'other' | { module: string } | undefined {
+  if (!w.startsWith('-')) return undefined;
+  switch (lang) {
+    case 'python':
+      return w === '-c' ? 'code' : w === '-m' ? 'module' : /^-[A-Za-z]*c$/.test(w) ? 'code' : 'other';
+    case 'perl': {
+      if (w === '-e' || w === '-E') return 'code';
+      const m = /^-M-?([A-Za-z_][\w:]*)/.exec(w);
+      return m ? { module: m[1]! } : 'other';
+    }
+    case 'ruby': {
+      if (w === '-e') return 'code';
+      if (w === '-r') return 'module';
+      return /^-r./.test(w) ? { module: w.slice(2) } : 'other';
+    }
+    case 'node':
+      return ['-e', '--eval', '-p', '--print'].includes(w) ? 'code' : ['-r', '--require', '--import'].includes(w) ? 'module' : 'other';
+    case 'php':
+      return w === '-r' ? 'code' : 'other';
+    default:
+      return 'other';
+  }
 }
 
 /** Words and operators, with quotes kept inside words and each here-document's body as one token where its `<<` stands. */
