@@ -14,7 +14,7 @@ export interface DataSetContext {
 }
 
 export interface DataSetNeed {
-  /** Short name: tz, ca, gconv, locale, jvm, python-encodings, ruby-encodings, perl-encode, netdb. */
+  /** Short name: tz, ca, gconv, locale, jvm, python-encodings, python-metadata, ruby-encodings, perl-encode, netdb. */
   set: string;
   /** What it is, for the report: "time zone database". */
   what: string;
@@ -132,6 +132,16 @@ const RULES: Rule[] = [
     roots: () => [],
   },
   {
+    set: 'python-metadata', what: "the installed distribution's metadata (importlib.metadata finds it by the distribution's name)",
+    // `importlib.metadata.version("flask")`, entry points and pkg_resources read the package's
+    // *.dist-info / *.egg-info beside it, found by name, never by an import
+    kept: (p, ctx) => {
+      const m = /^(.*\/(?:site|dist)-packages)\/([A-Za-z_][\w]*)(?:\/|\.py$|\.[\w-]+\.so$)/.exec(p);
+      return m ? distributionsOf(ctx.fs, m[1]!).get(m[2]!.toLowerCase()) : undefined;
+    },
+    roots: () => [],
+  },
+  {
     set: 'ruby-encodings', what: "Ruby's encodings and transcoders (loaded by name)",
     kept: (p) => {
       const m = /^(.*\/enc)\/(?:encdb|trans\/transdb)\.so$/.exec(p);
@@ -153,6 +163,39 @@ const RULES: Rule[] = [
     roots: () => [],
   },
 ];
+
+/** Per filesystem and packages directory: top-level import name → the metadata of the distributions that install it. */
+const distCache = new WeakMap<Fs, Map<string, Map<string, string[]>>>();
+
+/**
+ * The *.dist-info and *.egg-info of a packages directory, by the top-level names each installs:
+ * its top_level.txt when it has one, else its RECORD's first path components, else its own
+ * name (`Flask-2.2.2.dist-info` → flask).
+ */
+function distributionsOf(fs: Fs, root: string): Map<string, string[]> {
+  let perFs = distCache.get(fs);
+  if (!perFs) distCache.set(fs, (perFs = new Map()));
+  let m = perFs.get(root);
+  if (m) return m;
+  m = new Map();
+  for (const n of fs.list(root)) {
+    const d = /^([A-Za-z0-9_.]+?)(?:-[^-]+)*\.(?:dist|egg)-info$/.exec(n);
+    if (!d) continue;
+    const meta = join(root, n);
+    const tops = new Set<string>([d[1]!.toLowerCase().replace(/[-.]/g, '_')]);
+    const top = fs.text(join(meta, 'top_level.txt'), 64 << 10);
+    for (const t of top?.split('\n') ?? []) if (t.trim()) tops.add(t.trim().toLowerCase());
+    if (top === undefined) {
+      for (const line of (fs.text(join(meta, 'RECORD'), 1 << 20) ?? '').split('\n')) {
+        const first = /^([A-Za-z_]\w*)(?:\/|\.py,)/.exec(line);
+        if (first && !first[1]!.endsWith('.dist-info')) tops.add(first[1]!.toLowerCase());
+      }
+    }
+    for (const t of tops) m.set(t, [...(m.get(t) ?? []), meta]);
+  }
+  perFs.set(root, m);
+  return m;
+}
 
 function localtimeTarget(ctx: DataSetContext): string | undefined {
   const r = resolvePath(ctx.fs.view, '/etc/localtime');

@@ -50,6 +50,16 @@ for (const c of cases) {
         expect(b.stdout.trim(), b.stderr).toBe(a.stdout.trim());
       });
 
+    if (c.name === 'flask')
+      it('keeps the metadata importlib.metadata reads of the packages it keeps', () => {
+        const ask = (ref: string) => spawnSync('docker', ['run', '--rm', '--entrypoint', 'python3', ref, '-c',
+          "import importlib.metadata as m; print(m.version('flask'), m.version('werkzeug'), [e.name for e in m.entry_points(group='console_scripts')])"], { encoding: 'utf8' });
+        const a = ask(image);
+        const b = ask(s.tag);
+        expect(a.stdout).toMatch(/^2\.\d+\.\d+ 2\.\d+\.\d+ \[.*'flask'.*\]\n$/);
+        expect(b.stdout, b.stderr).toBe(a.stdout);
+      });
+
     it('keeps the config', () => {
       expect(configOf(s.tag)).toEqual(configOf(image));
     });

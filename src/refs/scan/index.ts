@@ -17,8 +17,8 @@ const BY_EXT: Record<string, Lang> = {
   py: 'python', js: 'node', mjs: 'node', cjs: 'node', rb: 'ruby', pl: 'perl', pm: 'perl', php: 'php', sh: 'shell', bash: 'shell',
 };
 
-/** Extensions of data and compiled files: never read as code, whoever opened them. */
-const NOT_CODE = /\.(json|txt|csv|tsv|md|rst|html?|css|xml|ya?ml|toml|ini|cfg|conf|lock|map|svg|png|jpe?g|gif|ico|gz|bz2|xz|zst|zip|tar|jar|class|so(\.[\d.]+)?|a|o|pyc|pyo|node|wasm|mo|po|db|sqlite3?|bin|dat|pem|crt|key)$/i;
+/** Extensions of data and compiled files, names of package metadata and documents: never read as code, whoever opened them. */
+const NOT_CODE = /\.(json|txt|csv|tsv|md|rst|html?|css|xml|ya?ml|toml|ini|cfg|conf|lock|map|svg|png|jpe?g|gif|ico|gz|bz2|xz|zst|zip|tar|jar|class|so(\.[\d.]+)?|a|o|pyc|pyo|node|wasm|mo|po|db|sqlite3?|bin|dat|pem|crt|key)$|^(PKG-INFO|METADATA|RECORD|WHEEL|INSTALLER|README|LICEN[CS]E|COPYING|NEWS|CHANGE(S|LOG)|AUTHORS)$/i;
 
 /** What is known of a file, most trusted first: the interpreter that opened it in the trace, its `#!`. */
 export interface LangHints {

@@ -1,0 +1,34 @@
+// Data sets kept on demand (src/refs/datasets.ts), over an in-memory filesystem: a kept Python
+// package keeps its distribution's metadata, which importlib.metadata finds by name.
+import { describe, expect, it } from 'vitest';
+import { indexView } from '../../src/elf/index.js';
+import { dataSetsFor, Fs, languageOf } from '../../src/refs/index.js';
+import { memIndex, memRead, type Spec } from '../select/memindex.js';
+
+const DP = '/usr/lib/python3/dist-packages';
+const specs: Spec[] = [
+  `${DP}/flask/__init__.py`, `${DP}/flask/app.py`, { path: `${DP}/Flask-2.2.2.egg-info/top_level.txt`, content: 'flask\n' }, `${DP}/Flask-2.2.2.egg-info/PKG-INFO`,
+  `${DP}/yaml/__init__.py`, { path: `${DP}/PyYAML-6.0.dist-info/RECORD`, content: 'yaml/__init__.py,sha256=x,1\n_yaml/__init__.py,sha256=y,2\nPyYAML-6.0.dist-info/METADATA,,\n' }, `${DP}/PyYAML-6.0.dist-info/METADATA`,
+  `${DP}/six.py`, `${DP}/six-1.16.0.dist-info/METADATA`,
+  `${DP}/unused/__init__.py`, `${DP}/unused_pkg-1.0.dist-info/METADATA`,
+];
+const ctx = () => {
+  const index = memIndex(specs);
+  return { fs: new Fs(indexView(index, memRead(index))), env: [], traced: [], usesSymbol: () => false };
+};
+const metadataOf = (kept: string[]) => dataSetsFor(kept, ctx()).filter((n) => n.set === 'python-metadata').flatMap((n) => n.roots).sort();
+
+describe('python distribution metadata', () => {
+  it('by top_level.txt, by RECORD, by the distribution name', () => {
+    expect(metadataOf([`${DP}/flask/app.py`])).toEqual([`${DP}/Flask-2.2.2.egg-info`]);
+    expect(metadataOf([`${DP}/yaml/__init__.py`])).toEqual([`${DP}/PyYAML-6.0.dist-info`]);
+    expect(metadataOf([`${DP}/six.py`])).toEqual([`${DP}/six-1.16.0.dist-info`]);
+  });
+  it('nothing for packages not kept, nor for the standard library', () => {
+    expect(metadataOf([`${DP}/flask/app.py`, '/usr/lib/python3.11/json/__init__.py'])).toEqual([`${DP}/Flask-2.2.2.egg-info`]);
+  });
+  it('metadata files are never read as code', () => {
+    expect(languageOf(`${DP}/Flask-2.2.2.egg-info/PKG-INFO`, {}, 'from flask import Flask\n')).toBeUndefined();
+    expect(languageOf(`${DP}/PyYAML-6.0.dist-info/METADATA`, { openedBy: 'python' })).toBeUndefined();
+  });
+});
