@@ -1,8 +1,8 @@
 // What a kept ELF file can reach by a name compiled into it (its read-only data's strings,
 // src/elf/strings.ts), resolved in the filesystem it runs in:
 //   - paths: an absolute path that exists is kept (a file as itself; a directory whole when it
-//     holds data, or the helper programs of a file that runs programs by name, or the plugins
-//     of one that loads libraries by name: keptWhole), also one written relative to the
+//     holds data, is small, or holds the helper programs of a file that runs programs by name
+//     or the plugins of one that loads libraries by name: keptWhole), also one written relative to the
 //     program's install prefix ("share/git-core/templates" for /usr/bin/git); a base name the program appends a suffix to ("/usr/share/misc/magic" →
 //     magic.mgc); a Go string run on into the next (no NUL ends it);
 //   - programs: when the file imports a call that searches PATH (execvp, posix_spawnp, system,
@@ -167,40 +167,47 @@ function goRuns(p: string, raw: string, fs: Fs, can: Can): BinaryRef[] {
   return out;
 }
 
+/** A directory this small is kept whole whatever else it holds (entries, bytes in all). */
+const SMALL_DIR = { entries: 64, bytes: 1 << 20 };
+
 /**
  * Whether a directory a compiled-in path names is kept whole (within the subtree bound):
  *   - never a broad system directory (/usr/share, /usr/lib/<triplet>...);
  *   - never one holding modules of an interpreted language: the import scanners find those
  *     one by one (a runtime's library directory);
- *   - one holding executables, when the program runs programs by name: its helper directory
- *     (git's exec-path, run by names it computes: "git-" + a subcommand), or a tree it
- *     installs (git's templates, sample hooks included);
- *   - one holding shared objects, when the program loads libraries by name: its plugin
- *     directory (gawk's extensions, loaded as `@load "time"`);
- *   - else data only: files directly in it, at least as many as subdirectories (a directory of
- *     per-package or per-language subdirectories is a namespace, not one program's data), or
- *     only one-character subdirectories (the buckets of a keyed database: terminfo).
+ *   - a small one (SMALL_DIR): a tree the program copies (git's templates, sample hooks
+ *     included), a skeleton; keeping it costs less than guessing how the program reads it;
+ *   - a directory mostly of executables, when the program runs programs by name: its helpers
+ *     (git's exec-path, run by names it computes: "git-" + a subcommand);
+ *   - a directory mostly of shared objects, when the program loads libraries by name: its
+ *     plugins (gawk's extensions, `@load "ordchr"`);
+ *   - else data only, no executable or shared object anywhere below (a package database's
+ *     maintainer scripts): files directly in it, at least as many as subdirectories (a
+ *     directory of per-package or per-language subdirectories is a namespace, not one
+ *     program's data), or only one-character subdirectories (the buckets of a keyed
+ *     database: terminfo).
  */
 function keptWhole(fs: Fs, dir: string, can: Can): boolean {
   if (isBroad(dir)) return false;
   const held = contents(fs, dir);
   if (held.modules) return false;
-  if (held.executables && !can.run) return false;
-  if (held.sharedObjects && !can.load) return false;
-  if ((held.executables && can.run) || (held.sharedObjects && can.load)) return true;
-  let files = 0;
-  let dirs = 0;
-  let buckets = 0;
+  if (held.entries <= SMALL_DIR.entries && held.bytes <= SMALL_DIR.bytes) return true;
+  const top = { files: 0, dirs: 0, buckets: 0, executables: 0, sharedObjects: 0 };
   for (const n of fs.list(dir)) {
     const st = fs.stat(joinPath(dir, n));
     if (st?.type === 'dir') {
-      dirs++;
-      if (n.length === 1) buckets++;
-    } else if (st?.type === 'file') files++;
+      top.dirs++;
+      if (n.length === 1) top.buckets++;
+    } else if (st?.type === 'file') {
+      top.files++;
+      if (SHARED_OBJECT.test(n)) top.sharedObjects++;
+      else if (((st.mode ?? 0) & 0o111) !== 0) top.executables++;
+    }
   }
-  // subdirectories named by one character are the buckets of one keyed database (terminfo's
-  // first letters: /usr/lib/terminfo/v/vt100, chosen by $TERM), not a namespace
-  return (files > 0 && files >= dirs) || (dirs > 0 && buckets === dirs);
+  if (can.run && top.executables * 2 > top.files) return true;
+  if (can.load && top.sharedObjects * 2 > top.files) return true;
+  if (held.executables || held.sharedObjects) return false;
+  return (top.files > 0 && top.files >= top.dirs) || (top.dirs > 0 && top.buckets === top.dirs);
 }
 
 /** A module of an interpreted language (or its compiled form): found through imports, not kept as data. */
@@ -208,8 +215,8 @@ const MODULE_FILE = /\.(py|pyc|rb|pm|pl|js|mjs|cjs|php|lua|tcl|class|jar)$/;
 const SHARED_OBJECT = /\.so(\.[\d.]+)?$/;
 
 /** What is below `dir` (looked at up to DATA_WALK entries; a larger tree is the subtree bound's to cut). */
-function contents(fs: Fs, dir: string): { entries: number; modules: boolean; executables: boolean; sharedObjects: boolean } {
-  const out = { entries: 0, modules: false, executables: false, sharedObjects: false };
+function contents(fs: Fs, dir: string): { entries: number; bytes: number; modules: boolean; executables: boolean; sharedObjects: boolean } {
+  const out = { entries: 0, bytes: 0, modules: false, executables: false, sharedObjects: false };
   const stack = [dir];
   while (stack.length > 0 && out.entries < DATA_WALK) {
     const d = stack.pop()!;
@@ -220,6 +227,7 @@ function contents(fs: Fs, dir: string): { entries: number; modules: boolean; exe
       const st = fs.view.lstat(p)?.type === 'symlink' ? undefined : fs.stat(p);
       if (st?.type === 'dir') stack.push(p);
       if (st?.type !== 'file') continue;
+      out.bytes += st.size;
       if (MODULE_FILE.test(n)) out.modules = true;
       else if (SHARED_OBJECT.test(n)) out.sharedObjects = true;
       else if (((st.mode ?? 0) & 0o111) !== 0) out.executables = true;

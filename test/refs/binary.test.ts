@@ -13,13 +13,15 @@ const fsOf = (specs: Spec[]) => {
 };
 const elf = (o: Partial<ElfInfo> = {}): ElfInfo => ({ class: 64, endian: 'le', machine: 62, type: 'dyn', needed: [], nodeflib: false, static: false, ...o });
 const ctx = (fs: Fs) => ({ fs, pathVar: '/usr/local/bin:/usr/bin:/bin', ldLibraryPath: [], ldSoConfDirs: ['/usr/local/lib'] });
+/** Content past the size under which a directory is kept whole whatever it holds (src/refs/binary.ts SMALL_DIR). */
+const BIG = 'x'.repeat((1 << 20) + 1);
 const kept = (refs: Array<{ path: string; subtree?: boolean }>) => refs.map((r) => r.path + (r.subtree ? '/**' : '')).sort();
 
 describe('paths in strings', () => {
   const fs = fsOf([
     '/usr/share/app/data/a.db', '/usr/share/app/data/b.db', '/etc/hosts', '/etc/app.conf',
     '/usr/share/misc/magic.mgc', '/usr/share/locale/de/LC_MESSAGES/x.mo', '/usr/share/locale/fr/LC_MESSAGES/x.mo', '/usr/share/locale/locale.alias',
-    { path: '/usr/lib/app/plugins/p.so', mode: X }, '/srv/data/tables', '/srv/data/more',
+    { path: '/usr/lib/app/plugins/p.so', mode: X, content: BIG }, '/srv/data/tables', '/srv/data/more',
   ]);
 
   it('a file as itself, a data directory whole, nothing for what is not there', () => {
@@ -187,15 +189,15 @@ describe('library names are whole', () => {
 
 describe('a tree with code anywhere in it is not data', () => {
   it('a package database with maintainer scripts below it', () => {
-    const fs = fsOf(['/var/lib/pkgdb/status', '/var/lib/pkgdb/available', { path: '/var/lib/pkgdb/info/x.postinst', mode: X }, '/var/lib/pkgdb/info/x.list']);
+    const fs = fsOf([{ path: '/var/lib/pkgdb/status', content: BIG }, '/var/lib/pkgdb/available', { path: '/var/lib/pkgdb/info/x.postinst', mode: X }, '/var/lib/pkgdb/info/x.list']);
     expect(kept(pathRefs('/var/lib/pkgdb', fs, false))).toEqual(['/var/lib/pkgdb']);
   });
 });
 
 describe('directories of helpers and plugins', () => {
   const fs = fsOf([
-    { path: '/usr/lib/git-core/git-upload-pack', mode: X }, { path: '/usr/lib/git-core/git-remote-http', mode: X }, '/usr/lib/git-core/mergetools/vimdiff',
-    { path: '/usr/lib/x86_64-linux-gnu/gawk/time.so', mode: X }, { path: '/usr/lib/x86_64-linux-gnu/gawk/fork.so', mode: X },
+    { path: '/usr/lib/git-core/git-upload-pack', mode: X, content: BIG }, { path: '/usr/lib/git-core/git-remote-http', mode: X }, '/usr/lib/git-core/mergetools/vimdiff',
+    { path: '/usr/lib/x86_64-linux-gnu/gawk/time.so', mode: X, content: BIG }, { path: '/usr/lib/x86_64-linux-gnu/gawk/fork.so', mode: X },
     '/usr/share/git-core/templates/description', { path: '/usr/share/git-core/templates/hooks/update.sample', mode: X }, '/usr/share/git-core/templates/info/exclude',
     { path: '/usr/lib/rt/5.36/auto/POSIX/POSIX.so', mode: X }, '/usr/lib/rt/5.36/POSIX.pm',
   ]);
@@ -220,10 +222,17 @@ describe('directories of helpers and plugins', () => {
   });
 
   it('a keyed database in one-character buckets is data; per-language subdirectories are a namespace', () => {
-    const fs2 = fsOf(['/usr/lib/terminfo/v/vt100', '/usr/lib/terminfo/x/xterm', '/usr/lib/terminfo/x/xterm-256color', '/usr/lib/terminfo/E/Eterm',
-      '/usr/share/app/de/x.mo', '/usr/share/app/fr/x.mo']);
+    const fs2 = fsOf([{ path: '/usr/lib/terminfo/v/vt100', content: BIG }, '/usr/lib/terminfo/x/xterm', '/usr/lib/terminfo/x/xterm-256color', '/usr/lib/terminfo/E/Eterm',
+      { path: '/usr/share/app/de/x.mo', content: BIG }, '/usr/share/app/fr/x.mo']);
     expect(kept(pathRefs('/usr/lib/terminfo', fs2, false))).toEqual(['/usr/lib/terminfo/**']);
     expect(kept(pathRefs('/usr/share/app', fs2, false))).toEqual(['/usr/share/app']);
+  });
+
+  it('a small directory whole whatever it holds; a large database with scripts below it not, even for a program that runs programs', () => {
+    const fs2 = fsOf(['/usr/share/tool/skel/description', { path: '/usr/share/tool/skel/hooks/update.sample', mode: X }, '/usr/share/tool/skel/info/exclude',
+      { path: '/var/lib/pkgdb/status', content: BIG }, '/var/lib/pkgdb/available', { path: '/var/lib/pkgdb/info/x.postinst', mode: X }]);
+    expect(kept(pathRefs('/usr/share/tool/skel', fs2, false))).toEqual(['/usr/share/tool/skel/**']);
+    expect(kept(pathRefs('/var/lib/pkgdb', fs2, false, { run: true, load: true }))).toEqual(['/var/lib/pkgdb']);
   });
 
   it('never a directory holding modules of an interpreted language: imports find those one by one', () => {
@@ -234,7 +243,7 @@ describe('directories of helpers and plugins', () => {
 describe('through links', () => {
   it('a directory named through a symlink is looked at where it is', () => {
     const fs = fsOf([{ path: '/lib', link: 'usr/lib' }, { path: '/usr/lib/perl/5.36', link: '5.36.0' }, '/usr/lib/perl/5.36.0/Carp.pm', '/usr/lib/perl/5.36.0/a.txt',
-      { path: '/usr/lib/sec/pam_unix.so', mode: X }, '/usr/lib/sec/pam.conf']);
+      { path: '/usr/lib/sec/pam_unix.so', mode: X, content: BIG }, '/usr/lib/sec/pam.conf']);
     expect(kept(pathRefs('/usr/lib/perl/5.36', fs, false))).toEqual(['/usr/lib/perl/5.36']);
     expect(kept(pathRefs('/lib/sec/', fs, false))).toEqual(['/lib/sec']);
   });
