@@ -69,6 +69,8 @@ export const DLOPEN_IMPORTS = ['dlopen', 'dlmopen'];
  */
 export const MODULE_IMPORTS: Readonly<Record<string, 'python' | 'ruby' | 'perl'>> = {
   PyImport_ImportModule: 'python', PyImport_ImportModuleNoBlock: 'python', PyImport_ImportModuleLevel: 'python',
+  // Cython's and pybind11's imports: the name is an object made from a string in the same data
+  PyImport_ImportModuleLevelObject: 'python', PyImport_Import: 'python',
   PyImport_ImportModuleAttrString: 'python', _PyImport_GetModuleAttrString: 'python',
   rb_require: 'ruby', rb_require_string: 'ruby', rb_f_require: 'ruby',
   Perl_load_module: 'perl', Perl_load_module_nocontext: 'perl', Perl_require_pv: 'perl',

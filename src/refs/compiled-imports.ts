@@ -34,6 +34,9 @@ export function compiledImports(strings: ElfStrings): RawRef[] {
       if (!name.test(w)) continue;
       const file = lang === 'perl' && w.endsWith('.pm');
       out.push({ lang, kind: 'import', name: w, line: 0, how: file ? 'require file' : fn });
+      // an extension in a package imports its siblings too (Cython's `from . import x`,
+      // `from lxml import _elementpath`): the name relative to the extension's own package
+      if (lang === 'python') out.push({ lang, kind: 'import', name: w, line: 0, how: fn, level: 1 });
     }
   }
   return out;

@@ -14,7 +14,7 @@ export interface DataSetContext {
 }
 
 export interface DataSetNeed {
-  /** Short name: tz, ca, gconv, locale, jvm, python-encodings, python-metadata, ruby-encodings, perl-encode, netdb. */
+  /** Short name: tz, ca, gconv, locale, jvm, python-encodings, python-metadata, node-addons, ruby-encodings, perl-encode, netdb. */
   set: string;
   /** What it is, for the report: "time zone database". */
   what: string;
@@ -142,6 +142,17 @@ const RULES: Rule[] = [
     roots: () => [],
   },
   {
+    set: 'node-addons', what: "the package's compiled addons (loaded by a computed path: node-gyp-build, bindings, node-pre-gyp)",
+    // `require(binary.find(...))`: which .node file is known only at run time, from the
+    // platform and the package's own configuration; its code is kept, so are its addons
+    kept: (p, ctx) => {
+      if (!/\.[cm]?js$/.test(p) || !/\/(node_modules|nodejs)\//.test(p)) return undefined;
+      const root = nodePackageRoot(ctx.fs, p);
+      return root ? nodeAddons(ctx.fs, root) : undefined;
+    },
+    roots: () => [],
+  },
+  {
     set: 'ruby-encodings', what: "Ruby's encodings and transcoders (loaded by name)",
     kept: (p) => {
       const m = /^(.*\/enc)\/(?:encdb|trans\/transdb)\.so$/.exec(p);
@@ -195,6 +206,51 @@ function distributionsOf(fs: Fs, root: string): Map<string, string[]> {
   }
   perFs.set(root, m);
   return m;
+}
+
+const packageRoots = new WeakMap<Fs, Map<string, string | undefined>>();
+const addonsOf = new WeakMap<Fs, Map<string, string[]>>();
+
+/** The nearest directory above a file, inside node_modules or a nodejs dir, that holds a package.json. */
+function nodePackageRoot(fs: Fs, file: string): string | undefined {
+  let perFs = packageRoots.get(fs);
+  if (!perFs) packageRoots.set(fs, (perFs = new Map()));
+  const start = file.slice(0, file.lastIndexOf('/'));
+  if (perFs.has(start)) return perFs.get(start);
+  let root: string | undefined;
+  for (let d = start; /\/(node_modules|nodejs)\/./.test(d); d = d.slice(0, d.lastIndexOf('/'))) {
+    if (fs.isFile(join(d, 'package.json'))) {
+      root = d;
+      break;
+    }
+  }
+  perFs.set(start, root);
+  return root;
+}
+
+/** A package's `*.node` files, not those of the packages nested in its own node_modules (at most 2,000 entries looked at). */
+function nodeAddons(fs: Fs, root: string): string[] {
+  let perFs = addonsOf.get(fs);
+  if (!perFs) addonsOf.set(fs, (perFs = new Map()));
+  const hit = perFs.get(root);
+  if (hit) return hit;
+  const out: string[] = [];
+  const stack = [root];
+  let seen = 0;
+  while (stack.length > 0 && seen < 2_000) {
+    const d = stack.pop()!;
+    for (const n of fs.list(d)) {
+      if (++seen > 2_000) break;
+      const p = join(d, n);
+      if (n === 'node_modules') continue;
+      if (fs.view.lstat(p)?.type === 'symlink') continue;
+      const st = fs.stat(p);
+      if (st?.type === 'dir') stack.push(p);
+      else if (st?.type === 'file' && n.endsWith('.node')) out.push(p);
+    }
+  }
+  perFs.set(root, out);
+  return out;
 }
 
 function localtimeTarget(ctx: DataSetContext): string | undefined {

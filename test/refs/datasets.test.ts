@@ -32,3 +32,21 @@ describe('python distribution metadata', () => {
     expect(languageOf(`${DP}/PyYAML-6.0.dist-info/METADATA`, { openedBy: 'python' })).toBeUndefined();
   });
 });
+
+describe('node compiled addons', () => {
+  const NM = '/usr/lib/x86_64-linux-gnu/nodejs';
+  const specs2: Spec[] = [
+    `${NM}/sqlite3/package.json`, `${NM}/sqlite3/lib/sqlite3.js`, `${NM}/sqlite3/lib/binding/napi-v6-linux-glibc-x64/node_sqlite3.node`,
+    `${NM}/sqlite3/node_modules/inner/package.json`, `${NM}/sqlite3/node_modules/inner/inner.node`,
+    `${NM}/plain/package.json`, `${NM}/plain/index.js`,
+  ];
+  const addons = (kept: string[]) => {
+    const index = memIndex(specs2);
+    const c = { fs: new Fs(indexView(index, memRead(index))), env: [], traced: [], usesSymbol: () => false };
+    return dataSetsFor(kept, c).filter((n) => n.set === 'node-addons').flatMap((n) => n.roots).sort();
+  };
+  it("a kept package's .node files, loaded by a computed path; not its nested packages'", () => {
+    expect(addons([`${NM}/sqlite3/lib/sqlite3.js`])).toEqual([`${NM}/sqlite3/lib/binding/napi-v6-linux-glibc-x64/node_sqlite3.node`]);
+    expect(addons([`${NM}/plain/index.js`])).toEqual([]);
+  });
+});

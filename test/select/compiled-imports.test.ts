@@ -18,16 +18,19 @@ const specs: Spec[] = [
   '/usr/lib/ruby/3.1.0/psych.rb', '/usr/lib/ruby/3.1.0/psych/syntax_error.rb', '/usr/lib/ruby/3.1.0/psych/unused.rb',
   { path: `${LIB}/ruby/3.1.0/psych.so`, mode: X }, { path: `${LIB}/ruby/3.1.0/other.so`, mode: X }, '/usr/lib/ruby/3.1.0/date.rb',
   '/usr/lib/python3.11/_strptime.py', '/usr/lib/python3.11/calendar.py', { path: '/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so', mode: X },
+  '/usr/lib/python3/dist-packages/lxml/__init__.py', '/usr/lib/python3/dist-packages/lxml/_elementpath.py', { path: '/usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so', mode: X },
 ];
 const elf: Record<string, ElfInfo> = {
   [`${LIB}/ruby/3.1.0/psych.so`]: elfInfo({ imports: ['rb_require'] }),
   [`${LIB}/ruby/3.1.0/other.so`]: elfInfo({ imports: ['dlopen'] }),
   '/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so': elfInfo({ imports: ['PyImport_ImportModule'] }),
+  '/usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so': elfInfo({ imports: ['PyImport_ImportModuleLevelObject'] }),
 };
 const strings: Record<string, ElfStrings> = {
   [`${LIB}/ruby/3.1.0/psych.so`]: { paths: [], words: ['psych/syntax_error', 'load', 'Psych::Nodes', 'no such file'], imports: ['rb_require'] },
   [`${LIB}/ruby/3.1.0/other.so`]: { paths: [], words: ['date'], imports: ['dlopen'] },
   '/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so': { paths: [], words: ['_strptime', 'strptime', 'not a module'], imports: ['PyImport_ImportModule'] },
+  '/usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so': { paths: [], words: ['_elementpath', 'tag'], imports: ['PyImport_ImportModuleLevelObject'] },
 };
 
 function run(trace: TraceLike[], references = true): Selection {
@@ -41,12 +44,14 @@ function run(trace: TraceLike[], references = true): Selection {
 const reasons = (s: Selection, p: string) => (s.keep.get(p)?.reasons ?? []).map(formatReason);
 
 describe('modules compiled code imports by name', () => {
-  const trace = [ev('/usr/bin/ruby', 'x'), ev(`${LIB}/ruby/3.1.0/psych.so`), ev(`${LIB}/ruby/3.1.0/other.so`), ev('/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so')];
+  const trace = [ev('/usr/bin/ruby', 'x'), ev(`${LIB}/ruby/3.1.0/psych.so`), ev(`${LIB}/ruby/3.1.0/other.so`), ev('/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so'), ev('/usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so')];
 
   it('a string that names a module of the language whose import function the file imports', () => {
     const sel = run(trace);
     expect(reasons(sel, '/usr/lib/ruby/3.1.0/psych/syntax_error.rb')).toEqual([`imported by ${LIB}/ruby/3.1.0/psych.so (rb_require psych/syntax_error)`]);
     expect(reasons(sel, '/usr/lib/python3.11/_strptime.py')).toEqual(['imported by /usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so (PyImport_ImportModule _strptime)']);
+    // a sibling in the extension's own package (Cython's `from lxml import _elementpath`)
+    expect(reasons(sel, '/usr/lib/python3/dist-packages/lxml/_elementpath.py')).toEqual(['imported by /usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so (PyImport_ImportModuleLevelObject _elementpath)']);
   });
 
   it('nothing for strings that name no module, or of a file that imports no import function', () => {

@@ -65,14 +65,13 @@ export class PythonResolver {
         add(join(prefix, `${v}/lib-dynload`));
       }
     }
-    // site dirs: the interpreter's own, venvs the trace went through, and /usr/lib/python3/dist-packages
+    // site dirs in the interpreter's order (Debian: /usr/local/lib/python3.X/dist-packages, then
+    // /usr/lib/python3/dist-packages, then /usr/lib/python3.X/dist-packages), and venvs the trace went through
     const sites: string[] = [];
-    for (const prefix of ['/usr/local/lib', '/usr/lib']) {
-      for (const v of this.fs.list(prefix).filter((n) => VERSION_DIR.test(n))) {
-        sites.push(join(prefix, `${v}/site-packages`), join(prefix, `${v}/dist-packages`));
-      }
-    }
+    const versions = (prefix: string) => this.fs.list(prefix).filter((n) => VERSION_DIR.test(n));
+    for (const v of versions('/usr/local/lib')) sites.push(`/usr/local/lib/${v}/site-packages`, `/usr/local/lib/${v}/dist-packages`);
     sites.push('/usr/lib/python3/dist-packages');
+    for (const v of versions('/usr/lib')) sites.push(`/usr/lib/${v}/site-packages`, `/usr/lib/${v}/dist-packages`);
     for (const p of this.env.traced ?? []) {
       const m = /^(.*\/lib\/python3\.\d+\/(?:site|dist)-packages)\//.exec(p);
       if (m && !sites.includes(m[1]!)) sites.push(m[1]!);
@@ -92,9 +91,24 @@ export class PythonResolver {
     return out;
   }
 
+  /**
+   * As the import system searches sys.path: the first entry holding a regular package (with
+   * __init__) or a module of the top-level name wins; a directory without __init__ is only a
+   * namespace portion, used when no entry holds a regular package or module.
+   */
   private find(dotted: string, roots: string[]): { files: Target[]; dir?: string } | undefined {
     const parts = dotted.split('.');
+    const portions: string[] = [];
     for (const r of roots) {
+      const top = join(r, parts[0]!);
+      const regular = this.fs.isDir(top) && this.moduleFiles(top, '__init__').length > 0;
+      if (!regular && this.moduleFiles(r, parts[0]!).length === 0) {
+        if (this.fs.isDir(top)) portions.push(r);
+        continue;
+      }
+      return this.findIn(r, parts);
+    }
+    for (const r of portions) {
       const m = this.findIn(r, parts);
       if (m) return m;
     }

@@ -1,0 +1,36 @@
+// Python imports resolved as the import system searches sys.path (src/refs/resolve/python.ts).
+import { describe, expect, it } from 'vitest';
+import { indexView } from '../../src/elf/index.js';
+import { refResolver } from '../../src/refs/index.js';
+import { memIndex, memRead, type Spec } from '../select/memindex.js';
+
+const resolverOf = (specs: Spec[]) => {
+  const index = memIndex(specs);
+  return refResolver(indexView(index, memRead(index)), [], '/app');
+};
+const targets = (specs: Spec[], name: string) =>
+  resolverOf(specs).resolve('/app/app.py', { lang: 'python', kind: 'import', name, line: 1, how: 'import' }).targets.map((t) => t.path);
+
+describe('python import resolution', () => {
+  // Debian's python3-numpy: the package in /usr/lib/python3/dist-packages, and a directory of the
+  // same name (no __init__) in /usr/lib/python3.11/dist-packages, which comes later on sys.path
+  const debian: Spec[] = [
+    '/usr/lib/python3.11/os.py', '/usr/lib/python3/dist-packages/numpy/__init__.py', '/usr/lib/python3/dist-packages/numpy/core/__init__.py',
+    '/usr/lib/python3.11/dist-packages/numpy/core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so',
+    '/usr/local/lib/python3.11/dist-packages/nsonly/part.py',
+  ];
+
+  it('a regular package wins over a namespace portion of the same name', () => {
+    expect(targets(debian, 'numpy')).toEqual(['/usr/lib/python3/dist-packages/numpy', '/usr/lib/python3/dist-packages/numpy/__init__.py']);
+    expect(targets(debian, 'numpy.core')).toContain('/usr/lib/python3/dist-packages/numpy/core/__init__.py');
+  });
+
+  it('a namespace package when no entry holds a regular one', () => {
+    expect(targets(debian, 'nsonly.part')).toEqual(['/usr/local/lib/python3.11/dist-packages/nsonly', '/usr/local/lib/python3.11/dist-packages/nsonly/part.py']);
+  });
+
+  it("site directories in Debian's order: /usr/lib/python3/dist-packages before /usr/lib/python3.11/dist-packages", () => {
+    const specs: Spec[] = ['/usr/lib/python3.11/os.py', '/usr/lib/python3/dist-packages/dup.py', '/usr/lib/python3.11/dist-packages/dup.py'];
+    expect(targets(specs, 'dup')).toEqual(['/usr/lib/python3/dist-packages/dup.py']);
+  });
+});
