@@ -49,6 +49,26 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(failures).toEqual([]);
   });
 
+  it('python packages with C extensions: a regular package over a namespace directory, an extension importing its siblings from C, distribution metadata; a node addon loaded by a computed path', () => {
+    const failures: string[] = [];
+    for (const [name, subs, want] of [
+      ['pysci', ['summary', 'stats', 'render', 'versions'], { stats: '3.875 3.5 3.162\n', versions: '1 4 6\n' }],
+      ['nodeaddon', ['count', 'get'], { get: 'blue\n' }],
+    ] as const) {
+      const image = buildReach(name);
+      const s = slimOk(image);
+      for (const sub of subs) {
+        const a = runOnce(image, [sub]);
+        const b = runOnce(s.tag, [sub]);
+        expect(a.status, `${name} ${sub} on the original: ${a.stderr}`).toBe(0);
+        const w = (want as Record<string, string>)[sub];
+        if (w !== undefined) expect(a.stdout, `${name} ${sub}`).toBe(w);
+        if (b.status !== 0 || b.stdout !== a.stdout) failures.push(`${name} ${sub}: exit ${b.status}, ${JSON.stringify(b.stdout)}, ${b.stderr.slice(-300)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('ruby: a module a C extension requires by name (psych.so: rb_require "psych/syntax_error"), every stage of a backtick pipeline', () => {
     const image = buildReach('rbnotes');
     const s = slimOk(image);
