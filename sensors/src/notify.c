@@ -1,0 +1,229 @@
+/*
+ * Notify mode (--observe, the default where the kernel allows it): no ptrace. The app's first
+ * process installs the filter with SECCOMP_RET_USER_NOTIF for the path syscalls and hands the
+ * listener fd to the sensor over a socketpair before it execs; threads and children inherit
+ * the filter and never stop for a tracer. The sensor's notify thread receives each path
+ * syscall at its entry, reads and resolves the path while the caller waits, answers
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE (the kernel then runs the syscall as without us) and only
+ * then records it. Every notification is answered, whatever happened: the app never waits on
+ * more than one path read of ours. The syscall's own result is not known at its entry; the
+ * event's result is what the sensor finds when it looks the path up itself (`OBSERVATIONS.md`).
+ */
+#include "sensor.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// linux/seccomp.h (musl ships none)
+struct notif {
+	uint64_t id;
+	uint32_t pid, flags;
+	struct {
+		int32_t nr;
+		uint32_t arch;
+		uint64_t ip, args[6];
+	} data;
+};
+struct notif_resp {
+	uint64_t id;
+	int64_t val;
+	int32_t error;
+	uint32_t flags;
+};
+#define NOTIF_RECV _IOWR('!', 0, struct notif)
+#define NOTIF_SEND _IOWR('!', 1, struct notif_resp)
+#define NOTIF_ID_VALID _IOW('!', 2, uint64_t)
+#define NOTIF_SET_FLAGS _IOW('!', 4, uint64_t)
+#define USER_NOTIF_FLAG_CONTINUE 1u
+#define USER_NOTIF_FD_SYNC_WAKE_UP 1ul
+
+static int listener = -1;
+static struct call call; // only the notify thread decodes
+
+// The child: the filter and its listener, sent to the sensor. Returns the mode reached, or -1
+// (errno) when user notification is refused; the child then goes on with ptrace.
+int notify_child(int sock)
+{
+	int nnp, fd;
+	const char *off = getenv("SLIMTS_SENSOR_NOTIFY");
+	if (off && !strcmp(off, "0")) { // tests: as a kernel or runtime refusing it
+		errno = EPERM;
+		return -1;
+	}
+	if ((fd = filter_install_listener(&nnp)) < 0)
+		return -1;
+	char c = 'l';
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&c, 1};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	ssize_t n;
+	while ((n = sendmsg(sock, &m, 0)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	// Installed but not handed over: every path syscall would fail with ENOSYS from now on.
+	if (n != 1) {
+		fprintf(stderr, "slimts-sensor: cannot hand the seccomp listener over: %s\n", strerror(errno));
+		_exit(126);
+	}
+	return nnp ? MODE_NOTIFY_NNP : MODE_NOTIFY;
+}
+
+// The sensor: the listener fd the child sent.
+int notify_receive(int sock)
+{
+	char c;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&c, 1};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	ssize_t n;
+	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	return fd;
+}
+
+static int cred_call(long nr)
+{
+	switch (nr) {
+	case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid: case SYS_setresuid:
+	case SYS_setresgid: case SYS_setfsuid: case SYS_setfsgid: case SYS_capset: case SYS_prctl:
+		return 1;
+	}
+	return 0;
+}
+
+static void answer(uint64_t id)
+{
+	struct notif_resp r = {id, 0, 0, USER_NOTIF_FLAG_CONTINUE};
+	// ENOENT: the caller died or a signal interrupted it (the syscall restarts, a new notification)
+	while (ioctl(listener, NOTIF_SEND, &r) < 0 && errno == EINTR)
+		;
+}
+
+// An exec is reported under the process's pid, as the ptrace loop does (a thread's exec
+// replaces the whole process, which keeps the leader's pid).
+static pid_t leader_of(pid_t tid)
+{
+	char path[40], b[1024];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof b - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	char *t = n > 0 ? (b[n] = 0, strstr(b, "\nTgid:")) : NULL;
+	return t ? (pid_t)atoi(t + 6) : tid;
+}
+
+// The event's result: the path as the sensor finds it at the syscall's entry.
+static long lookup(const char *path)
+{
+	struct stat st;
+	if (path[0] != '/')
+		return -ENOENT;
+	if (stat(path, &st) == 0 || (errno == ENOENT && lstat(path, &st) == 0))
+		return 0;
+	return -errno;
+}
+
+static void handle(const struct notif *n)
+{
+	pid_t pid = (pid_t)n->pid;
+	long nr = n->data.nr;
+	if (cred_call(nr)) {
+		procmem_keep(pid);
+		answer(n->id);
+		return;
+	}
+	int got = decode_call(pid, nr, (const uint64_t *)n->data.args, &call);
+	const char *p2 = call.has2 ? call.path2 : NULL;
+	// Only a new access is checked and recorded; a repeated one costs the read alone.
+	if (got <= 0 || observe_has(call.intent, "?", call.path, p2)) {
+		answer(n->id);
+		if (got < 0)
+			observe_unreadable(pid);
+		return;
+	}
+	// Still the same process (not a pid reused since)? Then what we read was its path.
+	int valid = ioctl(listener, NOTIF_ID_VALID, &n->id) == 0;
+	pid_t who = valid && call.intent == 'x' ? leader_of(pid) : pid;
+	answer(n->id);
+	if (!valid)
+		return;
+	observe_seen(call.intent, "?", call.path, p2); // looked at: not again
+	trace_event(who, call.d->name, call.intent, lookup(call.path), call.path, p2);
+	if (call.intent == 'x')
+		exec_extras(who, call.path, 0);
+}
+
+static void *loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct notif n;
+		memset(&n, 0, sizeof n);
+		if (ioctl(listener, NOTIF_RECV, &n) < 0) {
+			if (errno == EINTR || errno == ENOENT) // ENOENT: the caller died meanwhile
+				continue;
+			// Never leave the app waiting on us: closed, the kernel fails the path syscalls
+			// with ENOSYS instead. Not seen in practice (RECV fails only on bad arguments).
+			fprintf(stderr, "slimts-sensor: seccomp notifications: %s; file accesses are no longer recorded\n", strerror(errno));
+			close(listener);
+			return NULL;
+		}
+		handle(&n);
+	}
+	return NULL;
+}
+
+// Starts the notify thread and reaps as PID 1 until the app exits; returns its status.
+int notify_run(pid_t root, int fd)
+{
+	listener = fd;
+	paths_notify_mode();
+	// kernel >= 6.6: the caller's wake-up runs us on its CPU and ours it on ours, like a
+	// function call; older kernels say EINVAL and wake up the usual way
+	ioctl(listener, NOTIF_SET_FLAGS, USER_NOTIF_FD_SYNC_WAKE_UP);
+	start_helper_thread(loop);
+	int status = 0;
+	for (;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, 0);
+		if (g_flush) {
+			g_flush = 0;
+			trace_flush();
+		}
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pid == root && (WIFEXITED(st) || WIFSIGNALED(st))) {
+			status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			break;
+		}
+	}
+	return status;
+}
