@@ -123,20 +123,6 @@ static void answer(uint64_t id)
 		;
 }
 
-// An exec is reported under the process's pid, as the ptrace loop does (a thread's exec
-// replaces the whole process, which keeps the leader's pid).
-static pid_t leader_of(pid_t tid)
-{
-	char path[40], b[1024];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, b, sizeof b - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	char *t = n > 0 ? (b[n] = 0, strstr(b, "\nTgid:")) : NULL;
-	return t ? (pid_t)atoi(t + 6) : tid;
-}
-
 // The event's result: the path as the sensor finds it at the syscall's entry.
 static long lookup(const char *path)
 {
@@ -157,7 +143,11 @@ static void handle(const struct notif *n)
 		answer(n->id);
 		return;
 	}
+	procmem_begin(pid);
 	int got = decode_call(pid, nr, (const uint64_t *)n->data.args, &call);
+	procmem_end();
+	if (got > 0 && call.intent == 'x')
+		procmem_exec(pid); // before the answer: the exec runs after it
 	const char *p2 = call.has2 ? call.path2 : NULL;
 	// Only a new access is checked and recorded; a repeated one costs the read alone.
 	if (got <= 0 || observe_has(call.intent, "?", call.path, p2)) {
@@ -168,7 +158,11 @@ static void handle(const struct notif *n)
 	}
 	// Still the same process (not a pid reused since)? Then what we read was its path.
 	int valid = ioctl(listener, NOTIF_ID_VALID, &n->id) == 0;
-	pid_t who = valid && call.intent == 'x' ? leader_of(pid) : pid;
+	// an exec is reported under the process's pid, as the ptrace loop does (a thread's exec
+	// replaces the whole process, which keeps the leader's pid)
+	pid_t who = valid && call.intent == 'x' ? tgid_of(pid) : pid;
+	if (who <= 0)
+		who = pid;
 	answer(n->id);
 	if (!valid)
 		return;

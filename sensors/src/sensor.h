@@ -63,6 +63,10 @@ int mem_denied(pid_t pid, uint64_t addr);
 void paths_notify_mode(void); // refused processes are read through procmem.c, not PEEKDATA
 // procmem.c (notify mode): /proc/PID/mem opened before a process closes its memory to us.
 void procmem_keep(pid_t tid);
+void procmem_exec(pid_t tid);
+void procmem_begin(pid_t tid); // a notification's reads begin / end
+void procmem_end(void);
+pid_t tgid_of(pid_t tid); // from /proc/TID/status, -1 when gone
 ssize_t procmem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 
 // writer.c: the trace file.
