@@ -45,6 +45,7 @@ struct notif_resp {
 #define USER_NOTIF_FLAG_CONTINUE 1u
 #define USER_NOTIF_FD_SYNC_WAKE_UP 1ul
 
+#define PID_LIMIT (1 << 22) // the kernel's PID_MAX_LIMIT on 64-bit
 static int listener = -1;
 static struct call call; // only the notify thread decodes
 
@@ -134,10 +135,23 @@ static long lookup(const char *path)
 	return -errno;
 }
 
+// The summary's processes=: distinct pids/tids seen, as the ptrace loop counts its tracees.
+static void note_pid(pid_t pid)
+{
+	static unsigned char *bits;
+	if (!bits && !(bits = calloc(PID_LIMIT / 8, 1)))
+		return;
+	if (pid > 0 && pid < PID_LIMIT && !(bits[pid / 8] & (1u << (pid % 8)))) {
+		bits[pid / 8] |= (unsigned char)(1u << (pid % 8));
+		trace_note_process();
+	}
+}
+
 static void handle(const struct notif *n)
 {
 	pid_t pid = (pid_t)n->pid;
 	long nr = n->data.nr;
+	note_pid(pid);
 	if (cred_call(nr)) {
 		procmem_keep(pid);
 		answer(n->id);
