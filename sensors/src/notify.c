@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,7 +50,9 @@ struct notif_resp {
 
 #define PID_LIMIT (1 << 22) // the kernel's PID_MAX_LIMIT on 64-bit
 static int listener = -1;
-static struct call call; // only the notify thread decodes
+static __thread struct call call; // each notify thread decodes its own
+// The notify threads share the dedupe set: checking and recording it hold this.
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
 
 // The child: the filter and its listener, sent to the sensor. Returns the mode reached, or -1
 // (errno) when user notification is refused; the child then goes on with ptrace.
@@ -141,10 +146,9 @@ static void note_pid(pid_t pid)
 	static unsigned char *bits;
 	if (!bits && !(bits = calloc(PID_LIMIT / 8, 1)))
 		return;
-	if (pid > 0 && pid < PID_LIMIT && !(bits[pid / 8] & (1u << (pid % 8)))) {
-		bits[pid / 8] |= (unsigned char)(1u << (pid % 8));
+	unsigned char bit = (unsigned char)(1u << (pid % 8));
+	if (pid > 0 && pid < PID_LIMIT && !(bits[pid / 8] & bit) && !(__atomic_fetch_or(&bits[pid / 8], bit, __ATOMIC_RELAXED) & bit))
 		trace_note_process();
-	}
 }
 
 static void handle(const struct notif *n)
@@ -164,7 +168,13 @@ static void handle(const struct notif *n)
 		procmem_exec(pid); // before the answer: the exec runs after it
 	const char *p2 = call.has2 ? call.path2 : NULL;
 	// Only a new access is checked and recorded; a repeated one costs the read alone.
-	if (got <= 0 || observe_has(call.intent, "?", call.path, p2)) {
+	int known = 0;
+	if (got > 0) {
+		pthread_mutex_lock(&seen_mu);
+		known = observe_has(call.intent, "?", call.path, p2);
+		pthread_mutex_unlock(&seen_mu);
+	}
+	if (got <= 0 || known) {
 		answer(n->id);
 		if (got < 0)
 			observe_unreadable(pid);
@@ -180,10 +190,13 @@ static void handle(const struct notif *n)
 	answer(n->id);
 	if (!valid)
 		return;
+	long result = lookup(call.path);
+	pthread_mutex_lock(&seen_mu);
 	observe_seen(call.intent, "?", call.path, p2); // looked at: not again
-	trace_event(who, call.d->name, call.intent, lookup(call.path), call.path, p2);
+	trace_event(who, call.d->name, call.intent, result, call.path, p2);
 	if (call.intent == 'x')
 		exec_extras(who, call.path, 0);
+	pthread_mutex_unlock(&seen_mu);
 }
 
 static void *loop(void *arg)
@@ -193,8 +206,16 @@ static void *loop(void *arg)
 		struct notif n;
 		memset(&n, 0, sizeof n);
 		if (ioctl(listener, NOTIF_RECV, &n) < 0) {
-			if (errno == EINTR || errno == ENOENT) // ENOENT: the caller died meanwhile
+			if (errno == EINTR)
 				continue;
+			if (errno == ENOENT) { // the caller died meanwhile, or no process is left to notify
+				struct pollfd p = {listener, POLLIN, 0};
+				while (poll(&p, 1, -1) < 0 && errno == EINTR)
+					;
+				if (p.revents & POLLHUP)
+					return NULL; // the app's tree is gone: the main thread is finishing
+				continue;
+			}
 			// Never leave the app waiting on us: closed, the kernel fails the path syscalls
 			// with ENOSYS instead. Not seen in practice (RECV fails only on bad arguments).
 			fprintf(stderr, "slimts-sensor: seccomp notifications: %s; file accesses are no longer recorded\n", strerror(errno));
@@ -206,7 +227,20 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-// Starts the notify thread and reaps as PID 1 until the app exits; returns its status.
+/*
+ * One notify thread per CPU the app may use (at most 4): a waiting app thread is answered by
+ * whichever is free, so one preempted thread of ours (by the app itself, or a neighbour on the
+ * host) does not hold every other app thread's path syscalls behind it.
+ */
+static int threads(void)
+{
+	cpu_set_t set;
+	const char *e = getenv("SLIMTS_SENSOR_NOTIFY_THREADS");
+	int n = e ? atoi(e) : sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+	return n < 1 ? 1 : n > 4 ? 4 : n;
+}
+
+// Starts the notify threads and reaps as PID 1 until the app exits; returns its status.
 int notify_run(pid_t root, int fd)
 {
 	listener = fd;
@@ -214,7 +248,8 @@ int notify_run(pid_t root, int fd)
 	// kernel >= 6.6: the caller's wake-up runs us on its CPU and ours it on ours, like a
 	// function call; older kernels say EINVAL and wake up the usual way
 	ioctl(listener, NOTIF_SET_FLAGS, USER_NOTIF_FD_SYNC_WAKE_UP);
-	start_helper_thread(loop);
+	for (int i = threads(); i > 0; i--)
+		start_helper_thread(loop);
 	int status = 0;
 	for (;;) {
 		int st;

@@ -14,6 +14,7 @@
  */
 #include "sensor.h"
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,9 @@ static struct {
 	pid_t pid;
 	int fd;
 } kept[MEMS];
-static pid_t cur_pid; // the notification being handled, its memory opened for it alone
-static int cur_fd = -1;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER; // the notify threads share kept[]
+static __thread pid_t cur_pid; // the notification being handled, its memory opened for it alone
+static __thread int cur_fd = -1;
 
 // pidfd_open without PIDFD_THREAD accepts thread-group leaders only.
 static int is_leader(pid_t pid)
@@ -93,20 +95,24 @@ pid_t tgid_of(pid_t tid)
 // At a uid/gid/capability change or PR_SET_DUMPABLE: while it still may, open the memory.
 void procmem_keep(pid_t tid)
 {
-	if (slot(tid) >= 0 || !is_leader(tid))
-		return; // glibc's setuid runs on every thread, the leader's turn keeps it
-	int fd = open_mem(tid);
-	if (fd >= 0)
-		keep(tid, fd);
+	pthread_mutex_lock(&mu);
+	if (slot(tid) < 0 && is_leader(tid)) { // glibc's setuid runs on every thread, the leader's turn keeps it
+		int fd = open_mem(tid);
+		if (fd >= 0)
+			keep(tid, fd);
+	}
+	pthread_mutex_unlock(&mu);
 }
 
 // An exec (entry): afterwards the process has another mm.
 void procmem_exec(pid_t tid)
 {
-	forget(tid);
 	pid_t tgid = tgid_of(tid);
+	pthread_mutex_lock(&mu);
+	forget(tid);
 	if (tgid > 0 && tgid != tid)
 		forget(tgid);
+	pthread_mutex_unlock(&mu);
 }
 
 void procmem_begin(pid_t tid)
@@ -131,7 +137,7 @@ static ssize_t pread_mem(int fd, uint64_t addr, void *buf, size_t len)
 	return n > 0 ? n : -1;
 }
 
-ssize_t procmem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+static ssize_t read_locked(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
 	ssize_t n;
 	int i = slot(tid);
@@ -159,4 +165,14 @@ ssize_t procmem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 		return pread_mem(kept[i].fd, addr, buf, len);
 	errno = EPERM;
 	return -1;
+}
+
+ssize_t procmem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	pthread_mutex_lock(&mu);
+	ssize_t n = read_locked(tid, addr, buf, len);
+	int e = errno;
+	pthread_mutex_unlock(&mu);
+	errno = e;
+	return n;
 }
