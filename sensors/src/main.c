@@ -14,6 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef PTRACE_SEIZE
@@ -39,6 +40,20 @@ void die(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(2);
+}
+
+// PID 1's wait: the trace is flushed when a signal arrived (which interrupts the wait).
+pid_t wait_any(int *st, int flags)
+{
+	for (;;) {
+		pid_t pid = waitpid(-1, st, flags);
+		if (g_flush) {
+			g_flush = 0;
+			trace_flush();
+		}
+		if (pid >= 0 || errno != EINTR)
+			return pid;
+	}
 }
 
 const char *mode_name(int mode, int fan, char *buf, size_t size)

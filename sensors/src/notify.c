@@ -53,6 +53,28 @@ static __thread struct call call; // each notify thread decodes its own
 // The notify threads share the dedupe set: checking and recording it hold this.
 static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
 
+// One byte carrying one fd (SCM_RIGHTS), both ways.
+struct fdmsg {
+	char c;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr m;
+};
+
+static void fdmsg_init(struct fdmsg *f)
+{
+	memset(f, 0, sizeof *f);
+	f->c = 'l';
+	f->iov = (struct iovec){&f->c, 1};
+	f->m.msg_iov = &f->iov;
+	f->m.msg_iovlen = 1;
+	f->m.msg_control = f->u.b;
+	f->m.msg_controllen = sizeof f->u.b;
+}
+
 // The child: the filter and its listener, sent to the sensor. Returns the mode reached, or -1
 // (errno) when user notification is refused; the child then goes on with ptrace.
 int notify_child(int sock)
@@ -65,20 +87,15 @@ int notify_child(int sock)
 	}
 	if ((fd = filter_install_listener(&nnp)) < 0)
 		return -1;
-	char c = 'l';
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&c, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	struct fdmsg f;
+	fdmsg_init(&f);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&f.m);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
 	ssize_t n;
-	while ((n = sendmsg(sock, &m, 0)) < 0 && errno == EINTR)
+	while ((n = sendmsg(sock, &f.m, 0)) < 0 && errno == EINTR)
 		;
 	close(fd);
 	// Installed but not handed over: every path syscall would fail with ENOSYS from now on.
@@ -92,17 +109,12 @@ int notify_child(int sock)
 // The sensor: the listener fd the child sent.
 int notify_receive(int sock)
 {
-	char c;
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&c, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	struct fdmsg f;
+	fdmsg_init(&f);
 	ssize_t n;
-	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+	while ((n = recvmsg(sock, &f.m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
-	struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
+	struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&f.m) : NULL;
 	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -1;
 	int fd;
@@ -253,16 +265,9 @@ int notify_run(pid_t root, int fd)
 	int status = 0;
 	for (;;) {
 		int st;
-		pid_t pid = waitpid(-1, &st, 0);
-		if (g_flush) {
-			g_flush = 0;
-			trace_flush();
-		}
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
+		pid_t pid = wait_any(&st, 0);
+		if (pid < 0)
 			break;
-		}
 		if (pid == root && (WIFEXITED(st) || WIFSIGNALED(st))) {
 			status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			break;

@@ -156,6 +156,7 @@ struct tracer_opts {
 int trace_loop(pid_t root, const struct tracer_opts *o);
 
 extern volatile pid_t g_child; // the app, target of forwarded signals
+pid_t wait_any(int *st, int flags); // waitpid(-1) that flushes after a signal and retries
 extern volatile int g_flush;  // a signal arrived: flush the trace buffer
 void die(const char *fmt, ...);
 void warnx_(const char *fmt, ...);

@@ -264,16 +264,9 @@ int trace_loop(pid_t root, const struct tracer_opts *o)
 	no_sc_info = getenv("SLIMTS_SENSOR_REGS") != NULL; // tests the old-kernel path
 	for (;;) {
 		int st;
-		pid_t pid = waitpid(-1, &st, __WALL);
-		if (g_flush) {
-			g_flush = 0;
-			trace_flush();
-		}
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
+		pid_t pid = wait_any(&st, __WALL);
+		if (pid < 0)
 			break; // ECHILD: nothing left
-		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			proc_drop(pid);
 			if (pid == root) {
