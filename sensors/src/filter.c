@@ -29,6 +29,8 @@ struct sock_fprog { unsigned short len; struct sock_filter *filter; };
 #define SECCOMP_RET_ALLOW 0x7fff0000U
 #define SECCOMP_RET_TRACE 0x7ff00000U
 #define SECCOMP_RET_ERRNO 0x00050000U
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #ifndef SYS_io_uring_setup
 #define SYS_io_uring_setup 425
 #endif
@@ -63,7 +65,18 @@ static const int untrapped[] = {
 #endif
 };
 
-static int build(int all)
+/*
+ * Notify mode (notify.c): the path syscalls go to the sensor's listener instead of a tracer,
+ * and so do the calls that may make a process non-dumpable (a uid/gid or capability change,
+ * PR_SET_DUMPABLE), so the sensor can open its memory while it still may (procmem.c).
+ */
+static const int cred_calls[] = {
+	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid, SYS_setresgid,
+	SYS_setfsuid, SYS_setfsgid, SYS_capset,
+};
+#define PR_SET_DUMPABLE_ 4
+
+static int build(int all, uint32_t act)
 {
 	int n = 0;
 	prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARCH);
@@ -89,9 +102,11 @@ static int build(int all)
 			flagarg = 3;
 		else if (!strcmp(d->name, "statx"))
 			flagarg = 2;
+		if (act == SECCOMP_RET_USER_NOTIF && d->kind == K_LISTEN)
+			continue; // observations hold no ports, and the port is known only at the exit
 		if (flagarg < 0) {
 			prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, d->nr, 0, 1);
-			prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+			prog[n++] = STMT(BPF_RET | BPF_K, act);
 			continue;
 		}
 		prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, d->nr, 0, 6);
@@ -99,8 +114,18 @@ static int build(int all)
 		prog[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 0, 2);
 		prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARG(0));
 		prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)AT_FDCWD, 0, 1);
-		prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+		prog[n++] = STMT(BPF_RET | BPF_K, act);
 		prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+	if (act == SECCOMP_RET_USER_NOTIF) {
+		for (size_t i = 0; i < sizeof cred_calls / sizeof *cred_calls; i++) {
+			prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)cred_calls[i], 0, 1);
+			prog[n++] = STMT(BPF_RET | BPF_K, act);
+		}
+		prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3);
+		prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARG(0));
+		prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_DUMPABLE_, 0, 1);
+		prog[n++] = STMT(BPF_RET | BPF_K, act);
 	}
 	if (all) { // --syscalls: every other syscall stops once at the seccomp stop
 		for (size_t i = 0; i < sizeof untrapped / sizeof *untrapped; i++) {
@@ -123,10 +148,25 @@ static int install(struct sock_fprog *fp)
 // elevate under the filter; with it they do not, so that is only the fallback.
 int filter_install(int want, int all)
 {
-	struct sock_fprog fp = {(unsigned short)build(all), prog};
+	struct sock_fprog fp = {(unsigned short)build(all, SECCOMP_RET_TRACE), prog};
 	if (want <= MODE_SECCOMP && install(&fp) == 0)
 		return MODE_SECCOMP;
 	if (want <= MODE_NNP && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && install(&fp) == 0)
 		return MODE_NNP;
 	return want == MODE_NONE ? MODE_NONE : MODE_PTRACE;
+}
+
+// Notify mode: the same filter with SECCOMP_RET_USER_NOTIF, and its listener fd (or -1 and
+// errno). *nnp tells whether no_new_privs had to be set for it (no CAP_SYS_ADMIN).
+int filter_install_listener(int *nnp)
+{
+	struct sock_fprog fp = {(unsigned short)build(0, SECCOMP_RET_USER_NOTIF), prog};
+	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	*nnp = 0;
+	if (fd >= 0 || errno != EACCES)
+		return fd;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	*nnp = 1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
 }

@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef PTRACE_SEIZE
@@ -39,9 +42,24 @@ void die(const char *fmt, ...)
 	exit(2);
 }
 
+// PID 1's wait: the trace is flushed when a signal arrived (which interrupts the wait).
+pid_t wait_any(int *st, int flags)
+{
+	for (;;) {
+		pid_t pid = waitpid(-1, st, flags);
+		if (g_flush) {
+			g_flush = 0;
+			trace_flush();
+		}
+		if (pid >= 0 || errno != EINTR)
+			return pid;
+	}
+}
+
 const char *mode_name(int mode, int fan, char *buf, size_t size)
 {
-	static const char *const names[] = {"ptrace+seccomp", "ptrace+seccomp-nnp", "ptrace", "none"};
+	static const char *const names[] = {"ptrace+seccomp", "ptrace+seccomp-nnp", "ptrace", "none", "seccomp-notify",
+					    "seccomp-notify-nnp"};
 	snprintf(buf, size, "%s%s", names[mode], fan ? "+fanotify" : "");
 	return buf;
 }
@@ -49,7 +67,7 @@ const char *mode_name(int mode, int fan, char *buf, size_t size)
 static void usage(int rc)
 {
 	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append] [--syscalls] [--resident]\n"
-	      "                     [--mode seccomp|nnp|ptrace] [--cpus one|all] [--app-drop-caps HEX]\n"
+	      "                     [--mode seccomp|nnp|ptrace|notify] [--cpus one|all] [--app-drop-caps HEX]\n"
 	      "                     [--hide DIR] [--caps-out FILE] [--ports-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n"
 	      "       slimts-sensor --observe DIR [--image DIGEST] [--max-bytes N] [--mode ...] [--cpus one|all] -- CMD [ARGS...]\n",
 	      rc ? stderr : stdout);
@@ -156,6 +174,8 @@ static int want_mode(const char *s)
 		return MODE_NNP;
 	if (!strcmp(s, "ptrace"))
 		return MODE_PTRACE;
+	if (!strcmp(s, "notify"))
+		return MODE_NOTIFY;
 	die("unknown --mode %s", s);
 	return 0;
 }
@@ -169,12 +189,31 @@ struct child_setup {
 	struct user_spec *user; // --user
 };
 
-static void run_child(char **argv, int syncfd, int repfd, const struct child_setup *cs)
+static void run_child(char **argv, int syncfd, int repfd, int sock, const struct child_setup *cs)
 {
 	char c = 'n', rep[2];
+	int nnp_set = 0;
 	set_signals(1);
 	if (read(syncfd, &c, 1) != 1)
 		_exit(127);
+	if (c == 'u') { // --observe: user notification first, no tracer
+		int mode = notify_child(sock);
+		rep[0] = mode < 0 ? 'f' : (char)('0' + mode);
+		rep[1] = 'v';
+		if (write(repfd, rep, 2) != 2)
+			_exit(127);
+		if (mode >= 0) {
+			close(repfd);
+			close(syncfd);
+			execvp(argv[0], argv);
+			fprintf(stderr, "slimts-sensor: %s: %s\n", argv[0], strerror(errno));
+			_exit(errno == ENOENT ? 127 : 126);
+		}
+		nnp_set = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1; // the attempt may have set it
+		if (read(syncfd, &c, 1) != 1) // refused: the sensor tries ptrace
+			_exit(127);
+	}
+	close(sock);
 	if (cs->null_stdin) { // as docker run without -i: /dev/null
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
@@ -184,7 +223,10 @@ static void run_child(char **argv, int syncfd, int repfd, const struct child_set
 	}
 	// Before the filter: these mounts are no events of the app.
 	int hidden = cs->hide && privs_hide_dir(cs->hide) == 0, hide_err = errno;
-	int mode = c == 'n' ? MODE_NONE : filter_install(c - '0', cs->syscalls);
+	int want = c - '0';
+	if (nnp_set && want < MODE_NNP)
+		want = MODE_NNP;
+	int mode = c == 'n' ? MODE_NONE : filter_install(want, cs->syscalls);
 	rep[0] = (char)('0' + mode);
 	rep[1] = hidden ? 'h' : 'v';
 	if (write(repfd, rep, 2) != 2)
@@ -204,6 +246,42 @@ static void run_child(char **argv, int syncfd, int repfd, const struct child_set
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+// The child's two bytes: the mode it reached (or 'f': user notification refused) and 'h'
+// when the sensor's dir is hidden from it.
+static int read_report(int fd, char rep[2])
+{
+	size_t got = 0;
+	while (got < 2) {
+		ssize_t n = read(fd, rep + got, 2 - got);
+		if (n < 0 && errno == EINTR) // forwarded signals interrupt
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+// The ptrace modes: seize the child, tell it the mode to try and read what it reached.
+static void start_ptrace(pid_t child, int syncfd, int repfd, int mode, const char *obsfile, int notify_tried, char rep[2])
+{
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+		    PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+	char c = (char)('0' + mode);
+	if (ptrace(PTRACE_SEIZE, child, 0, (void *)opts) < 0) {
+		if (obsfile)
+			fprintf(stderr, "slimts-sensor: cannot trace (%s): the runtime forbids ptrace%s here; the app runs "
+					"untraced and %s records nothing\n", strerror(errno),
+					notify_tried ? " and seccomp user notification" : "", obsfile);
+		else
+			fprintf(stderr, "slimts-sensor: cannot trace (%s): needs CAP_SYS_PTRACE; running untraced\n",
+				strerror(errno));
+		c = 'n';
+	}
+	if (write(syncfd, &c, 1) != 1 || read_report(repfd, rep) < 0)
+		rep[0] = '0' + MODE_NONE; // the child died before exec
+}
+
 int main(int argc, char **argv)
 {
 	const char *trace = NULL, *user = NULL;
@@ -211,7 +289,7 @@ int main(int argc, char **argv)
 	struct child_setup cs = {0, NULL, 0, 0, NULL};
 	const char *observe = NULL, *image = "";
 	unsigned long long max_bytes = 0;
-	int append = 0, fan = 0, pin = -1, i;
+	int append = 0, fan = 0, pin = -1, mode_forced = 0, i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--")) {
@@ -231,6 +309,7 @@ int main(int argc, char **argv)
 			o.ready = argv[++i];
 		} else if (!strcmp(a, "--mode") && i + 1 < argc) {
 			o.mode = want_mode(argv[++i]);
+			mode_forced = 1;
 		} else if (!strcmp(a, "--cpus") && i + 1 < argc) {
 			a = argv[++i];
 			if (strcmp(a, "one") && strcmp(a, "all"))
@@ -288,6 +367,11 @@ int main(int argc, char **argv)
 	}
 	if (pin < 0)
 		pin = 1;
+	// --observe: seccomp user notification unless a ptrace mode is asked for (tests)
+	if (o.mode == MODE_NOTIFY && !observe)
+		die("--mode notify needs --observe");
+	int try_notify = observe && (!mode_forced || o.mode == MODE_NOTIFY);
+	int want_ptrace = o.mode == MODE_NOTIFY ? MODE_SECCOMP : o.mode;
 
 	struct user_spec us;
 	if (user) {
@@ -305,8 +389,9 @@ int main(int argc, char **argv)
 	if (pin)
 		pin_one_cpu();
 
-	int syncp[2], repp[2];
-	if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(repp, O_CLOEXEC) < 0)
+	int syncp[2], repp[2], sockp[2];
+	if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(repp, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockp) < 0)
 		die("pipe: %s", strerror(errno));
 	pid_t child = fork();
 	if (child < 0)
@@ -314,41 +399,31 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		close(syncp[1]);
 		close(repp[0]);
-		run_child(cmd, syncp[0], repp[1], &cs);
+		close(sockp[0]);
+		run_child(cmd, syncp[0], repp[1], sockp[1], &cs);
 	}
 	g_child = child;
 	close(syncp[0]);
 	close(repp[1]);
-	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-		    PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
-	char c = (char)('0' + o.mode), rep[2] = {'0' + MODE_NONE, 'v'}, mb[64];
-	if (ptrace(PTRACE_SEIZE, child, 0, (void *)opts) < 0) {
-		if (observe)
-			fprintf(stderr, "slimts-sensor: cannot trace (%s): the runtime forbids ptrace here; the app runs "
-					"untraced and %s records nothing\n", strerror(errno), obsfile);
-		else
-			fprintf(stderr, "slimts-sensor: cannot trace (%s): needs CAP_SYS_PTRACE; running untraced\n",
-				strerror(errno));
-		c = 'n';
+	close(sockp[1]);
+	char rep[2] = {'0' + MODE_NONE, 'v'}, mb[64];
+	int listener = -1;
+	if (try_notify && write(syncp[1], "u", 1) == 1 && read_report(repp[0], rep) == 0 && rep[0] != 'f') {
+		listener = rep[0] - '0' == MODE_NOTIFY || rep[0] - '0' == MODE_NOTIFY_NNP ? notify_receive(sockp[0]) : -1;
+		if (listener < 0)
+			rep[0] = '0' + MODE_NONE; // the child died, or sent no listener: it runs untraced
 	}
-	size_t got = 0;
-	if (write(syncp[1], &c, 1) == 1)
-		while (got < 2) {
-			ssize_t n = read(repp[0], rep + got, 2 - got);
-			if (n < 0 && errno == EINTR) // forwarded signals interrupt
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-	if (got != 2)
-		rep[0] = '0' + MODE_NONE; // the child died before exec
+	close(sockp[0]);
+	if (!try_notify || rep[0] == 'f') {
+		o.mode = want_ptrace;
+		start_ptrace(child, syncp[1], repp[0], o.mode, observe ? obsfile : NULL, try_notify, rep);
+	}
 	close(syncp[1]);
 	close(repp[0]);
 	o.mode = rep[0] - '0';
 	o.hidden = rep[1] == 'h';
 	mode_name(o.mode, fan, mb, sizeof mb);
-	if (o.mode != MODE_SECCOMP && !(observe && (o.mode == MODE_NNP || o.mode == MODE_NONE)))
+	if (o.mode != MODE_SECCOMP && !(observe && (o.mode == MODE_NNP || o.mode == MODE_NONE || listener >= 0)))
 		fprintf(stderr, "slimts-sensor: tracing in mode=%s%s\n", mb,
 			o.mode == MODE_NNP ? " (no CAP_SYS_ADMIN: setuid/file caps do not elevate)"
 			: o.mode == MODE_PTRACE ? " (no seccomp filter: slower)" : "");
@@ -371,7 +446,7 @@ int main(int argc, char **argv)
 	trace_start_flusher();
 	if (fan)
 		fan_start();
-	int status = trace_loop(child, &o);
+	int status = listener >= 0 ? notify_run(child, listener) : trace_loop(child, &o);
 	fan_stop();
 	if (trace_finish(status, mb) < 0)
 		fprintf(stderr, "slimts-sensor: cannot finish trace %s: %s\n", trace, strerror(errno));

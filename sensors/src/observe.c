@@ -55,6 +55,18 @@ int observe_seen(char intent, const char *result, const char *path, const char *
 	}
 }
 
+// Whether the event was written before, without remembering it.
+int observe_has(char intent, const char *result, const char *path, const char *path2)
+{
+	if (!seen || seen_used >= SEEN_SLOTS / 4 * 3)
+		return 0;
+	uint64_t h = key(intent, result, path, path2);
+	for (unsigned i = (unsigned)h & (SEEN_SLOTS - 1); seen[i]; i = (i + 1) & (SEEN_SLOTS - 1))
+		if (seen[i] == h)
+			return 1;
+	return 0;
+}
+
 /*
  * At a syscall's entry: the same access already succeeded once, so its result adds nothing
  * (a failure after a success keeps nothing more) and the tracer lets the syscall run without
@@ -62,13 +74,7 @@ int observe_seen(char intent, const char *result, const char *path, const char *
  */
 int observe_known_ok(char intent, const char *path, const char *path2)
 {
-	if (!seen || seen_used >= SEEN_SLOTS / 4 * 3)
-		return 0;
-	uint64_t h = key(intent, "0", path, path2);
-	for (unsigned i = (unsigned)h & (SEEN_SLOTS - 1); seen[i]; i = (i + 1) & (SEEN_SLOTS - 1))
-		if (seen[i] == h)
-			return 1;
-	return 0;
+	return observe_has(intent, "0", path, path2);
 }
 
 /*

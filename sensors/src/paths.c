@@ -64,10 +64,20 @@ static int vm_read(pid_t pid, uint64_t addr, void *buf, size_t len, ssize_t *out
 	return 0;
 }
 
+// Notify mode: no tracer, so no PEEKDATA; a refused process is read through procmem.c.
+static ssize_t (*fallback)(pid_t pid, uint64_t addr, void *buf, size_t len) = peek;
+static int fallback_words = 1; // PEEKDATA reads word by word; procmem.c reads any length
+
+void paths_notify_mode(void)
+{
+	fallback = procmem_read;
+	fallback_words = 0;
+}
+
 ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	ssize_t n;
-	return vm_read(pid, addr, buf, len, &n) ? n : peek(pid, addr, buf, len);
+	return vm_read(pid, addr, buf, len, &n) ? n : fallback(pid, addr, buf, len);
 }
 
 // Reads a NUL-terminated string page by page (a read across an unmapped page fails); from a
@@ -85,10 +95,13 @@ ssize_t read_str(pid_t pid, uint64_t addr, char *buf, size_t size)
 			chunk = size - 1 - got;
 		ssize_t n;
 		if (words)
-			n = peek(pid, addr + got, buf + got, chunk);
+			n = fallback(pid, addr + got, buf + got, chunk);
 		else if (!vm_read(pid, addr + got, buf + got, chunk, &n)) {
-			words = 1;
-			continue;
+			if (fallback_words) {
+				words = 1;
+				continue;
+			}
+			n = fallback(pid, addr + got, buf + got, chunk);
 		}
 		if (n <= 0)
 			break;
@@ -175,6 +188,8 @@ int mem_denied(pid_t pid, uint64_t addr)
 	char c;
 	struct iovec l = {&c, 1}, r = {(void *)addr, 1};
 	if (process_vm_readv(pid, &l, 1, &r, 1, 0) >= 0)
+		return 0;
+	if (errno == EPERM && !fallback_words && procmem_read(pid, addr, &c, 1) == 1)
 		return 0;
 	return errno == EPERM;
 }

@@ -11,8 +11,9 @@
 
 #define SENSOR_PATH_MAX 4096
 
-// Tracing modes, best first; the child reports which one its filter install reached.
-enum mode { MODE_SECCOMP = 0, MODE_NNP = 1, MODE_PTRACE = 2, MODE_NONE = 3 };
+// Tracing modes, the ptrace ones best first; the child reports which one it reached. The
+// notify modes (--observe only) need no ptrace at all.
+enum mode { MODE_SECCOMP = 0, MODE_NNP = 1, MODE_PTRACE = 2, MODE_NONE = 3, MODE_NOTIFY = 4, MODE_NOTIFY_NNP = 5 };
 const char *mode_name(int mode, int fanotify, char *buf, size_t size);
 
 // How the sensor decodes one path-naming syscall (arg indexes, -1 = none).
@@ -28,11 +29,30 @@ struct sysdesc {
 	unsigned char kind;
 };
 const struct sysdesc *sysdesc_for(long nr);
+
+// decode.c: one path syscall's arguments, read at its entry. Returns 1 when there is an event,
+// 0 when not, -1 when the process's memory is closed to us (not dumpable, no CAP_SYS_PTRACE).
+struct call {
+	const struct sysdesc *d;
+	char intent;
+	int has2;
+	int fd; // listen(2)'s socket
+	char path[SENSOR_PATH_MAX], path2[SENSOR_PATH_MAX];
+};
+int decode_call(pid_t pid, long nr, const uint64_t *a, struct call *c);
+// exec.c: `interp` events of an exec of path: the #! chain and PT_INTERP (of /proc/PID/exe
+// after the exec when proc_exe, else of the chain's last file, before it).
+void exec_extras(pid_t pid, const char *path, int proc_exe);
 extern const struct sysdesc sysdescs[];
 extern const int nsysdescs;
 
 // filter.c: install the seccomp-bpf filter in the child; returns the mode reached.
 int filter_install(int want, int all);
+int filter_install_listener(int *nnp); // notify mode: the listener fd, or -1
+// notify.c: --observe's seccomp user-notification mode (no ptrace).
+int notify_child(int sock);
+int notify_receive(int sock);
+int notify_run(pid_t root, int listener);
 
 // paths.c: tracee memory and path resolution.
 ssize_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
@@ -40,6 +60,14 @@ ssize_t read_str(pid_t pid, uint64_t addr, char *buf, size_t size);
 int resolve_at(pid_t pid, int dfd, const char *path, char *out, size_t size);
 void normalize(char *path);
 int mem_denied(pid_t pid, uint64_t addr);
+void paths_notify_mode(void); // refused processes are read through procmem.c, not PEEKDATA
+// procmem.c (notify mode): /proc/PID/mem opened before a process closes its memory to us.
+void procmem_keep(pid_t tid);
+void procmem_exec(pid_t tid);
+void procmem_begin(pid_t tid); // a notification's reads begin / end
+void procmem_end(void);
+pid_t tgid_of(pid_t tid); // from /proc/TID/status, -1 when gone
+ssize_t procmem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 
 // writer.c: the trace file.
 int trace_open(const char *file, int append);
@@ -51,6 +79,7 @@ int observe_seen(char intent, const char *result, const char *path, const char *
 int observe_name(const char *dir, char *out, size_t size, char *host, size_t hsize);
 int app_handles(pid_t pid, int sig);
 int observe_known_ok(char intent, const char *path, const char *path2);
+int observe_has(char intent, const char *result, const char *path, const char *path2);
 extern int g_observing;
 void observe_unreadable(pid_t pid);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
@@ -127,6 +156,7 @@ struct tracer_opts {
 int trace_loop(pid_t root, const struct tracer_opts *o);
 
 extern volatile pid_t g_child; // the app, target of forwarded signals
+pid_t wait_any(int *st, int flags); // waitpid(-1) that flushes after a signal and retries
 extern volatile int g_flush;  // a signal arrived: flush the trace buffer
 void die(const char *fmt, ...);
 void warnx_(const char *fmt, ...);

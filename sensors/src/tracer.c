@@ -55,11 +55,7 @@ struct proc {
 #if defined(__x86_64__)
 	struct user_regs_struct saved;
 #endif
-	char intent;
-	const struct sysdesc *d;
-	int has2;
-	int fd; // listen(2)'s socket
-	char path[SENSOR_PATH_MAX], path2[SENSOR_PATH_MAX];
+	struct call c;
 };
 
 enum { INJ_NONE, INJ_WANTED, INJ_RUNNING, INJ_DONE };
@@ -107,87 +103,18 @@ static void resume(struct proc *p, int sig)
 	ptrace(p->pending || p->inject == INJ_RUNNING ? PTRACE_SYSCALL : base_op, p->pid, 0, (void *)(long)sig);
 }
 
-static int sockpath(pid_t pid, const struct sysdesc *d, const uint64_t *a, char *out)
-{
-	struct sockaddr_un sa;
-	size_t len = (size_t)a[d->flags];
-	if (len <= offsetof(struct sockaddr_un, sun_path) + 1)
-		return 0;
-	if (len > sizeof sa)
-		len = sizeof sa;
-	memset(&sa, 0, sizeof sa);
-	if (read_mem(pid, a[d->path], &sa, len) < (ssize_t)len || sa.sun_family != AF_UNIX || !sa.sun_path[0])
-		return 0; // abstract sockets have no file
-	sa.sun_path[sizeof sa.sun_path - 1] = 0;
-	resolve_at(pid, AT_FDCWD, sa.sun_path, out, SENSOR_PATH_MAX);
-	return 1;
-}
-
-// Reads the arguments at syscall entry into p; returns 0 when there is nothing to record.
-static int decode(struct proc *p, long nr, const uint64_t *a)
-{
-	const struct sysdesc *d = sysdesc_for(nr);
-	char raw[SENSOR_PATH_MAX];
-	if (!d)
-		return 0;
-	p->d = d;
-	p->intent = d->intent;
-	p->has2 = 0;
-	if (d->kind == K_SOCK)
-		return sockpath(p->pid, d, a, p->path);
-	if (d->kind == K_LISTEN) {
-		p->fd = (int)a[0];
-		return 1;
-	}
-	int dfd = d->dfd >= 0 ? (int)a[d->dfd] : AT_FDCWD;
-	if (d->path < 0) {
-		resolve_at(p->pid, dfd, NULL, p->path, sizeof p->path); // fchdir
-	} else {
-		if (read_str(p->pid, a[d->path], raw, sizeof raw) < 0) {
-			raw[0] = 0;
-			if (a[d->path] && mem_denied(p->pid, a[d->path])) {
-				if (g_observing && p->inject == INJ_NONE)
-					p->inject = INJ_WANTED; // the loop makes it dumpable and re-runs this syscall
-				else
-					observe_unreadable(p->pid);
-				return 0; // not the cwd: we do not know what it named
-			}
-		}
-		if (!raw[0] && (d->dfd < 0 || d->intent == 's'))
-			return 0; // fstat via AT_EMPTY_PATH (as the filter skips it), or a bad pointer
-		resolve_at(p->pid, dfd, raw, p->path, sizeof p->path);
-	}
-	if (d->kind == K_OPEN || d->kind == K_OPENAT2) {
-		uint64_t fl = a[d->flags];
-		if (d->kind == K_OPENAT2 && read_mem(p->pid, a[2], &fl, sizeof fl) != sizeof fl)
-			fl = 0;
-		if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
-			p->intent = 'w';
-	}
-	if (d->path2 >= 0) {
-		if (read_str(p->pid, a[d->path2], raw, sizeof raw) < 0)
-			raw[0] = 0;
-		if (d->kind == K_SYMLINK) // the target is text, not a path the process resolved
-			snprintf(p->path2, sizeof p->path2, "%s", raw);
-		else
-			resolve_at(p->pid, d->dfd2 >= 0 ? (int)a[d->dfd2] : AT_FDCWD, raw, p->path2, sizeof p->path2);
-		p->has2 = 1;
-	}
-	return 1;
-}
-
 static void record(struct proc *p, long result)
 {
-	if (p->d->kind == K_LISTEN) {
+	if (p->c.d->kind == K_LISTEN) {
 		if (result == 0)
-			listen_record(p->pid, p->fd);
+			listen_record(p->pid, p->c.fd);
 		p->pending = 0;
 		return;
 	}
-	trace_event(p->pid, p->d->name, p->intent, result, p->path, p->has2 ? p->path2 : NULL);
+	trace_event(p->pid, p->c.d->name, p->c.intent, result, p->c.path, p->c.has2 ? p->c.path2 : NULL);
 	// before the app reads a byte of it (it is stopped at the syscall's exit)
-	if (result == 0 && (p->intent == 'r' || p->intent == 'x') && (p->d->kind == K_OPEN || p->d->kind == K_OPENAT2 || p->intent == 'x'))
-		resident_watch(p->path);
+	if (result == 0 && (p->c.intent == 'r' || p->c.intent == 'x') && (p->c.d->kind == K_OPEN || p->c.d->kind == K_OPENAT2 || p->c.intent == 'x'))
+		resident_watch(p->c.path);
 	p->pending = 0;
 }
 
@@ -232,8 +159,15 @@ static void on_entry(struct proc *p, const struct sc_info *si)
 	p->pending = 0;
 	if (record_all)
 		trace_syscall_seen((long)si->entry.nr);
-	if (decode(p, (long)si->entry.nr, si->entry.args))
-		p->pending = !(g_observing && p->intent != 'x' && observe_known_ok(p->intent, p->path, p->has2 ? p->path2 : NULL));
+	int got = decode_call(p->pid, (long)si->entry.nr, si->entry.args, &p->c);
+	if (got < 0) {
+		if (g_observing && p->inject == INJ_NONE)
+			p->inject = INJ_WANTED; // the loop makes it dumpable and re-runs this syscall
+		else
+			observe_unreadable(p->pid);
+	}
+	if (got > 0)
+		p->pending = !(g_observing && p->c.intent != 'x' && observe_known_ok(p->c.intent, p->c.path, p->c.has2 ? p->c.path2 : NULL));
 }
 
 static void on_exit_stop(struct proc *p, const struct sc_info *si)
@@ -248,62 +182,17 @@ static void on_exit_stop(struct proc *p, const struct sc_info *si)
 	record(p, rv);
 }
 
-// Files the kernel opens itself on exec, which no syscall names: the "#!" interpreter(s)
-// of a script and the ELF program interpreter (ld.so), as the file names them.
-static void exec_extras(pid_t pid, const char *path)
-{
-	char cur[SENSOR_PATH_MAX], buf[256];
-	snprintf(cur, sizeof cur, "%s", path);
-	for (int depth = 0; depth < 4; depth++) {
-		int fd = open(cur, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			break;
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n < 3 || buf[0] != '#' || buf[1] != '!')
-			break;
-		buf[n] = 0;
-		char *s = buf + 2 + strspn(buf + 2, " \t");
-		s[strcspn(s, " \t\r\n")] = 0;
-		if (!*s)
-			break;
-		resolve_at(pid, AT_FDCWD, s, cur, sizeof cur);
-		trace_event(pid, "interp", 'x', 0, cur, NULL);
-	}
-	snprintf(buf, sizeof buf, "/proc/%d/exe", pid);
-	int fd = open(buf, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	Elf64_Ehdr eh;
-	if (pread(fd, &eh, sizeof eh, 0) == sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
-	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr)) {
-		for (int i = 0; i < eh.e_phnum && i < 64; i++) {
-			Elf64_Phdr ph;
-			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != sizeof ph)
-				break;
-			if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz >= sizeof cur)
-				continue;
-			if (pread(fd, cur, ph.p_filesz, (off_t)ph.p_offset) == (ssize_t)ph.p_filesz) {
-				cur[ph.p_filesz] = 0;
-				trace_event(pid, "interp", 'x', 0, cur, NULL);
-			}
-			break;
-		}
-	}
-	close(fd);
-}
-
 static void on_exec(struct proc *p, pid_t root, const struct tracer_opts *o, int *ready_done)
 {
 	unsigned long former = 0;
 	ptrace(PTRACE_GETEVENTMSG, p->pid, 0, &former);
 	struct proc *src = (pid_t)former != p->pid ? proc_find((pid_t)former) : p;
-	if (src && src->pending && src->d && src->d->intent == 'x') {
+	if (src && src->pending && src->c.d && src->c.d->intent == 'x') {
 		// A non-leader thread exec'd: the event is reported under the leader's pid.
 		src->pid = p->pid;
 		record(src, 0);
 		src->pid = (pid_t)former;
-		exec_extras(p->pid, src->path);
+		exec_extras(p->pid, src->c.path, 1);
 	}
 	if (src && src != p)
 		proc_drop((pid_t)former);
@@ -375,16 +264,9 @@ int trace_loop(pid_t root, const struct tracer_opts *o)
 	no_sc_info = getenv("SLIMTS_SENSOR_REGS") != NULL; // tests the old-kernel path
 	for (;;) {
 		int st;
-		pid_t pid = waitpid(-1, &st, __WALL);
-		if (g_flush) {
-			g_flush = 0;
-			trace_flush();
-		}
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
+		pid_t pid = wait_any(&st, __WALL);
+		if (pid < 0)
 			break; // ECHILD: nothing left
-		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			proc_drop(pid);
 			if (pid == root) {

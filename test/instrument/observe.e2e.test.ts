@@ -160,6 +160,7 @@ describe('slimts instrument', () => {
     expect(files[0]).toMatch(/^obs-[A-Za-z0-9._]+-\d+-\d+-[0-9a-f]{12}\.slimobs$/);
     const obs = readObservation(join(dir, files[0]!));
     expect(obs.image).toBe(original);
+    expect(obs.mode).toBe('seccomp-notify-nnp'); // plain docker run: no ptrace, no CAP_SYS_ADMIN
     expect(obs.complete).toBe(false);
     expect(obs.events.some((e) => e.path.includes('_decimal'))).toBe(true);
 
@@ -251,15 +252,28 @@ describe('slimts instrument', () => {
     }
   });
 
-  it('where the runtime forbids ptrace the app starts normally and the sensor says so once', async () => {
+  it('where the runtime forbids seccomp filters the ptrace fallback records', async () => {
+    const profile = join(tmp, 'no-seccomp.json');
+    writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['seccomp'], action: 'SCMP_ACT_ERRNO' }] }));
+    const dir = obsDir();
+    const c = run(['--security-opt', `seccomp=${profile}`, '-v', `${dir}:/var/lib/slimts/observations`, instrumented]);
+    expect((await suite(c)).status).toBe(0);
+    execFileSync('sleep', ['1.5']);
+    const [file] = readdirSync(dir);
+    const obs = readObservation(join(dir, file!));
+    expect(obs.mode).toBe('ptrace');
+    expect(obs.events.some((e) => e.path.includes('_decimal'))).toBe(true);
+  });
+
+  it('where the runtime forbids ptrace and seccomp filters the app starts normally and the sensor says so once', async () => {
     const profile = join(tmp, 'no-ptrace.json');
-    writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['ptrace'], action: 'SCMP_ACT_ERRNO' }] }));
+    writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['ptrace', 'seccomp'], action: 'SCMP_ACT_ERRNO' }] }));
     const dir = obsDir();
     const c = run(['--security-opt', `seccomp=${profile}`, '-v', `${dir}:/var/lib/slimts/observations`, instrumented]);
     expect((await suite(c)).status).toBe(0);
     const logs = docker(['logs', c]);
     const said = `${logs.stdout}${logs.stderr}`.split('\n').filter((l) => l.startsWith('slimts-sensor:'));
     expect(said).toHaveLength(1);
-    expect(said[0]).toMatch(/cannot trace .*forbids ptrace/);
+    expect(said[0]).toMatch(/cannot trace .*forbids ptrace and seccomp user notification/);
   });
 });

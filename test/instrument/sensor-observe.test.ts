@@ -1,7 +1,8 @@
 // The sensor's --observe mode on the host (no engine): one new file per start, each distinct
 // event once, an unwritable dir costs the app nothing, and a process that drops its uid in
 // place (non-dumpable; the sensor without CAP_SYS_PTRACE) is still recorded, its syscalls
-// answering as without the sensor.
+// answering as without the sensor. Seccomp user notification is the mode on this kernel; the
+// ptrace fallback (SLIMTS_SENSOR_NOTIFY=0: as if the kernel refused it) records the same.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,5 +48,38 @@ describe('slimts-sensor --observe', () => {
     expect(r.stderr).toBe('');
     expect(r.obs!.events.some((e) => e.path === '/etc/hostname' && e.intent === 'r' && e.result === '0')).toBe(true);
     expect(r.obs!.events.some((e) => e.path === '/etc/passwd' && e.intent === 's')).toBe(true);
+  });
+
+  // A thread (its own tid), a child process, a path relative to a dirfd and to the cwd.
+  const tree = [
+    'import os, subprocess, threading',
+    'tids = []',
+    'def f(): tids.append(threading.get_native_id()); open("/etc/hostname").read()',
+    't = threading.Thread(target=f); t.start(); t.join()',
+    'c = subprocess.Popen(["cat", "/etc/passwd"], stdout=subprocess.DEVNULL); c.wait()',
+    'fd = os.open("/usr", os.O_RDONLY); os.stat("share", dir_fd=fd)',
+    'os.chdir("/etc"); open("os-release").close()',
+    'print(os.getpid(), tids[0], c.pid)',
+  ].join('\n');
+  function recordsTree(env: Record<string, string>) {
+    const r = observe(['python3', '-c', tree], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const [app, tid, child] = r.stdout.trim().split(' ').map(Number);
+    expect(tid).not.toBe(app);
+    const ev = r.obs!.events;
+    expect(ev).toContainEqual(expect.objectContaining({ pid: tid, syscall: 'openat', intent: 'r', result: '0', path: '/etc/hostname' }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: child, intent: 'x', result: '0', path: expect.stringMatching(/\/cat$/) }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: child, intent: 'r', result: '0', path: '/etc/passwd' }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: app, intent: 's', result: '0', path: '/usr/share' }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: app, intent: 'r', result: '0', path: '/etc/os-release' }));
+    return r.obs!;
+  }
+
+  it('uses seccomp user notification here: threads, children and relative paths are recorded', () => {
+    expect(recordsTree({}).mode).toMatch(/^seccomp-notify(-nnp)?$/);
+  });
+
+  it('falls back to ptrace when user notification is refused, and records the same', () => {
+    expect(recordsTree({ SLIMTS_SENSOR_NOTIFY: '0' }).mode).toMatch(/^ptrace\+seccomp(-nnp)?$/);
   });
 });
