@@ -38,6 +38,44 @@ export interface BinaryContext {
   ldSoConfDirs: readonly string[];
   /** Told when a file's whole strings name more than MAX_PROGRAM_WORDS programs (none of them kept). */
   tooMany?: (file: string, names: string[]) => void;
+  /** Whether a file is a program that runs its arguments (`launchers`): its whole strings name no programs. */
+  isLauncher?: (file: string) => boolean;
+}
+
+/** The part of a traced exec `launchers` reads. */
+export interface ExecEvent {
+  pid?: number;
+  /** 'x' for an exec (or a script's or program's interpreter: syscall 'interp'). */
+  intent: string;
+  syscall: string;
+  path: string;
+  ok: boolean;
+}
+
+/**
+ * Programs the run saw replace themselves, in the same process, with another program: env,
+ * nice, nohup, chroot, stdbuf, gosu run the command their caller gives them. What such a
+ * program runs is named by its callers (a `#!/usr/bin/env python3` line, a shell's command
+ * word: those references are followed), so its own whole strings are not program names (they
+ * are its messages and help links: coreutils' `env` lists `sha224sum`…`sha512sum`, `[`).
+ * The dynamic loader that starts each program (`ld-*.so*`) does not count as a program.
+ * `real` maps a traced path to the file it is (through links).
+ */
+export function launchers(events: Iterable<ExecEvent>, real: (path: string) => string | undefined): Set<string> {
+  const last = new Map<number, string>();
+  const out = new Set<string>();
+  for (const ev of events) {
+    if (ev.intent !== 'x' || !ev.ok || ev.pid === undefined || !ev.path.startsWith('/')) continue;
+    const base = ev.path.slice(ev.path.lastIndexOf('/') + 1);
+    if (ev.syscall === 'interp' && /^ld[-.].*\.so/.test(base)) continue;
+    const path = real(ev.path);
+    if (!path) continue;
+    const prev = last.get(ev.pid);
+    // a script's interpreter follows the script's exec in the same process: the script did not run it
+    if (prev && prev !== path && ev.syscall !== 'interp') out.add(prev);
+    last.set(ev.pid, path);
+  }
+  return out;
 }
 
 /**
@@ -209,6 +247,7 @@ function programRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: 
   if (exes.size === 0) return [];
   const self = file.slice(file.lastIndexOf('/') + 1);
   const library = isSharedLibrary(file, elf);
+  const launcher = ctx.isLauncher?.(file) === true;
   const calls = cLibraryNames(ctx.fs, elf, searchDirs(file, elf, ctx));
   const found = new Map<string, BinaryRef>();
   const words_ = new Map<string, BinaryRef>();
@@ -220,7 +259,7 @@ function programRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: 
   for (const w of words) {
     // a whole literal (on x86-64 also one the linker merged into a longer string's end: the
     // strings extractor adds those that code points at)
-    if (!library && exes.has(w) && programName(w, calls)) hit(words_, w, w);
+    if (!library && !launcher && exes.has(w) && programName(w, calls)) hit(words_, w, w);
     // a program's path in a bin directory ("/usr/local/bin/xz" when xz is elsewhere on PATH)
     const bin = /^\/(?:[^\s/]+\/)*s?bin\/([^\s/]+)$/.exec(w);
     if (bin) hit(found, bin[1]!, w, 'file name in');

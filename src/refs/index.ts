@@ -19,8 +19,8 @@ export type { RefEnv, Resolution, Target } from './resolve/index.js';
 export { Fs } from './resolve/context.js';
 export { dataSetsFor, normalizeLocale } from './datasets.js';
 export type { DataSetContext, DataSetNeed } from './datasets.js';
-export { binaryRefs, executablesOnPath, isSystemRuntime, pathRefs } from './binary.js';
-export type { BinaryContext, BinaryMechanism, BinaryRef } from './binary.js';
+export { binaryRefs, executablesOnPath, isSystemRuntime, launchers, pathRefs } from './binary.js';
+export type { BinaryContext, BinaryMechanism, BinaryRef, ExecEvent } from './binary.js';
 export { dataFamilies, FAMILY_LIMIT_BYTES, kindOf } from './families.js';
 export type { Family, FamilyEvent, FamilyOptions } from './families.js';
 

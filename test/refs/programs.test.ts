@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namedBy, parseElf } from '../../src/elf/index.js';
-import { binaryRefs, Fs } from '../../src/refs/index.js';
+import { binaryRefs, Fs, launchers } from '../../src/refs/index.js';
 import { memView } from '../elf/memview.js';
 
 const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
@@ -92,5 +92,35 @@ describe('programs a kept ELF file names', () => {
     const fs = new Fs(memView({ '/usr/local/bin/prog': b, '/usr/bin/stat': 'x', '/usr/bin/[': 'x', '/usr/bin/xz': 'x' }));
     const got = binaryRefs('/usr/local/bin/prog', parseElf(read, b.length, { imports: true })!, namedBy(read, b.length), { fs, pathVar: '/usr/bin', ldLibraryPath: [], ldSoConfDirs: [] });
     expect(got.map((r) => r.path).filter((p) => p.startsWith('/usr/bin/')).sort()).toEqual(['/usr/bin/stat', '/usr/bin/xz']);
+  });
+});
+
+describe('programs that run their arguments', () => {
+  const x = (pid: number, path: string, syscall = 'execve', ok = true) => ({ pid, intent: 'x', syscall, path, ok });
+  const real = (p: string) => (p === '/bin/env' ? '/usr/bin/env' : p);
+
+  it('a program the run saw replace itself with another is a launcher; a script, its interpreter and the loader are not', () => {
+    const events = [
+      // #!/usr/bin/env python3: the script, its interpreter env (and the loader), then env runs python3
+      x(10, '/app/app.py'), x(10, '/bin/env', 'interp'), x(10, '/lib64/ld-linux-x86-64.so.2', 'interp'),
+      x(10, '/usr/local/bin/python3', 'execve', false), x(10, '/usr/bin/python3'),
+      // a shell script run by sh: sh is its interpreter, not a launcher of it
+      x(11, '/entry.sh'), x(11, '/bin/sh', 'interp'),
+      // a program that runs a child in another process
+      x(12, '/usr/bin/xargs'), x(13, '/usr/bin/gzip'),
+    ];
+    expect([...launchers(events, real)].sort()).toEqual(['/usr/bin/env']);
+  });
+
+  it('a launcher\'s whole strings name no programs; the program it runs by path still counts', () => {
+    const b = bytes.prog;
+    const read = (o: number, n: number) => b.subarray(o, o + n);
+    const elf = parseElf(read, b.length, { imports: true })!;
+    const strings = namedBy(read, b.length);
+    const fs = image({ '/usr/bin/env': b });
+    const ctx = { fs, pathVar: '/usr/bin', ldLibraryPath: [], ldSoConfDirs: [] };
+    expect(binaryRefs('/usr/bin/env', elf, strings, ctx).map((r) => r.path)).toContain('/usr/bin/xz');
+    const asLauncher = binaryRefs('/usr/bin/env', elf, { ...strings, words: [...strings.words!, '/usr/bin/gzip'] }, { ...ctx, isLauncher: (f: string) => f === '/usr/bin/env' });
+    expect(asLauncher.filter((r) => r.mechanism === 'binary-program').map((r) => r.path)).toEqual(['/usr/bin/gzip']);
   });
 });
