@@ -12,7 +12,7 @@
 import { posix } from 'node:path';
 import { isElfMagic, namedBy, parseElf, parseShebang, readLdSoConf, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
-import { binaryRefs, dataSetsFor, fallbackUnneeded, Fs, holdsData, hostSourceRefused, isSystemRuntime, refReason, refResolver, refsOf, subtreeLimit, NAMED_DIR_LIMIT, UNIT_LIMIT } from '../refs/index.js';
+import { binaryRefs, dataSetsFor, fallbackUnneeded, Fs, holdsData, hostSourceRefused, isSystemRuntime, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
 import type { BinaryContext, RawRef, RefResolver, Target } from '../refs/index.js';
 import { envValue } from '../util/paths.js';
 import { formatReason, isLibraryCode } from '../select/index.js';
