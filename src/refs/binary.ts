@@ -11,7 +11,7 @@
 //   - libraries: when it imports dlopen, the `lib*.so*` names, found as the loader finds them
 //     (the requester's RPATH/RUNPATH, LD_LIBRARY_PATH, ld.so.conf, the default dirs), a
 //     version suffix appended to a base name ("libfoo.so" → libfoo.so.1).
-import { defaultLibDirs, DLOPEN_IMPORTS, exportedNames, EXEC_IMPORTS, isElfMagic } from '../elf/index.js';
+import { defaultLibDirs, DLOPEN_IMPORTS, exportedNames, EXEC_IMPORTS, isElfMagic, resolvePath } from '../elf/index.js';
 import type { ElfInfo, ElfStrings } from '../elf/index.js';
 import { DEFAULT_PATH, joinPath, normalize, parentPath } from '../util/paths.js';
 import { Fs, isBroad } from './resolve/context.js';
@@ -312,14 +312,17 @@ function cLibraryNames(fs: Fs, elf: ElfInfo, dirs: readonly string[]): Set<strin
   const name = elf.needed.find((n) => /^(libc\.so\.\d+|libc\.musl-\w+\.so\.\d+)$/.test(n))
     ?? (elf.interpreter && /ld-musl-\w+\.so\.\d+$/.test(elf.interpreter) ? elf.interpreter : undefined);
   if (!name) return undefined;
-  const path = name.startsWith('/') ? name : dirs.map((d) => joinPath(d, name)).find((p) => fs.isFile(p));
-  if (!path) return undefined;
+  const found = name.startsWith('/') ? name : dirs.map((d) => joinPath(d, name)).find((p) => fs.isFile(p));
+  // read at the file itself: an image's view reads entries, not the links on the way (/lib → usr/lib)
+  const real = found === undefined ? undefined : resolvePath(fs.view, found);
+  if (!real || real.stat?.type !== 'file') return undefined;
+  const path = real.path;
   let perFs = cLibraryCache.get(fs);
   if (!perFs) cLibraryCache.set(fs, (perFs = new Map()));
   if (perFs.has(path)) return perFs.get(path);
   let names: Set<string> | undefined;
   try {
-    const size = fs.stat(path)?.size ?? 0;
+    const size = real.stat.size;
     const read = (o: number, n: number) => fs.view.read(path, o, n);
     names = size > 0 && isElfMagic(read(0, 4)) ? exportedNames(read, size) : undefined;
   } catch {

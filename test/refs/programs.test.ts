@@ -49,12 +49,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** An image with the C library and the programs below on PATH (every file executable). */
+/**
+ * An image with the C library and the programs below on PATH (every file executable), laid out
+ * as Debian's: /lib is a link to usr/lib, so the loader's /lib/… path reaches libc through it.
+ */
 function image(extra: Record<string, Buffer> = {}) {
   const exe = Buffer.from('#!/bin/sh\n');
   const progs = ['xz', 'gzip', 'ssh', '[', 'w', 'yes', 'true', 'stat', 'mkdir', 'test'];
   return new Fs(memView({
-    [LIBC]: bytes.libc,
+    '/lib': { link: 'usr/lib' },
+    [`/usr${LIBC}`]: bytes.libc,
     ...Object.fromEntries(progs.map((p) => [`/usr/bin/${p}`, exe])),
     ...extra,
   }));
