@@ -19,10 +19,12 @@ export type { RefEnv, Resolution, Target } from './resolve/index.js';
 export { Fs } from './resolve/context.js';
 export { dataSetsFor, normalizeLocale } from './datasets.js';
 export type { DataSetContext, DataSetNeed } from './datasets.js';
-export { binaryRefs, executablesOnPath, isSystemRuntime, launchers, pathRefs } from './binary.js';
-export type { BinaryContext, BinaryMechanism, BinaryRef, ExecEvent } from './binary.js';
+export { binaryRefs, executablesOnPath, pathRefs } from './binary.js';
+export type { BinaryContext, BinaryMechanism, BinaryRef } from './binary.js';
 export { dataFamilies, FAMILY_LIMIT_BYTES, kindOf } from './families.js';
 export type { Family, FamilyEvent, FamilyOptions } from './families.js';
+export { isSystemRuntime, launchers } from './binary.js';
+export type { ExecEvent } from './binary.js';
 
 /**
  * The references of the file at `path` (read through `view`), or undefined when it is not

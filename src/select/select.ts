@@ -8,11 +8,12 @@ import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
 import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
-import { binaryRefs, dataFamilies, FAMILY_LIMIT_BYTES, launchers, type BinaryContext, type ExecEvent, type FamilyEvent } from '../refs/index.js';
+import { binaryRefs, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
 import { ancestors, parentPath } from '../util/paths.js';
+import { launchers, type ExecEvent } from '../refs/index.js';
 
 const MAX_REASONS_PER_KIND = 3;
 /** The app's own directory (WORKDIR) is kept whole up to this. */
