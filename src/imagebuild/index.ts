@@ -15,7 +15,7 @@ import { openBase } from './base.js';
 import type { BaseImage } from './base.js';
 import { closureOf } from './closure.js';
 import { imageConfig } from './config.js';
-import { parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir } from './config-flags.js';
+import { parseAllowedDir, parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir } from './config-flags.js';
 import { planLayer, writeEntries } from './layer.js';
 import { LayerPlan } from './plan.js';
 import { checkPlatform } from './platform.js';
@@ -227,13 +227,6 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
 
 const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
 
-/** --allow-host-path DIR: an absolute host directory, normalized. */
-function parseAllowedDir(d: string): string {
-  if (!d.startsWith('/')) throw new UserError(`--allow-host-path: expected an absolute directory, got ${JSON.stringify(d)}`);
-  const n = posix.normalize(d).replace(/(.)\/$/, '$1');
-  if (n === '/') throw new UserError('--allow-host-path: / would allow every host file; name a directory');
-  return n;
-}
 
 async function hostRun(p: VerifyPlan): Promise<Outcome> {
   const host = await runOnHost(p);

@@ -101,4 +101,10 @@ describe('imagebuild follows what a host binary names in its strings', () => {
     expect(r.stderr).toContain(`imagebuild: not copied from the host: ${secret}`);
     expect(r.stderr).not.toContain(`not copied from the host: ${notes}`);
   });
+
+  it('a relative --allow-host-path is one line, exit 2', () => {
+    const r = slimts(['imagebuild', '--exe', exe, '--tag', `${uniqueName('slimts-e2e/strings-bad')}:1`, '--allow-host-path', 'home']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['slimts: --allow-host-path: expected an absolute directory, got "home"']);
+  });
 });
