@@ -114,7 +114,9 @@ export function fallbackUnneeded(tried: readonly RawRef[], resolve: (r: RawRef) 
 export const HOST_SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 /** Places that hold credentials: never copied from the host by a reference, even when allowed. */
-const SECRET_PLACE = /(^|\/)(\.ssh|\.gnupg|\.aws|\.azure|\.kube|\.docker|\.password-store|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc|id_(rsa|dsa|ecdsa|ed25519)[^/]*|private)(\/|$)|^\/etc\/(g?shadow|sudoers)(-|\/|$)|^\/etc\/ssh(\/|$)|^\/(proc|sys|dev|run)(\/|$)/;
+const SECRET_PLACE = /(^|\/)(\.ssh|\.gnupg|\.aws|\.azure|\.kube|\.docker|\.password-store|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc|id_(rsa|dsa|ecdsa|ed25519)[^/]*|private)(\/|$)|^\/etc\/(g?shadow|sudoers)(-|\/|$)|^\/etc\/ssh(\/|$)/;
+/** The host's running state (virtual filesystems, sockets, sessions): never an image's. */
+const RUNTIME_PLACE = /^\/(proc|sys|dev|run)(\/|$)/;
 
 export interface HostSourceOptions {
   /** Directories the user allows beyond HOST_SYSTEM_DIRS (--allow-host-path). */
@@ -124,6 +126,7 @@ export interface HostSourceOptions {
 /** Why a host file may not be copied into an image by a reference, or undefined when it may. */
 export function hostSourceRefused(path: string, mode: number | undefined, opts: HostSourceOptions): string | undefined {
   if (SECRET_PLACE.test(path)) return 'a place that holds credentials: never copied from the host';
+  if (RUNTIME_PLACE.test(path)) return "the host's running state (/proc, /sys, /dev, /run): never copied from the host";
   if (mode !== undefined && (mode & 0o004) === 0) return 'not readable by everyone on the host: never copied from the host';
   const under = (d: string) => path === d || path.startsWith(d.endsWith('/') ? d : d + '/');
   if (HOST_SYSTEM_DIRS.some(under) || opts.allowed.some(under)) return undefined;

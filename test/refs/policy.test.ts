@@ -20,11 +20,12 @@ describe('host files named by absolute path', () => {
     expect(hostSourceRefused('/home/alice/site2/motd', 0o644, { allowed: ['/home/alice/site'] })).toBeDefined();
   });
 
-  it('credentials and private files never, even under an allowed or a system directory', () => {
+  it('credentials, the host\'s running state and private files never, even under an allowed or a system directory', () => {
     const all = { allowed: ['/home/alice', '/etc'] };
-    for (const p of ['/home/alice/.ssh/id_ed25519', '/home/alice/.aws/credentials', '/home/alice/.docker/config.json', '/etc/shadow', '/etc/gshadow-', '/etc/ssh/ssh_host_rsa_key', '/etc/ssl/private/site.key', '/usr/share/keys/id_rsa.pub', '/proc/self/environ']) {
+    for (const p of ['/home/alice/.ssh/id_ed25519', '/home/alice/.aws/credentials', '/home/alice/.docker/config.json', '/etc/shadow', '/etc/gshadow-', '/etc/ssh/ssh_host_rsa_key', '/etc/ssl/private/site.key', '/usr/share/keys/id_rsa.pub']) {
       expect(hostSourceRefused(p, 0o644, all)).toMatch(/credentials/);
     }
+    for (const p of ['/proc/self/environ', '/run/systemd/sessions', '/dev/null']) expect(hostSourceRefused(p, 0o644, all)).toMatch(/running state/);
     expect(hostSourceRefused('/usr/share/app/token', 0o600, none)).toMatch(/not readable by everyone/);
     expect(hostSourceRefused('/etc/app.conf', 0o640, all)).toMatch(/not readable by everyone/);
   });
