@@ -100,7 +100,7 @@ const CODE_FILE = /\.(so(\.[\d.]+)?|py|pyc|rb|pm|pl|js|mjs|cjs|php|lua|tcl|class
 /** Everything `file` names in its strings, as mechanism + path to keep. */
 export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx: BinaryContext): BinaryRef[] {
   const out: BinaryRef[] = [];
-  const system = keepsFilesOnly(file, elf);
+  const system = isSystemRuntime(file, elf);
   for (const s of strings.paths) {
     for (const r of pathRefs(s, ctx.fs, strings.go === true)) out.push(system && r.subtree ? { ...r, subtree: false } : r);
   }
@@ -111,19 +111,6 @@ export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx:
   }
   if (strings.words && DLOPEN_IMPORTS.some((i) => imports.has(i))) out.push(...libraryRefs(file, elf, strings.words, ctx));
   return out;
-}
-
-/**
- * Whether the directories a file's strings name are kept as themselves, not whole: the C
- * library's and the loader's (below), and any shared library's. A library serves whichever
- * program loads it, which calls few of its functions: a directory it names is where one of
- * them searches for a member by a name it is given (systemd's unit and configuration
- * directories, a plugin directory), and which member is what the run's trace and the
- * program's own strings tell (data families, src/refs/families.ts). The files it names, its
- * database by compiled-in path (libmagic's magic.mgc), are still kept.
- */
-export function keepsFilesOnly(file: string, elf: ElfInfo): boolean {
-  return isSystemRuntime(file, elf) || isSharedLibrary(file, elf);
 }
 
 /**
