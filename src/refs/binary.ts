@@ -266,7 +266,9 @@ function programRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: 
     // (system, popen) a command line: a program name, then an option, a path or a redirection
     if (shell) {
       const m = /^\s*(?:exec\s+)?([A-Za-z0-9_][\w.+-]*)\s+[-/%<>|'"$]/.exec(w);
-      if (m && programName(m[1]!, undefined)) hit(found, m[1]!, w, 'command line');
+      // a C call's name before a printf conversion is a message ("free %d-sized PyTupleObject"),
+      // as a whole word is; before an option or a path it runs the program ("uname -r")
+      if (m && programName(m[1]!, /^\s*(?:exec\s+)?\S+\s+%/.test(w) ? calls : undefined)) hit(found, m[1]!, w, 'command line');
     }
   }
   // a file whose whole strings name many programs is using words (an interpreter's method
