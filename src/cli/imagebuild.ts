@@ -27,6 +27,7 @@ export function registerImagebuild(program: Command): void {
     .option('--insecure-registry', 'talk plain http to the --push registry (loopback hosts always do)')
     .option('--format <format>', 'layer format: gzip (default) or estargz (lazy pulling; the executables and their libraries prefetched first)')
     .option('--no-certs', 'leave the CA store out even when a TLS library is included')
+    .option('--allow-host-path <DIR>', 'host directory a path named by code or compiled into a binary may be copied from, beyond /usr, /bin, /sbin, /lib* (repeatable; credentials and private files never are)', collect)
     .option('--verify [ARGS]', 'run the image once (with ARGS instead of its cmd) and compare exit code and output with the host (default: on when the command takes no input)')
     .option('--no-verify', 'do not run the image')
     .option('--verify-timeout <S>', 'seconds each verify run may take', '10')
@@ -54,11 +55,13 @@ export function registerImagebuild(program: Command): void {
         certs: o.certs as boolean,
         verify: o.verify as boolean | string | undefined,
         verifyTimeout: parseSeconds(o.verifyTimeout as string),
+        allowHostPath: (o.allowHostPath as string[] | undefined) ?? [],
       });
       if (o.verbose) {
         for (const f of res.files) process.stderr.write(`  ${f.path}  (${f.reason})\n`);
         for (const u of res.unresolved) process.stderr.write(`  unresolved: ${u.name} (${u.from}:${u.line}: ${u.why})\n`);
       }
+      for (const r of res.refused) process.stderr.write(`imagebuild: not copied from the host: ${r.path} (${r.by}): ${r.why}\n`);
       for (const d of res.dataSets) process.stderr.write(`imagebuild: + ${d.what} (for ${d.trigger})\n`);
       if (res.verify) process.stderr.write(`imagebuild: verify: \`${res.verify.command.join(' ')}\` ${res.verify.ran ? 'answers in the image as on the host' : res.verify.note}\n`);
       process.stdout.write(`${res.where}\n`);

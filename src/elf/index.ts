@@ -1,6 +1,7 @@
 // ELF facts and library resolution over any filesystem (the host, or an image's layers).
 export { parseElf, isElfMagic, EXEC_IMPORTS, DLOPEN_IMPORTS, MODULE_IMPORTS, LOCAL_TIME_SYMBOLS, EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64, EM_LOONGARCH } from './parse.js';
 export type { ElfInfo, ElfType, ReadAt } from './parse.js';
+export { exportedNames } from './parse.js';
 export { parseShebang, SHEBANG_MAX } from './shebang.js';
 // The file views and path resolution ELF works over live on the image floor (src/image); offered here too.
 export { hostView, indexView } from '../image/view.js';

@@ -49,6 +49,8 @@ export interface ElfInfo {
    * `{ imports: true }`, which reads the dynamic symbol table.
    */
   imports?: string[];
+  /** The names of the dynamic symbols this object defines (only from `exportedNames`). */
+  exports?: string[];
 }
 
 /**
@@ -116,7 +118,7 @@ export function isElfMagic(b: Buffer): boolean {
 /** Parses the ELF facts of a file of `size` bytes, or undefined if it is not a usable ELF. */
 export function parseElf(read: ReadAt, size: number, opts: { imports?: boolean } = {}): ElfInfo | undefined {
   try {
-    return parse(read, size, opts.imports === true);
+    return parse(read, size, opts.imports === true ? 'imports' : undefined);
   } catch (err) {
     if (err instanceof Truncated) return undefined;
     throw err;
@@ -125,7 +127,21 @@ export function parseElf(read: ReadAt, size: number, opts: { imports?: boolean }
 
 class Truncated extends Error {}
 
-function parse(read: ReadAt, size: number, withImports: boolean): ElfInfo | undefined {
+/**
+ * The symbols an object defines in its dynamic symbol table (what it exports), or undefined
+ * when it has none: the C library's tell which words are the names of its calls.
+ */
+export function exportedNames(read: ReadAt, size: number): Set<string> | undefined {
+  try {
+    const info = parse(read, size, 'exports');
+    return info?.exports ? new Set(info.exports) : undefined;
+  } catch (err) {
+    if (err instanceof Truncated) return undefined;
+    throw err;
+  }
+}
+
+function parse(read: ReadAt, size: number, symbols?: 'imports' | 'exports'): ElfInfo | undefined {
   if (size < 52) return undefined;
   const ident = read(0, 64);
   if (!isElfMagic(ident) || ident.length < 52) return undefined;
@@ -187,10 +203,11 @@ function parse(read: ReadAt, size: number, withImports: boolean): ElfInfo | unde
       const str = (i: number) => (i < strtab.length ? cstring(strtab, i) : undefined);
       const watched = WATCHED_SYMBOLS.filter((w) => strtab.includes(`\0${w}\0`));
       if (watched.length) info.symbols = watched;
-      if (withImports && IMPORTED_WATCH.some((w) => strtab.includes(`\0${w}\0`))) {
-        const imports = importedOf(read, size, r, tags, loads, strtab, shoff, ident);
+      if (symbols === 'imports' && IMPORTED_WATCH.some((w) => strtab.includes(`\0${w}\0`))) {
+        const imports = symbolsOf(read, size, r, tags, loads, strtab, shoff, ident, 'imports');
         if (imports.length) info.imports = imports;
       }
+      if (symbols === 'exports') info.exports = symbolsOf(read, size, r, tags, loads, strtab, shoff, ident, 'exports');
       for (const [tag, val] of tags) {
         if (tag === DT_NEEDED) {
           const s = str(val);
@@ -214,16 +231,17 @@ function parse(read: ReadAt, size: number, withImports: boolean): ElfInfo | unde
 }
 
 /**
- * The IMPORTED_WATCH names among the undefined symbols of .dynsym. Its entry count is the
- * SHT_DYNSYM section's size, else DT_HASH's nchain, else the distance to .dynstr (which the
- * linkers place right after it); a symbol of unknown definedness counts as imported.
+ * The IMPORTED_WATCH names among the undefined symbols of .dynsym, or (exports) the names of
+ * its defined symbols. Its entry count is the SHT_DYNSYM section's size, else DT_HASH's nchain,
+ * else the distance to .dynstr (which the linkers place right after it); a symbol of unknown
+ * definedness counts as imported.
  */
-function importedOf(read: ReadAt, size: number, r: Reader, tags: Array<[number, number]>, loads: Phdr[], strtab: Buffer, shoff: number, ident: Buffer): string[] {
+function symbolsOf(read: ReadAt, size: number, r: Reader, tags: Array<[number, number]>, loads: Phdr[], strtab: Buffer, shoff: number, ident: Buffer, which: 'imports' | 'exports'): string[] {
   const cls = ident[4] === 1 ? 32 : 64;
   const entSize = tags.find(([t]) => t === DT_SYMENT)?.[1] ?? (cls === 64 ? 24 : 16);
   const symAddr = tags.find(([t]) => t === DT_SYMTAB)?.[1];
   const symOff = symAddr === undefined ? undefined : vaddrToOffset(loads, symAddr);
-  const fallback = IMPORTED_WATCH.filter((w) => strtab.includes(`\0${w}\0`));
+  const fallback = which === 'exports' ? [] : IMPORTED_WATCH.filter((w) => strtab.includes(`\0${w}\0`));
   if (symOff === undefined || entSize < (cls === 64 ? 24 : 16)) return fallback;
   let count: number | undefined;
   const shentsize = r.u16(ident, cls === 64 ? 0x3a : 0x2e);
@@ -252,11 +270,11 @@ function importedOf(read: ReadAt, size: number, r: Reader, tags: Array<[number, 
   for (let o = 0; o + entSize <= table.length; o += entSize) {
     const name = r.u32(table, o);
     const shndx = cls === 64 ? r.u16(table, o + 6) : r.u16(table, o + 14);
-    if (shndx !== 0 || name === 0 || name >= strtab.length) continue;
+    if ((shndx !== 0) !== (which === 'exports') || name === 0 || name >= strtab.length) continue;
     const s = cstring(strtab, name);
-    if (want.has(s)) out.add(s);
+    if (which === 'exports' || want.has(s)) out.add(s);
   }
-  return IMPORTED_WATCH.filter((w) => out.has(w));
+  return which === 'exports' ? [...out] : IMPORTED_WATCH.filter((w) => out.has(w));
 }
 
 function vaddrToOffset(loads: Phdr[], vaddr: number): number | undefined {

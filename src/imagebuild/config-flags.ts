@@ -1,6 +1,7 @@
-// Validation of imagebuild's image-config flags (--workdir, --platform; --env, --label and
+// Validation of imagebuild's image-config flags (--workdir, --platform, --allow-host-path; --env, --label and
 // --expose read src/util/config-values).
 // Each bad value is a UserError naming the flag, raised before anything is written.
+import { posix } from 'node:path';
 import { parsePlatform } from '../image/platform.js';
 import type { Platform } from '../image/types.js';
 import { UserError } from '../util/errors.js';
@@ -21,4 +22,12 @@ export function parsePlatformFlag(s: string): Platform {
   }
   if (p.os !== 'linux') throw new UserError(`--platform: only linux images can be built, got ${JSON.stringify(s)}`);
   return p;
+}
+
+/** --allow-host-path DIR: an absolute host directory, normalized. */
+export function parseAllowedDir(d: string): string {
+  if (!d.startsWith('/')) throw new UserError(`--allow-host-path: expected an absolute directory, got ${JSON.stringify(d)}`);
+  const n = posix.normalize(d).replace(/(.)\/$/, '$1');
+  if (n === '/') throw new UserError('--allow-host-path: / would allow every host file; name a directory');
+  return n;
 }

@@ -15,7 +15,7 @@ import { openBase } from './base.js';
 import type { BaseImage } from './base.js';
 import { closureOf } from './closure.js';
 import { imageConfig } from './config.js';
-import { parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir } from './config-flags.js';
+import { parseAllowedDir, parseExpose, parseKeyValue, parsePlatformFlag, parseWorkdir } from './config-flags.js';
 import { planLayer, writeEntries } from './layer.js';
 import { LayerPlan } from './plan.js';
 import { checkPlatform } from './platform.js';
@@ -29,7 +29,7 @@ import { sendToEngine } from '../sink/engine.js';
 import { docker as engineClient } from '../engine/docker.js';
 import { onCleanup } from '../util/cleanup.js';
 import { referencesOf } from './references.js';
-import type { Unresolved } from './references.js';
+import type { Refused, Unresolved } from './references.js';
 import { hostIds, userDatabase } from './userdb.js';
 import { difference, runInImage, runOnHost, verifyPlan } from './verify.js';
 import type { Outcome, VerifyPlan } from './verify.js';
@@ -69,6 +69,8 @@ export interface ImageBuildOptions {
   verify?: boolean | string;
   /** Seconds each verify run may take (default 10). */
   verifyTimeout?: number;
+  /** Host directories a path named by code or compiled into a binary may be copied from, beyond /usr, /bin, /sbin, /lib* (--allow-host-path). */
+  allowHostPath?: string[];
 }
 
 export interface ImageBuildResult {
@@ -86,6 +88,8 @@ export interface ImageBuildResult {
   unresolved: Unresolved[];
   /** On-demand data sets included, with what needed each. */
   dataSets: Array<{ set: string; what: string; trigger: string }>;
+  /** Host paths named by code or binaries that were not copied (src/refs/policy.ts hostSourceRefused), with why. */
+  refused: Refused[];
   /** What --verify found: passed, or why it was not compared. */
   verify?: { ran: boolean; command: string[]; note?: string };
 }
@@ -108,6 +112,7 @@ export async function imageBuild(opts: ImageBuildOptions): Promise<ImageBuildRes
         platform: prepared.platform,
         unresolved: prepared.unresolved,
         dataSets: prepared.dataSets,
+        refused: prepared.refused,
       };
       if (prepared.verify && host) {
         const p = prepared.verify;
@@ -139,6 +144,7 @@ export interface Prepared {
   base?: BaseImage;
   unresolved: Unresolved[];
   dataSets: Array<{ set: string; what: string; trigger: string }>;
+  refused: Refused[];
   /** What --verify runs, when it is on. */
   verify?: VerifyPlan;
 }
@@ -154,6 +160,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
   const workdir = opts.workdir === undefined ? undefined : parseWorkdir(opts.workdir);
   const entrypointFlag = opts.entrypoint === undefined ? undefined : parseCommand(opts.entrypoint, '--entrypoint');
   const cmd = opts.cmd === undefined ? undefined : parseCommand(opts.cmd, '--cmd');
+  const allowHostPaths = (opts.allowHostPath ?? []).map(parseAllowedDir);
   const exes = opts.exe.map(parseExe);
   for (const e of exes) checkExeHost(e);
   const tag = parseRefName(opts.tag ?? defaultTag(exes[0]?.host ?? splitHostDest(opts.path![0]!, '--path').host)).familiar;
@@ -175,6 +182,8 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
     const refs = referencesOf({
       view, exes: closures, env: early.Env ?? [`PATH=${DEFAULT_PATH}`], workdir: early.WorkingDir || '/', hostPath, certs: opts.certs !== false,
       inBase: baseView && ((p: string) => resolvePath(baseView, p).stat?.type === 'file'),
+      baseHas: baseView && ((p: string) => resolvePath(baseView, p).stat !== undefined),
+      allowHostPaths,
     });
     const platform = checkPlatform([...closures.flatMap((x) => x.c.elves), ...refs.elves], platformFlag);
     const layer = planLayer({ exes: closures, paths: opts.path ?? [], base: base?.index, referenced: refs.files, generated });
@@ -208,7 +217,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
     const files = layer.entries.filter((e) => e.reason).map((e) => ({ path: e.path, reason: e.reason! })).sort((a, b) => (a.path < b.path ? -1 : 1));
     return {
       image, sink, tag, files, platform: formatPlatform(platform), base,
-      unresolved: refs.unresolved, dataSets: refs.dataSets.map(({ set, what, trigger }) => ({ set, what, trigger })), verify,
+      unresolved: refs.unresolved, dataSets: refs.dataSets.map(({ set, what, trigger }) => ({ set, what, trigger })), refused: refs.refused, verify,
     };
   } catch (err) {
     await base?.close();
@@ -217,6 +226,7 @@ export async function prepare(opts: ImageBuildOptions): Promise<Prepared> {
 }
 
 const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+
 
 async function hostRun(p: VerifyPlan): Promise<Outcome> {
   const host = await runOnHost(p);

@@ -4,12 +4,17 @@
 // libraries it loads by name, paths it names), the interpreter's startup files, then what
 // those refer to, to a fixpoint with the ELF closure of every program and extension module
 // reached; last the on-demand data sets (CA store, time zones, gconv...) the included files
-// can read. Reasons are build's (`Reason`, worded by formatReason).
+// can read. What the ELF files shipped name in their strings (paths, programs, libraries) is
+// followed too, by build's mechanisms (src/refs/binary.ts); a file named by an absolute path
+// comes from the --from base image when it has it, else from the host only where the policy
+// allows (src/refs/policy.ts hostSourceRefused: system software directories, never secrets),
+// every refused path reported. Reasons are build's (`Reason`, worded by formatReason).
 import { posix } from 'node:path';
-import { isElfMagic, parseElf, parseShebang, resolvePath, SHEBANG_MAX } from '../elf/index.js';
+import { isElfMagic, namedBy, parseElf, parseShebang, readLdSoConf, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
-import { dataSetsFor, fallbackUnneeded, Fs, holdsData, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
-import type { RawRef, RefResolver, Target } from '../refs/index.js';
+import { binaryRefs, dataSetsFor, fallbackUnneeded, Fs, holdsData, hostSourceRefused, isSystemRuntime, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
+import type { BinaryContext, RawRef, RefResolver, Target } from '../refs/index.js';
+import { envValue } from '../util/paths.js';
 import { formatReason, isLibraryCode } from '../select/index.js';
 import { UserError } from '../util/errors.js';
 import { closureOf } from './closure.js';
@@ -41,6 +46,18 @@ export interface ReferencesInput {
   certs: boolean;
   /** Whether the base image already has a file at this path (its data sets are its own business). */
   inBase?: (path: string) => boolean;
+  /** Whether the base image has anything at this path (a named path it has is the base's). */
+  baseHas?: (path: string) => boolean;
+  /** Host directories a named path may be copied from beyond the system ones (--allow-host-path). */
+  allowHostPaths?: readonly string[];
+}
+
+/** A host path a reference named that was not copied into the image, and why. */
+export interface Refused {
+  path: string;
+  /** The file that named it, and how ("path in the strings of /app/x (\"/home/u/.ssh/id_rsa\")"). */
+  by: string;
+  why: string;
 }
 
 export interface Unresolved {
@@ -57,6 +74,8 @@ export interface ReferencesResult {
   binPath: string[];
   unresolved: Unresolved[];
   dataSets: Array<{ set: string; what: string; trigger: string; roots: string[] }>;
+  /** Host paths named by absolute path (in code or in binaries' strings) the policy kept out. */
+  refused: Refused[];
 }
 
 /** Where an executable's own files go: its host directory maps to the directory of its destination. */
@@ -77,7 +96,7 @@ export function referencesOf(k: ReferencesInput): ReferencesResult {
 }
 
 class Fixpoint {
-  private readonly out: ReferencesResult = { files: [], elves: [], libraryPath: [], binPath: [], unresolved: [], dataSets: [] };
+  private readonly out: ReferencesResult = { files: [], elves: [], libraryPath: [], binPath: [], unresolved: [], dataSets: [], refused: [] };
   private readonly shipped = new Set<string>();
   /** Host paths (real) already scanned for references, per origin they were shipped under. */
   private readonly scanned = new Set<string>();
@@ -98,6 +117,7 @@ class Fixpoint {
       for (const f of c.files) this.hostPaths.add(f.path);
       this.hostPaths.add(c.real);
       const origin = { host: posix.dirname(c.real), dest: posix.dirname(dest) };
+      for (const e of c.elves) this.followBinary(e.path);
       if (c.kind !== 'script') continue;
       this.work.push({ path: c.real, origin });
       this.startup(c);
@@ -163,12 +183,16 @@ class Fixpoint {
       // loader's search; everything else found next to the script moves with it.
       const stays = (ref.kind === 'command' && !ref.name.includes('/')) || ref.kind === 'library';
       const reason = formatReason(refReason(path, ref));
-      for (const t of res.targets) this.shipTarget(t, reason, stays ? undefined : origin, { program: ref.kind === 'command' }, ref);
+      for (const t of res.targets) {
+        // an absolute path written in code names a file of wherever it runs: the host's only where the policy allows
+        if (ref.kind === 'path' && !this.admitted(t.path, reason, stays ? undefined : origin)) continue;
+        this.shipTarget(t, reason, stays ? undefined : origin, { program: ref.kind === 'command' }, ref);
+      }
     }
   }
 
   /** Ships a reference's target: through its links, or a directory's whole subtree. */
-  private shipTarget(t: Target, reason: string, origin: Origin | undefined, how: How, ref?: RawRef): void {
+  private shipTarget(t: Target, reason: string, origin: Origin | undefined, how: How, ref?: RawRef, admit?: (path: string) => boolean): void {
     const real = this.shipLookup(t.path, reason, origin, how);
     if (!real || !t.subtree) return;
     if (this.k.view.lstat(real)?.type !== 'dir') return;
@@ -183,7 +207,7 @@ class Fixpoint {
       const st = this.k.view.lstat(p);
       return st?.type === 'file' ? [{ path: p, executable: ((st.mode ?? 0) & 0o111) !== 0 }] : [];
     }))) return;
-    for (const p of files) this.shipLookup(p, reason, origin, how);
+    for (const p of files) if (!admit || admit(p)) this.shipLookup(p, reason, origin, how);
   }
 
   /**
@@ -244,12 +268,78 @@ class Fixpoint {
       return;
     }
     this.out.elves.push(...c.elves);
+    for (const e of c.elves) this.followBinary(e.path);
     for (const f of c.files) {
       this.ship(f.dest === f.path ? { ...f, dest: undefined } : f);
       if (f.type === 'file') this.closed.add(`x${f.path}`).add(f.path);
     }
     for (const d of c.libraryPath) if (!this.out.libraryPath.includes(d)) this.out.libraryPath.push(d);
     for (const d of c.binPath) if (!this.out.binPath.includes(d)) this.out.binPath.push(d);
+  }
+
+  private binaryCtx?: BinaryContext;
+  private readonly binaryScanned = new Set<string>();
+
+  /**
+   * What a shipped ELF file names in its strings (build's mechanisms, src/refs/binary.ts):
+   * paths, programs and libraries, each admitted by the host-source policy. The C library's and
+   * the loader's own strings are not followed: the files they name are the host's
+   * configuration (/etc/passwd, /etc/hosts...), and the data they read on demand is the data
+   * sets' (below).
+   */
+  private followBinary(hostPath: string): void {
+    const r = resolvePath(this.k.view, hostPath);
+    if (r.stat?.type !== 'file' || this.binaryScanned.has(r.path)) return;
+    this.binaryScanned.add(r.path);
+    const real = r.path;
+    const size = r.stat.size;
+    const read = (o: number, n: number) => this.k.view.read(real, o, n);
+    let elf;
+    let strings;
+    try {
+      elf = parseElf(read, size, { imports: true });
+      if (!elf || isSystemRuntime(real, elf)) return;
+      strings = namedBy(read, size);
+    } catch (err) {
+      throw new UserError(`${real}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    this.binaryCtx ??= {
+      fs: new Fs(this.k.view),
+      pathVar: envValue(this.k.env, 'PATH'),
+      ldLibraryPath: (envValue(this.k.env, 'LD_LIBRARY_PATH') ?? '').split(':').filter((d) => d !== ''),
+      ldSoConfDirs: readLdSoConf(this.k.view),
+      tooMany: (file, names) => this.out.unresolved.push({ from: file, line: 0, name: names.slice(0, 8).join(' '), why: `${names.length} programs on PATH named by whole strings: words, not helpers; none kept` }),
+    };
+    for (const b of binaryRefs(real, elf, strings, this.binaryCtx)) {
+      const reason = formatReason({ kind: b.mechanism, of: real, detail: `${b.how ? b.how + ' ' : ''}"${b.string}"` });
+      if (!this.admitted(b.path, reason)) continue;
+      const how: How = b.mechanism === 'binary-program' ? { program: true } : b.mechanism === 'binary-path' ? { data: true } : {};
+      const named: RawRef = { lang: 'shell', kind: 'path', name: b.path, line: 0, how: 'string' };
+      this.shipTarget({ path: b.path, subtree: b.subtree }, reason, undefined, how, named, (p) => this.admitted(p, reason));
+    }
+  }
+
+  /**
+   * Whether a file named by absolute path may be taken: not when the --from base has it (the
+   * base's own, already in the image), nor when the host-source policy refuses it (reported).
+   * The app's own files (below the executable's directory, moving with it) are the user's
+   * choice: only the never-copied places and private files are refused there.
+   */
+  private admitted(path: string, reason: string, origin?: Origin): boolean {
+    if (this.k.baseHas?.(path)) return false;
+    const r = resolvePath(this.k.view, path);
+    if (!r.stat) return true; // nothing there: nothing to copy
+    const own = origin && movedTo(path, origin) ? [posix.normalize(path), r.path] : [];
+    const allowed = [...(this.k.allowHostPaths ?? []), ...own];
+    // the lookup path and where its links lead: a link under /usr may point into /home
+    for (const p of new Set([posix.normalize(path), r.path])) {
+      const why = hostSourceRefused(p, p === r.path ? r.stat.mode : undefined, { allowed });
+      if (why) {
+        if (!this.out.refused.some((x) => x.path === p)) this.out.refused.push({ path: p, by: reason, why });
+        return false;
+      }
+    }
+    return true;
   }
 
   /** On-demand data sets, to a fixpoint (a set's files can need another set). */

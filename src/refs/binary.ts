@@ -6,13 +6,14 @@
 //     program's install prefix ("share/git-core/templates" for /usr/bin/git); a base name the program appends a suffix to ("/usr/share/misc/magic" →
 //     magic.mgc); a Go string run on into the next (no NUL ends it);
 //   - programs: when the file imports a call that searches PATH (execvp, posix_spawnp, system,
-//     popen...), the executables on PATH whose names are whole string literals (one the linker
-//     merged into the end of a longer string counts when code points at it), a path's file
-//     name, or (system, popen) a command line's first word;
+//     popen...), the executables on PATH named by a path's file name, or (system, popen) by a
+//     command line's first word, and, in a program (not a shared library), by whole string
+//     literals that can be a program's name (programName: one merged by the linker into the end
+//     of a longer string counts when code points at it);
 //   - libraries: when it imports dlopen, the `lib*.so*` names, found as the loader finds them
 //     (the requester's RPATH/RUNPATH, LD_LIBRARY_PATH, ld.so.conf, the default dirs), a
 //     version suffix appended to a base name ("libfoo.so" → libfoo.so.1).
-import { defaultLibDirs, DLOPEN_IMPORTS, EXEC_IMPORTS } from '../elf/index.js';
+import { defaultLibDirs, DLOPEN_IMPORTS, exportedNames, EXEC_IMPORTS, isElfMagic, resolvePath } from '../elf/index.js';
 import type { ElfInfo, ElfStrings } from '../elf/index.js';
 import { DEFAULT_PATH, joinPath, normalize, parentPath } from '../util/paths.js';
 import { Fs, isBroad } from './resolve/context.js';
@@ -39,6 +40,44 @@ export interface BinaryContext {
   ldSoConfDirs: readonly string[];
   /** Told when a file's whole strings name more than MAX_PROGRAM_WORDS programs (none of them kept). */
   tooMany?: (file: string, names: string[]) => void;
+  /** Whether a file is a program that runs its arguments (`launchers`): its whole strings name no programs. */
+  isLauncher?: (file: string) => boolean;
+}
+
+/** The part of a traced exec `launchers` reads. */
+export interface ExecEvent {
+  pid?: number;
+  /** 'x' for an exec (or a script's or program's interpreter: syscall 'interp'). */
+  intent: string;
+  syscall: string;
+  path: string;
+  ok: boolean;
+}
+
+/**
+ * Programs the run saw replace themselves, in the same process, with another program: env,
+ * nice, nohup, chroot, stdbuf, gosu run the command their caller gives them. What such a
+ * program runs is named by its callers (a `#!/usr/bin/env python3` line, a shell's command
+ * word: those references are followed), so its own whole strings are not program names (they
+ * are its messages and help links: coreutils' `env` lists `sha224sum`…`sha512sum`, `[`).
+ * The dynamic loader that starts each program (`ld-*.so*`) does not count as a program.
+ * `real` maps a traced path to the file it is (through links).
+ */
+export function launchers(events: Iterable<ExecEvent>, real: (path: string) => string | undefined): Set<string> {
+  const last = new Map<number, string>();
+  const out = new Set<string>();
+  for (const ev of events) {
+    if (ev.intent !== 'x' || !ev.ok || ev.pid === undefined || !ev.path.startsWith('/')) continue;
+    const base = ev.path.slice(ev.path.lastIndexOf('/') + 1);
+    if (ev.syscall === 'interp' && /^ld[-.].*\.so/.test(base)) continue;
+    const path = real(ev.path);
+    if (!path) continue;
+    const prev = last.get(ev.pid);
+    // a script's interpreter follows the script's exec in the same process: the script did not run it
+    if (prev && prev !== path && ev.syscall !== 'interp') out.add(prev);
+    last.set(ev.pid, path);
+  }
+  return out;
 }
 
 /**
@@ -67,7 +106,7 @@ export function binaryRefs(file: string, elf: ElfInfo, strings: ElfStrings, ctx:
   out.push(...prefixRefs(file, strings, ctx.fs, can));
   if (strings.words && EXEC_IMPORTS.some((i) => imports.has(i))) {
     const shell = imports.has('system') || imports.has('popen');
-    out.push(...programRefs(file, strings.words, ctx, shell));
+    out.push(...programRefs(file, elf, strings.words, ctx, shell));
   }
   if (strings.words && DLOPEN_IMPORTS.some((i) => imports.has(i))) out.push(...libraryRefs(file, elf, strings.words, ctx));
   return out;
@@ -258,11 +297,17 @@ export function executablesOnPath(fs: Fs, pathVar: string | undefined): Map<stri
   return m;
 }
 
-/** Programs on PATH named by whole strings, a path's file name, or (for a shell) a command line's first word. */
-function programRefs(file: string, words: readonly string[], ctx: BinaryContext, shell: boolean): BinaryRef[] {
+/**
+ * Programs on PATH named by a path's file name, (for a shell) a command line's first word, or
+ * (in a program) whole strings that can be a program's name.
+ */
+function programRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: BinaryContext, shell: boolean): BinaryRef[] {
   const exes = executablesOnPath(ctx.fs, ctx.pathVar);
   if (exes.size === 0) return [];
   const self = file.slice(file.lastIndexOf('/') + 1);
+  const library = isSharedLibrary(file, elf);
+  const launcher = ctx.isLauncher?.(file) === true;
+  const calls = cLibraryNames(ctx.fs, elf, searchDirs(file, elf, ctx));
   const found = new Map<string, BinaryRef>();
   const words_ = new Map<string, BinaryRef>();
   const hit = (into: Map<string, BinaryRef>, name: string, word: string, how?: string) => {
@@ -273,14 +318,16 @@ function programRefs(file: string, words: readonly string[], ctx: BinaryContext,
   for (const w of words) {
     // a whole literal (on x86-64 also one the linker merged into a longer string's end: the
     // strings extractor adds those that code points at)
-    if (exes.has(w)) hit(words_, w, w);
+    if (!library && !launcher && exes.has(w) && programName(w, calls)) hit(words_, w, w);
     // a program's path in a bin directory ("/usr/local/bin/xz" when xz is elsewhere on PATH)
     const bin = /^\/(?:[^\s/]+\/)*s?bin\/([^\s/]+)$/.exec(w);
     if (bin) hit(found, bin[1]!, w, 'file name in');
     // (system, popen) a command line: a program name, then an option, a path or a redirection
     if (shell) {
       const m = /^\s*(?:exec\s+)?([A-Za-z0-9_][\w.+-]*)\s+[-/%<>|'"$]/.exec(w);
-      if (m) hit(found, m[1]!, w, 'command line');
+      // a C call's name before a printf conversion is a message ("free %d-sized PyTupleObject"),
+      // as a whole word is; before an option or a path it runs the program ("uname -r")
+      if (m && programName(m[1]!, /^\s*(?:exec\s+)?\S+\s+%/.test(w) ? calls : undefined)) hit(found, m[1]!, w, 'command line');
     }
   }
   // a file whose whole strings name many programs is using words (an interpreter's method
@@ -291,14 +338,74 @@ function programRefs(file: string, words: readonly string[], ctx: BinaryContext,
   return [...found.values()];
 }
 
-/** Names of libraries in the strings of a file that imports dlopen, found as the loader would. */
-function libraryRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: BinaryContext): BinaryRef[] {
+/**
+ * Whether a whole string can be the name of a program the file runs, by how compiled code
+ * names one (not by a list of names):
+ *   - at least two characters, one of them a letter: the one-character strings of read-only
+ *     data are fopen modes ("r", "w"), separators and operators ("[", ":"); the programs with
+ *     such names (`[`, `w`) are shell syntax and interactive tools, not helpers code runs;
+ *   - not the name of a function of the C library the file is linked with: a word like "stat",
+ *     "unlink", "mkdir", "time" in a program's strings names the call in a diagnostic ("cannot
+ *     stat %s") or a table of calls, and code that needs what the utility of that name does
+ *     makes the call itself (a command line, "uname -r", still counts: that runs the program).
+ */
+export function programName(w: string, cLibrary: ReadonlySet<string> | undefined): boolean {
+  if (w.length < 2 || !/[A-Za-z]/.test(w)) return false;
+  return !cLibrary?.has(w);
+}
+
+/**
+ * A shared library, not a program: its whole-word strings are the vocabulary of its parsers
+ * and protocols ("yes", "true", a file system's name, a field's name), on behalf of whichever
+ * program loads it, which calls few of its functions. A library that runs a helper names it
+ * by path or by command line (those still count); a bare word does not name one.
+ */
+export function isSharedLibrary(file: string, elf: ElfInfo): boolean {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  return /\.so(\.[\d.]+)?$/.test(base) || (elf.type === 'dyn' && elf.interpreter === undefined && !elf.static);
+}
+
+/** The C library's dynamic names per filesystem and path. */
+const cLibraryCache = new WeakMap<Fs, Map<string, Set<string> | undefined>>();
+
+/** The names the C library the file is linked with exports (undefined when it is not found). */
+function cLibraryNames(fs: Fs, elf: ElfInfo, dirs: readonly string[]): Set<string> | undefined {
+  const name = elf.needed.find((n) => /^(libc\.so\.\d+|libc\.musl-\w+\.so\.\d+)$/.test(n))
+    ?? (elf.interpreter && /ld-musl-\w+\.so\.\d+$/.test(elf.interpreter) ? elf.interpreter : undefined);
+  if (!name) return undefined;
+  const found = name.startsWith('/') ? name : dirs.map((d) => joinPath(d, name)).find((p) => fs.isFile(p));
+  // read at the file itself: an image's view reads entries, not the links on the way (/lib → usr/lib)
+  const real = found === undefined ? undefined : resolvePath(fs.view, found);
+  if (!real || real.stat?.type !== 'file') return undefined;
+  const path = real.path;
+  let perFs = cLibraryCache.get(fs);
+  if (!perFs) cLibraryCache.set(fs, (perFs = new Map()));
+  if (perFs.has(path)) return perFs.get(path);
+  let names: Set<string> | undefined;
+  try {
+    const size = real.stat.size;
+    const read = (o: number, n: number) => fs.view.read(path, o, n);
+    names = size > 0 && isElfMagic(read(0, 4)) ? exportedNames(read, size) : undefined;
+  } catch {
+    names = undefined;
+  }
+  perFs.set(path, names);
+  return names;
+}
+
+/** Where the loader looks for a library `file` loads by name (RPATH, LD_LIBRARY_PATH, RUNPATH, ld.so.conf, the defaults). */
+function searchDirs(file: string, elf: ElfInfo, ctx: BinaryContext): string[] {
   const origin = parentPath(file);
   const expand = (d: string) => d.replace(/\$(\{ORIGIN\}|ORIGIN(?![A-Za-z0-9_]))/g, origin);
-  const dirs = [...new Set([
+  return [...new Set([
     ...(elf.runpath ? [] : elf.rpath ?? []).map(expand), ...ctx.ldLibraryPath, ...(elf.runpath ?? []).map(expand),
     ...ctx.ldSoConfDirs, ...defaultLibDirs(elf),
   ].filter((d) => d.startsWith('/') && !d.includes('$')).map(normalize))];
+}
+
+/** Names of libraries in the strings of a file that imports dlopen, found as the loader would. */
+function libraryRefs(file: string, elf: ElfInfo, words: readonly string[], ctx: BinaryContext): BinaryRef[] {
+  const dirs = searchDirs(file, elf, ctx);
   const out: BinaryRef[] = [];
   const seen = new Set<string>();
   for (const w of words) {

@@ -12,8 +12,8 @@ const SNIFF_BYTES = 4096;
 export type { Lang, RawRef, RefKind } from './types.js';
 export { languageOf, langOfProgram, scan, sniff, MAX_SCAN_BYTES } from './scan/index.js';
 export type { LangHints } from './scan/index.js';
-export { fallbackUnneeded, holdsData, libraryDirs, refReason, subtreeLimit, NAMED_DIR_LIMIT, UNIT_LIMIT } from './policy.js';
-export type { RefReason, RefReasonKind } from './policy.js';
+export { fallbackUnneeded, holdsData, hostSourceRefused, libraryDirs, refReason, subtreeLimit, HOST_SYSTEM_DIRS, NAMED_DIR_LIMIT, UNIT_LIMIT } from './policy.js';
+export type { HostSourceOptions, RefReason, RefReasonKind } from './policy.js';
 export { RefResolver, refResolver, isBroad } from './resolve/index.js';
 export type { RefEnv, Resolution, Target } from './resolve/index.js';
 export { Fs } from './resolve/context.js';
@@ -24,6 +24,8 @@ export { compiledImports } from './compiled-imports.js';
 export type { BinaryContext, BinaryMechanism, BinaryRef } from './binary.js';
 export { dataFamilies, FAMILY_LIMIT_BYTES, kindOf } from './families.js';
 export type { Family, FamilyEvent, FamilyOptions } from './families.js';
+export { isSystemRuntime, launchers } from './binary.js';
+export type { ExecEvent } from './binary.js';
 
 /**
  * The references of the file at `path` (read through `view`), or undefined when it is not

@@ -98,3 +98,37 @@ export function fallbackUnneeded(tried: readonly RawRef[], resolve: (r: RawRef) 
     return t.length > 0 && t.every((x) => !/\.so(\.[\d.]+)?$/.test(x.path));
   });
 }
+
+/**
+ * Where `imagebuild` may take a file that kept code or a kept binary names by an absolute path
+ * (a path literal, a path or a program or library name in an ELF file's strings). A path the
+ * --from base image has is the base's (already in the image, fair game as in `build`).
+ * Otherwise it is a host file, and the host is not the app's image: it holds its owner's data
+ * and secrets, which a compiled-in path must never carry into an image. So a host file comes
+ * only from the places installed software lives in, which hold no user data:
+ * HOST_SYSTEM_DIRS, or a directory the user allows (--allow-host-path); never a file only its
+ * owner (or group) may read, nor a path in a place that holds credentials, whatever allows it.
+ * /etc is the host's configuration, /var its state, /home, /root, /tmp, /srv, /opt, /mnt
+ * users' and sites' data: refused unless allowed, each reported.
+ */
+export const HOST_SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** Places that hold credentials: never copied from the host by a reference, even when allowed. */
+const SECRET_PLACE = /(^|\/)(\.ssh|\.gnupg|\.aws|\.azure|\.kube|\.docker|\.password-store|\.netrc|\.pgpass|\.git-credentials|\.npmrc|\.pypirc|id_(rsa|dsa|ecdsa|ed25519)[^/]*|private)(\/|$)|^\/etc\/(g?shadow|sudoers)(-|\/|$)|^\/etc\/ssh(\/|$)/;
+/** The host's running state (virtual filesystems, sockets, sessions): never an image's. */
+const RUNTIME_PLACE = /^\/(proc|sys|dev|run)(\/|$)/;
+
+export interface HostSourceOptions {
+  /** Directories the user allows beyond HOST_SYSTEM_DIRS (--allow-host-path). */
+  allowed: readonly string[];
+}
+
+/** Why a host file may not be copied into an image by a reference, or undefined when it may. */
+export function hostSourceRefused(path: string, mode: number | undefined, opts: HostSourceOptions): string | undefined {
+  if (SECRET_PLACE.test(path)) return 'a place that holds credentials: never copied from the host';
+  if (RUNTIME_PLACE.test(path)) return "the host's running state (/proc, /sys, /dev, /run): never copied from the host";
+  if (mode !== undefined && (mode & 0o004) === 0) return 'not readable by everyone on the host: never copied from the host';
+  const under = (d: string) => path === d || path.startsWith(d.endsWith('/') ? d : d + '/');
+  if (HOST_SYSTEM_DIRS.some(under) || opts.allowed.some(under)) return undefined;
+  return 'host file outside the system software directories (/usr, /bin, /sbin, /lib*): not copied (--allow-host-path DIR allows a directory)';
+}

@@ -13,6 +13,7 @@ import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reaso
 import { compileGlobs } from './glob.js';
 import { envValue, joinPath, lookPath, normalize } from './paths.js';
 import { ancestors, parentPath } from '../util/paths.js';
+import { launchers, type ExecEvent } from '../refs/index.js';
 
 const MAX_REASONS_PER_KIND = 3;
 /** The app's own directory (WORKDIR) is kept whole up to this. */
@@ -70,6 +71,12 @@ class Selector {
   private readonly refWork: string[] = [];
   private referencing = false;
   private readonly tracedPaths: string[] = [];
+  /** The run's execs, in order (which programs ran the command their caller gave: src/refs/binary.ts launchers). */
+  private readonly execs: ExecEvent[] = [];
+  /** Interpreters of "#!" lines whose argument names the program they run ("#!/usr/bin/env python3"). */
+  private readonly launchedBy = new Set<string>();
+  /** Programs the run saw replace themselves with another (src/refs/binary.ts launchers). */
+  private ranArgs?: Set<string>;
   /** The language of each file an interpreter opened in the run (by the program its pid exec'd). */
   private readonly openedBy = new Map<string, Lang>();
 
@@ -140,6 +147,7 @@ class Selector {
         if (ev.pid !== undefined) this.interpreterOf(program, ev);
       }
       this.familyEvents.push({ path: ev.path, intent: ev.intent, ok: !err });
+      if (ev.intent === 'x') this.execs.push({ pid: ev.pid, intent: ev.intent, syscall: ev.syscall, path: ev.path, ok: !err });
       // lstat/readlink look at the link itself; keeping its target too costs little and makes
       // "what the link points at" survive for apps that readlink then open.
       this.keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
@@ -279,12 +287,14 @@ class Selector {
     // "#!/usr/bin/env python3" line never runs); a data set's files are read, not run
     if (f?.shebang && (e.mode & 0o111) !== 0 && !k.reasons.every((r) => r.kind === 'data-set' || r.kind === 'unit')) {
       const interp = joinPath('/', f.shebang.interpreter);
-      this.keepLookup(interp, { kind: 'shebang', of: path });
-      const base = interp.slice(interp.lastIndexOf('/') + 1);
-      if (base === 'env' && f.shebang.arg) {
-        const prog = envTarget(f.shebang.arg);
-        const found = prog ? lookPath(this.view, prog, this.pathVar, '/') : undefined;
-        if (found) this.keepLookup(found, { kind: 'shebang', of: path });
+      const real = this.keepLookup(interp, { kind: 'shebang', of: path });
+      // "#!/usr/bin/env python3": the interpreter's argument names a program on PATH, which it
+      // runs: it is a launcher (its own strings name no programs, src/refs/binary.ts launchers)
+      const prog = f.shebang.arg ? envTarget(f.shebang.arg) : undefined;
+      const found = prog ? lookPath(this.view, prog, this.pathVar, '/') : undefined;
+      if (found) {
+        this.keepLookup(found, { kind: 'shebang', of: path });
+        if (real) this.launchedBy.add(real);
       }
     }
   }
@@ -392,6 +402,10 @@ class Selector {
       return; // unreadable: kept, its strings not followed
     }
     if (!strings) return;
+    const ran = (this.ranArgs ??= launchers(this.execs, (p) => {
+      const r = resolvePath(this.view, p);
+      return r.stat ? r.path : undefined;
+    }));
     this.binaryCtx ??= {
       fs: resolver.fs, pathVar: this.pathVar,
       ldLibraryPath: (envValue(this.env, 'LD_LIBRARY_PATH') ?? '').split(/[:;]/).filter((d) => d !== ''),
@@ -400,6 +414,7 @@ class Selector {
         from: file, line: 0, lang: 'elf', kind: 'binary-program', name: names.slice(0, 8).join(' ') + (names.length > 8 ? ' …' : ''),
         why: `${names.length} programs on PATH named by whole strings: words, not helpers; none kept (--include-exe keeps one)`,
       }),
+      isLauncher: (file) => this.launchedBy.has(file) || ran.has(file),
     };
     const limit = { entries: NAMED_DIR_LIMIT.entries, bytes: this.opts.binaryDirLimit ?? NAMED_DIR_LIMIT.bytes };
     for (const r of binaryRefs(path, f.elf, strings, this.binaryCtx)) {

@@ -57,7 +57,7 @@ try {
   const written = await writeImage(p.image);
   const tar = join(dir, 'image.tar');
   try {
-    await sendImage(written, { kind: 'oci-archive', path: tar, tag });
+    await sendImage(written.image, { kind: 'oci-archive', path: tar, tag });
   } finally {
     await discard(written);
   }

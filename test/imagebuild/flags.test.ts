@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExpose, parseKeyValue, parsePlatformFlag } from '../../src/imagebuild/config-flags.js';
+import { parseAllowedDir, parseExpose, parseKeyValue, parsePlatformFlag } from '../../src/imagebuild/config-flags.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { parseCommand, splitWords } from '../../src/util/command.js';
 import { UserError } from '../../src/util/errors.js';
@@ -34,5 +34,12 @@ describe('imagebuild flag parsing', () => {
     // the grammar build's --platform reads too (src/image/platform.ts), aliases and case included
     expect(parsePlatform(' Linux/AARCH64 ')).toEqual({ os: 'linux', architecture: 'arm64' });
     expect(parsePlatform('windows/amd64')).toEqual({ os: 'windows', architecture: 'amd64' });
+  });
+  it('--allow-host-path: an absolute directory, not the root', () => {
+    expect(parseAllowedDir('/srv/data/')).toBe('/srv/data');
+    expect(parseAllowedDir('/home/u/../u/site')).toBe('/home/u/site');
+    expect(() => parseAllowedDir('data')).toThrow(/^--allow-host-path: expected an absolute directory/);
+    expect(() => parseAllowedDir('/')).toThrow(/would allow every host file/);
+    expect(() => parseAllowedDir('/./')).toThrow(UserError);
   });
 });

@@ -11,7 +11,8 @@ const fsOf = (specs: Spec[]) => {
   const index = memIndex(specs);
   return new Fs(indexView(index, memRead(index)));
 };
-const elf = (o: Partial<ElfInfo> = {}): ElfInfo => ({ class: 64, endian: 'le', machine: 62, type: 'dyn', needed: [], nodeflib: false, static: false, ...o });
+// a program (PIE, with an interpreter); a shared library has none
+const elf = (o: Partial<ElfInfo> = {}): ElfInfo => ({ class: 64, endian: 'le', machine: 62, type: 'dyn', interpreter: '/lib64/ld-linux-x86-64.so.2', needed: [], nodeflib: false, static: false, ...o });
 const ctx = (fs: Fs) => ({ fs, pathVar: '/usr/local/bin:/usr/bin:/bin', ldLibraryPath: [], ldSoConfDirs: ['/usr/local/lib'] });
 /** Content past the size under which a directory is kept whole whatever it holds (src/refs/binary.ts SMALL_DIR). */
 const BIG = 'x'.repeat((1 << 20) + 1);
