@@ -12,7 +12,7 @@
 import { posix } from 'node:path';
 import { isElfMagic, namedBy, parseElf, parseShebang, readLdSoConf, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
-import { binaryRefs, dataSetsFor, fallbackUnneeded, Fs, holdsData, hostSourceRefused, isSystemRuntime, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
+import { binaryRefs, compiledImports, dataSetsFor, fallbackUnneeded, Fs, holdsData, hostSourceRefused, isSystemRuntime, refReason, refResolver, refsOf, subtreeLimit, UNIT_LIMIT } from '../refs/index.js';
 import type { BinaryContext, RawRef, RefResolver, Target } from '../refs/index.js';
 import { envValue } from '../util/paths.js';
 import { formatReason, isLibraryCode } from '../select/index.js';
@@ -316,6 +316,11 @@ class Fixpoint {
       const how: How = b.mechanism === 'binary-program' ? { program: true } : b.mechanism === 'binary-path' ? { data: true } : {};
       const named: RawRef = { lang: 'shell', kind: 'path', name: b.path, line: 0, how: 'string' };
       this.shipTarget({ path: b.path, subtree: b.subtree }, reason, undefined, how, named, (p) => this.admitted(p, reason));
+    }
+    // modules its C code imports by name (an extension module's rb_require, PyImport_ImportModule)
+    for (const ref of compiledImports(strings)) {
+      const reason = formatReason(refReason(real, ref));
+      for (const t of this.resolver.resolve(real, ref).targets) this.shipTarget(t, reason, undefined, {}, ref);
     }
   }
 
