@@ -57,7 +57,8 @@ export class EngineFiles implements ImageFiles {
     if (n === 0) return Buffer.alloc(0);
     const hit = this.sync.landed(entry.path, offset, n);
     if (hit) return hit;
-    if (size <= WHOLE_FILE) return this.sync.read(entry.path, 0, size).subarray(offset, offset + n);
+    // small, or asked for whole ahead (its blocks would come after it): the whole file
+    if (size <= WHOLE_FILE || this.sync.has({ path: entry.path, offset: 0, length: size })) return this.sync.read(entry.path, 0, size).subarray(offset, offset + n);
     // a read over several blocks (an ELF file's read-only data): asked for at once, pipelined,
     // so it waits one round trip, not one per block
     const blocks: ReadRequest[] = [];
