@@ -4,7 +4,7 @@
 // whoever asked. Every answer is written, as it streams in, to the spill file (a temp file the
 // caller reads back with pread), so what was read once is never asked of the engine again and
 // reads asked ahead cost no memory. Past the spill's bound, a read is answered in its message.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { startExecStream, type EngineEndpoint } from '../engine/exec-stream.js';
@@ -20,8 +20,8 @@ export interface ReadWorkerData {
   walker: string;
   /** The engine's own socket; none over ssh (then dockerode is loaded here after all). */
   endpoint?: EngineEndpoint;
-  /** The spill file (created empty by the caller) and how many bytes it may hold. */
-  spill: string;
+  /** The spill file, open for reading and writing (the caller closes it), and how many bytes it may hold. */
+  spillFd: number;
   spillLimit: number;
 }
 
@@ -60,7 +60,7 @@ export const keyOf = (r: ReadRequest): string => `${r.offset}:${r.length}:${r.pa
 const HIGH_WATER = 8 << 20;
 
 function serveWorker(): void {
-  const { port, flag, container, walker, endpoint, spill, spillLimit } = workerData as ReadWorkerData;
+  const { port, flag, container, walker, endpoint, spillFd: fd, spillLimit } = workerData as ReadWorkerData;
 
   const answer = (msg: ReadAnswer): void => {
     port.postMessage(msg);
@@ -81,8 +81,6 @@ function serveWorker(): void {
 
   async function serve(): Promise<void> {
     const { sock, rest } = await startServe();
-    const fd = openSync(spill, 'r+');
-    port.on('close', () => closeSync(fd));
     let spilled = 0;
     const q = new ByteQueue();
     const demux = new Demux((b) => q.push(b));
@@ -115,12 +113,15 @@ function serveWorker(): void {
     /** Reads asked, by key: where they landed (or their inline bytes), once they have. */
     const asked = new Map<string, Promise<{ landed: Landed; data?: Buffer }>>();
     let chain: Promise<unknown> = Promise.resolve();
+    /** A read that failed half-way leaves the stream out of step: every read after it fails too. */
+    let broken: Error | undefined;
 
     // answers arrive in request order: one queue of takers, whoever asked
     const fetch = (r: ReadRequest, inline: boolean): Promise<{ landed: Landed; data?: Buffer }> => {
       const key = keyOf(r);
       sock.write(readRequest(r.path, r.offset, r.length));
       const p = chain.then(async () => {
+        if (broken) throw broken;
         await need(8);
         const n = Number(take(8).readBigInt64LE(0));
         if (n < 0) return { landed: [key, 0, n] as Landed };
@@ -139,7 +140,7 @@ function serveWorker(): void {
         }
         return { landed: [key, at, n] as Landed };
       });
-      chain = p.then(() => undefined, () => undefined);
+      chain = p.then(() => undefined, (e: unknown) => { broken ??= e instanceof Error ? e : new Error(String(e)); });
       // what landed in the spill is told with the next answer
       p.then((x) => { if (!x.data) news.push(x.landed); }, () => undefined);
       asked.set(key, p);
@@ -174,4 +175,4 @@ function serveWorker(): void {
 }
 
 // the module is imported for its types too: only a worker started with its data serves
-if (workerData && typeof (workerData as ReadWorkerData).spill === 'string') serveWorker();
+if (workerData && typeof (workerData as ReadWorkerData).spillFd === 'number') serveWorker();

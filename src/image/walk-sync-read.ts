@@ -51,7 +51,8 @@ export class SyncReader {
     this.fd = openSync(spill, 'w+');
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const workerData: ReadWorkerData = { port: port2, flag: this.flag, container: containerId, walker, endpoint, spill, spillLimit };
+    // the worker writes the spill through this descriptor (a process's own), this thread reads it
+    const workerData: ReadWorkerData = { port: port2, flag: this.flag, container: containerId, walker, endpoint, spillFd: this.fd, spillLimit };
     // the worker's own compiled file (dist/ when this runs from the sources)
     this.worker = new Worker(new URL(compiledModule('image/walk-read-worker.js')), {
       workerData,
@@ -168,13 +169,16 @@ export class SyncReader {
     this.port.postMessage({ fetch: fresh } satisfies ReadAsk);
   }
 
-  close(): Promise<number> {
+  async close(): Promise<number> {
     this.port.close();
     try {
-      closeSync(this.fd);
-    } catch {
-      // closed already
+      return await this.worker.terminate();
+    } finally {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // closed already
+      }
     }
-    return this.worker.terminate();
   }
 }
