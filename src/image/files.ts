@@ -16,8 +16,11 @@ export interface ImageFiles {
   open(entry: FsEntry): Promise<Readable>;
   /** Says which entries open() will be asked for, in that order (lets a reader stream them as one). */
   plan(entries: readonly FsEntry[]): void;
-  /** Says which paths facts are likely to read (the traced ones): a reader may fetch them ahead. */
-  prefetch(paths: Iterable<string>): void;
+  /**
+   * Says which paths facts are likely to read (the traced ones): a reader may fetch them ahead,
+   * in one batch. `whole`: their whole contents will be read (a kept ELF file's strings).
+   */
+  prefetch(paths: Iterable<string>, opts?: { whole?: boolean }): void;
   close(): Promise<void>;
 }
 

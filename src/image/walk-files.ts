@@ -1,7 +1,9 @@
 // The files of an engine image as the engine walk reads them (ImageFiles): the index from the
-// walk, synchronous reads for facts (whole small files, blocks of big ones, cached and fetched
-// ahead), and the kept files' contents as one pipelined stream on the walker's stdin/stdout,
-// in the order the writer planned.
+// walk, synchronous reads for facts (whole small files, blocks of big ones, fetched ahead in
+// batches and kept on disk in the reader's spill file), and the kept files' contents: from the
+// spill when they landed there whole, else as one pipelined stream on the walker's
+// stdin/stdout, in the order the writer planned.
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { EngineEndpoint } from '../engine/exec-stream.js';
 import type { ImageFiles } from './files.js';
@@ -10,41 +12,22 @@ import type { FsEntry, FsIndex, ImageConfig } from './types.js';
 import { statOf, type FileView } from './view.js';
 import type { WalkerConn } from './walk-conn.js';
 import { readRequest } from './walk-format.js';
-import { SyncReader } from './walk-sync-read.js';
+import type { ReadRequest } from './walk-read-worker.js';
+import { SyncReader, type ReadStats } from './walk-sync-read.js';
+import { TmpDir } from './tmpdir.js';
 
 /** Files up to this size are fetched whole on their first read (facts read a file's head, then more). */
 const WHOLE_FILE = 1 << 20;
 const BLOCK = 256 << 10;
-/** Bytes of fetched content kept for further reads. */
-const CACHE_BYTES = 4 << 20;
-/** Most bytes fetched ahead for facts (whatever is not, is read when asked). */
-const PREFETCH_BYTES = 8 << 20;
-
-/** Fetched bytes by path and block, bounded, oldest dropped first. */
-class ContentCache {
-  private readonly map = new Map<string, Buffer>();
-  private bytes = 0;
-
-  get(key: string): Buffer | undefined {
-    return this.map.get(key);
-  }
-
-  set(key: string, b: Buffer): void {
-    this.map.set(key, b);
-    this.bytes += b.length;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= CACHE_BYTES) break;
-      this.map.delete(k);
-      this.bytes -= v.length;
-    }
-  }
-}
+/**
+ * Most bytes the spill file holds: what was read once, on disk for the write and any later
+ * read. Past it, reads come in their answers and nothing more is fetched ahead.
+ */
+const SPILL_LIMIT = 2 * 2 ** 30;
 
 export class EngineFiles implements ImageFiles {
   private readonly sync: SyncReader;
-  private readonly cache = new ContentCache();
-  /** Whole files fetched ahead: the write takes them from there, not from the stream again. */
-  private readonly early = new Set<string>();
+  private readonly tmp = new TmpDir();
   /** Paths whose answers are on their way in the main stream, in order. */
   private readonly pending: string[] = [];
   private readonly served = new Set<string>();
@@ -60,68 +43,62 @@ export class EngineFiles implements ImageFiles {
     endpoint: EngineEndpoint | undefined,
   ) {
     // its exec starts now, while the app runs
-    this.sync = new SyncReader(containerId, walker, endpoint);
+    this.sync = new SyncReader(containerId, walker, endpoint, this.tmp.file('spill'), SPILL_LIMIT);
+  }
+
+  /** What the synchronous reads cost so far. */
+  get readStats(): ReadStats {
+    return { ...this.sync.stats };
   }
 
   read(entry: FsEntry, offset: number, length: number): Buffer {
     const size = entry.content?.size ?? entry.size;
     const n = Math.max(0, Math.min(length, size - offset));
     if (n === 0) return Buffer.alloc(0);
-    if (size <= WHOLE_FILE) return this.block(entry.path, 0, size).subarray(offset, offset + n);
+    const hit = this.sync.landed(entry.path, offset, n);
+    if (hit) return hit;
+    // small, or asked for whole ahead (its blocks would come after it): the whole file
+    if (size <= WHOLE_FILE || this.sync.has({ path: entry.path, offset: 0, length: size })) return this.sync.read(entry.path, 0, size).subarray(offset, offset + n);
     // a read over several blocks (an ELF file's read-only data): asked for at once, pipelined,
     // so it waits one round trip, not one per block
-    const ahead: Array<{ path: string; offset: number; length: number }> = [];
-    for (let start = offset - (offset % BLOCK); start < offset + n; start += BLOCK) {
-      if (!this.cache.get(`${start}:${entry.path}`)) ahead.push({ path: entry.path, offset: start, length: Math.min(BLOCK, size - start) });
-    }
-    if (ahead.length > 1) this.sync.prefetch(ahead);
+    const blocks: ReadRequest[] = [];
+    for (let start = offset - (offset % BLOCK); start < offset + n; start += BLOCK) blocks.push({ path: entry.path, offset: start, length: Math.min(BLOCK, size - start) });
+    if (blocks.length > 1) this.sync.fetch(blocks);
     const out = Buffer.alloc(n);
     for (let got = 0; got < n; ) {
       const at = offset + got;
-      const start = at - (at % BLOCK);
-      const b = this.block(entry.path, start, Math.min(BLOCK, size - start));
-      got += b.copy(out, got, at - start);
+      const b = blocks[Math.floor(at / BLOCK) - Math.floor(offset / BLOCK)]!;
+      got += this.sync.read(b.path, b.offset, b.length).copy(out, got, at - b.offset);
     }
     return out;
   }
 
   /**
    * Fetches ahead, in one pipelined batch, what facts will read of these paths (symlinks
-   * followed in the index): the whole file when small, else its first block.
+   * followed in the index): the whole file when small or when `whole` (a kept ELF file whose
+   * strings are read: the write then takes it from the spill), else its first block.
    */
-  prefetch(paths: Iterable<string>): void {
-    const reqs: Array<{ path: string; offset: number; length: number }> = [];
+  prefetch(paths: Iterable<string>, opts: { whole?: boolean } = {}): void {
+    const reqs: ReadRequest[] = [];
     const seen = new Set<string>();
-    let bytes = 0;
     for (const p of paths) {
       const e = resolveFile(this.index, p);
       if (!e || seen.has(e.path)) continue;
       seen.add(e.path);
       const size = e.content?.size ?? e.size;
-      const length = size <= WHOLE_FILE ? size : Math.min(BLOCK, size);
-      if (length === 0 || bytes + length > PREFETCH_BYTES) continue;
-      bytes += length;
-      reqs.push({ path: e.path, offset: 0, length });
-      if (length === size) this.early.add(e.path);
+      if (size === 0 || this.sync.whole(e.path, size)) continue;
+      reqs.push({ path: e.path, offset: 0, length: size <= WHOLE_FILE || opts.whole ? size : BLOCK });
     }
-    this.sync.prefetch(reqs);
-  }
-
-  private block(path: string, start: number, length: number): Buffer {
-    const key = `${start}:${path}`;
-    let b = this.cache.get(key);
-    if (!b) {
-      b = this.sync.read(path, start, length);
-      this.cache.set(key, b);
-    }
-    return b;
+    this.sync.fetch(reqs);
   }
 
   plan(entries: readonly FsEntry[]): void {
     const reqs: Buffer[] = [];
     for (const e of entries) {
-      if (this.early.has(e.path)) continue;
-      reqs.push(readRequest(e.path, 0, e.content?.size ?? e.size));
+      const size = e.content?.size ?? e.size;
+      // the writer opens no empty file; what landed whole in the spill is read from there
+      if (size === 0 || this.sync.whole(e.path, size)) continue;
+      reqs.push(readRequest(e.path, 0, size));
       this.pending.push(e.path);
     }
     if (reqs.length) this.conn.send(Buffer.concat(reqs));
@@ -142,11 +119,13 @@ export class EngineFiles implements ImageFiles {
         this.served.delete(this.pending[0]!);
         await this.skipAnswer();
       }
-      if (this.pending[0] !== entry.path || this.early.has(entry.path)) {
-        // fetched ahead, not planned, or asked out of the planned order: read on the side,
+      if (this.pending[0] !== entry.path) {
+        // in the spill, not planned, or asked out of the planned order: read on the side,
         // leaving the planned stream in step
         if (this.pending.includes(entry.path)) this.served.add(entry.path);
         done();
+        const w = size > 0 ? this.sync.whole(entry.path, size) : undefined;
+        if (w) return createReadStream(this.sync.spill, { start: w.at, end: w.at + w.n - 1 });
         return Readable.from(this.chunks(entry, size), { objectMode: false });
       }
       this.pending.shift();
@@ -192,6 +171,7 @@ export class EngineFiles implements ImageFiles {
   async close(): Promise<void> {
     await this.sync.close().catch(() => undefined);
     await this.dispose();
+    this.tmp.remove();
   }
 }
 

@@ -240,7 +240,14 @@ class Selector {
    * interpreter + NEEDED closure (src/elf's loader search, over the facts), #! interpreters.
    */
   closure(): void {
-    while (this.work.length > 0) this.dependencies(this.work.pop()!);
+    while (this.work.length > 0) {
+      // a generation at a time: the facts of all its files are asked for in one batch, so a
+      // reader with a round trip per read waits once per generation, not once per file (in the
+      // order they were kept: the trace's, in which the reader was asked for them first)
+      const gen = this.work.splice(0);
+      if (gen.length > 1) this.input.prefetch?.(gen.filter((p) => this.keep.get(p)?.entry.type === 'file'));
+      for (const p of gen) this.dependencies(p);
+    }
   }
 
   private sawElf = false;
@@ -318,21 +325,16 @@ class Selector {
       usesSymbol: (p: string, sym: string) => this.input.facts(p)?.elf?.symbols?.includes(sym) ?? false,
     };
     for (;;) {
-      let asked = 0; // refWork[0, asked) was announced to the reader (new work is pushed after it)
       while (this.refWork.length > 0 || this.work.length > 0) {
-        if (this.work.length > 0) {
-          this.dependencies(this.work.pop()!);
-          continue;
+        this.closure();
+        // a generation at a time: what all its files refer to is read in one batch (for
+        // readers with a round trip per read), then the closure of what they kept
+        const gen = this.refWork.splice(0);
+        if (gen.length > 1) this.input.prefetch?.(gen.filter((p) => this.keep.get(p)?.entry.type === 'file'), true);
+        for (const next of gen) {
+          this.follow(resolver, next);
+          this.followBinary(resolver, next);
         }
-        // what is about to be scanned, in one batch for readers with a round trip per read
-        if (this.refWork.length - asked > 1 && this.input.prefetch) {
-          this.input.prefetch(this.refWork.slice(asked).filter((p) => this.keep.get(p)?.entry.type === 'file'));
-          asked = this.refWork.length;
-        }
-        const next = this.refWork.pop()!;
-        asked = Math.min(asked, this.refWork.length);
-        this.follow(resolver, next);
-        this.followBinary(resolver, next);
       }
       const needs = dataSetsFor(this.keep.keys(), dsCtx, setsDone);
       if (needs.length === 0) break;

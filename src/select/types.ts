@@ -174,6 +174,10 @@ export interface SelectInput {
   refs?: (path: string, hints: { openedBy?: Lang }) => RawRef[] | undefined;
   /** Bytes of a file entry, for the few small files resolution reads (package.json, .pth). */
   read?: (entry: FsEntry, offset: number, length: number) => Buffer;
-  /** A hint that `refs` and `facts` are about to be asked for these paths (a reader may fetch them in one batch). */
-  prefetch?: (paths: string[]) => void;
+  /**
+   * A hint that `refs` and `facts` are about to be asked for these paths (a reader may fetch
+   * them in one batch). `followed`: they are kept and followed next (an ELF file's strings are
+   * read), in the order given.
+   */
+  prefetch?: (paths: string[], followed?: boolean) => void;
 }

@@ -1,7 +1,7 @@
 // The select stage of `build`: the keep-set over the image's index, with file facts and
 // references read from the image's own bytes, and the report's account of what references
 // added.
-import { indexView, readLdSoConf } from '../elf/index.js';
+import { indexView, isElfMagic, readLdSoConf } from '../elf/index.js';
 import type { ImageFiles } from '../image/files.js';
 import type { FsEntry, FsIndex } from '../image/types.js';
 import { refsOf } from '../refs/index.js';
@@ -22,7 +22,12 @@ export function selectFor(files: Pick<ImageFiles, 'read' | 'config' | 'prefetch'
   const facts = imageFacts(index, read);
   return select({
     index, trace: events, facts, config: files.config, read,
-    prefetch: (paths) => files.prefetch(paths),
+    prefetch: (paths, followed) => {
+      files.prefetch(paths);
+      // a kept ELF file's strings are read next: the whole file, in one more batch for all of
+      // them (the write then takes it from where the reader keeps what it read)
+      if (followed && opts.select?.references !== false) files.prefetch(paths.filter((p) => isElfFile(index, read, p)), { whole: true });
+    },
     refs: (path, hints) => {
       const e = index.get(path);
       const f = facts(path);
@@ -31,6 +36,17 @@ export function selectFor(files: Pick<ImageFiles, 'read' | 'config' | 'prefetch'
     },
     options: { ...opts.select, ldLibraryDirs },
   });
+}
+
+/** Whether the file at `path` starts as an ELF file does (its head was asked for in the batch before). */
+function isElfFile(index: FsIndex, read: (e: FsEntry, off: number, len: number) => Buffer, path: string): boolean {
+  const e = index.get(path);
+  if (!e || (e.type !== 'file' && e.type !== 'hardlink')) return false;
+  try {
+    return isElfMagic(read(e, 0, 4));
+  } catch {
+    return false;
+  }
 }
 
 /** How many unresolved references the report lists (the count is always exact). */

@@ -61,11 +61,16 @@ const TYPES: Record<string, EntryType> = {
   '6': 'fifo',
 };
 
+/** Absolute, each part neither empty, "." nor "..", no NUL: what normalizePath returns unchanged. */
+const NORMAL = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
+
 /**
  * Normalises a tar member name to an absolute path ("/", "/usr/bin/env"). Returns null when
  * the name contains a NUL byte or a ".." that climbs above the root.
  */
 export function normalizePath(name: string): string | null {
+  // the common case of lookups, a path already normal, is answered without splitting it
+  if (name === '/' || NORMAL.test(name)) return name;
   if (name.includes('\0')) return null;
   const out: string[] = [];
   for (const part of name.split('/')) {

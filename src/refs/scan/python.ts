@@ -92,7 +92,6 @@ export function scanPython(text: string): RawRef[] {
 function fallbackLines(code: string): Map<number, [number, number]> {
   const out = new Map<number, [number, number]>();
   const lines = code.split('\n');
-  const indentOf = (t: string) => /^[ \t]*/.exec(t)![0].replace(/\t/g, '        ').length;
   for (let i = 0; i < lines.length; i++) {
     if (!/^[ \t]*try[ \t]*:[ \t]*$/.test(lines[i]!)) continue;
     const indent = indentOf(lines[i]!);
@@ -126,40 +125,44 @@ const OTHER_OS_NAMES = /^(win32|cygwin|msys|darwin|nt|java|win|emscripten|wasi|i
  * sys.platform == "win32":`). Lines that continue a bracketed expression share the state of
  * the line that opened it.
  */
-function functionLines(code: string, strings: readonly LexString[]): { lazy: Set<number>; mainOnly: Set<number> } {
-  const lazy = new Set<number>();
-  const mainOnly = new Set<number>();
+function functionLines(code: string, strings: readonly LexString[]): { lazy: LineSet; mainOnly: LineSet } {
+  const lines = code.split('\n');
+  // a flag per line (1-based), not a set of numbers: most lines of a library are in a def
+  const lazy = new Uint8Array(lines.length + 2);
+  const mainOnly = new Uint8Array(lines.length + 2);
   const blocks: Array<{ indent: number; main: boolean }> = []; // the enclosing defs and never-run blocks
+  let defs = 0; // how many of `blocks` are defs (the others never run)
   const privateDefs = new Map<string, [number, number]>(); // top-level "_name" → its lines [def, last]
   let open: { name: string; start: number } | undefined;
   let depth = 0;
   let inDef = false;
   let inMain = false;
-  const lines = code.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
     if (depth === 0 && text.trim() !== '') {
-      const indent = /^[ \t]*/.exec(text)![0].replace(/\t/g, '        ').length;
-      while (blocks.length > 0 && indent <= blocks[blocks.length - 1]!.indent) blocks.pop();
-      inDef = blocks.some((b) => !b.main);
-      inMain = blocks.some((b) => b.main);
+      const indent = indentOf(text);
+      while (blocks.length > 0 && indent <= blocks[blocks.length - 1]!.indent) if (!blocks.pop()!.main) defs--;
+      inDef = defs > 0;
+      inMain = blocks.length > defs;
       if (indent === 0 && open) {
         privateDefs.set(open.name, [open.start, i]);
         open = undefined;
       }
-      const def = /^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)/.exec(text);
-      const os = OTHER_OS.exec(text);
+      // (each pattern tried only on lines that can hold it)
+      const def = text.includes('def') ? /^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)/.exec(text) : null;
+      const os = text.includes('if') ? OTHER_OS.exec(text) : null;
       if (def) {
         blocks.push({ indent, main: false });
+        defs++;
         if (indent === 0 && def[2]!.startsWith('_') && !def[2]!.startsWith('__')) open = { name: def[2]!, start: i + 1 };
-      } else if (/^if[ \t]+__name__[ \t]*==[ \t]*\u0001\d+\u0002[ \t]*:/.test(text)) blocks.push({ indent, main: true });
+      } else if (text.startsWith('if') && /^if[ \t]+__name__[ \t]*==[ \t]*\u0001\d+\u0002[ \t]*:/.test(text)) blocks.push({ indent, main: true });
       else if (os && OTHER_OS_NAMES.test(strings[Number(os[1])]?.value ?? '')) {
         blocks.push({ indent, main: true });
         inMain = true; // (an elif's own line too)
       }
     }
-    if (inDef) lazy.add(i + 1);
-    if (inMain) mainOnly.add(i + 1);
+    if (inDef) lazy[i + 1] = 1;
+    if (inMain) mainOnly[i + 1] = 1;
     for (let c = 0; c < text.length; c++) {
       const ch = text.charCodeAt(c);
       if (ch === 40 || ch === 91 || ch === 123) depth++; // ( [ {
@@ -171,7 +174,7 @@ function functionLines(code: string, strings: readonly LexString[]): { lazy: Set
   for (let changed = true; changed;) {
     changed = false;
     for (const [name, [from, to]] of privateDefs) {
-      if (mainOnly.has(from)) continue;
+      if (mainOnly[from]) continue;
       const re = new RegExp(`\\b${name}\\b`, 'g');
       let used = false;
       let named = false;
@@ -180,13 +183,30 @@ function functionLines(code: string, strings: readonly LexString[]): { lazy: Set
         re.lastIndex = 0;
         if (!re.test(lines[i]!)) continue;
         if (i + 1 >= from && i + 1 <= to) continue;
-        if (mainOnly.has(i + 1)) named = true;
+        if (mainOnly[i + 1]) named = true;
         else used = true;
       }
       if (used || !named) continue;
-      for (let l = from; l <= to; l++) mainOnly.add(l);
+      for (let l = from; l <= to; l++) mainOnly[l] = 1;
       changed = true;
     }
   }
-  return { lazy, mainOnly };
+  return { lazy: { has: (line) => lazy[line] === 1 }, mainOnly: { has: (line) => mainOnly[line] === 1 } };
+}
+
+/** Lines with a property. */
+interface LineSet {
+  has(line: number): boolean;
+}
+
+/** A line's indent, a tab counting 8. */
+function indentOf(text: string): number {
+  let n = 0;
+  for (let c = 0; c < text.length; c++) {
+    const ch = text.charCodeAt(c);
+    if (ch === 32) n++;
+    else if (ch === 9) n += 8;
+    else break;
+  }
+  return n;
 }
