@@ -6,7 +6,8 @@
 // image makes it take the ptrace fallback (what a kernel or runtime refusing it gets).
 //   nginx  slimts-sample/nginx:1, static files: the worst case, a path syscall or three per
 //          request and almost no other work;
-//   python samples/observe (ThreadingHTTPServer): a thread and an open() per request.
+//   python samples/observe (ThreadingHTTPServer, HTTP/1.1 keep-alive): a thread per connection,
+//          an open() per request.
 // The load generator is a small keep-alive Node loop (CONNS connections, SECONDS per round).
 // Also the container's CPU time per request (cgroup accounting: app and sensor): on a machine
 // busy with other work the throughput ratios shrink toward 1 (everyone waits for the CPUs),
