@@ -1,5 +1,5 @@
-// References every language shares: absolute paths named as string literals, and the program
-// a command line runs.
+// References every language shares: absolute paths named as string literals, and what a
+// command line handed to a shell runs.
 import type { LexString } from '../lex.js';
 import type { Lang, RawRef } from '../types.js';
 import { scanShell } from './shell.js';
@@ -31,16 +31,6 @@ export function pathLiterals(lang: Lang, strings: readonly LexString[]): RawRef[
     if (dir.length > 1 && ABS_PATH.test(dir.slice(0, -1))) out.push({ lang, kind: 'unit', name: dir, line: s.line, how: 'literal' });
   }
   return out;
-}
-
-/** The program a shell command line starts with (after `VAR=x` assignments), if it is a plain word. */
-export function firstWord(cmdline: string): string | undefined {
-  for (const w of cmdline.trim().split(/\s+/)) {
-    if (/^\w+=/.test(w)) continue;
-    if (/^[\w./@+-]+$/.test(w)) return w;
-    return undefined;
-  }
-  return undefined;
 }
 
 /**
