@@ -228,7 +228,8 @@ const SMALL_DIR = { entries: 64, bytes: 1 << 20 };
  */
 function keptWhole(fs: Fs, dir: string, can: Can): boolean {
   if (isBroad(dir)) return false;
-  const held = contents(fs, dir);
+  // many kept files name the same directories (/usr/share/locale, their own data): walked once
+  const held = fs.memo('dir-contents', dir, () => contents(fs, dir));
   if (held.modules) return false;
   if (held.entries <= SMALL_DIR.entries && held.bytes <= SMALL_DIR.bytes) return true;
   const top = { files: 0, dirs: 0, buckets: 0, executables: 0, sharedObjects: 0 };
@@ -276,25 +277,20 @@ function contents(fs: Fs, dir: string): { entries: number; bytes: number; module
 }
 
 /** Executables on PATH by name → their path (the first on PATH), per filesystem and PATH. */
-const onPathCache = new WeakMap<Fs, Map<string, Map<string, string>>>();
-
 export function executablesOnPath(fs: Fs, pathVar: string | undefined): Map<string, string> {
   const key = pathVar ?? DEFAULT_PATH;
-  let perFs = onPathCache.get(fs);
-  if (!perFs) onPathCache.set(fs, (perFs = new Map()));
-  let m = perFs.get(key);
-  if (m) return m;
-  m = new Map();
-  for (const dir of key.split(':')) {
-    if (!dir.startsWith('/')) continue;
-    for (const n of fs.list(dir)) {
-      if (m.has(n) || !PROGRAM_NAME.test(n)) continue;
-      const st = fs.stat(joinPath(dir, n));
-      if (st?.type === 'file' && ((st.mode ?? 0) & 0o111) !== 0) m.set(n, joinPath(dir, n));
+  return fs.memo('executables-on-path', key, () => {
+    const m = new Map<string, string>();
+    for (const dir of key.split(':')) {
+      if (!dir.startsWith('/')) continue;
+      for (const n of fs.list(dir)) {
+        if (m.has(n) || !PROGRAM_NAME.test(n)) continue;
+        const st = fs.stat(joinPath(dir, n));
+        if (st?.type === 'file' && ((st.mode ?? 0) & 0o111) !== 0) m.set(n, joinPath(dir, n));
+      }
     }
-  }
-  perFs.set(key, m);
-  return m;
+    return m;
+  });
 }
 
 /**
@@ -365,9 +361,6 @@ export function isSharedLibrary(file: string, elf: ElfInfo): boolean {
   return /\.so(\.[\d.]+)?$/.test(base) || (elf.type === 'dyn' && elf.interpreter === undefined && !elf.static);
 }
 
-/** The C library's dynamic names per filesystem and path. */
-const cLibraryCache = new WeakMap<Fs, Map<string, Set<string> | undefined>>();
-
 /** The names the C library the file is linked with exports (undefined when it is not found). */
 function cLibraryNames(fs: Fs, elf: ElfInfo, dirs: readonly string[]): Set<string> | undefined {
   const name = elf.needed.find((n) => /^(libc\.so\.\d+|libc\.musl-\w+\.so\.\d+)$/.test(n))
@@ -378,19 +371,15 @@ function cLibraryNames(fs: Fs, elf: ElfInfo, dirs: readonly string[]): Set<strin
   const real = found === undefined ? undefined : resolvePath(fs.view, found);
   if (!real || real.stat?.type !== 'file') return undefined;
   const path = real.path;
-  let perFs = cLibraryCache.get(fs);
-  if (!perFs) cLibraryCache.set(fs, (perFs = new Map()));
-  if (perFs.has(path)) return perFs.get(path);
-  let names: Set<string> | undefined;
-  try {
-    const size = real.stat.size;
-    const read = (o: number, n: number) => fs.view.read(path, o, n);
-    names = size > 0 && isElfMagic(read(0, 4)) ? exportedNames(read, size) : undefined;
-  } catch {
-    names = undefined;
-  }
-  perFs.set(path, names);
-  return names;
+  const size = real.stat.size;
+  return fs.memo('c-library-names', path, () => {
+    try {
+      const read = (o: number, n: number) => fs.view.read(path, o, n);
+      return size > 0 && isElfMagic(read(0, 4)) ? exportedNames(read, size) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 /** Where the loader looks for a library `file` loads by name (RPATH, LD_LIBRARY_PATH, RUNPATH, ld.so.conf, the defaults). */

@@ -175,82 +175,63 @@ const RULES: Rule[] = [
   },
 ];
 
-/** Per filesystem and packages directory: top-level import name → the metadata of the distributions that install it. */
-const distCache = new WeakMap<Fs, Map<string, Map<string, string[]>>>();
-
 /**
  * The *.dist-info and *.egg-info of a packages directory, by the top-level names each installs:
  * its top_level.txt when it has one, else its RECORD's first path components, else its own
  * name (`Flask-2.2.2.dist-info` → flask).
  */
 function distributionsOf(fs: Fs, root: string): Map<string, string[]> {
-  let perFs = distCache.get(fs);
-  if (!perFs) distCache.set(fs, (perFs = new Map()));
-  let m = perFs.get(root);
-  if (m) return m;
-  m = new Map();
-  for (const n of fs.list(root)) {
-    const d = /^([A-Za-z0-9_.]+?)(?:-[^-]+)*\.(?:dist|egg)-info$/.exec(n);
-    if (!d) continue;
-    const meta = join(root, n);
-    const tops = new Set<string>([d[1]!.toLowerCase().replace(/[-.]/g, '_')]);
-    const top = fs.text(join(meta, 'top_level.txt'), 64 << 10);
-    for (const t of top?.split('\n') ?? []) if (t.trim()) tops.add(t.trim().toLowerCase());
-    if (top === undefined) {
-      for (const line of (fs.text(join(meta, 'RECORD'), 1 << 20) ?? '').split('\n')) {
-        const first = /^([A-Za-z_]\w*)(?:\/|\.py,)/.exec(line);
-        if (first && !first[1]!.endsWith('.dist-info')) tops.add(first[1]!.toLowerCase());
+  return fs.memo('python-distributions', root, () => {
+    const m = new Map<string, string[]>();
+    for (const n of fs.list(root)) {
+      const d = /^([A-Za-z0-9_.]+?)(?:-[^-]+)*\.(?:dist|egg)-info$/.exec(n);
+      if (!d) continue;
+      const meta = join(root, n);
+      const tops = new Set<string>([d[1]!.toLowerCase().replace(/[-.]/g, '_')]);
+      const top = fs.text(join(meta, 'top_level.txt'), 64 << 10);
+      for (const t of top?.split('\n') ?? []) if (t.trim()) tops.add(t.trim().toLowerCase());
+      if (top === undefined) {
+        for (const line of (fs.text(join(meta, 'RECORD'), 1 << 20) ?? '').split('\n')) {
+          const first = /^([A-Za-z_]\w*)(?:\/|\.py,)/.exec(line);
+          if (first && !first[1]!.endsWith('.dist-info')) tops.add(first[1]!.toLowerCase());
+        }
       }
+      for (const t of tops) m.set(t, [...(m.get(t) ?? []), meta]);
     }
-    for (const t of tops) m.set(t, [...(m.get(t) ?? []), meta]);
-  }
-  perFs.set(root, m);
-  return m;
+    return m;
+  });
 }
-
-const packageRoots = new WeakMap<Fs, Map<string, string | undefined>>();
-const addonsOf = new WeakMap<Fs, Map<string, string[]>>();
 
 /** The nearest directory above a file, inside node_modules or a nodejs dir, that holds a package.json. */
 function nodePackageRoot(fs: Fs, file: string): string | undefined {
-  let perFs = packageRoots.get(fs);
-  if (!perFs) packageRoots.set(fs, (perFs = new Map()));
   const start = file.slice(0, file.lastIndexOf('/'));
-  if (perFs.has(start)) return perFs.get(start);
-  let root: string | undefined;
-  for (let d = start; /\/(node_modules|nodejs)\/./.test(d); d = d.slice(0, d.lastIndexOf('/'))) {
-    if (fs.isFile(join(d, 'package.json'))) {
-      root = d;
-      break;
+  return fs.memo('node-package-root', start, () => {
+    for (let d = start; /\/(node_modules|nodejs)\/./.test(d); d = d.slice(0, d.lastIndexOf('/'))) {
+      if (fs.isFile(join(d, 'package.json'))) return d;
     }
-  }
-  perFs.set(start, root);
-  return root;
+    return undefined;
+  });
 }
 
 /** A package's `*.node` files, not those of the packages nested in its own node_modules (at most 2,000 entries looked at). */
 function nodeAddons(fs: Fs, root: string): string[] {
-  let perFs = addonsOf.get(fs);
-  if (!perFs) addonsOf.set(fs, (perFs = new Map()));
-  const hit = perFs.get(root);
-  if (hit) return hit;
-  const out: string[] = [];
-  const stack = [root];
-  let seen = 0;
-  while (stack.length > 0 && seen < 2_000) {
-    const d = stack.pop()!;
-    for (const n of fs.list(d)) {
-      if (++seen > 2_000) break;
-      const p = join(d, n);
-      if (n === 'node_modules') continue;
-      if (fs.view.lstat(p)?.type === 'symlink') continue;
-      const st = fs.stat(p);
-      if (st?.type === 'dir') stack.push(p);
-      else if (st?.type === 'file' && n.endsWith('.node')) out.push(p);
+  return fs.memo('node-addons', root, () => {
+    const out: string[] = [];
+    const stack = [root];
+    let seen = 0;
+    while (stack.length > 0 && seen < 2_000) {
+      const d = stack.pop()!;
+      for (const n of fs.list(d)) {
+        if (++seen > 2_000) break;
+        const p = join(d, n);
+        if (n === 'node_modules' || fs.view.lstat(p)?.type === 'symlink') continue;
+        const st = fs.stat(p);
+        if (st?.type === 'dir') stack.push(p);
+        else if (st?.type === 'file' && n.endsWith('.node')) out.push(p);
+      }
     }
-  }
-  perFs.set(root, out);
-  return out;
+    return out;
+  });
 }
 
 function localtimeTarget(ctx: DataSetContext): string | undefined {

@@ -36,7 +36,18 @@ export const none = (why?: string): Resolution => (why ? { targets: [], unresolv
 export class Fs {
   private readonly stats = new Map<string, FileStat | undefined>();
   private readonly lists = new Map<string, string[]>();
+  private readonly memos = new Map<string, Map<string, unknown>>();
   constructor(readonly view: FileView) {}
+
+  /** What `compute` finds for `key`, once per filesystem (`kind` keeps callers' keys apart). */
+  memo<T>(kind: string, key: string, compute: () => T): T {
+    let m = this.memos.get(kind);
+    if (!m) this.memos.set(kind, (m = new Map()));
+    if (m.has(key)) return m.get(key) as T;
+    const v = compute();
+    m.set(key, v);
+    return v;
+  }
 
   /** Stat through symlinks. */
   stat(path: string): FileStat | undefined {
