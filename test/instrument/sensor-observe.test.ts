@@ -4,7 +4,7 @@
 // answering as without the sensor. Seccomp user notification is the mode on this kernel; the
 // ptrace fallback (SLIMTS_SENSOR_NOTIFY=0: as if the kernel refused it) records the same.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,28 +50,37 @@ describe('slimts-sensor --observe', () => {
     expect(r.obs!.events.some((e) => e.path === '/etc/passwd' && e.intent === 's')).toBe(true);
   });
 
-  // A thread (its own tid), a child process, a path relative to a dirfd and to the cwd.
+  // A thread (its own tid), a child process, a path relative to a dirfd and to the cwd. Each
+  // reads a file of its own: an access is written once whoever makes it, and the interpreter
+  // itself may read /etc files (python reads /etc/passwd when HOME is unset), so shared paths
+  // would be recorded under the first pid, not the one asserted.
+  const own = mkdtempSync(join(dir, 'tree-'));
+  for (const f of ['thread', 'child', 'rel/share', 'cwd/here']) {
+    mkdirSync(join(own, f, '..'), { recursive: true });
+    writeFileSync(join(own, f), f);
+  }
   const tree = [
-    'import os, subprocess, threading',
+    'import os, subprocess, threading, sys',
+    'own = sys.argv[1]',
     'tids = []',
-    'def f(): tids.append(threading.get_native_id()); open("/etc/hostname").read()',
+    'def f(): tids.append(threading.get_native_id()); open(own + "/thread").read()',
     't = threading.Thread(target=f); t.start(); t.join()',
-    'c = subprocess.Popen(["cat", "/etc/passwd"], stdout=subprocess.DEVNULL); c.wait()',
-    'fd = os.open("/usr", os.O_RDONLY); os.stat("share", dir_fd=fd)',
-    'os.chdir("/etc"); open("os-release").close()',
+    'c = subprocess.Popen(["cat", own + "/child"], stdout=subprocess.DEVNULL); c.wait()',
+    'fd = os.open(own + "/rel", os.O_RDONLY); os.stat("share", dir_fd=fd)',
+    'os.chdir(own + "/cwd"); open("here").close()',
     'print(os.getpid(), tids[0], c.pid)',
   ].join('\n');
   function recordsTree(env: Record<string, string>) {
-    const r = observe(['python3', '-c', tree], { env });
+    const r = observe(['python3', '-c', tree, own], { env });
     expect(r.status, r.stderr).toBe(0);
     const [app, tid, child] = r.stdout.trim().split(' ').map(Number);
     expect(tid).not.toBe(app);
     const ev = r.obs!.events;
-    expect(ev).toContainEqual(expect.objectContaining({ pid: tid, syscall: 'openat', intent: 'r', result: '0', path: '/etc/hostname' }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: tid, syscall: 'openat', intent: 'r', result: '0', path: `${own}/thread` }));
     expect(ev).toContainEqual(expect.objectContaining({ pid: child, intent: 'x', result: '0', path: expect.stringMatching(/\/cat$/) }));
-    expect(ev).toContainEqual(expect.objectContaining({ pid: child, intent: 'r', result: '0', path: '/etc/passwd' }));
-    expect(ev).toContainEqual(expect.objectContaining({ pid: app, intent: 's', result: '0', path: '/usr/share' }));
-    expect(ev).toContainEqual(expect.objectContaining({ pid: app, intent: 'r', result: '0', path: '/etc/os-release' }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: child, intent: 'r', result: '0', path: `${own}/child` }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: app, intent: 's', result: '0', path: `${own}/rel/share` }));
+    expect(ev).toContainEqual(expect.objectContaining({ pid: app, intent: 'r', result: '0', path: `${own}/cwd/here` }));
     return r.obs!;
   }
 
