@@ -2,6 +2,7 @@
 // rest, so the tracer only wakes up for events it records. Constants are defined here
 // because musl ships no linux/seccomp.h.
 #include "sensor.h"
+#include "trampoline.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -36,6 +37,7 @@ struct sock_fprog { unsigned short len; struct sock_filter *filter; };
 #endif
 #define OFF_NR 0
 #define OFF_ARCH 4
+#define OFF_IP 8 // instruction_pointer, low word; the high word at 12
 #define OFF_ARG(i) (16 + 8 * (i)) // low word on little-endian
 
 #if defined(__x86_64__)
@@ -83,6 +85,18 @@ static int build(int all, uint32_t act)
 	// Other ABIs (i386 compat) are allowed: the decode table is native only.
 	prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0);
 	prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#if defined(__x86_64__)
+	// Notify mode: a call from slimts-preload.so's trampoline page repeats one the sensor
+	// was already told about (trampoline.h); it runs free.
+	if (act == SECCOMP_RET_USER_NOTIF) {
+		prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_IP + 4);
+		prog[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(SLIMTS_TRAMPOLINE >> 32), 0, 4);
+		prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_IP);
+		prog[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)SLIMTS_TRAMPOLINE, 0, 2);
+		prog[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)SLIMTS_TRAMPOLINE + SLIMTS_TRAMPOLINE_SIZE, 1, 0);
+		prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	}
+#endif
 	prog[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR);
 #ifdef X32_BIT
 	prog[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1);

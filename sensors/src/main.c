@@ -69,7 +69,7 @@ static void usage(int rc)
 	fputs("usage: slimts-sensor [--user U[:G]] [--ready FILE] [--fanotify] [--append] [--syscalls] [--resident]\n"
 	      "                     [--mode seccomp|nnp|ptrace|notify] [--cpus one|all] [--app-drop-caps HEX]\n"
 	      "                     [--hide DIR] [--caps-out FILE] [--ports-out FILE] [--watch-stdin] --trace FILE -- CMD [ARGS...]\n"
-	      "       slimts-sensor --observe DIR [--image DIGEST] [--max-bytes N] [--mode ...] [--cpus one|all] -- CMD [ARGS...]\n",
+	      "       slimts-sensor --observe DIR [--image DIGEST] [--max-bytes N] [--preload LIB] [--mode ...] [--cpus one|all] -- CMD [ARGS...]\n",
 	      rc ? stderr : stdout);
 	exit(rc);
 }
@@ -187,7 +187,36 @@ struct child_setup {
 	int null_stdin;         // our stdin is the controller's liveness channel, not the app's
 	int syscalls;           // --syscalls: the filter traps every syscall, not only the path ones
 	struct user_spec *user; // --user
+	const char *preload;    // --observe --preload: LD_PRELOAD=<this> in notify mode (preload.c)
 };
+
+/*
+ * Notify mode: the app loads slimts-preload.so (sensors/preload), which sends a path call the
+ * sensor was already told about around the notification. After any LD_PRELOAD of the app's
+ * own, so its wrappers still come first. Only when the app's user can read it: the loader
+ * would print an error for a missing one, and the app must run as without us. Built before
+ * the fork (static buffer); the child only hands it to putenv.
+ */
+static char preload_env[SENSOR_PATH_MAX + 4096];
+
+static void preload_prepare(const char *lib)
+{
+	const char *cur = getenv("LD_PRELOAD");
+	if (cur && *cur)
+		snprintf(preload_env, sizeof preload_env, "LD_PRELOAD=%s:%s", cur, lib);
+	else
+		snprintf(preload_env, sizeof preload_env, "LD_PRELOAD=%s", lib);
+}
+
+static void preload_for_app(const char *lib)
+{
+#if defined(__x86_64__)
+	if (lib && preload_env[0] && access(lib, R_OK) == 0)
+		putenv(preload_env);
+#else
+	(void)lib;
+#endif
+}
 
 static void run_child(char **argv, int syncfd, int repfd, int sock, const struct child_setup *cs)
 {
@@ -205,6 +234,7 @@ static void run_child(char **argv, int syncfd, int repfd, int sock, const struct
 		if (mode >= 0) {
 			close(repfd);
 			close(syncfd);
+			preload_for_app(cs->preload);
 			execvp(argv[0], argv);
 			fprintf(stderr, "slimts-sensor: %s: %s\n", argv[0], strerror(errno));
 			_exit(errno == ENOENT ? 127 : 126);
@@ -286,7 +316,7 @@ int main(int argc, char **argv)
 {
 	const char *trace = NULL, *user = NULL;
 	struct tracer_opts o = {MODE_SECCOMP, NULL, NULL, 0, 0};
-	struct child_setup cs = {0, NULL, 0, 0, NULL};
+	struct child_setup cs = {0, NULL, 0, 0, NULL, NULL};
 	const char *observe = NULL, *image = "";
 	unsigned long long max_bytes = 0;
 	int append = 0, fan = 0, pin = -1, mode_forced = 0, i;
@@ -318,6 +348,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--app-drop-caps") && i + 1 < argc) {
 			if (privs_parse_mask(argv[++i], &cs.drop) < 0)
 				die("--app-drop-caps wants a hex mask, got %s", argv[i]);
+		} else if (!strcmp(a, "--preload") && i + 1 < argc) {
+			cs.preload = argv[++i];
 		} else if (!strcmp(a, "--hide") && i + 1 < argc) {
 			cs.hide = argv[++i];
 		} else if (!strcmp(a, "--ports-out") && i + 1 < argc) {
@@ -389,6 +421,8 @@ int main(int argc, char **argv)
 	if (pin)
 		pin_one_cpu();
 
+	if (observe && cs.preload)
+		preload_prepare(cs.preload);
 	int syncp[2], repp[2], sockp[2];
 	if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(repp, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockp) < 0)

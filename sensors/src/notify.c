@@ -167,6 +167,7 @@ static void handle(const struct notif *n)
 	pid_t pid = (pid_t)n->pid;
 	long nr = n->data.nr;
 	note_pid(pid);
+	trace_note_notification();
 	if (cred_call(nr)) {
 		procmem_keep(pid);
 		answer(n->id);

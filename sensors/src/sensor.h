@@ -84,6 +84,7 @@ extern int g_observing;
 void observe_unreadable(pid_t pid);
 void trace_event(pid_t pid, const char *sys, char intent, long result, const char *path, const char *path2);
 void trace_note_process(void);
+void trace_note_notification(void); // notify mode: `#notified <n>` before the summary
 void trace_mark_answered(void); // the app's first probe answer: `#answered <seq>`, once
 void trace_listen(unsigned port, const char *addr); // `#listen tcp <port> <addr>`
 

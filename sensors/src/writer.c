@@ -302,6 +302,14 @@ void range_add(struct range_line *l, unsigned long long at, unsigned long long l
 	l->n++;
 }
 
+// Notify mode: how many notifications the sensor answered (what slimts-preload.so saves shows here).
+static unsigned long long nnotified;
+
+void trace_note_notification(void)
+{
+	__atomic_add_fetch(&nnotified, 1, __ATOMIC_RELAXED);
+}
+
 void trace_note_process(void)
 {
 	__atomic_add_fetch(&nproc, 1, __ATOMIC_RELAXED);
@@ -337,6 +345,8 @@ int trace_finish(int status, const char *mode)
 				used += (size_t)sprintf(buf + used, " %d", nr);
 		buf[used++] = '\n';
 	}
+	if (nnotified)
+		used += (size_t)sprintf(buf + used, "#notified %llu\n", nnotified);
 	used += (size_t)sprintf(buf + used, "#end events=%llu processes=%llu dropped=%llu exit=%d mode=%s\n", seq,
 				nproc, dropped, status, mode);
 	flush();

@@ -3,6 +3,8 @@
 
 /** The sensor in the instrumented image. */
 export const SENSOR_DEST = '/.slimts-observe/slimts-sensor';
+/** Beside it, the library the sensor preloads into the app in notify mode (sensors/preload). */
+export const PRELOAD_DEST = '/.slimts-observe/slimts-preload.so';
 /** The default observations dir (`SLIMTS_OBSERVATIONS` at run time overrides it). */
 export const OBSERVATIONS_DIR = '/var/lib/slimts/observations';
 /** The default and largest bound of one observation file (the sensor's own cap). */

@@ -2,6 +2,7 @@
 // entrypoint wrapped so each container start records what the app touches into a volume.
 // Everything else of the config is the original's, so the app runs as it would without us.
 import { statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { buildIndex } from '../image/fsindex.js';
 import { readImage } from '../image/read.js';
@@ -17,9 +18,9 @@ import { discard, sendImage } from '../sink/index.js';
 import type { SinkSpec } from '../sink/types.js';
 import { SENSOR_PATH } from '../trace/index.js';
 import { UserError } from '../util/errors.js';
-import { OBSERVATIONS_DIR, OBSERVATION_MAX_BYTES, SENSOR_DEST } from './constants.js';
+import { OBSERVATIONS_DIR, OBSERVATION_MAX_BYTES, PRELOAD_DEST, SENSOR_DEST } from './constants.js';
 
-export { OBSERVATIONS_DIR, OBSERVATION_MAX_BYTES, SENSOR_DEST } from './constants.js';
+export { OBSERVATIONS_DIR, OBSERVATION_MAX_BYTES, PRELOAD_DEST, SENSOR_DEST } from './constants.js';
 
 export interface InstrumentOptions {
   /** The original: an engine name, docker-archive:PATH, oci-archive:PATH, oci:DIR. */
@@ -68,6 +69,9 @@ export async function instrument(opts: InstrumentOptions): Promise<InstrumentRes
   const sensor = opts.sensorPath ?? process.env.SLIMTS_SENSOR ?? SENSOR_PATH;
   const sensorStat = statSync(sensor, { throwIfNoEntry: false });
   if (!sensorStat?.isFile()) throw new UserError(`sensor not found at ${sensor} (run: make -C sensors)`);
+  const preload = join(dirname(sensor), basename(PRELOAD_DEST));
+  const preloadStat = statSync(preload, { throwIfNoEntry: false });
+  if (!preloadStat?.isFile()) throw new UserError(`${basename(PRELOAD_DEST)} not found beside the sensor at ${preload} (run: make -C sensors)`);
   const tag = parseRefName(opts.tag ?? defaultInstrumentedTag(opts.image)).familiar;
   const sink = chooseSink({ tag, output: opts.output, push: opts.push, insecure: opts.insecureRegistry });
 
@@ -78,7 +82,7 @@ export async function instrument(opts: InstrumentOptions): Promise<InstrumentRes
     const entrypoint = wrappedEntrypoint(image, dir, maxBytes, opts.cpus ?? 'all');
     const config = instrumentedConfig(image.config, entrypoint);
     // one write: the base's layers under the sensor's (oci/stack.ts)
-    const written = await writeImage(stackOn(image, newImage(image, index, config, { sensor, size: sensorStat.size, mtime: Math.floor(sensorStat.mtimeMs / 1000), dir, tag, sink })), { created: image.config.created });
+    const written = await writeImage(stackOn(image, newImage(image, index, config, { sensor, size: sensorStat.size, preload, preloadSize: preloadStat.size, mtime: Math.floor(sensorStat.mtimeMs / 1000), dir, tag, sink })), { created: image.config.created });
     try {
       const res = await sendImage(written.image, sink, { docker: opts.docker });
       return { kind: res.kind, where: res.where, tag, imageId: res.imageId, original: image.configDigest, entrypoint, dir, maxBytes };
@@ -93,7 +97,7 @@ export async function instrument(opts: InstrumentOptions): Promise<InstrumentRes
 /** The sensor first, the original entrypoint after `--`; CMD stays the config's, so `docker run IMAGE ARGS` replaces it as before. */
 export function wrappedEntrypoint(image: Pick<Image, 'config' | 'configDigest'>, dir: string, maxBytes: number, cpus: 'one' | 'all'): string[] {
   const orig = image.config.config?.Entrypoint ?? [];
-  return [SENSOR_DEST, '--observe', dir, '--image', image.configDigest, '--max-bytes', String(maxBytes), '--cpus', cpus, '--', ...orig];
+  return [SENSOR_DEST, '--observe', dir, '--image', image.configDigest, '--max-bytes', String(maxBytes), '--cpus', cpus, '--preload', PRELOAD_DEST, '--', ...orig];
 }
 
 /** The original config with only the entrypoint replaced (CMD, user, env, ports, healthcheck, labels... verbatim). */
@@ -114,10 +118,11 @@ function checkRunnable(cfg: ImageConfig, ref: string): void {
 
 function newImage(
   image: Image, index: FsIndex, config: ImageConfig,
-  k: { sensor: string; size: number; mtime: number; dir: string; tag: string; sink: SinkSpec },
+  k: { sensor: string; size: number; preload: string; preloadSize: number; mtime: number; dir: string; tag: string; sink: SinkSpec },
 ): NewImage {
   const plan = new LayerPlan(index);
   plan.add({ path: SENSOR_DEST, type: 'file', mode: 0o755, mtime: k.mtime, size: k.size, source: k.sensor, reason: 'sensor' });
+  plan.add({ path: PRELOAD_DEST, type: 'file', mode: 0o644, mtime: k.mtime, size: k.preloadSize, source: k.preload, reason: 'sensor' });
   // World-writable with the sticky bit, like /tmp: any USER can record, a named volume mounted
   // there starts with this mode, and one container cannot remove another's files.
   if (!index.get(k.dir)) plan.add({ path: k.dir, type: 'dir', mode: 0o1777, mtime: k.mtime, size: 0, reason: 'observations' });

@@ -22,6 +22,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const ROUNDS = Number(process.env.INSTRUMENT_BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.INSTRUMENT_BENCH_SECONDS ?? 5);
 const CONNS = Number(process.env.INSTRUMENT_BENCH_CONNS ?? 16);
+const ONLY = process.env.INSTRUMENT_BENCH_ONLY; // one service by name (nginx, python)
 
 const sh = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
@@ -35,6 +36,7 @@ const services = [
   { name: 'python', image: 'slimts-observe/app:1', port: 8080, paths: ['/', '/catalog'],
     make: () => sh('bash', [`${root}/samples/build-image.sh`, 'slimts-observe/app:1', `${root}/samples/observe`], { stdio: 'inherit' }) },
 ];
+if (ONLY) services.splice(0, services.length, ...services.filter((s) => s.name === ONLY));
 const made = [];
 for (const s of services) {
   s.make();

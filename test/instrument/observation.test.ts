@@ -120,7 +120,7 @@ describe('the instrumented config', () => {
       config: { User: 'app', Env: ['A=1'], Entrypoint: ['/entry.sh'], Cmd: ['serve'], Healthcheck: { Test: ['CMD', 'true'] }, StopSignal: 'SIGQUIT', Labels: { a: 'b' } },
     };
     const ep = wrappedEntrypoint({ config: cfg, configDigest: IMG }, '/obs', 1 << 20, 'all');
-    expect(ep).toEqual(['/.slimts-observe/slimts-sensor', '--observe', '/obs', '--image', IMG, '--max-bytes', '1048576', '--cpus', 'all', '--', '/entry.sh']);
+    expect(ep).toEqual(['/.slimts-observe/slimts-sensor', '--observe', '/obs', '--image', IMG, '--max-bytes', '1048576', '--cpus', 'all', '--preload', '/.slimts-observe/slimts-preload.so', '--', '/entry.sh']);
     const out = instrumentedConfig(cfg, ep);
     expect(out).toEqual({ ...cfg, config: { ...cfg.config, Entrypoint: ep } });
     expect(cfg.config.Entrypoint).toEqual(['/entry.sh']); // the input is not changed

@@ -105,7 +105,7 @@ describe('slimts instrument', () => {
     const r = slimts(['instrument', APP, '--output', out, '--max-size', '1m']);
     expect(r.status, r.stderr).toBe(0);
     const cfg = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci-archive:${out}`]).toString());
-    expect(cfg.config.Entrypoint).toEqual(['/.slimts-observe/slimts-sensor', '--observe', '/var/lib/slimts/observations', '--image', original, '--max-bytes', '1048576', '--cpus', 'all', '--']);
+    expect(cfg.config.Entrypoint).toEqual(['/.slimts-observe/slimts-sensor', '--observe', '/var/lib/slimts/observations', '--image', original, '--max-bytes', '1048576', '--cpus', 'all', '--preload', '/.slimts-observe/slimts-preload.so', '--']);
     expect(cfg.config.Cmd).toEqual(['python3', '/app/app.py']);
   });
 

@@ -4,7 +4,7 @@
 // answering as without the sensor. Seccomp user notification is the mode on this kernel; the
 // ptrace fallback (SLIMTS_SENSOR_NOTIFY=0: as if the kernel refused it) records the same.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,5 +90,76 @@ describe('slimts-sensor --observe', () => {
 
   it('falls back to ptrace when user notification is refused, and records the same', () => {
     expect(recordsTree({ SLIMTS_SENSOR_NOTIFY: '0' }).mode).toMatch(/^ptrace\+seccomp(-nnp)?$/);
+  });
+});
+
+// --preload (notify mode): slimts-preload.so sends a call the sensor was already told about
+// (same syscall, flags and absolute path) around the notification; the first is still
+// notified and recorded, results are the app's own, and glibc and musl programs load it.
+describe('slimts-sensor --observe --preload', () => {
+  const PRELOAD = join(ROOT, 'sensors/build/slimts-preload.so');
+  const own = mkdtempSync(join(dir, 'preload-'));
+  writeFileSync(join(own, 'f'), 'x');
+  const loop = [
+    'import os, sys',
+    'f = sys.argv[1]; ok = 0',
+    'for i in range(2000):',
+    '  with open(f) as h: ok += h.read() == "x"',
+    '  ok += os.stat(f).st_size == 1 and not os.access(f + ".missing", os.R_OK)',
+    'try: open(f + ".missing")',
+    'except FileNotFoundError as e: print(e.errno, end=" ")',
+    'print(ok, os.environ.get("LD_PRELOAD"))',
+  ].join('\n');
+  const notified = (o: { file?: string }) => Number(/#notified (\d+)/.exec(readFileSync(o.file!, 'utf8'))?.[1] ?? 0);
+  function run(args: string[], env: Record<string, string> = {}) {
+    const out = mkdtempSync(join(dir, 'p-'));
+    const r = spawnSync(SENSOR, ['--observe', out, '--image', IMG, ...args], { env: { ...process.env, ...env } });
+    const files = readdirSync(out);
+    expect(files).toHaveLength(1);
+    const file = join(out, files[0]!);
+    return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString(), obs: readObservation(file), file };
+  }
+
+  it('notifies a repeated call once, records it, and returns what the app gets without it', () => {
+    const plain = run(['--', 'python3', '-c', loop, join(own, 'f')]);
+    const pre = run(['--preload', PRELOAD, '--', 'python3', '-c', loop, join(own, 'f')], { LD_PRELOAD: '' });
+    expect(plain.stdout).toBe('2 4000 None\n');
+    expect(pre.stdout).toBe(`2 4000 ${PRELOAD}\n`);
+    expect(pre.stderr).toBe('');
+    expect(notified(plain)).toBeGreaterThan(6000);
+    expect(notified(pre)).toBeLessThan(notified(plain) - 5900);
+    for (const o of [plain.obs, pre.obs]) {
+      expect(o.events.filter((e) => e.path === join(own, 'f') && e.intent === 'r')).toHaveLength(1);
+      expect(o.events.some((e) => e.path === join(own, 'f.missing') && e.result === 'ENOENT')).toBe(true);
+    }
+  });
+
+  it('comes after the app\'s own LD_PRELOAD; is left out when unreadable and in the ptrace fallback', () => {
+    const theirs = run(['--preload', PRELOAD, '--', 'sh', '-c', 'echo "$LD_PRELOAD"'], { LD_PRELOAD: '/nonexistent-theirs.so' });
+    expect(theirs.stdout).toBe(`/nonexistent-theirs.so:${PRELOAD}\n`);
+    const missing = run(['--preload', join(own, 'none.so'), '--', 'sh', '-c', 'echo "[$LD_PRELOAD]"'], { LD_PRELOAD: '' });
+    expect(missing).toMatchObject({ status: 0, stdout: '[]\n', stderr: '' });
+    const ptrace = run(['--preload', PRELOAD, '--', 'sh', '-c', 'echo "[$LD_PRELOAD]"'], { LD_PRELOAD: '', SLIMTS_SENSOR_NOTIFY: '0' });
+    expect(ptrace.stdout).toBe('[]\n');
+    expect(ptrace.obs.mode).toMatch(/^ptrace/);
+  });
+
+  it('loads into a musl program too', () => {
+    const src = join(own, 'm.c');
+    writeFileSync(src, [
+      '#include <fcntl.h>', '#include <stdio.h>', '#include <unistd.h>', '#include <sys/stat.h>',
+      'int main(int c, char **v) { struct stat st; int ok = 0;',
+      '  for (int i = 0; i < 1000; i++) { int fd = open(v[1], O_RDONLY); if (fd >= 0) { ok++; close(fd); } ok += stat(v[1], &st) == 0; }',
+      '  printf("%d\\n", ok); return 0; }',
+    ].join('\n'));
+    const cc = spawnSync('musl-gcc', ['-o', join(own, 'm'), src]);
+    expect(cc.status, cc.stderr?.toString()).toBe(0);
+    const plain = run(['--', join(own, 'm'), join(own, 'f')]);
+    const pre = run(['--preload', PRELOAD, '--', join(own, 'm'), join(own, 'f')], { LD_PRELOAD: '' });
+    expect(pre.stdout).toBe('2000\n');
+    expect(plain.stdout).toBe('2000\n');
+    expect(notified(plain)).toBeGreaterThan(2000);
+    expect(notified(pre)).toBeLessThan(20);
+    expect(pre.obs.events.filter((e) => e.path === join(own, 'f'))).toHaveLength(2);
   });
 });
