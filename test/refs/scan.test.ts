@@ -97,6 +97,24 @@ describe('ruby, perl, php', () => {
     expect(names(refs, 'import')).toEqual(['strict', 'POSIX', 'parent', 'Base::One', 'base', 'Base::Two', 'Text::Wrap', 'lib/helpers.pl']);
     expect(names(refs, 'command')).toEqual(['gzip']);
   });
+  it('perl: a module loaded by a name built at run time keeps its namespace (DBI loads DBD::<driver> in a string eval)', () => {
+    const refs = scan('perl', [
+      'my $driver_class = "DBD::$driver";',
+      'eval qq{package DBI::_firesafe;',
+      '    require $driver_class;',
+      '};',
+      'my $class = "Fmt::\\u$cmd";',
+      'eval "require $class; 1" or die $@;',
+      'my $fullmeth = "Meth::${class}::$method"; # named, never required: no unit',
+      'require_module("Plug::In::$x");',
+      "my $k = 'Kit::' . $name; $k->require;",
+      'require "Tpl/$x.pm";',
+      'my $static = "Not::Dynamic"; require $static;',
+    ].join('\n'));
+    expect(refs.filter((r) => r.kind === 'unit').map((r) => [r.name, r.line, r.how])).toEqual([
+      ['Tpl', 10, 'require file'], ['DBD', 3, 'require by name'], ['Fmt', 6, 'require by name'], ['Kit', 9, 'require by name'], ['Plug::In', 8, 'require by name'],
+    ]);
+  });
   it('php: include forms, only inside <?php ?>', () => {
     const refs = scan('php', [
       "<html>don't include 'html.php'</html>",

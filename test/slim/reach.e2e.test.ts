@@ -84,4 +84,18 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(reasons.get('/usr/lib/ruby/3.1.0/psych/syntax_error.rb')).toMatch(/imported by \/usr\/lib\/x86_64-linux-gnu\/ruby\/3\.1\.0\/psych\.so \(rb_require psych\/syntax_error\)/);
     expect(reasons.get('/usr/bin/uniq')).toMatch(/command in \/app\/notes\.rb:16 \(backtick uniq\)/);
   });
+  it('perl: DBI loads the driver the DSN names (require of a name built at run time, in a string eval), the app its formatter the same way', () => {
+    const image = buildReach('pldb');
+    const s = slimOk(image);
+    expect(runOnce(image, ['total']).stdout).toBe('total 7 (sqlite 3.40.1)\n');
+    for (const args of [['help'], ['add', 'tea', 'milk'], ['total'], ['csv'], ['json']]) {
+      const a = runOnce(image, args);
+      const b = runOnce(s.tag, args);
+      expect(a.status, `${args[0]} on the original: ${a.stderr}`).toBe(0);
+      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(0, 400) }).toEqual({ args, status: 0, stdout: a.stdout, stderr: '' });
+    }
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/lib/x86_64-linux-gnu/perl5/5.36/DBD/SQLite.pm')).toMatch(/run-time name in \/usr\/lib\/x86_64-linux-gnu\/perl5\/5\.36\/DBI\.pm:\d+ \(require by name DBD\)/);
+    expect(reasons.get('/app/lib/Ledger/Format/Json.pm')).toMatch(/run-time name in \/app\/ledger\.pl:\d+ \(require by name Ledger::Format\)/);
+  });
 });

@@ -8,6 +8,7 @@ export class PerlResolver {
   constructor(private readonly fs: Fs, private readonly env: RefEnv) {}
 
   resolve(from: string, ref: RawRef): Resolution {
+    if (ref.kind === 'unit') return this.namespace(ref.name);
     if (ref.how === 'require file') {
       for (const b of [...this.incDirs(), dirname(from), this.env.workdir]) {
         const p = join(b, ref.name);
@@ -32,6 +33,14 @@ export class PerlResolver {
       return { targets };
     }
     return none(`no module ${ref.name}`);
+  }
+
+  /** A namespace (`DBD`) or a dir of module files (`Plugin`): its dir in every @INC entry, and the XS parts under auto/. */
+  private namespace(name: string): Resolution {
+    const rel = name.split('::').join('/');
+    const dirs: string[] = [];
+    for (const d of this.incDirs()) for (const p of [join(d, rel), join(d, `auto/${rel}`)]) if (this.fs.isDir(p)) dirs.push(p);
+    return dirs.length ? { targets: dirs.map((path) => ({ path, subtree: true })) } : none(`no namespace ${name} in @INC`);
   }
 
   private incDirs(): string[] {

@@ -51,7 +51,9 @@ export function scanPerl(text: string): RawRef[] {
     }
     const s = stringAt(l, m[2]);
     if (s && !s.dynamic) ref({ kind: 'import', name: s.value, line, how: 'require file', ...(inSub(m.index!) ? { lazy: true } : {}) });
+    else if (s?.value.includes('/')) ref({ kind: 'unit', name: s.value.slice(0, s.value.lastIndexOf('/')), line, how: 'require file' }); // "Plugin/$name.pm"
   }
+  out.push(...runtimeNames(src, l, lineOf));
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick'));
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*${STR}\\s*(,)?`, 'g'))) {
     const s = stringAt(l, m[1]);
@@ -66,6 +68,50 @@ export function scanPerl(text: string): RawRef[] {
     if (s && !s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'library', name: s.value, line: lineOf(m.index!), how: m[1]! === 'lib' ? 'FFI lib' : m[1]! });
   }
   out.push(...pathLiterals('perl', l.strings.filter((s) => s.quote !== '`')));
+  return out;
+}
+
+/** The namespace a string starts with when the rest is built at run time: "DBD::$driver", 'Fmt::' . $x. */
+const NAMESPACE_PREFIX = /^((?:[A-Za-z_]\w*::)+)/;
+// Loaders that take a module name: Module::Runtime, Class::Load, UNIVERSAL::require.
+const BY_NAME = 'require_module|use_module|load_class|try_load_class|Module::Load::load';
+
+/**
+ * A module loaded by a name built at run time: `my $class = "DBD::$driver"; ... require $class`,
+ * also inside a string eval'd as code (`eval "require $class"`, `eval qq{require $class}`, so the
+ * raw text is searched, strings included), or handed to a loader by name
+ * (`require_module("Plugin::$x")`, `$class->require`). What can load is any module under the
+ * name's literal namespace: that namespace is the unit kept (`DBD/` and `auto/DBD/` in @INC).
+ */
+function runtimeNames(src: string, l: ReturnType<typeof lex>, lineOf: (at: number) => number): RawRef[] {
+  const out: RawRef[] = [];
+  const unit = (prefix: string, line: number, how: string) => {
+    const ns = prefix.slice(0, -2);
+    if (!out.some((r) => r.name === ns)) out.push({ lang: 'perl', kind: 'unit', name: ns, line, how });
+  };
+  const prefixOf = (i: string | undefined, concatenated: boolean) => {
+    const s = stringAt(l, i);
+    if (!s || !(s.dynamic || (concatenated && s.value.endsWith('::')))) return undefined;
+    return NAMESPACE_PREFIX.exec(s.value)?.[1];
+  };
+  // variables assigned a namespace-prefixed name
+  const named = new Map<string, string>();
+  for (const m of l.code.matchAll(new RegExp(`\\$(\\w+)\\s*=\\s*${STR}\\s*(\\.)?`, 'g'))) {
+    const p = prefixOf(m[2], !!m[3]);
+    if (p) named.set(m[1]!, p);
+  }
+  if (named.size) {
+    const srcLine = lineCounter(src);
+    const use = new RegExp(`(?:\\brequire|\\b(?:${BY_NAME}))\\s*\\(?\\s*\\$(\\w+)|\\$(\\w+)->require\\b`, 'g');
+    for (const m of src.matchAll(use)) {
+      const p = named.get(m[1] ?? m[2]!);
+      if (p) unit(p, srcLine(m.index!), 'require by name');
+    }
+  }
+  for (const m of l.code.matchAll(new RegExp(`\\b(?:${BY_NAME})\\s*\\(?\\s*${STR}`, 'g'))) {
+    const p = prefixOf(m[1], false);
+    if (p) unit(p, lineOf(m.index!), 'require by name');
+  }
   return out;
 }
 
