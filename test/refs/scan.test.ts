@@ -173,6 +173,15 @@ describe('shell command substitutions', () => {
 });
 
 describe('languageOf', () => {
+  it('examples, templates and backups of code are not code, unless the trace shows them read by an interpreter', () => {
+    const perl = { shebang: { interpreter: '/usr/bin/perl' } };
+    expect(languageOf('/usr/share/git-core/templates/hooks/fsmonitor-watchman.sample', perl)).toBeUndefined();
+    expect(languageOf('/app/config.php.dist')).toBeUndefined();
+    expect(languageOf('/app/run.pl.orig', perl)).toBeUndefined();
+    expect(languageOf('/app/run.pl~')).toBeUndefined();
+    expect(languageOf('/app/hooks/deploy.sample', { openedBy: 'shell' })).toBe('shell');
+    expect(languageOf('/app/sample', perl)).toBe('perl');
+  });
   it('by #! (also through env) and by extension', () => {
     expect(languageOf('/app/x', { shebang: { interpreter: '/usr/bin/env', arg: 'python3' } })).toBe('python');
     expect(languageOf('/usr/local/bin/entry', { shebang: { interpreter: '/bin/bash' } })).toBe('shell');
