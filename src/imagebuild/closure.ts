@@ -1,8 +1,8 @@
 // What a host executable needs in the image: for an ELF its interpreter and libraries, for a
 // "#!" script its interpreter (and, for "#!/usr/bin/env X", env and X found on the host PATH),
 // each with the symlinks that lead to it, at the same paths as on the host.
-import { spawnSync } from 'node:child_process';
 import { posix } from 'node:path';
+import { execaSync } from 'execa';
 import { defaultLibDirs, isElfMagic, parseElf, parseShebang, resolveLibraries, resolvePath, SHEBANG_MAX } from '../elf/index.js';
 import type { ElfInfo, FileView } from '../elf/index.js';
 import { langOfProgram } from '../refs/index.js';
@@ -171,8 +171,8 @@ function realInterpreter(shim: string, prog: string): string | undefined {
   const lang = langOfProgram(prog);
   const ask = lang === 'python' ? ['-c', 'import sys; print(sys.executable)'] : lang === 'perl' ? ['-e', 'print $^X'] : lang === 'ruby' ? ['-e', 'print RbConfig.ruby'] : lang === 'node' ? ['-p', 'process.execPath'] : undefined;
   if (!ask) return undefined;
-  const r = spawnSync(shim, ask, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 1 << 16 });
-  const path = r.status === 0 ? r.stdout.toString('utf8').trim() : '';
+  const r = execaSync(shim, ask, { stdin: 'ignore', stderr: 'ignore', timeout: 10_000, maxBuffer: 1 << 16, reject: false });
+  const path = r.exitCode === 0 ? String(r.stdout).trim() : '';
   return path.startsWith('/') && path !== shim && !path.includes('\n') ? path : undefined;
 }
 
