@@ -16,12 +16,13 @@ function floorsOf(markdown: string): string[][] {
   return m[1]!.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean).map((l) => l.split(/\s+/));
 }
 
-function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string, ext = /\.tsx?$/): string[] {
   const out: string[] = [];
   for (const n of readdirSync(dir)) {
     const p = join(dir, n);
-    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
-    else if (/\.tsx?$/.test(n) && !n.endsWith('.d.ts')) out.push(p);
+    if (n === 'node_modules') continue;
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p, ext));
+    else if (ext.test(n) && !n.endsWith('.d.ts')) out.push(p);
   }
   return out;
 }
@@ -100,6 +101,20 @@ function circles(graph: Map<string, string[]>): string[][] {
   return out;
 }
 
+/** Exported declarations of src/ that no file names (neither another file nor their own, past the declaration). */
+function unusedExports(files: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  for (const [f, text] of files) {
+    if (!f.startsWith(SRC)) continue;
+    for (const m of text.matchAll(/^export (?:async )?(?:function\*?|const|let|class|interface|type|enum) (\w+)/gm)) {
+      const word = new RegExp(`\\b${m[1]}\\b`, 'g');
+      const used = [...files].some(([g, t]) => (g === f ? (t.match(word)?.length ?? 0) > 1 : word.test(t)));
+      if (!used) out.push(`${relative(ROOT, f)}: ${m[1]}`);
+    }
+  }
+  return out;
+}
+
 describe('architecture', () => {
   const floors = floorsOf(readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8'));
   const level = new Map(floors.flatMap((names, i) => names.map((n) => [n, floors.length - i] as const)));
@@ -117,6 +132,11 @@ describe('architecture', () => {
 
   it('has no circle of TypeScript files', () => {
     expect(circles(graph)).toEqual([]);
+  });
+
+  it('has no export that nothing uses (src, test, bin, benches)', () => {
+    const files = [SRC, join(ROOT, 'test'), join(ROOT, 'bin')].flatMap((d) => sourceFiles(d, /\.(tsx?|mjs|js|cjs)$/));
+    expect(unusedExports(new Map(files.map((f) => [f, readFileSync(f, 'utf8')])))).toEqual([]);
   });
 
   it('has a README in every folder that lists its files and the folders it may import', () => {
@@ -153,5 +173,7 @@ describe('architecture', () => {
     expect(upwardImports(new Map([[high, [low]], [low, []]]), floorsHere)).toEqual([]);
     expect(upwardImports(new Map([[low, [high, side]]]), floorsHere)).toEqual(['src/util/x.ts → src/engine/y.ts', 'src/util/x.ts → src/trace/z.ts']);
     expect(floorsOf('```floors\ncli  # top\nutil trace\n```')).toEqual([['cli'], ['util', 'trace']]);
+    const used = join(SRC, 'util/u.ts');
+    expect(unusedExports(new Map([[used, 'export function a() {}\nexport const b = 1;\nexport type C = 1;\nconst d: C = 1;'], [join(ROOT, 'test/t.ts'), 'a();']]))).toEqual(['src/util/u.ts: b']);
   });
 });

@@ -47,14 +47,4 @@ export interface TrimmedInventory {
   dropped: string[];
 }
 
-/** How the trim sees the slim image: is a path in it (after symlinks of the slim image), what type. */
-export interface SlimView {
-  /** The path's type in the slim image when it is there (`dir`, `file`, `symlink`...), after resolving its parents. */
-  typeOf(path: string): string | undefined;
-  /** Whole bytes of an original image file (the database files), or undefined when absent. */
-  read(path: string): Buffer | undefined;
-  /** The original image's directory listing (for info/ and status.d/). */
-  list(dir: string): string[];
-}
-
 export const TRIM_REASON = 'package inventory trimmed to kept files';

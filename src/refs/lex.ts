@@ -234,13 +234,6 @@ function regexAllowed(before: string): boolean {
   return JS_REGEX_KEYWORDS.test(t.slice(-8));
 }
 
-/** 1-based line of an offset in `code`. */
-export function lineAt(code: string, offset: number): number {
-  let l = 1;
-  for (let k = 0; k < offset; k++) if (code.charCodeAt(k) === 10) l++;
-  return l;
-}
-
 /** Line numbers for offsets into `code`, by binary search over its line starts. */
 export function lineCounter(code: string): (offset: number) => number {
   const starts = [0];
