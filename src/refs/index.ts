@@ -3,6 +3,7 @@
 // host (imagebuild).
 import type { FileView } from '../elf/index.js';
 import { isData, languageOf, MAX_SCAN_BYTES, scan } from './scan/index.js';
+import { registryScanner } from './scan/registry.js';
 import type { LangHints } from './scan/index.js';
 import type { RawRef } from './types.js';
 
@@ -30,10 +31,12 @@ export type { ExecEvent } from './binary.js';
 /**
  * The references of the file at `path` (read through `view`), or undefined when it is not
  * code in a language we read (by `languageOf`: the interpreter that opened it, its `#!`, its
- * name, its content), or too large to scan.
+ * name, its content) nor a registry of code (`registryScanner`), or too large to scan.
  */
 export function refsOf(view: FileView, path: string, size: number, hints: LangHints = {}): RawRef[] | undefined {
   if (size > MAX_SCAN_BYTES || size === 0) return undefined;
+  const registry = registryScanner(path); // data that names code (Python's entry points)
+  if (registry) return registry(view.read(path, 0, size).toString('utf8'));
   let lang = languageOf(path, hints);
   if (lang === undefined) {
     // nothing names its language: its first lines may (read only when the name does not say "data")

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { sniff, languageOf, scan } from '../../src/refs/index.js';
 import type { RawRef } from '../../src/refs/index.js';
+import { registryScanner, scanEntryPoints } from '../../src/refs/scan/registry.js';
 
 const names = (refs: RawRef[], kind?: string) => refs.filter((r) => !kind || r.kind === kind).map((r) => r.name);
 
@@ -309,5 +310,24 @@ describe('code and modules given to an interpreter on its command line', () => {
       'python decimal @2', 'python json @2', 'perl POSIX @4', 'perl Digest::SHA @4', 'node ./boot.js @5', 'node zlib @5',
       'ruby json @6', 'ruby set @6', 'python http.server @7',
     ]);
+  });
+});
+
+describe('registries of code (Python entry points)', () => {
+  it('each entry point names its module, under its group; comments, extras and bad lines are skipped', () => {
+    const refs = scanEntryPoints([
+      '[console_scripts]', 'flask = flask.cli:main', '# a comment', '', '[ledger.formats]',
+      'csv = ledgerfmt.csvfmt:render', 'table=ledgerfmt.tables:Table.render [fancy]', 'plain = ledgerfmt', 'broken = :nothing', 'no equals sign',
+    ].join('\n'));
+    expect(refs.map((r) => [r.name, r.line, r.how])).toEqual([
+      ['flask.cli', 2, 'entry point [console_scripts] flask'], ['ledgerfmt.csvfmt', 6, 'entry point [ledger.formats] csv'],
+      ['ledgerfmt.tables', 7, 'entry point [ledger.formats] table'], ['ledgerfmt', 8, 'entry point [ledger.formats] plain'],
+    ]);
+    expect(refs.every((r) => r.lang === 'python' && r.kind === 'import')).toBe(true);
+  });
+  it('only for a distribution\'s entry_points.txt', () => {
+    expect(registryScanner('/usr/lib/python3/dist-packages/x-1.0.dist-info/entry_points.txt')).toBe(scanEntryPoints);
+    expect(registryScanner('/usr/lib/python3/dist-packages/x.egg-info/entry_points.txt')).toBe(scanEntryPoints);
+    expect(registryScanner('/app/entry_points.txt')).toBeUndefined();
   });
 });

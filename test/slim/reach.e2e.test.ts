@@ -98,4 +98,17 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(reasons.get('/usr/lib/x86_64-linux-gnu/perl5/5.36/DBD/SQLite.pm')).toMatch(/run-time name in \/usr\/lib\/x86_64-linux-gnu\/perl5\/5\.36\/DBI\.pm:\d+ \(require by name DBD\)/);
     expect(reasons.get('/app/lib/Ledger/Format/Json.pm')).toMatch(/run-time name in \/app\/ledger\.pl:\d+ \(require by name Ledger::Format\)/);
   });
+  it('python plugins by entry points: the default run lists them (reads every entry_points.txt), a path loads one (imports the module named there)', () => {
+    const image = buildReach('pyplug');
+    const s = slimOk(image);
+    expect(runOnce(image, ['render', 'csv']).stdout).toBe('rent,700\nmilk,2\n');
+    for (const args of [['formats'], ['render', 'csv'], ['render', 'table']]) {
+      const a = runOnce(image, args);
+      const b = runOnce(s.tag, args);
+      expect(a.status, `${args.join(' ')} on the original: ${a.stderr}`).toBe(0);
+      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(0, 400) }).toEqual({ args, status: 0, stdout: a.stdout, stderr: '' });
+    }
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/local/lib/python3.11/dist-packages/ledgerfmt/tables.py')).toMatch(/imported by \/usr\/local\/lib\/python3\.11\/dist-packages\/ledgerfmt-1\.0\.dist-info\/entry_points\.txt:3 \(entry point \[ledger\.formats\] table ledgerfmt\.tables\)/);
+  });
 });

@@ -1,0 +1,1 @@
+"""Output formats for the ledger, found through the ledger.formats entry points."""
