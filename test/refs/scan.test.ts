@@ -331,3 +331,26 @@ describe('registries of code (Python entry points)', () => {
     expect(registryScanner('/app/entry_points.txt')).toBeUndefined();
   });
 });
+
+describe('argument vectors read as the command lines they are', () => {
+  const mods = (refs: RawRef[]) => refs.filter((r) => r.kind === 'import' && /:/.test(r.how)).map((r) => r.name);
+  it('python: sys.executable -m / -c, a shell -c script in list form', () => {
+    const refs = scan('python', [
+      'import subprocess, sys',
+      'def f():',
+      '    subprocess.run([sys.executable, "-m", "json.tool", "x"])',
+      '    subprocess.check_output(["python3", "-c", "import uuid; print(uuid.uuid4())"])',
+      '    subprocess.run(["sh", "-c", "gzip -d /tmp/x | sort"])',
+      '    os.execv(sys.executable, [sys.executable, "-m", "http.server"])',
+      '    subprocess.run([tool, "-m", "not.read"])',
+    ].join('\n'));
+    expect(mods(refs)).toEqual(['json.tool', 'uuid', 'http.server']);
+    expect(names(refs, 'command')).toEqual(['python3', 'sh', 'gzip', 'sort']);
+  });
+  it('node, ruby, perl: the running interpreter and literal programs', () => {
+    expect(mods(scan('node', 'spawn(process.execPath, ["-e", "require(\'zlib\')"]);\nexecFileSync("python3", ["-m", "calendar"]);'))).toEqual(['zlib', 'calendar']);
+    expect(names(scan('node', 'execFileSync("sh", ["-c", "xz -d f"]);'), 'command')).toEqual(['sh', 'xz']);
+    expect(mods(scan('ruby', 'system(RbConfig.ruby, "-rjson", "-e", "require \'set\'")'))).toEqual(['json', 'set']);
+    expect(mods(scan('perl', 'system($^X, "-MJSON::PP", "-e", "use POSIX; 1");'))).toEqual(['JSON::PP', 'POSIX']);
+  });
+});

@@ -77,11 +77,11 @@ export function sniff(text: string): Lang | undefined {
 
 export function scan(lang: Lang, text: string): RawRef[] {
   switch (lang) {
-    case 'python': return scanPython(text);
-    case 'node': return scanNode(text);
-    case 'ruby': return scanRuby(text);
-    case 'perl': return scanPerl(text);
-    case 'php': return scanPhp(text);
+    case 'python': return scanPython(text, scan);
+    case 'node': return scanNode(text, scan);
+    case 'ruby': return scanRuby(text, scan);
+    case 'perl': return scanPerl(text, scan);
+    case 'php': return scanPhp(text, scan);
     case 'shell': return scanShell(text, scan);
   }
 }

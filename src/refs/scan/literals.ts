@@ -1,8 +1,8 @@
 // References every language shares: absolute paths named as string literals, and what a
 // command line handed to a shell runs.
-import type { LexString } from '../lex.js';
+import { STR, type Lexed, type LexString } from '../lex.js';
 import type { Lang, RawRef } from '../types.js';
-import { scanShell } from './shell.js';
+import { scanShell, type Embedded } from './shell.js';
 
 /** A literal that is plausibly an absolute path (no spaces, globs or shell syntax). */
 const ABS_PATH = /^\/[\w.@+,:=~%-]*(?:\/[\w.@+,:=~%-]*)*$/;
@@ -39,14 +39,38 @@ export function pathLiterals(lang: Lang, strings: readonly LexString[]): RawRef[
  * stage of a pipeline, after `;`, `&&`, `||`, inside `$(...)`), with its redirect targets and
  * paths, not only its first word. `how` says how the code handed it over; the refs are the
  * shell's, on the line of the string. An interpolated string (`dynamic`) is read up to the last
- * whole word before its first interpolation.
+ * whole word before its first interpolation. `embedded` reads the code given to an interpreter
+ * on the line (`python3 -c '...'`): the language scanners pass the dispatcher down.
  */
-export function shellLine(value: string, dynamic: boolean, line: number, how: string): RawRef[] {
+export function shellLine(value: string, dynamic: boolean, line: number, how: string, embedded?: Embedded): RawRef[] {
   let text = value;
   if (dynamic) {
     const cut = Math.max(text.lastIndexOf(' '), text.lastIndexOf('\t'), text.lastIndexOf('|'), text.lastIndexOf(';'), text.lastIndexOf('&'));
     text = text.slice(0, cut + 1);
   }
   if (text.trim() === '') return [];
-  return scanShell(text).map((r) => ({ ...r, line: line + r.line - 1, how: r.kind === 'command' ? how : `${how}: ${r.how}` }));
+  return scanShell(text, embedded).map((r) => ({ ...r, line: line + r.line - 1, how: r.kind === 'command' ? how : `${how}: ${r.how}` }));
+}
+
+/**
+ * What an argument vector handed to a process-spawning call runs, read as the command line it
+ * is (`["python3", "-m", "json.tool"]`, `spawn(process.execPath, ["-e", code])`,
+ * `system("sh", "-c", "gzip -d x")`): an interpreter's `-m`/`-c`/`-e`/`-r` and a shell's `-c`
+ * script count, as on a shell line. `items` is the code of the comma-separated arguments
+ * (strings as the lexer's placeholders); `self` matches the expression for the running
+ * interpreter (`sys.executable`), read as `interpreter`. Only the leading literal arguments are
+ * read; the program itself is left to the caller (refs of it are dropped here).
+ */
+export function argvLine(l: Lexed, items: string, line: number, how: string, self?: { match: RegExp; interpreter: string }, embedded?: Embedded): RawRef[] {
+  const words: string[] = [];
+  for (const item of items.split(',').map((x) => x.trim())) {
+    const lit = new RegExp(`^${STR}$`).exec(item);
+    const s = lit ? l.strings[Number(lit[1])] : undefined;
+    if (s && !s.dynamic) words.push(s.value);
+    else if (words.length === 0 && self?.match.test(item)) words.push(self.interpreter);
+    else break;
+  }
+  if (words.length < 2 || words.join('').includes('\0')) return [];
+  const quoted = words.map((w) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return shellLine(quoted, false, line, how, embedded).filter((r) => !(r.kind === 'command' && r.name === words[0]));
 }

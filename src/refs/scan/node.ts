@@ -2,14 +2,15 @@
 // require.resolve(), child_process calls, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { pathLiterals, shellLine } from './literals.js';
+import { argvLine, pathLiterals, shellLine } from './literals.js';
+import type { Embedded } from './shell.js';
 
 const SPEC = {
   lineComments: ['//'], blockComments: [['/*', '*/']] as Array<[string, string]>, quotes: ["'", '"', '`'], regex: true,
   interpolation: { quote: '`', start: /^\$\{/ },
 };
 
-export function scanNode(text: string): RawRef[] {
+export function scanNode(text: string, embedded?: Embedded): RawRef[] {
   // a "#!" first line is not JavaScript
   const src = text.startsWith('#!') ? text.replace(/^#![^\n]*/, '') : text;
   const l = lex(src, SPEC);
@@ -43,11 +44,15 @@ export function scanNode(text: string): RawRef[] {
     if (!s) continue;
     const fn = m[1]!;
     if (fn === 'exec' || fn === 'execSync') { // a shell line
-      for (const r of shellLine(s.value, s.dynamic, 1, fn)) found.push({ at: m.index!, r });
+      for (const r of shellLine(s.value, s.dynamic, 1, fn, embedded)) found.push({ at: m.index!, r });
       continue;
     }
     if (s.dynamic) continue;
     found.push({ at: m.index!, r: fn === 'fork' ? { kind: 'import', name: s.value, line: 0, how: 'fork' } : { kind: 'command', name: s.value, line: 0, how: fn } });
+  }
+  // spawn/execFile(program, [args]), read as the command line it is: spawn(process.execPath, ["-e", code])
+  for (const m of code.matchAll(new RegExp(`\\b(execFileSync|execFile|spawnSync|spawn)\\s*\\(\\s*(${STR}|process\\.execPath|process\\.argv0)\\s*,\\s*\\[([^\\]]*)\\]`, 'g'))) {
+    for (const r of argvLine(l, `${m[2]},${m[4]}`, 1, m[1]!, { match: /^process\.(execPath|argv0)$/, interpreter: 'node' }, embedded)) found.push({ at: m.index!, r });
   }
   // process.dlopen(module, "/x.node") / ffi-napi's ffi.Library("libx") / koffi.load("libx.so.1")
   for (const m of code.matchAll(new RegExp(`\\b(?:process\\.dlopen\\s*\\(\\s*[\\w.]+\\s*,|(Library|koffi\\.load|DynamicLibrary)\\s*\\()\\s*${STR}`, 'g'))) {

@@ -2,7 +2,8 @@
 // programs run through system/exec/backticks, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { pathLiterals, shellLine } from './literals.js';
+import { argvLine, pathLiterals, shellLine } from './literals.js';
+import type { Embedded } from './shell.js';
 
 const SPEC = {
   lineComments: ['#'], quotes: ["'", '"', '`'], interpolation: { quote: '"', start: /^[$@][\w{]/ },
@@ -10,7 +11,7 @@ const SPEC = {
 };
 const MODULE = /^[A-Za-z_]\w*(?:::\w+)*$/;
 
-export function scanPerl(text: string): RawRef[] {
+export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
   const src = text.replace(/^__(?:END|DATA)__$[\s\S]*/m, '');
   const l = lex(src, SPEC);
   const code = l.code;
@@ -54,12 +55,16 @@ export function scanPerl(text: string): RawRef[] {
     else if (s?.value.includes('/')) ref({ kind: 'unit', name: s.value.slice(0, s.value.lastIndexOf('/')), line, how: 'require file' }); // "Plugin/$name.pm"
   }
   out.push(...runtimeNames(src, l, lineOf));
-  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick'));
+  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
+  // system($^X, "-MJSON::PP", "-e", $code) / exec("sh", "-c", "..."): the arguments as the command line they are
+  for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*((?:${STR}|\\$\\^X)(?:\\s*,\\s*${STR})+)`, 'g'))) {
+    out.push(...argvLine(l, m[1]!, lineOf(m.index!), 'system', { match: /^\$\^X$/, interpreter: 'perl' }, embedded));
+  }
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*${STR}\\s*(,)?`, 'g'))) {
     const s = stringAt(l, m[1]);
     if (!s) continue;
     // with more arguments the first is the program itself; alone it is a shell line
-    if (!m[2]) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'system'));
+    if (!m[2]) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'system', embedded));
     else if (!s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'command', name: s.value, line: lineOf(m.index!), how: 'system' });
   }
   // DynaLoader::dl_load_file("libx.so.1") / FFI::CheckLib's find_lib(lib => 'x') / FFI::Platypus->new(lib => 'x')

@@ -3,6 +3,7 @@
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
 import { pathLiterals, shellLine } from './literals.js';
+import type { Embedded } from './shell.js';
 
 const SPEC = {
   lineComments: ['//', '#'], blockComments: [['/*', '*/']] as Array<[string, string]>, quotes: ["'", '"', '`'],
@@ -28,7 +29,7 @@ function phpOnly(text: string): string {
   }
 }
 
-export function scanPhp(text: string): RawRef[] {
+export function scanPhp(text: string, embedded?: Embedded): RawRef[] {
   const l = lex(phpOnly(text), SPEC);
   const code = l.code;
   const lineOf = lineCounter(code);
@@ -47,10 +48,10 @@ export function scanPhp(text: string): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how: m[1]! });
     } else ref({ kind: 'import', name: value, line, how: m[1]! });
   }
-  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick'));
+  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   for (const m of code.matchAll(new RegExp(`\\b(?:exec|shell_exec|system|passthru|popen|proc_open)\\s*\\(\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
-    if (s) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'exec'));
+    if (s) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'exec', embedded));
   }
   out.push(...pathLiterals('php', l.strings.filter((s) => s.quote !== '`')));
   return out;

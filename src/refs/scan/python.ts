@@ -4,12 +4,13 @@
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { LexString } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { pathLiterals, shellLine } from './literals.js';
+import { argvLine, pathLiterals, shellLine } from './literals.js';
+import type { Embedded } from './shell.js';
 
 const SPEC = { lineComments: ['#'], quotes: ["'", '"'], triple: true, prefixes: true };
 const DOTTED = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
 
-export function scanPython(text: string): RawRef[] {
+export function scanPython(text: string, embedded?: Embedded): RawRef[] {
   const l = lex(text, SPEC);
   const code = l.code;
   const lineOf = lineCounter(code);
@@ -57,7 +58,7 @@ export function scanPython(text: string): RawRef[] {
     // subprocess given one string: a shell line (shell=True), or else the program itself, which
     // reading it as a shell line also names
     if (!list && !/exec|spawn|which/.test(m[0])) {
-      out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'subprocess'));
+      out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'subprocess', embedded));
       continue;
     }
     const word = s.value;
@@ -65,6 +66,10 @@ export function scanPython(text: string): RawRef[] {
     // shutil.which only asks whether the program is there; the code copes when it is not
     if (/which/.test(m[0])) ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'shutil.which', optional: 'a program the code looks for and runs without' });
     else ref({ kind: 'command', name: word, line: lineOf(m.index!), how: 'subprocess' });
+  }
+  // the list form, read as the command line it is: [sys.executable, "-m", "x"], ["sh", "-c", "..."]
+  for (const m of code.matchAll(/\b(?:subprocess\.\w+|Popen|check_output|check_call|os\.exec\w*|os\.spawn\w*)\s*\([^()[\]]*?\[([^\]]*)\]/g)) {
+    out.push(...argvLine(l, m[1]!, lineOf(m.index!), 'subprocess', { match: /^sys\.executable$/, interpreter: 'python3' }, embedded));
   }
   // ctypes.CDLL("libx.so.1") / cdll.LoadLibrary(...) / ctypes.util.find_library("x") / cffi ffi.dlopen("x")
   for (const m of code.matchAll(new RegExp(`\\b(CDLL|PyDLL|LoadLibrary|find_library|dlopen)\\s*\\(\\s*${STR}`, 'g'))) {
@@ -75,7 +80,7 @@ export function scanPython(text: string): RawRef[] {
   // os.system("prog args") / os.popen("prog args")
   for (const m of code.matchAll(new RegExp(`\\bos\\.(?:system|popen)\\s*\\(\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
-    if (s) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'os.system'));
+    if (s) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'os.system', embedded));
   }
   out.push(...pathLiterals('python', l.strings).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
   // `try: import _speedups` / `except ImportError: import slow`: the fallback runs only when the

@@ -2,14 +2,15 @@
 // backticks, system, exec, spawn and Open3, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { pathLiterals, shellLine } from './literals.js';
+import { argvLine, pathLiterals, shellLine } from './literals.js';
+import type { Embedded } from './shell.js';
 
 const SPEC = {
   lineComments: ['#'], quotes: ["'", '"', '`'], interpolation: { quote: '"', start: /^#\{/ },
   docBlocks: [[/^=begin\b/, /^=end\b/]] as Array<[RegExp, RegExp]>,
 };
 
-export function scanRuby(text: string): RawRef[] {
+export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
   const src = text.replace(/^__END__$[\s\S]*/m, '');
   const l = lex(src, SPEC);
   const code = l.code;
@@ -27,12 +28,16 @@ export function scanRuby(text: string): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how });
     } else ref({ kind: 'import', name: s.value, line, how });
   }
-  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick'));
+  for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
+  // system("ruby", "-e", code) / spawn(RbConfig.ruby, "-rjson", ...): the arguments as the command line they are
+  for (const m of code.matchAll(new RegExp(`\\b(?:system|exec|spawn|IO\\.popen|Open3\\.\\w+)\\s*\\(?\\s*\\[?\\s*((?:${STR}|RbConfig\\.ruby|Gem\\.ruby)(?:\\s*,\\s*${STR})+)`, 'g'))) {
+    out.push(...argvLine(l, m[1]!, lineOf(m.index!), 'system', { match: /^(RbConfig|Gem)\.ruby$/, interpreter: 'ruby' }, embedded));
+  }
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec|spawn|IO\\.popen|Open3\\.\\w+)\\s*\\(?\\s*\\[?\\s*${STR}\\s*(,)?`, 'g'))) {
     const s = stringAt(l, m[1]);
     if (!s) continue;
     // with more arguments the first is the program itself; alone it is a shell line
-    if (!m[2]) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'system'));
+    if (!m[2]) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'system', embedded));
     else if (!s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'command', name: s.value, line: lineOf(m.index!), how: 'system' });
   }
   // Fiddle.dlopen("libx.so.1") / Fiddle::Handle.new(...) / ruby-ffi's ffi_lib "x"
