@@ -15,7 +15,7 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
   it('python stdlib: zip archives (shutil imports zipfile inside a function), a library by name (ctypes.util.find_library runs /sbin/ldconfig), /etc/mime.types read on first use, terminfo entries by terminal name', async () => {
     const image = buildReach('pyctl');
     const s = slimOk(image);
-    const paths = ['/archive', '/bzip', '/mime', '/term/vt100', '/term/screen', '/term/linux'];
+    const paths = ['/archive', '/bzip', '/mime', '/term/vt100', '/term/screen', '/term/linux', '/pretty'];
     const { original, differ } = await compareRoutes(image, s.tag, 8081, paths);
     for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
     // the original really did the work the slim one is held to
@@ -23,10 +23,12 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(JSON.parse(original.get('/bzip')!.body).found).toBe('libbz2.so.1.0');
     expect(JSON.parse(original.get('/mime')!.body)['.odt']).toBe('application/vnd.oasis.opendocument.text');
     expect(['vt100', 'screen', 'linux'].map((t) => JSON.parse(original.get(`/term/${t}`)!.body)[t])).toEqual([11, 6, 6]);
+    expect(JSON.parse(original.get('/pretty')!.body).pretty).toBe('{\n    "a": [\n        2\n    ],\n    "b": 1\n}\n');
     expect(differ).toEqual([]);
     // each kept with the mechanism and the file and line that named it
     const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
     expect(reasons.get('/usr/sbin/ldconfig')).toMatch(/ctypes\/util\.py:\d+/); // (/sbin is a link to usr/sbin)
+    expect(reasons.get('/usr/lib/python3.11/json/tool.py')).toMatch(/imported by \/srv\/ctl\/ctl\.py:\d+ \(subprocess: command-line module json\.tool\)/);
     expect(reasons.get('/etc/mime.types')).toMatch(/path named in \/usr\/lib\/python3\.11\/mimetypes\.py:\d+/);
     expect(reasons.get('/usr/lib/terminfo/v/vt100')).toMatch(/path in the strings of \/usr\/lib\/x86_64-linux-gnu\/libtinfo\.so\.6[\d.]* \("\/lib\/terminfo"\)/);
     expect(s.report!.references.byMechanism.map((m) => m.mechanism)).toEqual(expect.arrayContaining(['import', 'library', 'named']));

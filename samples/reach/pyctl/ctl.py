@@ -3,7 +3,7 @@
 # they run: shutil's zip support imports zipfile inside a function, ctypes.util.find_library
 # runs /sbin/ldconfig to find a library by name, mimetypes reads /etc/mime.types on first use,
 # curses reads the terminfo entry of the terminal it is asked about (one file of a database
-# keyed by the name).
+# keyed by the name), and `python3 -m json.tool` runs a module no code here imports.
 import ctypes
 import ctypes.util
 import json
@@ -48,11 +48,17 @@ def term(name):
     return {name: int(out.stdout)}
 
 
+def pretty():
+    # a module run as a program by the interpreter itself: json/tool.py is never imported here
+    out = subprocess.run([sys.executable, '-m', 'json.tool', '--sort-keys'], input='{"b": 1, "a": [2]}', capture_output=True, text=True, check=True)
+    return {'pretty': out.stdout}
+
+
 def mime():
     return {ext: mimetypes.guess_type('file' + ext)[0] for ext in ('.odt', '.epub', '.flac', '.ogx')}
 
 
-ROUTES = {'/status': status, '/archive': archive, '/bzip': bzip, '/mime': mime}
+ROUTES = {'/status': status, '/archive': archive, '/bzip': bzip, '/mime': mime, '/pretty': pretty}
 
 
 class Handler(BaseHTTPRequestHandler):
