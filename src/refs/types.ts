@@ -48,6 +48,11 @@ export interface RawRef {
    */
   optional?: string;
   /**
+   * A command another program runs (`xargs echo`, `find -exec basename`, `env printf`, `nice
+   * kill`): a program found on PATH even where the shell has a builtin of the same name.
+   */
+  external?: boolean;
+  /**
    * Python: an import in an `except ImportError:` handler, and the imports of its `try:` body it
    * falls back from: needed only when one of those is missing.
    */

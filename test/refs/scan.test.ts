@@ -354,3 +354,16 @@ describe('argument vectors read as the command lines they are', () => {
     expect(mods(scan('perl', 'system($^X, "-MJSON::PP", "-e", "use POSIX; 1");'))).toEqual(['JSON::PP', 'POSIX']);
   });
 });
+
+describe('shell: programs other programs run', () => {
+  const cmds = (t: string) => scan('shell', t).filter((r) => r.kind === 'command').map((r) => `${r.name}${r.external ? ' (program)' : ''}`);
+  it('find -exec and wrappers run programs, never builtins; `command` is the shell\'s own lookup', () => {
+    expect(cmds("find /x -name '*.sh' -exec basename {} \\; | xargs echo\nenv A=1 printf y\ncommand echo z\nnice -n 5 kill -0 1")).toEqual([
+      'find', 'basename (program)', 'xargs', 'echo (program)', 'env', 'printf (program)', 'command', 'echo', 'nice', 'kill (program)',
+    ]);
+  });
+  it('a function whose body runs "$@" makes its first argument a command (a program when a wrapper runs it)', () => {
+    const t = ['retry() { "$@" || "$@"; }', 'as_app() {', '  exec gosu app "$@"', '}', 'log() { echo "$@" >&2; }', 'retry bzip2 -d x', 'as_app printf hi', 'log gzip'].join('\n');
+    expect(cmds(t).filter((c) => !c.startsWith('$@'))).toEqual(['exec', 'gosu (program)', 'echo', 'bzip2', 'printf (program)']);
+  });
+});

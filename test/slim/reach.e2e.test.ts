@@ -113,4 +113,18 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
     expect(reasons.get('/usr/local/lib/python3.11/dist-packages/ledgerfmt/tables.py')).toMatch(/imported by \/usr\/local\/lib\/python3\.11\/dist-packages\/ledgerfmt-1\.0\.dist-info\/entry_points\.txt:3 \(entry point \[ledger\.formats\] table ledgerfmt\.tables\)/);
   });
+  it('shell: programs run by other programs (find -exec basename, xargs echo: the program, not the builtin), a function that runs its arguments, a library sourced by a computed name', () => {
+    const image = buildReach('shtools');
+    const s = slimOk(image);
+    expect(runOnce(image, ['names']).stdout).toBe('pack.sh util.sh\n');
+    for (const args of [['hello'], ['names'], ['bzip'], ['plugin', 'pack']]) {
+      const a = runOnce(image, args);
+      const b = runOnce(s.tag, args);
+      expect(a.status, `${args.join(' ')} on the original: ${a.stderr}`).toBe(0);
+      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(0, 400) }).toEqual({ args, status: 0, stdout: a.stdout, stderr: '' });
+    }
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/bin/echo')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(run by xargs echo\)/);
+    expect(reasons.get('/usr/bin/basename')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(find -exec basename\)/);
+  });
 });

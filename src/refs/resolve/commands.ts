@@ -22,7 +22,7 @@ export class CommandResolver {
   command(from: string, ref: RawRef): Resolution {
     const word = this.expand(from, ref.name);
     if (word === undefined) return none(`cannot expand ${ref.name}`);
-    if (BUILTINS.has(word)) return none();
+    if (BUILTINS.has(word) && !ref.external) return none();
     if (word.includes('/')) {
       const p = join(this.env.workdir, word);
       return this.fs.isFile(p) ? { targets: [{ path: p }] } : none(`no program ${word}`);

@@ -57,6 +57,7 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
     else if (next?.t === 'op' && next.v === '(' && toks[i + 2]?.v === ')') functions.add(k.v);
     if (k.v === 'function' && next?.t === 'word') functions.add(next.v.replace(/\(\)$/, ''));
   }
+  const runsArgs = functionsRunningArgs(toks, functions);
   const expand = (w: string): string => {
     let s = w;
     for (let round = 0; round < 4 && /\$/.test(s); round++) {
@@ -81,6 +82,8 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
   let inCasePatterns = false;
   let wrapper: string | undefined;
   let wrapperSkip = 0;
+  let runBy: string | undefined; // the wrapper program that runs the next command word (not the shell)
+  let findExec = false;
   let sourceNext = false;
   let shellC = 0; // 1: saw sh/bash, 2: saw -c
   let interp: { lang: Lang; next?: 'code' | 'module' } | undefined; // an interpreter's options being read
@@ -122,6 +125,8 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
         command = undefined;
       }
       wrapper = undefined;
+      runBy = undefined;
+      findExec = false;
       sourceNext = false;
       shellC = 0;
       interp = undefined;
@@ -195,6 +200,15 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
       wrapper = undefined;
       cmdPos = true;
     }
+    if (findExec) { // find -exec CMD {} \; : find runs CMD for each file
+      findExec = false;
+      if (v !== '' && !/[*?{}]/.test(v)) out.push({ lang: 'shell', kind: 'command', name: v, line: k.line, how: 'find -exec', external: true });
+      continue;
+    }
+    if (!cmdPos && command !== undefined && /(^|\/)find$/.test(command) && /^-(exec|execdir|ok|okdir)$/.test(w)) {
+      findExec = true;
+      continue;
+    }
     if (!cmdPos) continue;
     if (KEYWORDS_END.has(w)) continue;
     if (KEYWORDS_CMD_NEXT.has(w)) continue;
@@ -224,16 +238,56 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
     }
     if (w === '[[' || w === '[' || w === 'test') continue;
     if (v === '' || /[*?]/.test(v)) continue;
-    if (!functions.has(v)) ref('command', v, k.line, 'command');
+    if (!functions.has(v)) out.push({ lang: 'shell', kind: 'command', name: v, line: k.line, how: runBy ? `run by ${runBy}` : 'command', ...(runBy ? { external: true } : {}) });
     command = v;
     const base = v.slice(v.lastIndexOf('/') + 1);
+    runBy = undefined;
     if (WRAPPERS.has(base)) {
       wrapper = base;
       wrapperSkip = WRAPPER_ARG.has(base) ? 1 : 0;
+      // `command X` and `builtin X` are the shell's own lookup; every other wrapper is a program that execs X
+      if (base !== 'command') runBy = base;
+    } else if (runsArgs.has(v)) {
+      wrapper = v; // a function whose body runs "$@": its first argument is a command
+      wrapperSkip = 0;
+      runBy = runsArgs.get(v);
     }
     if (/^(sh|bash|dash|ash|ksh|zsh)$/.test(base) && depth < 3) shellC = 1;
     const lang = langOfProgram(base);
     if (lang && lang !== 'shell') interp = { lang };
+  }
+  return out;
+}
+
+/**
+ * Functions whose body runs their arguments as a command (`retry() { "$@" || "$@"; }`,
+ * `as_app() { exec gosu app "$@"; }`): a call's first argument is a command word.
+ */
+function functionsRunningArgs(toks: Tok[], functions: ReadonlySet<string>): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>(); // the function, and the program that runs its arguments (undefined: the shell)
+  const ARGS = /^"?\$(?:@|\{@\}|\*|\{\*\})"?$/;
+  for (let i = 0; i < toks.length; i++) {
+    const k = toks[i]!;
+    if (k.t !== 'word') continue;
+    const name = /^([\w.:-]+)\(\)$/.exec(k.v)?.[1] ?? (toks[i + 1]?.v === '(' && toks[i + 2]?.v === ')' && functions.has(k.v) ? k.v : undefined);
+    if (!name) continue;
+    let j = i + 1;
+    while (j < toks.length && toks[j]!.v !== '{') j++;
+    let depth = 0;
+    for (; j < toks.length; j++) {
+      const t = toks[j]!;
+      if (t.v === '{') depth++;
+      else if (t.v === '}' && --depth === 0) break;
+      else if (t.t === 'word' && ARGS.test(t.v)) {
+        // "$@" as the command word, or among the arguments of a wrapper (`exec gosu app "$@"`)
+        let b = j - 1;
+        while (b > 0 && toks[b]!.t === 'word' && !KEYWORDS_CMD_NEXT.has(toks[b]!.v) && !WRAPPERS.has(toks[b]!.v.slice(toks[b]!.v.lastIndexOf('/') + 1))) b--;
+        const at = toks[b]!;
+        const wrapperBase = at.t === 'word' ? at.v.slice(at.v.lastIndexOf('/') + 1) : '';
+        const byWrapper = WRAPPERS.has(wrapperBase) && wrapperBase !== 'command';
+        if (b === j - 1 ? at.t === 'op' || KEYWORDS_CMD_NEXT.has(at.v) || WRAPPERS.has(wrapperBase) : WRAPPERS.has(wrapperBase)) out.set(name, byWrapper ? wrapperBase : out.get(name));
+      }
+    }
   }
   return out;
 }

@@ -1,0 +1,1 @@
+pack() { printf 'abc' | xz -9 | xz -d; echo; }
