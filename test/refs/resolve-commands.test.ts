@@ -17,3 +17,19 @@ describe('command words', () => {
     expect(paths({ name: 'bzip2' })).toEqual(['/usr/bin/bzip2']);
   });
 });
+
+describe('glob patterns and file-relative units', () => {
+  const idx = memIndex(['/usr/lib/app/plugins/a.rb', '/usr/lib/app/plugins/b.rb', '/usr/lib/app/plugins/c.txt', '/usr/lib/app/plugins/.hidden.rb',
+    '/usr/lib/app/plugins/sub/', '/etc/app/conf.d/1-x.conf', '/etc/app/conf.d/deep/2-y.conf', '/opt/tool/lib/t.rb', '/opt/tool/bin/tool']);
+  const r = refResolver(indexView(idx, memRead(idx)), [], '/');
+  const resolve = (name: string, kind: RawRef['kind'] = 'path', from = '/app/x.rb') => r.resolve(from, { lang: 'ruby', kind, name, line: 1, how: 'glob' }).targets.map((t) => t.path);
+  it('a glob keeps the files it matches, as the shell expands it (no dot files, no directories)', () => {
+    expect(resolve('/usr/lib/app/plugins/*.rb')).toEqual(['/usr/lib/app/plugins/a.rb', '/usr/lib/app/plugins/b.rb']);
+    expect(resolve('/usr/lib/app/plugins/[!a]*')).toEqual(['/usr/lib/app/plugins/b.rb', '/usr/lib/app/plugins/c.txt']);
+    expect(resolve('/etc/app/**/*.conf')).toEqual(expect.arrayContaining(['/etc/app/conf.d/1-x.conf', '/etc/app/conf.d/deep/2-y.conf']));
+    expect(resolve('/nowhere/*.rb')).toEqual([]);
+  });
+  it('a unit relative to the file that names it (File.expand_path("../lib", __dir__))', () => {
+    expect(resolve('${__DIR__}/../lib', 'unit', '/opt/tool/bin/tool')).toEqual(['/opt/tool/lib']);
+  });
+});

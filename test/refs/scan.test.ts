@@ -367,3 +367,20 @@ describe('shell: programs other programs run', () => {
     expect(cmds(t).filter((c) => !c.startsWith('$@'))).toEqual(['exec', 'gosu (program)', 'echo', 'bzip2', 'printf (program)']);
   });
 });
+
+describe('globs and load paths', () => {
+  const show = (refs: RawRef[]) => refs.map((r) => `${r.kind} ${r.name} (${r.how})`);
+  it('an absolute glob pattern in a literal or a for list is a path; $LOAD_PATH additions are units', () => {
+    expect(show(scan('ruby', [
+      "$LOAD_PATH.unshift '/usr/lib/ledger'", "$: << File.expand_path('../lib', __dir__)", "$LOAD_PATH.unshift(File.join(__dir__, 'vendor'))",
+      "$LOAD_PATH << some_dir", "Dir.glob('/usr/lib/ledger/plugins/*.rb').each { load _1 }",
+    ].join('\n')))).toEqual([
+      'unit /usr/lib/ledger (load path)', 'unit ${__DIR__}/../lib (load path)', 'unit ${__DIR__}/vendor (load path)',
+      'path /usr/lib/ledger (literal)', 'path /usr/lib/ledger/plugins/*.rb (glob)',
+    ]);
+    expect(show(scan('shell', 'for f in /etc/app/conf.d/*.conf /opt/x; do . "$f"; done'))).toEqual([
+      'path /etc/app/conf.d/*.conf (glob)', 'path /opt/x (named)', 'source ${f} (source)',
+    ]);
+    expect(show(scan('python', 'import glob\nfor f in glob.glob("/srv/app/hooks/[0-9]*.py"): pass'))).toContain('path /srv/app/hooks/[0-9]*.py (glob)');
+  });
+});

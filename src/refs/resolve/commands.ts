@@ -3,7 +3,8 @@
 // script's own directory and the image's environment expanded.
 import type { RawRef } from '../types.js';
 import { DEFAULT_PATH } from '../../util/paths.js';
-import { dirname, envOf, Fs, isBroad, join, none, type RefEnv, type Resolution } from './context.js';
+import { dirname, envOf, Fs, isBroad, join, none, normalize, type RefEnv, type Resolution } from './context.js';
+import { GLOB_LIMIT, globMatches } from './glob.js';
 
 /** Shell builtins (and keywords) that need no file even where a program of the same name exists. */
 const BUILTINS = new Set(('alias bg break builtin cd command continue declare echo eval exec exit export false fc fg getopts hash ' +
@@ -41,8 +42,14 @@ export class CommandResolver {
 
   /** An absolute path named in code: the file, or a directory (whole when it is specific and small). */
   path(from: string, ref: RawRef): Resolution {
-    const p = this.expand(from, ref.name);
-    if (p === undefined || !p.startsWith('/')) return none();
+    const expanded = this.expand(from, ref.name);
+    if (expanded === undefined || !expanded.startsWith('/')) return none();
+    const p = normalize(expanded); // ${__DIR__}/../lib
+    if (/[*?[]/.test(p)) { // a glob pattern: the files it matches
+      const found = globMatches(this.fs, p);
+      if (!found) return none(`${p} matches more than ${GLOB_LIMIT} paths`);
+      return { targets: found.filter((f) => !this.fs.isDir(f)).map((path) => ({ path })) };
+    }
     const st = this.fs.stat(p);
     if (!st) return none(); // code names many paths that exist only at run time
     if (st.type === 'dir') return { targets: [{ path: p, subtree: ref.kind === 'unit' || !isBroad(p) }] };

@@ -40,7 +40,7 @@ export class RefResolver {
       case 'path': return this.commands.path(from, ref);
       case 'library': return this.libraries.resolve(ref);
       case 'unit':
-        if (ref.name.startsWith('/') || ref.lang === 'shell') {
+        if (ref.name.startsWith('/') || ref.name.startsWith('${__DIR__}') || ref.lang === 'shell') {
           const r = this.commands.path(from, ref);
           return r.targets.some((t) => isBroad(t.path)) ? { targets: [], unresolved: `${ref.name} is too broad to keep whole` } : r;
         }

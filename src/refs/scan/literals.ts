@@ -2,6 +2,7 @@
 // command line handed to a shell runs.
 import { STR, type Lexed, type LexString } from '../lex.js';
 import type { Lang, RawRef } from '../types.js';
+import { GLOB_PATH } from './glob.js';
 import { scanShell, type Embedded } from './shell.js';
 
 /** A literal that is plausibly an absolute path (no spaces, globs or shell syntax). */
@@ -24,6 +25,8 @@ export function pathLiterals(lang: Lang, strings: readonly LexString[]): RawRef[
     if (!s.dynamic) {
       if (s.value.length > 1 && s.value.length < 1024 && ABS_PATH.test(s.value)) {
         out.push({ lang, kind: 'path', name: s.value, line: s.line, how: 'literal' });
+      } else if (s.value.length < 1024 && GLOB_PATH.test(s.value)) {
+        out.push({ lang, kind: 'path', name: s.value, line: s.line, how: 'glob' });
       }
       continue;
     }

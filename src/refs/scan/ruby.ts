@@ -28,6 +28,15 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how });
     } else ref({ kind: 'import', name: s.value, line, how });
   }
+  // $LOAD_PATH.unshift "/usr/lib/app" / $: << File.expand_path("../lib", __dir__): a search dir,
+  // any file in it may be required (by a name built at run time too)
+  for (const m of code.matchAll(new RegExp(`(?:\\$LOAD_PATH|\\$:)\\s*(?:\\.(?:unshift|push|prepend|append)|<<|\\.insert\\s*\\(\\s*-?\\d+\\s*,)\\s*\\(?\\s*(?:File\\.(expand_path|join)\\s*\\(\\s*(?:(?:__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\))\\s*,\\s*)?)?${STR}(\\s*,\\s*(?:__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\)))?`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (!s || s.dynamic) continue;
+    const relative = m[1] === 'join' || (m[1] === 'expand_path' && m[3]);
+    const name = s.value.startsWith('/') ? s.value : relative ? `\${__DIR__}/${s.value}` : undefined;
+    if (name) ref({ kind: 'unit', name, line: lineOf(m.index!), how: 'load path' });
+  }
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   // system("ruby", "-e", code) / spawn(RbConfig.ruby, "-rjson", ...): the arguments as the command line they are
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec|spawn|IO\\.popen|Open3\\.\\w+)\\s*\\(?\\s*\\[?\\s*((?:${STR}|RbConfig\\.ruby|Gem\\.ruby)(?:\\s*,\\s*${STR})+)`, 'g'))) {

@@ -7,6 +7,7 @@
 // expand from the image's environment.
 import type { Lang, RawRef } from '../types.js';
 import { langOfProgram } from './lang.js';
+import { GLOB_PATH } from './glob.js';
 
 type Tok = { t: 'word'; v: string; line: number } | { t: 'op'; v: string; line: number }
   /** A here-document: where its `<<TAG` stands, its body (`v`) and the line the body starts on (`body`). */
@@ -134,6 +135,10 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
     }
     const w = k.v;
     if (skipUntil) {
+      // `for f in /etc/app/conf.d/*.conf /opt/x`: the list's paths are read by the loop's body
+      const listed = skipUntil === 'do' ? expand(w) : '';
+      if (ABS_PATH.test(listed)) ref('path', listed, k.line, 'named');
+      else if (GLOB_PATH.test(listed)) ref('path', listed, k.line, 'glob');
       if (w === skipUntil) {
         skipUntil = undefined;
         if (w === 'in') {
@@ -152,6 +157,7 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
     const named = /^[A-Za-z_]\w*=/.test(v) ? v.slice(v.indexOf('=') + 1) : v;
     // also "$VAR/x" for a variable only the image's environment sets (the resolver expands it)
     if (!sourceNext && (ABS_PATH.test(named) || /^\$\{\w+\}[\w.@+,:=~%/-]*$/.test(named))) ref('path', named, k.line, 'named');
+    else if (!sourceNext && GLOB_PATH.test(named)) ref('path', named, k.line, 'glob'); // for f in /etc/app/conf.d/*.conf
     if (sourceNext) {
       ref('source', v, k.line, 'source');
       sourceNext = false;

@@ -1,0 +1,3 @@
+module Shout
+  def self.call(notes) = notes.keys.map(&:upcase).join(' ')
+end
