@@ -7,6 +7,7 @@ export { parseShebang, SHEBANG_MAX } from './shebang.js';
 export { hostView, indexView } from '../image/view.js';
 export type { FileStat, FileView } from '../image/view.js';
 export { resolvePath } from '../image/resolve-path.js';
+export { expandGlob } from '../image/glob.js';
 export type { PathStep, ResolvedPath } from '../image/resolve-path.js';
 export { ldSoConfFiles, readLdSoConf, readWhole } from './ldconf.js';
 export { resolveLibraries, elfAt, defaultLibDirs } from './libraries.js';

@@ -1,6 +1,7 @@
 // /etc/ld.so.conf as ldconfig reads it: one dir per line (or comma/space separated),
 // '#' comments, "include GLOB" lines relative to the including file, "hwcap" lines ignored.
 import { posix } from 'node:path';
+import { expandGlob } from '../image/glob.js';
 import { resolvePath } from '../image/resolve-path.js';
 import type { FileView } from '../image/view.js';
 
@@ -23,7 +24,7 @@ export function readLdSoConf(view: FileView, confPath = '/etc/ld.so.conf'): stri
       if (inc) {
         for (const pat of inc[1]!.split(/\s+/)) {
           const abs = pat.startsWith('/') ? pat : posix.join(posix.dirname(file), pat);
-          for (const f of glob(view, abs)) visit(f, depth + 1);
+          for (const f of expandGlob(view, abs) ?? []) visit(f, depth + 1);
         }
         continue;
       }
@@ -56,47 +57,4 @@ export function readWhole(view: FileView, path: string, max = 1 << 20): string |
   } catch {
     return undefined;
   }
-}
-
-/** Expands '*', '?' and '[...]' in each component, sorted like glob(3). */
-function glob(view: FileView, pattern: string): string[] {
-  const comps = pattern.split('/').filter((c) => c !== '');
-  let paths = ['/'];
-  for (const comp of comps) {
-    const next: string[] = [];
-    for (const base of paths) {
-      if (!/[*?[]/.test(comp)) {
-        next.push(posix.join(base, comp));
-        continue;
-      }
-      if (!view.listDir) continue;
-      const re = globToRegExp(comp);
-      const dir = resolvePath(view, base).path;
-      for (const name of [...view.listDir(dir)].sort()) {
-        if (re.test(name) && !(name.startsWith('.') && !comp.startsWith('.'))) next.push(posix.join(base, name));
-      }
-    }
-    paths = next;
-  }
-  return paths.filter((p) => resolvePath(view, p).stat !== undefined);
-}
-
-function globToRegExp(g: string): RegExp {
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = g.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let body = g.slice(i + 1, end);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += '[' + body.replace(/\\/g, '\\\\') + ']';
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp('^' + re + '$');
 }

@@ -4,7 +4,10 @@
 import type { RawRef } from '../types.js';
 import { DEFAULT_PATH } from '../../util/paths.js';
 import { dirname, envOf, Fs, isBroad, join, none, normalize, type RefEnv, type Resolution } from './context.js';
-import { GLOB_LIMIT, globMatches } from './glob.js';
+import { expandGlob } from '../../elf/index.js';
+
+/** A glob that matches more paths than this names no specific files. */
+const GLOB_LIMIT = 2_000;
 
 /** Shell builtins (and keywords) that need no file even where a program of the same name exists. */
 const BUILTINS = new Set(('alias bg break builtin cd command continue declare echo eval exec exit export false fc fg getopts hash ' +
@@ -46,7 +49,7 @@ export class CommandResolver {
     if (expanded === undefined || !expanded.startsWith('/')) return none();
     const p = normalize(expanded); // ${__DIR__}/../lib
     if (/[*?[]/.test(p)) { // a glob pattern: the files it matches
-      const found = globMatches(this.fs, p);
+      const found = expandGlob(this.fs.view, p, GLOB_LIMIT);
       if (!found) return none(`${p} matches more than ${GLOB_LIMIT} paths`);
       return { targets: found.filter((f) => !this.fs.isDir(f)).map((path) => ({ path })) };
     }
