@@ -150,24 +150,14 @@ static long open_mode(int flags, va_list ap)
 	return (flags & O_CREAT_) || (flags & O_TMPFILE_) == O_TMPFILE_ ? (long)va_arg(ap, int) : 0;
 }
 
-#define OPENAT(name)                                                          \
-	EXPORT int name(int dirfd, const char *path, int flags, ...)          \
-	{                                                                     \
-		va_list ap;                                                   \
-		va_start(ap, flags);                                          \
-		long mode = open_mode(flags, ap);                             \
-		va_end(ap);                                                   \
-		return (int)path_call(NR_openat, dirfd, path, flags, mode, flags); \
-	}
-#define OPEN(name)                                                            \
-	EXPORT int name(const char *path, int flags, ...)                     \
-	{                                                                     \
-		va_list ap;                                                   \
-		va_start(ap, flags);                                          \
-		long mode = open_mode(flags, ap);                             \
-		va_end(ap);                                                   \
-		return (int)path_call(NR_openat, AT_FDCWD_, path, flags, mode, flags); \
-	}
+static int open_va(int dirfd, const char *path, int flags, va_list ap)
+{
+	return (int)path_call(NR_openat, dirfd, path, flags, open_mode(flags, ap), flags);
+}
+
+// open() and openat() and their *64 names: the same openat syscall glibc and musl make
+#define OPEN(name) EXPORT int name(const char *p, int f, ...) { va_list ap; va_start(ap, f); int r = open_va(AT_FDCWD_, p, f, ap); va_end(ap); return r; }
+#define OPENAT(name) EXPORT int name(int d, const char *p, int f, ...) { va_list ap; va_start(ap, f); int r = open_va(d, p, f, ap); va_end(ap); return r; }
 OPEN(open)
 OPEN(open64)
 OPENAT(openat)
