@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onEnd } from './on-end.mjs';
 import { startEngineProxy } from '../helpers/engine-proxy.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,6 +34,10 @@ const nginx = 'slimts-sample/nginx:1';
 const big = `slimts-bench-build-big-${pid}:1`;
 const outTags = [];
 const rmi = (...tags) => spawnSync('docker', ['rmi', '-f', ...tags], { stdio: 'ignore' });
+const cleanup = onEnd(() => {
+  rmi(...outTags, big);
+  rmSync(dir, { recursive: true, force: true });
+});
 const dir = mkdtempSync(join(tmpdir(), 'slimts-bench-build-'));
 
 async function timed(image, read) {
@@ -127,7 +132,6 @@ try {
   console.error(`build bench: ${err?.stack ?? err}`);
   failed = true;
 } finally {
-  rmi(...outTags, big);
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 }
 process.exit(failed ? 1 : 0);

@@ -17,6 +17,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { onEnd } from './on-end.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ROUNDS = Number(process.env.INSTRUMENT_BENCH_ROUNDS ?? 3);
@@ -38,6 +39,11 @@ const services = [
 ];
 if (ONLY) services.splice(0, services.length, ...services.filter((s) => s.name === ONLY));
 const made = [];
+const running = new Set(); // containers of the round in progress
+const cleanup = onEnd(() => {
+  for (const c of running) spawnSync('docker', ['rm', '-f', '-v', c]);
+  for (const t of made) spawnSync('docker', ['rmi', '-f', t]);
+});
 for (const s of services) {
   s.make();
   const tag = `slimts-bench/${s.name}-${process.pid}.instrumented:1`;
@@ -88,6 +94,7 @@ function cpuNs(id) {
 
 async function round(s, { ref, env = [] }) {
   const name = `slimts-bench-instr-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
+  running.add(name);
   sh('docker', ['run', '-d', '--name', name, '--tmpfs', '/var/lib/slimts/observations:mode=1777', ...env, ref]);
   try {
     const ip = sh('docker', ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', name]);
@@ -103,6 +110,7 @@ async function round(s, { ref, env = [] }) {
     return { ...got, mode: /mode=(\S+)/.exec(head)?.[1] ?? '-' };
   } finally {
     spawnSync('docker', ['rm', '-f', '-v', name]);
+    running.delete(name);
   }
 }
 
@@ -120,6 +128,6 @@ try {
     }
   }
 } finally {
-  for (const t of made) spawnSync('docker', ['rmi', '-f', t]);
+  cleanup();
 }
 console.log(`machine: ${cpus().length} CPUs, load average ${load0.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (the load generator shares the CPUs)`);

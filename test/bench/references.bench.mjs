@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onEnd } from './on-end.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 if (!existsSync(join(root, 'dist/slim/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor'))) {
@@ -63,6 +64,10 @@ if (only.length) images.splice(0, images.length, ...images.filter((i) => only.so
 let failed = false;
 const dir = mkdtempSync(join(tmpdir(), 'slimts-bench-refs-'));
 const big = `slimts-bench-refs-big-${pid}:1`;
+const cleanup = onEnd(() => {
+  rmi(...outTags, big);
+  rmSync(dir, { recursive: true, force: true });
+});
 try {
   let before = 0;
   let after = 0;
@@ -104,7 +109,6 @@ try {
     failed = true;
   }
 } finally {
-  rmi(...outTags, big);
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 }
 process.exit(failed ? 1 : 0);

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onEnd } from './on-end.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 if (!existsSync(join(root, 'dist/slim/index.js')) || !existsSync(join(root, 'sensors/build/slimts-sensor'))) {
@@ -20,6 +21,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (b) => `${(b / 1e3).toFixed(1)} kB`;
 const pid = process.pid;
 const tags = [];
+const cleanup = onEnd(() => spawnSync('docker', ['rmi', '-f', ...tags], { stdio: 'ignore' }));
 
 async function once(image, packageDb) {
   const tag = `slimts-bench-sbom-${pid}:${tags.length}`;
@@ -52,5 +54,5 @@ try {
   }
   console.log(`largest addition: ${kb(worst)} (goal: at most a few hundred kB)`);
 } finally {
-  spawnSync('docker', ['rmi', '-f', ...tags], { stdio: 'ignore' });
+  cleanup();
 }
