@@ -1,6 +1,7 @@
 // Perl: use / no / require of modules, use parent/base, require of files, `use lib` dirs,
-// programs run through system/exec/backticks, and absolute paths named as literals.
-import { lex, lineCounter, STR, stringAt } from '../lex.js';
+// programs run through system/exec/backticks (and argument lists), modules loaded by a name
+// built at run time, and absolute paths named as literals.
+import { lex, lineCounter, STR, stringAt, type Lexed } from '../lex.js';
 import type { RawRef } from '../types.js';
 import { argvLine, pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
@@ -88,7 +89,7 @@ const BY_NAME = 'require_module|use_module|load_class|try_load_class|Module::Loa
  * (`require_module("Plugin::$x")`, `$class->require`). What can load is any module under the
  * name's literal namespace: that namespace is the unit kept (`DBD/` and `auto/DBD/` in @INC).
  */
-function runtimeNames(src: string, l: ReturnType<typeof lex>, lineOf: (at: number) => number): RawRef[] {
+function runtimeNames(src: string, l: Lexed, lineOf: (at: number) => number): RawRef[] {
   const out: RawRef[] = [];
   const unit = (prefix: string, line: number, how: string) => {
     const ns = prefix.slice(0, -2);
