@@ -48,6 +48,12 @@ export interface RawRef {
    */
   optional?: string;
   /**
+   * Python: a dotted module name written as a string in a package's own code (pygments's
+   * lexer table, `'pygments.lexers.python'`, imported by a name looked up at run time): resolved
+   * only inside the package the naming file belongs to, and silently nothing elsewhere.
+   */
+  ownPackage?: boolean;
+  /**
    * A command another program runs (`xargs echo`, `find -exec basename`, `env printf`, `nice
    * kill`): a program found on PATH even where the shell has a builtin of the same name.
    */

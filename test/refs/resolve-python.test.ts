@@ -34,3 +34,15 @@ describe('python import resolution', () => {
     expect(targets(specs, 'dup')).toEqual(['/usr/lib/python3/dist-packages/dup.py']);
   });
 });
+
+describe('module names written in a package\'s own code', () => {
+  const specs: Spec[] = ['/usr/lib/python3/dist-packages/pygments/__init__.py', '/usr/lib/python3/dist-packages/pygments/lexers/__init__.py',
+    '/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', '/usr/lib/python3/dist-packages/pygments/lexers/ruby.py', '/usr/lib/python3.11/os.py',
+    '/usr/lib/python3/dist-packages/other/__init__.py'];
+  const own = (from: string, name: string) => resolverOf(specs).resolve(from, { lang: 'python', kind: 'import', name, line: 1, how: 'module named in a string', ownPackage: true });
+  it('resolve inside the naming file\'s package only, and say nothing when they are not modules', () => {
+    expect(own('/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', 'pygments.lexers.ruby').targets.map((t) => t.path)).toContain('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py');
+    expect(own('/usr/lib/python3/dist-packages/other/__init__.py', 'pygments.lexers.ruby')).toEqual({ targets: [] });
+    expect(own('/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', 'pygments.lexers.nope')).toEqual({ targets: [] });
+  });
+});

@@ -384,3 +384,21 @@ describe('globs and load paths', () => {
     expect(show(scan('python', 'import glob\nfor f in glob.glob("/srv/app/hooks/[0-9]*.py"): pass'))).toContain('path /srv/app/hooks/[0-9]*.py (glob)');
   });
 });
+
+describe('python: a package\'s own module table, data beside the module', () => {
+  it('dotted lowercase strings are module names of the naming package; paths joined to the module\'s dir are units beside it', () => {
+    const refs = scan('python', [
+      'import os', 'from pathlib import Path',
+      "LEXERS = {'PythonLexer': ('pygments.lexers.python', 'Python')}",
+      "_dirname = os.path.join(os.path.dirname(__file__), 'locale-data')",
+      'def g():', '    here = os.path.dirname(os.path.abspath(__file__))', "    return os.path.join(here, 'global.dat')",
+      "T = Path(__file__).resolve().parent / 'templates' / 'x.html'", "U = os.path.join(os.path.dirname(__file__), name)", "V = os.path.join(os.path.dirname(__file__), '..', 'etc')",
+      "W = 'Not.A.Module'",
+    ].join('\n'));
+    // 'global.dat' and 'x.html' look like module names too: the resolver finds no such module of the package
+    expect(refs.filter((r) => r.ownPackage).map((r) => r.name)).toEqual(['pygments.lexers.python', 'global.dat', 'x.html']);
+    expect(refs.filter((r) => r.how === 'beside the module').map((r) => [r.kind, r.name, r.line])).toEqual([
+      ['unit', '${__DIR__}/locale-data', 4], ['unit', '${__DIR__}/templates/x.html', 8], ['unit', '${__DIR__}/global.dat', 7],
+    ]);
+  });
+});

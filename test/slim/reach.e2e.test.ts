@@ -129,4 +129,18 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(reasons.get('/usr/bin/echo')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(run by xargs echo\)/);
     expect(reasons.get('/usr/bin/basename')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(find -exec basename\)/);
   });
+  it('python packages\' own tables and data: pygments imports a lexer by a module name written in its table, babel reads CLDR files beside its modules', () => {
+    const image = buildReach('pydata');
+    const s = slimOk(image);
+    expect(runOnce(image, ['money', 'de_DE']).stdout).toBe('1.234,50\u00a0€\n');
+    for (const args of [['hello'], ['hl', 'python'], ['hl', 'ruby'], ['money', 'de_DE'], ['money', 'ja_JP'], ['date', 'fr_FR']]) {
+      const a = runOnce(image, args);
+      const b = runOnce(s.tag, args);
+      expect(a.status, `${args.join(' ')} on the original: ${a.stderr}`).toBe(0);
+      expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(-400) }).toEqual({ args, status: 0, stdout: a.stdout, stderr: '' });
+    }
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py')).toMatch(/_mapping\.py:\d+ \(module named in a string pygments\.lexers\.ruby\)/);
+    expect(reasons.get('/usr/lib/python3/dist-packages/babel/locale-data')).toMatch(/babel\/localedata\.py:\d+ \(beside the module \$\{__DIR__\}\/locale-data\)/);
+  });
 });

@@ -29,6 +29,13 @@ export class PythonResolver {
       return { targets };
     }
     const roots = this.roots(from);
+    if (ref.ownPackage) {
+      // only a module of the package the naming file is in (its table of its own modules)
+      const top = this.find(ref.name.split('.')[0]!, roots);
+      if (!top?.dir || !from.startsWith(`${top.dir}/`)) return { targets: [] };
+      const own = this.find(ref.name, roots);
+      return own ? { targets: own.files } : { targets: [] };
+    }
     const mod = this.find(ref.name, roots);
     if (!mod) return none(`no module ${ref.name}`);
     const targets = [...mod.files];

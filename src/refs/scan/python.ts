@@ -9,6 +9,11 @@ import type { Embedded } from './shell.js';
 
 const SPEC = { lineComments: ['#'], quotes: ["'", '"'], triple: true, prefixes: true };
 const DOTTED = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
+/**
+ * A string that may be a module path: two or more lowercase dotted identifiers ('global.dat'
+ * too: resolved only as a module of the naming file's own package, it keeps nothing).
+ */
+const MODULE_STRING = /^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+$/;
 
 export function scanPython(text: string, embedded?: Embedded): RawRef[] {
   const l = lex(text, SPEC);
@@ -49,6 +54,26 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
       const prefix = s.value.slice(0, s.value.lastIndexOf('.') + 1);
       if (prefix.length > 1) ref({ kind: 'unit', name: prefix.slice(0, -1), line, how: 'import_module' });
     } else if (DOTTED.test(s.value)) ref({ kind: 'import', name: s.value, line, how: 'import_module' });
+  }
+  // a package's table of its own modules by name (pygments's lexers, a plugin registry):
+  // `"pygments.lexers.python"` imported by `__import__(name)` once the table is looked up
+  for (const s of l.strings) {
+    if (!s.dynamic && MODULE_STRING.test(s.value) && !out.some((r) => r.kind === 'import' && r.name === s.value)) ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ownPackage: true });
+  }
+  // data beside the module: os.path.join(os.path.dirname(__file__), "locale-data"),
+  // Path(__file__).parent / "templates" / "x.html", and the same through a variable holding
+  // the module's directory (`here = os.path.dirname(__file__)` ... `os.path.join(here, "x")`)
+  const dirOfFile = `(?:os\\.path\\.(?:abspath|realpath)\\(\\s*)?os\\.path\\.dirname\\(\\s*(?:os\\.path\\.(?:abspath|realpath)\\(\\s*__file__\\s*\\)|__file__)\\s*\\)\\)?|\\bPath\\(\\s*__file__\\s*\\)(?:\\.(?:resolve|absolute)\\(\\s*\\))?\\.parent`;
+  const dirs = [dirOfFile];
+  for (const m of code.matchAll(new RegExp(`^[ \\t]*([A-Za-z_]\\w*)[ \\t]*=[ \\t]*(?:os\\.path\\.join\\(\\s*(?:${dirOfFile})\\s*\\)|${dirOfFile})[ \\t]*$`, 'gm'))) dirs.push(`\\b${m[1]}\\b`);
+  for (const dir of dirs) {
+    for (const re of [new RegExp(`os\\.path\\.join\\(\\s*(?:${dir})((?:\\s*,\\s*${STR})+)`, 'g'), new RegExp(`(?:${dir})((?:\\s*\\/\\s*${STR})+)`, 'g')]) {
+      for (const m of code.matchAll(re)) {
+        const parts = [...m[1]!.matchAll(new RegExp(STR, 'g'))].map((x) => stringAt(l, x[1]));
+        if (parts.some((p) => !p || p.dynamic || !/^[\w.@+-]+(\/[\w.@+-]+)*$/.test(p.value) || p.value === '..')) continue;
+        ref({ kind: 'unit', name: `\${__DIR__}/${parts.map((p) => p!.value).join('/')}`, line: lineOf(m.index!), how: 'beside the module' });
+      }
+    }
   }
   // subprocess.run(["prog", ...]) / os.execvp("prog", ...) / shutil.which("prog")
   for (const m of code.matchAll(new RegExp(`\\b(?:subprocess\\.\\w+|Popen|check_output|check_call|os\\.exec\\w*|os\\.spawn\\w*|shutil\\.which)\\s*\\(\\s*\\[?\\s*${STR}`, 'g'))) {
