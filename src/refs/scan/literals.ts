@@ -55,6 +55,9 @@ export function shellLine(value: string, dynamic: boolean, line: number, how: st
   return scanShell(text, embedded).map((r) => ({ ...r, line: line + r.line - 1, how: r.kind === 'command' ? how : `${how}: ${r.how}` }));
 }
 
+/** One argument that is a plain string literal (the lexer's placeholder). */
+const LITERAL_ITEM = new RegExp(`^${STR}$`);
+
 /**
  * What an argument vector handed to a process-spawning call runs, read as the command line it
  * is (`["python3", "-m", "json.tool"]`, `spawn(process.execPath, ["-e", code])`,
@@ -67,7 +70,7 @@ export function shellLine(value: string, dynamic: boolean, line: number, how: st
 export function argvLine(l: Lexed, items: string, line: number, how: string, self?: { match: RegExp; interpreter: string }, embedded?: Embedded): RawRef[] {
   const words: string[] = [];
   for (const item of items.split(',').map((x) => x.trim())) {
-    const lit = new RegExp(`^${STR}$`).exec(item);
+    const lit = LITERAL_ITEM.exec(item);
     const s = lit ? l.strings[Number(lit[1])] : undefined;
     if (s && !s.dynamic) words.push(s.value);
     else if (words.length === 0 && self?.match.test(item)) words.push(self.interpreter);

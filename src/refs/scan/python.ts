@@ -2,7 +2,7 @@
 // branches), importlib.import_module / __import__ with literal names, programs run through
 // subprocess/os, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
-import type { LexString } from '../lex.js';
+import type { Lexed, LexString } from '../lex.js';
 import type { RawRef } from '../types.js';
 import { argvLine, pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
@@ -57,24 +57,12 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
   }
   // a package's table of its own modules by name (pygments's lexers, a plugin registry):
   // `"pygments.lexers.python"` imported by `__import__(name)` once the table is looked up
+  const imported = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
   for (const s of l.strings) {
-    if (!s.dynamic && MODULE_STRING.test(s.value) && !out.some((r) => r.kind === 'import' && r.name === s.value)) ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ownPackage: true });
+    if (!s.dynamic && MODULE_STRING.test(s.value) && !imported.has(s.value)) ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ownPackage: true });
   }
-  // data beside the module: os.path.join(os.path.dirname(__file__), "locale-data"),
-  // Path(__file__).parent / "templates" / "x.html", and the same through a variable holding
-  // the module's directory (`here = os.path.dirname(__file__)` ... `os.path.join(here, "x")`)
-  const dirOfFile = `(?:os\\.path\\.(?:abspath|realpath)\\(\\s*)?os\\.path\\.dirname\\(\\s*(?:os\\.path\\.(?:abspath|realpath)\\(\\s*__file__\\s*\\)|__file__)\\s*\\)\\)?|\\bPath\\(\\s*__file__\\s*\\)(?:\\.(?:resolve|absolute)\\(\\s*\\))?\\.parent`;
-  const dirs = [dirOfFile];
-  for (const m of code.matchAll(new RegExp(`^[ \\t]*([A-Za-z_]\\w*)[ \\t]*=[ \\t]*(?:os\\.path\\.join\\(\\s*(?:${dirOfFile})\\s*\\)|${dirOfFile})[ \\t]*$`, 'gm'))) dirs.push(`\\b${m[1]}\\b`);
-  for (const dir of dirs) {
-    for (const re of [new RegExp(`os\\.path\\.join\\(\\s*(?:${dir})((?:\\s*,\\s*${STR})+)`, 'g'), new RegExp(`(?:${dir})((?:\\s*\\/\\s*${STR})+)`, 'g')]) {
-      for (const m of code.matchAll(re)) {
-        const parts = [...m[1]!.matchAll(new RegExp(STR, 'g'))].map((x) => stringAt(l, x[1]));
-        if (parts.some((p) => !p || p.dynamic || !/^[\w.@+-]+(\/[\w.@+-]+)*$/.test(p.value) || p.value === '..')) continue;
-        ref({ kind: 'unit', name: `\${__DIR__}/${parts.map((p) => p!.value).join('/')}`, line: lineOf(m.index!), how: 'beside the module' });
-      }
-    }
-  }
+  // data beside the module (`os.path.dirname(__file__)`, `Path(__file__).parent`)
+  if (code.includes('__file__')) out.push(...besideTheModule(l, lineOf).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
   // subprocess.run(["prog", ...]) / os.execvp("prog", ...) / shutil.which("prog")
   for (const m of code.matchAll(new RegExp(`\\b(?:subprocess\\.\\w+|Popen|check_output|check_call|os\\.exec\\w*|os\\.spawn\\w*|shutil\\.which)\\s*\\(\\s*\\[?\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
@@ -222,6 +210,29 @@ function functionLines(code: string, strings: readonly LexString[]): { lazy: Lin
     }
   }
   return { lazy: { has: (line) => lazy[line] === 1 }, mainOnly: { has: (line) => mainOnly[line] === 1 } };
+}
+
+/**
+ * Data beside the module: os.path.join(os.path.dirname(__file__), "locale-data"),
+ * Path(__file__).parent / "templates" / "x.html", and the same through a variable holding the
+ * module's directory (`here = os.path.dirname(__file__)` ... `os.path.join(here, "x")`).
+ */
+function besideTheModule(l: Lexed, lineOf: (at: number) => number): RawRef[] {
+  const code = l.code;
+  const out: RawRef[] = [];
+  const dirOfFile = `(?:os\\.path\\.(?:abspath|realpath)\\(\\s*)?os\\.path\\.dirname\\(\\s*(?:os\\.path\\.(?:abspath|realpath)\\(\\s*__file__\\s*\\)|__file__)\\s*\\)\\)?|\\bPath\\(\\s*__file__\\s*\\)(?:\\.(?:resolve|absolute)\\(\\s*\\))?\\.parent`;
+  const dirs = [dirOfFile];
+  for (const m of code.matchAll(new RegExp(`^[ \\t]*([A-Za-z_]\\w*)[ \\t]*=[ \\t]*(?:os\\.path\\.join\\(\\s*(?:${dirOfFile})\\s*\\)|${dirOfFile})[ \\t]*$`, 'gm'))) dirs.push(`\\b${m[1]}\\b`);
+  for (const dir of dirs) {
+    for (const re of [new RegExp(`os\\.path\\.join\\(\\s*(?:${dir})((?:\\s*,\\s*${STR})+)`, 'g'), new RegExp(`(?:${dir})((?:\\s*\\/\\s*${STR})+)`, 'g')]) {
+      for (const m of code.matchAll(re)) {
+        const parts = [...m[1]!.matchAll(new RegExp(STR, 'g'))].map((x) => stringAt(l, x[1]));
+        if (parts.some((p) => !p || p.dynamic || !/^[\w.@+-]+(\/[\w.@+-]+)*$/.test(p.value) || p.value === '..')) continue;
+        out.push({ lang: 'python', kind: 'unit', name: `\${__DIR__}/${parts.map((p) => p!.value).join('/')}`, line: lineOf(m.index!), how: 'beside the module' });
+      }
+    }
+  }
+  return out;
 }
 
 /** Lines with a property. */

@@ -286,12 +286,12 @@ function functionsRunningArgs(toks: Tok[], functions: ReadonlySet<string>): Map<
       else if (t.v === '}' && --depth === 0) break;
       else if (t.t === 'word' && ARGS.test(t.v)) {
         // "$@" as the command word, or among the arguments of a wrapper (`exec gosu app "$@"`)
-        let b = j - 1;
-        while (b > 0 && toks[b]!.t === 'word' && !KEYWORDS_CMD_NEXT.has(toks[b]!.v) && !WRAPPERS.has(toks[b]!.v.slice(toks[b]!.v.lastIndexOf('/') + 1))) b--;
-        const at = toks[b]!;
-        const wrapperBase = at.t === 'word' ? at.v.slice(at.v.lastIndexOf('/') + 1) : '';
-        const byWrapper = WRAPPERS.has(wrapperBase) && wrapperBase !== 'command';
-        if (b === j - 1 ? at.t === 'op' || KEYWORDS_CMD_NEXT.has(at.v) || WRAPPERS.has(wrapperBase) : WRAPPERS.has(wrapperBase)) out.set(name, byWrapper ? wrapperBase : out.get(name));
+        let start = j;
+        while (start > 0 && toks[start - 1]!.t === 'word' && !KEYWORDS_CMD_NEXT.has(toks[start - 1]!.v)) start--;
+        const before = toks.slice(start, j).map((w) => w.v.slice(w.v.lastIndexOf('/') + 1));
+        const wrapper = before.filter((w) => WRAPPERS.has(w)).pop();
+        if (before.length === 0 || wrapper === 'command') out.set(name, out.get(name));
+        else if (wrapper) out.set(name, wrapper);
       }
     }
   }
