@@ -6,10 +6,12 @@ import { registerXray } from './xray.js';
 import { registerInstrument } from './instrument.js';
 import { registerExplain } from './explain.js';
 import { UserError } from '../util/errors.js';
+import { endWhenOutputCloses } from '../util/cleanup.js';
 import { engineFailure } from '../engine/errors.js';
 import { commanderLine, usageExitCode } from './usage.js';
 
 export async function main(argv: string[]): Promise<number> {
+  endWhenOutputCloses();
   const program = new Command('slimts')
     .description('Make container images small and still working')
     .version('0.1.0')

@@ -45,6 +45,39 @@ function runCleanups(): Promise<void> {
   return running;
 }
 
+/**
+ * Once the reader of stdout or stderr is gone (`slimts explain | head`), the process ends as a
+ * SIGPIPE would end it (exit 141), but only after the cleanups ran: Node ignores SIGPIPE, so
+ * without this a write to the closed pipe throws EPIPE with a stack trace.
+ */
+export function endWhenOutputCloses(): void {
+  const closed = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stop('SIGPIPE', 141, false);
+  };
+  process.stdout.on('error', closed);
+  process.stderr.on('error', closed);
+}
+
+let stopping = false;
+
+/** Aborts the long operations, runs the cleanups, exits with `code`. */
+function stop(reason: string, code: number, say: boolean): void {
+  if (stopping) return;
+  stopping = true;
+  // after a hang-up the terminal may be gone: a failed write must not end us before cleanup
+  process.stderr.on('error', () => {});
+  if (say) {
+    try {
+      process.stderr.write(`slimts: ${reason}, cleaning up...\n`);
+    } catch {
+      /* no terminal */
+    }
+  }
+  interrupt.abort(new Error(`interrupted by ${reason}`));
+  void runCleanups().finally(() => process.exit(code));
+}
+
 function installSignalHandlers(): void {
   if (installed) return;
   installed = true;
@@ -53,15 +86,7 @@ function installSignalHandlers(): void {
     process.on(signal, () => {
       // A second signal means "stop waiting": exit even if a cleanup hangs.
       if (++count > 1) process.exit(code);
-      // after a hang-up the terminal may be gone: a failed write must not end us before cleanup
-      process.stderr.on('error', () => {});
-      try {
-        process.stderr.write(`slimts: ${signal}, cleaning up...\n`);
-      } catch {
-        /* no terminal */
-      }
-      interrupt.abort(new Error(`interrupted by ${signal}`));
-      void runCleanups().finally(() => process.exit(code));
+      stop(signal, code, true);
     });
   };
   handle('SIGINT', 130);

@@ -1,5 +1,6 @@
 // explain's library without an engine: the front-coded entry list, the tree from a report,
 // --why, --top, the plain tree, and bad reports as one line.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { checkReport, explainModel, loadReport, top, why, whyLines } from '../..
 import { renderTreeText } from '../../src/treeview/text.js';
 import { visibleRows } from '../../src/treeview/rows.js';
 import { UserError } from '../../src/util/errors.js';
+import { SLIMTS } from '../helpers/docker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'explain-units-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -128,5 +130,18 @@ describe('bad reports', () => {
     const bad = { ...report(), dropped: { count: 1, bytes: 0, encoding: 'front-coded-v1', entries: 'junk' } };
     expect(() => loadReport(write('bad.json', JSON.stringify(bad)))).toThrow(UserError);
     expect(() => loadReport(dir)).toThrow(/is a directory/);
+  });
+});
+
+describe('a reader that stops reading', () => {
+  it('ends the plain tree quietly, as a SIGPIPE would (exit 141, nothing on stderr)', () => {
+    // far more than a pipe holds, so the write after `head` left meets a closed pipe
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ path: `/usr/share/many/f${i}`, type: 'file', size: i }));
+    const big = { ...report(), dropped: { count: many.length, bytes: 0, encoding: 'front-coded-v1', entries: encodePathList(many) } };
+    const f = join(dir, 'big.json');
+    writeFileSync(f, JSON.stringify(big));
+    const r = spawnSync('bash', ['-c', 'node "$0" explain "$1" | head -1; echo "status ${PIPESTATUS[0]}" >&2', SLIMTS, f], { encoding: 'utf8' });
+    expect(r.stdout).toBe('slimts explain ' + f + '\n');
+    expect(r.stderr).toBe('status 141\n');
   });
 });

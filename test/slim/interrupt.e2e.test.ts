@@ -63,3 +63,27 @@ describe('slimts build interrupted during verify', () => {
     expect(err.slice(err.indexOf('cleaning up'))).toBe('cleaning up...\n');
   }, 120_000);
 });
+
+describe('slimts build whose reader goes away', () => {
+  it('a closed stderr pipe (`slimts build … 2>&1 | head -3`) ends it as SIGPIPE would, after removing everything it made', async () => {
+    ensureCli();
+    const image = buildSample('nginx');
+    const tag = `${uniqueName('slimts-e2e/int-pipe')}:1`;
+    const child = spawn('node', [SLIMTS, 'build', image, '--tag', tag, '--continue-after', 'timeout:8', '--report', '/dev/null'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/the app is running/.test(err)) resolve();
+      });
+    });
+    const mine = runContainers(child.pid!);
+    expect(mine.length).toBeGreaterThan(0);
+    child.stderr.destroy(); // the reader is gone: the run's next note meets a closed pipe
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(141);
+    for (const id of mine) expect(docker(['inspect', id], { allowFail: true }).status).not.toBe(0);
+    expect(runContainers(child.pid!)).toEqual([]);
+    expect(docker(['image', 'inspect', tag], { allowFail: true }).status).not.toBe(0);
+  }, 120_000);
+});
