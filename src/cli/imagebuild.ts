@@ -59,7 +59,7 @@ export function registerImagebuild(program: Command): void {
       });
       if (o.verbose) {
         for (const f of res.files) process.stderr.write(`  ${f.path}  (${f.reason})\n`);
-        for (const u of res.unresolved) process.stderr.write(`  unresolved: ${u.name} (${u.from}:${u.line}: ${u.why})\n`);
+        for (const u of unresolvedLines(res.unresolved)) process.stderr.write(`  unresolved: ${u}\n`);
       }
       for (const r of res.refused) process.stderr.write(`imagebuild: not copied from the host: ${r.path} (${r.by}): ${r.why}\n`);
       for (const d of res.dataSets) process.stderr.write(`imagebuild: + ${d.what} (for ${d.trigger})\n`);
@@ -67,6 +67,18 @@ export function registerImagebuild(program: Command): void {
       process.stdout.write(`${res.where}\n`);
       process.stderr.write(`imagebuild: ${res.files.length} files, ${formatBytes(res.size)} layer, ${res.platform}\n`);
     });
+}
+
+/** One line per name, file and cause: a module written on five lines of one file is one line with five numbers. */
+function unresolvedLines(list: ReadonlyArray<{ name: string; from: string; line: number; why: string }>): string[] {
+  const lines = new Map<string, { head: string; why: string; at: number[] }>();
+  for (const u of list) {
+    const key = `${u.name}\0${u.from}\0${u.why}`;
+    const seen = lines.get(key) ?? { head: `${u.name} (${u.from}`, why: u.why, at: [] };
+    if (!seen.at.includes(u.line)) seen.at.push(u.line);
+    lines.set(key, seen);
+  }
+  return [...lines.values()].map((l) => `${l.head}:${l.at.sort((a, b) => a - b).join(',')}: ${l.why})`);
 }
 
 function parseSeconds(s: string): number {

@@ -105,8 +105,12 @@ class Fixpoint {
   private readonly resolver: RefResolver;
   /** Every host path shipped (links and files), for the data-set rules. */
   private readonly hostPaths = new Set<string>();
-  /** Python modules compiled into the interpreter (sys, builtins, ...): imported, never files. */
-  private readonly builtins = new Set<string>();
+  /**
+   * Python modules the interpreter always has: compiled in (sys, builtins, __main__), or loaded
+   * before the script's first line under a name no file has (os.path is posixpath.py). Imported,
+   * never unresolved.
+   */
+  private readonly alwaysThere = new Set<string>();
 
   constructor(private readonly k: ReferencesInput) {
     this.resolver = refResolver(k.view, k.env, k.workdir);
@@ -131,7 +135,8 @@ class Fixpoint {
   private startup(c: Closure): void {
     if (!c.interpreter) return;
     const s = interpreterStartup(c.interpreter.path, c.interpreter.arg, this.k.env);
-    for (const b of s.builtins) this.builtins.add(b);
+    for (const b of s.builtins) this.alwaysThere.add(b);
+    for (const m of s.modules) this.alwaysThere.add(m.name);
     const reason = `startup file of ${c.interpreter.path}`;
     // what startup loads is all it needs of these (site's help() would import pydoc)
     const how: How = {};
@@ -178,7 +183,7 @@ class Fixpoint {
       // a fallback import runs only when what it falls back from is missing
       if (ref.insteadOf && fallbackUnneeded(ref.insteadOf, (r) => this.resolver.resolve(path, r))) continue;
       const res = this.resolver.resolve(path, ref);
-      if (res.unresolved && !(ref.lang === 'python' && this.builtins.has(ref.name))) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
+      if (res.unresolved && !(ref.lang === 'python' && this.alwaysThere.has(ref.name))) this.out.unresolved.push({ from: path, line: ref.line, name: ref.name, why: res.unresolved });
       // A program found on PATH stays where PATH finds it, and so do libraries found by the
       // loader's search; everything else found next to the script moves with it.
       const stays = (ref.kind === 'command' && !ref.name.includes('/')) || ref.kind === 'library';

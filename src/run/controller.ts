@@ -479,7 +479,7 @@ async function waitTrigger(mode: ContinueAfter, t0: number, container: Docker.Co
 
 /** SIGKILL and the wait for it to land. */
 async function killNow(container: Docker.Container, progress: NonNullable<PlainRunOptions['onProgress']>): Promise<void> {
-  progress({ phase: 'stop', message: 'ending it with SIGKILL' });
+  progress({ phase: 'stop', message: 'checked: ending it with SIGKILL (no graceful stop needed)' });
   const waited = container.wait({ condition: 'not-running' }).then(() => undefined, () => undefined);
   await container.kill({ signal: 'SIGKILL' }).catch((err) => (statusOf(err) === 409 ? undefined : Promise.reject(err)));
   await waited;

@@ -41,6 +41,12 @@ describe('imagebuild of a #!/usr/bin/env python3 script', () => {
     const r = slimts(['imagebuild', '--exe', join(dir, 'app.py'), '--tag', tag, '-v'], { env: { PATH: `/usr/bin:/bin:${process.env.PATH}` } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/unresolved: (sys|builtins|posix|_io|_thread|_imp|marshal|_warnings) /);
+    // nor a module the interpreter has under a name no file has (os.path is posixpath, __main__)
+    expect(r.stderr).not.toMatch(/unresolved: (os\.path|__main__) /);
+    // a name one file writes on several lines is one line, with the line numbers
+    const nt = r.stderr.split('\n').filter((l) => /unresolved: nt \(\/usr\/lib\/python3[.\d]*\/os\.py:/.test(l));
+    expect(nt).toHaveLength(1);
+    expect(nt[0]).toMatch(/os\.py:\d+(,\d+)+: no module nt\)/);
     expect(docker(['run', '--rm', tag]).stdout).toBe('hello from 3 2\n');
   });
 });
