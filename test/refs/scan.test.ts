@@ -94,8 +94,13 @@ describe('ruby, perl, php', () => {
     const refs = scan('perl', [
       'use strict;', 'use v5.36;', 'use POSIX qw(strftime);', 'use parent -norequire, qw(Base::One);', 'use base "Base::Two";',
       'sub x { require Text::Wrap; require "lib/helpers.pl"; }', '=pod', 'use Not::Code;', '=cut', 'system("gzip", "-d");',
+      // a statement modifier or a low-precedence operator after the name (IO::Socket's own `require IO::Socket::UNIX if ...`)
+      "require IO::Socket::UNIX if ($^O ne 'epoc');", 'require Mod::Or or die;', 'require Mod::Unless unless $x;', 'require Mod::Last }',
+      'require Mod::Eol',
+      '  ;',
     ].join('\n'));
-    expect(names(refs, 'import')).toEqual(['strict', 'POSIX', 'parent', 'Base::One', 'base', 'Base::Two', 'Text::Wrap', 'lib/helpers.pl']);
+    expect(names(refs, 'import')).toEqual(['strict', 'POSIX', 'parent', 'Base::One', 'base', 'Base::Two', 'Text::Wrap', 'lib/helpers.pl',
+      'IO::Socket::UNIX', 'Mod::Or', 'Mod::Unless', 'Mod::Last', 'Mod::Eol']);
     expect(names(refs, 'command')).toEqual(['gzip']);
   });
   it('perl: a module loaded by a name built at run time keeps its namespace (DBI loads DBD::<driver> in a string eval)', () => {

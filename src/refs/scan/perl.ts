@@ -44,7 +44,8 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
       for (const n of listArgs(m[3]!)) if (n.startsWith('/')) ref({ kind: 'unit', name: n, line, how: 'use lib' }); // a search dir: any module in it may be loaded
     }
   }
-  for (const m of code.matchAll(new RegExp(`\\brequire\\s*\\(?\\s*(?:([A-Za-z_][\\w:]*)\\s*[;)]|${STR})`, 'g'))) {
+  // a bare module name ends the statement or comes before a modifier (`require X if $^O ne 'epoc'`, `require X or die`)
+  for (const m of code.matchAll(new RegExp(`\\brequire\\s*\\(?\\s*(?:([A-Za-z_][\\w:]*)\\s*(?:[;)},]|\\b(?:${MODIFIER})\\b|&&|\\|\\||$)|${STR})`, 'gm'))) {
     const line = lineOf(m.index!);
     if (m[1]) {
       // require runs when reached (use is at compile time): inside a sub, only when it is called
@@ -79,6 +80,9 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
 
 /** The namespace a string starts with when the rest is built at run time: "DBD::$driver", 'Fmt::' . $x. */
 const NAMESPACE_PREFIX = /^((?:[A-Za-z_]\w*::)+)/;
+/** Statement modifiers and low-precedence operators that may follow `require Module`. */
+const MODIFIER = 'if|unless|while|until|for|foreach|or|and|xor';
+
 // Loaders that take a module name: Module::Runtime, Class::Load, UNIVERSAL::require.
 const BY_NAME = 'require_module|use_module|load_class|try_load_class|Module::Load::load';
 
