@@ -126,6 +126,20 @@ describe('node, ruby, perl, php', () => {
     expect(s.keep.has('/usr/share/nodejs/pkg-b/sub.mjs') && s.keep.has('/usr/share/nodejs/pkg-b/sub.cjs')).toBe(true);
     expect(s.unresolved.filter((u) => u.name.includes('fs'))).toEqual([]);
   });
+  it('node: each file a require reaches brings the package.json nearest above it (its "type" says CommonJS or ES module)', () => {
+    const fl = '/usr/share/nodejs/flatted';
+    const s = run([
+      { path: '/opt/svc/index.js', content: "app.get('/log', () => require('flatted'));\n" },
+      { path: `${fl}/package.json`, content: '{"type": "module", "exports": {".": {"import": "./esm/index.js", "require": "./cjs/index.js"}}}' },
+      { path: `${fl}/cjs/package.json`, content: '{"type": "commonjs"}' },
+      { path: `${fl}/cjs/index.js`, content: '' },
+      { path: `${fl}/esm/index.js`, content: '' },
+      { path: `${fl}/esm/more/deep.js`, content: '' },
+    ], [ev('/opt/svc/index.js')]);
+    expect(s.keep.has(`${fl}/cjs/index.js`)).toBe(true);
+    expect(reasons(s, `${fl}/cjs/package.json`)).toEqual(['imported by /opt/svc/index.js:1 (require flatted)']);
+    expect(s.keep.has(`${fl}/package.json`)).toBe(true); // the scope of esm/index.js
+  });
   it('ruby: require of a C extension in the arch dir; perl: a module with its XS library; php: include relative to __DIR__', () => {
     const s = run([
       { path: '/srv/r/app.rb', content: "def route\n  require 'bigdecimal'\nend\n" },

@@ -25,8 +25,14 @@ export class NodeResolver {
     if (spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..' || spec.startsWith('/')) {
       const base = join(dirname(from), spec);
       const t = this.file(base) ?? this.directory(base);
-      return t ? { targets: t } : none(`no file ${spec}`);
+      return t ? { targets: this.withScopes(t) } : none(`no file ${spec}`);
     }
+    const found = this.bare(from, spec);
+    return 'targets' in found && found.targets.length ? { ...found, targets: this.withScopes(found.targets) } : found;
+  }
+
+  /** A bare specifier: a package through the search dirs, its manifest, "exports" or main. */
+  private bare(from: string, spec: string): Resolution {
     const pkg = this.packageDir(from, spec);
     if (!pkg) return none(`no package ${spec}`);
     const targets: Target[] = [];
@@ -38,6 +44,27 @@ export class NodeResolver {
     if (exported && exported.length > 0) return { targets: [...targets, ...exported] };
     const t = pkg.sub ? this.file(join(pkg.dir, pkg.sub)) ?? this.directory(join(pkg.dir, pkg.sub)) : this.directory(pkg.dir);
     return t ? { targets: [...targets, ...t] } : none(`nothing to load in ${pkg.dir} for ${spec}`);
+  }
+
+  /**
+   * Each JavaScript file with the package.json nearest above it: Node reads that file's "type"
+   * to load the file as CommonJS or as an ES module (flatted's cjs/package.json says
+   * "commonjs" under a package that says "module"). The lookup stops at a node_modules dir.
+   */
+  private withScopes(targets: Target[]): Target[] {
+    const out = [...targets];
+    const seen = new Set(targets.map((t) => t.path));
+    for (const t of targets) {
+      if (t.subtree || !/\.(js|cjs|mjs)$/.test(t.path)) continue;
+      for (let d = dirname(t.path); d !== '/' && !d.endsWith('/node_modules'); d = dirname(d)) {
+        const manifest = join(d, 'package.json');
+        if (!this.fs.isFile(manifest)) continue;
+        if (!seen.has(manifest)) out.push({ path: manifest });
+        seen.add(manifest);
+        break;
+      }
+    }
+    return out;
   }
 
   private packageDir(from: string, spec: string): { dir: string; sub: string } | undefined {
