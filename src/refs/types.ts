@@ -48,11 +48,13 @@ export interface RawRef {
    */
   optional?: string;
   /**
-   * Python: a dotted module name written as a string in a package's own code (pygments's
-   * lexer table, `'pygments.lexers.python'`, imported by a name looked up at run time): resolved
-   * only inside the package the naming file belongs to, and silently nothing elsewhere.
+   * A module name written as a string: the code may load it by that name (pygments's lexer
+   * table `'pygments.lexers.python'`, Django's settings `'django.core.mail.backends.console.EmailBackend'`,
+   * dictConfig's `'logging.handlers.RotatingFileHandler'`, Perl's `'Template::Context'`). Imported
+   * when it names a module that is there (Python: or the module its last names are attributes
+   * of), silently nothing otherwise.
    */
-  ownPackage?: boolean;
+  ifPresent?: boolean;
   /**
    * A command another program runs (`xargs echo`, `find -exec basename`, `env printf`, `nice
    * kill`): a program found on PATH even where the shell has a builtin of the same name.

@@ -35,14 +35,29 @@ describe('python import resolution', () => {
   });
 });
 
-describe('module names written in a package\'s own code', () => {
+describe('module names written in strings', () => {
   const specs: Spec[] = ['/usr/lib/python3/dist-packages/pygments/__init__.py', '/usr/lib/python3/dist-packages/pygments/lexers/__init__.py',
     '/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', '/usr/lib/python3/dist-packages/pygments/lexers/ruby.py', '/usr/lib/python3.11/os.py',
-    '/usr/lib/python3/dist-packages/other/__init__.py'];
-  const own = (from: string, name: string) => resolverOf(specs).resolve(from, { lang: 'python', kind: 'import', name, line: 1, how: 'module named in a string', ownPackage: true });
-  it('resolve inside the naming file\'s package only, and say nothing when they are not modules', () => {
-    expect(own('/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', 'pygments.lexers.ruby').targets.map((t) => t.path)).toContain('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py');
-    expect(own('/usr/lib/python3/dist-packages/other/__init__.py', 'pygments.lexers.ruby')).toEqual({ targets: [] });
-    expect(own('/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', 'pygments.lexers.nope')).toEqual({ targets: [] });
+    '/usr/lib/python3.11/json/__init__.py', '/usr/lib/python3.11/logging/__init__.py', '/usr/lib/python3.11/logging/handlers.py',
+    '/usr/lib/python3/dist-packages/django/__init__.py', '/usr/lib/python3/dist-packages/django/core/__init__.py',
+    '/usr/lib/python3/dist-packages/django/core/mail/__init__.py', '/usr/lib/python3/dist-packages/django/core/mail/backends/__init__.py',
+    '/usr/lib/python3/dist-packages/django/core/mail/backends/console.py',
+    '/srv/app/settings.py', '/srv/app/config.py', '/usr/lib/python3/dist-packages/other/__init__.py'];
+  const named = (from: string, name: string) => resolverOf(specs).resolve(from, { lang: 'python', kind: 'import', name, line: 1, how: 'module named in a string', ifPresent: true }).targets.map((t) => t.path);
+  it('a module of any package, from any file (a package\'s own table, an app\'s settings)', () => {
+    expect(named('/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', 'pygments.lexers.ruby')).toContain('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py');
+    expect(named('/usr/lib/python3/dist-packages/other/__init__.py', 'pygments.lexers.ruby')).toContain('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py');
+  });
+  it('the module holding a class or function the string ends with', () => {
+    expect(named('/srv/app/settings.py', 'django.core.mail.backends.console.EmailBackend')).toContain('/usr/lib/python3/dist-packages/django/core/mail/backends/console.py');
+    expect(named('/srv/app/settings.py', 'logging.handlers.RotatingFileHandler')).toContain('/usr/lib/python3.11/logging/handlers.py');
+    expect(named('/srv/app/settings.py', 'json.JSONDecoder')).toContain('/usr/lib/python3.11/json/__init__.py');
+    expect(named('/srv/app/settings.py', 'pygments.lexers.get_lexer')).toContain('/usr/lib/python3/dist-packages/pygments/lexers/__init__.py');
+  });
+  it('nothing, and nothing said, for a string no module has (a file name, a missing module)', () => {
+    expect(named('/srv/app/settings.py', 'config.yaml')).toEqual([]);
+    expect(named('/srv/app/settings.py', 'pygments.nope.deeper.name')).toEqual([]); // two names may be attributes, not three
+    expect(named('/srv/app/settings.py', 'global.dat')).toEqual([]);
+    expect(resolverOf(specs).resolve('/srv/app/settings.py', { lang: 'python', kind: 'import', name: 'nope.mod', line: 1, how: 'module named in a string', ifPresent: true })).toEqual({ targets: [] });
   });
 });

@@ -103,6 +103,29 @@ describe('ruby, perl, php', () => {
       'IO::Socket::UNIX', 'Mod::Or', 'Mod::Unless', 'Mod::Last', 'Mod::Eol']);
     expect(names(refs, 'command')).toEqual(['gzip']);
   });
+  it('perl: a module named in a string (Digest\'s table, a class in a variable), the module of use if', () => {
+    const refs = scan('perl', [
+      'use if $] > 5.017, \'deprecate\';',
+      'my %MMAP = ("SHA-256" => [["Digest::SHA", 256], "Digest::SHA2"], MD5 => "Digest::MD5");',
+      "our $CONTEXT = 'Template::Context';",
+      'my $not = "a::b c"; my $dyn = "Plug::$x";',
+      'require Digest::MD5;',
+    ].join('\n'));
+    expect(refs.filter((r) => r.ifPresent).map((r) => [r.name, r.line])).toEqual([['Digest::SHA', 2], ['Digest::SHA2', 2], ['Template::Context', 3]]);
+    expect(refs.filter((r) => r.how === 'use if').map((r) => r.name)).toEqual(['deprecate']);
+  });
+  it('perl: a file that requires by a variable keeps each namespace it builds a name in, however the name travels (Digest)', () => {
+    const refs = scan('perl', [
+      'my $impl = $MMAP{$alg} || do { "Digest::$alg" };',
+      'for (@$impl) { my $class = $_; my $pm_file = $class . ".pm"; $pm_file =~ s{::}{/}g; eval { require $pm_file }; }',
+      'warn "Other::$x";',
+    ].join('\n'));
+    expect(refs.filter((r) => r.kind === 'unit').map((r) => [r.name, r.line, r.how, r.ifPresent])).toEqual([
+      ['Digest', 1, 'name built for a require', true], ['Other', 3, 'name built for a require', true],
+    ]);
+    // without a require by a variable, a built name is only a string
+    expect(scan('perl', 'my $x = "Digest::$alg"; print $x;').filter((r) => r.kind === 'unit')).toEqual([]);
+  });
   it('perl: a module loaded by a name built at run time keeps its namespace (DBI loads DBD::<driver> in a string eval)', () => {
     const refs = scan('perl', [
       'my $driver_class = "DBD::$driver";',
@@ -111,7 +134,7 @@ describe('ruby, perl, php', () => {
       '};',
       'my $class = "Fmt::\\u$cmd";',
       'eval "require $class; 1" or die $@;',
-      'my $fullmeth = "Meth::${class}::$method"; # named, never required: no unit',
+      'my $fullmeth = "Meth::${class}::$method"; # never required itself, but this file requires by a variable',
       'require_module("Plug::In::$x");',
       "my $k = 'Kit::' . $name; $k->require;",
       'require "Tpl/$x.pm";',
@@ -119,6 +142,7 @@ describe('ruby, perl, php', () => {
     ].join('\n'));
     expect(refs.filter((r) => r.kind === 'unit').map((r) => [r.name, r.line, r.how])).toEqual([
       ['Tpl', 10, 'require file'], ['DBD', 3, 'require by name'], ['Fmt', 6, 'require by name'], ['Kit', 9, 'require by name'], ['Plug::In', 8, 'require by name'],
+      ['Meth', 7, 'name built for a require'],
     ]);
   });
   it('php: include forms, only inside <?php ?>', () => {
@@ -318,6 +342,40 @@ describe('code and modules given to an interpreter on its command line', () => {
   });
 });
 
+describe('module names written in strings', () => {
+  it('python: a module or a class of one; a template of module names is the package it fills in', () => {
+    const refs = scan('python', [
+      "EMAIL_BACKEND = 'django.core.mail.backends.console.EmailBackend'",
+      "format_locations = ['django.conf.locale.%s']",
+      "handlers = {'h': {'class': 'logging.handlers.RotatingFileHandler'}}",
+      "x = 'plugins.{}'.format(name); y = 'a-b.%s'; z = 'pkg.%(lang)s.formats'",
+    ].join('\n'));
+    expect(refs.filter((r) => r.ifPresent).map((r) => [r.kind, r.name, r.line])).toEqual([
+      ['import', 'django.core.mail.backends.console.EmailBackend', 1], ['unit', 'django.conf.locale', 2],
+      ['import', 'logging.handlers.RotatingFileHandler', 3], ['unit', 'plugins', 4], ['unit', 'pkg', 4],
+    ]);
+  });
+});
+
+describe('ruby: paths beside the file', () => {
+  it('a glob or a name built from __dir__ or __FILE__ (ActiveSupport requires each of core_ext/*.rb)', () => {
+    const refs = scan('ruby', [
+      'Dir.glob(File.expand_path("core_ext/*.rb", __dir__)).sort.each { |p| require p }',
+      'DATA = File.join(__dir__, "data")',
+      'require File.expand_path("../config/environment", __FILE__)',
+      'load File.expand_path("plugins/#{name}.rb", File.dirname(__FILE__))',
+      'ROOT = File.expand_path("..", __dir__)',
+    ].join('\n'));
+    const auto = scan('ruby', ['module NumberHelper', '  extend ActiveSupport::Autoload', '  eager_autoload do', '    autoload :NumberToHumanSizeConverter', '    autoload :XMLMini', '  end', '  autoload :Given, "x/given"', 'end'].join('\n'));
+    expect(auto.filter((r) => r.how === 'autoload by name').map((r) => [r.name, r.line])).toEqual([
+      ['${__DIR__}/number_to_human_size_converter.rb', 4], ['${__DIR__}/*/number_to_human_size_converter.rb', 4], ['${__DIR__}/xml_mini.rb', 5], ['${__DIR__}/*/xml_mini.rb', 5],
+    ]);
+    expect(refs.filter((r) => r.how === 'beside the file').map((r) => [r.name, r.line])).toEqual([
+      ['${__DIR__}/core_ext/*.rb', 1], ['${__DIR__}/data', 2], ['${__DIR__}/config/environment', 3], ['${__DIR__}/plugins', 4],
+    ]);
+  });
+});
+
 describe('registries of code (Python entry points)', () => {
   it('each entry point names its module, under its group; comments, extras and bad lines are skipped', () => {
     const refs = scanEntryPoints([
@@ -400,8 +458,8 @@ describe('python: a package\'s own module table, data beside the module', () => 
       "T = Path(__file__).resolve().parent / 'templates' / 'x.html'", "U = os.path.join(os.path.dirname(__file__), name)", "V = os.path.join(os.path.dirname(__file__), '..', 'etc')",
       "W = 'Not.A.Module'",
     ].join('\n'));
-    // 'global.dat' and 'x.html' look like module names too: the resolver finds no such module of the package
-    expect(refs.filter((r) => r.ownPackage).map((r) => r.name)).toEqual(['pygments.lexers.python', 'global.dat', 'x.html']);
+    // 'global.dat' and 'x.html' look like module names too: the resolver finds no such module
+    expect(refs.filter((r) => r.ifPresent).map((r) => r.name)).toEqual(['pygments.lexers.python', 'global.dat', 'x.html', 'Not.A.Module']);
     expect(refs.filter((r) => r.how === 'beside the module').map((r) => [r.kind, r.name, r.line])).toEqual([
       ['unit', '${__DIR__}/locale-data', 4], ['unit', '${__DIR__}/templates/x.html', 8], ['unit', '${__DIR__}/global.dat', 7],
     ]);

@@ -140,6 +140,19 @@ describe('node, ruby, perl, php', () => {
     expect(reasons(s, `${fl}/cjs/package.json`)).toEqual(['imported by /opt/svc/index.js:1 (require flatted)']);
     expect(s.keep.has(`${fl}/package.json`)).toBe(true); // the scope of esm/index.js
   });
+  it('ruby: a feature named in a string (tilt\'s lazy template table), a gem whose load path is not lib (its gemspec\'s require_paths)', () => {
+    const gems = '/usr/share/rubygems-integration/all';
+    const s = run([
+      { path: '/usr/lib/ruby/vendor_ruby/tilt.rb', content: "register_lazy :ERBTemplate, 'tilt/erb', 'erb', 'rhtml'\nregister_lazy :Nope, 'tilt/nope', 'x'\n" },
+      { path: '/usr/lib/ruby/vendor_ruby/tilt/erb.rb', content: '' },
+      { path: '/srv/r/app.rb', content: "require 'tilt'\nrequire 'concurrent/map'\n" },
+      { path: `${gems}/specifications/concurrent-ruby-1.1.6.gemspec`, content: 'Gem::Specification.new do |s|\n  s.require_paths = ["lib/concurrent-ruby".freeze]\nend\n' },
+      { path: `${gems}/gems/concurrent-ruby-1.1.6/lib/concurrent-ruby/concurrent/map.rb`, content: '' },
+    ], [ev('/srv/r/app.rb'), ev('/usr/lib/ruby/vendor_ruby/tilt.rb')]);
+    expect(reasons(s, '/usr/lib/ruby/vendor_ruby/tilt/erb.rb')).toEqual(['imported by /usr/lib/ruby/vendor_ruby/tilt.rb:1 (feature named in a string tilt/erb)']);
+    expect(s.unresolved.filter((u) => u.name === 'tilt/nope')).toEqual([]); // a string no file answers to is only a string
+    expect(reasons(s, `${gems}/gems/concurrent-ruby-1.1.6/lib/concurrent-ruby/concurrent/map.rb`)).toEqual(['imported by /srv/r/app.rb:2 (require concurrent/map)']);
+  });
   it('ruby: require of a C extension in the arch dir; perl: a module with its XS library; php: include relative to __DIR__', () => {
     const s = run([
       { path: '/srv/r/app.rb', content: "def route\n  require 'bigdecimal'\nend\n" },

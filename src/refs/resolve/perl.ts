@@ -8,7 +8,10 @@ export class PerlResolver {
   constructor(private readonly fs: Fs, private readonly env: RefEnv) {}
 
   resolve(from: string, ref: RawRef): Resolution {
-    if (ref.kind === 'unit') return this.namespace(ref.name);
+    if (ref.kind === 'unit') {
+      const ns = this.namespace(ref.name);
+      return ref.ifPresent && ns.unresolved ? { targets: [] } : ns;
+    }
     if (ref.how === 'require file') {
       for (const b of [...this.incDirs(), dirname(from), this.env.workdir]) {
         const p = join(b, ref.name);
@@ -32,7 +35,7 @@ export class PerlResolver {
       }
       return { targets };
     }
-    return none(`no module ${ref.name}`);
+    return ref.ifPresent ? { targets: [] } : none(`no module ${ref.name}`);
   }
 
   /** A namespace (`DBD`) or a dir of module files (`Plugin`): its dir in every @INC entry, and the XS parts under auto/. */

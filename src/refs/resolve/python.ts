@@ -7,6 +7,9 @@ import { dirname, envOf, Fs, join, none, type RefEnv, type Resolution, type Targ
 
 const VERSION_DIR = /^python3\.\d+$/;
 
+/** How many trailing names of a dotted string may be attributes of the module (module.Class.method). */
+const ATTRIBUTE_DEPTH = 2;
+
 export class PythonResolver {
   private std?: string[];
   constructor(private readonly fs: Fs, private readonly env: RefEnv) {}
@@ -15,7 +18,8 @@ export class PythonResolver {
     if (ref.kind === 'unit') {
       const pkg = this.find(ref.name, this.roots(from));
       const dir = pkg?.dir;
-      return dir ? { targets: [...pkg.files, { path: dir, subtree: true }] } : none(`no package ${ref.name}`);
+      if (dir) return { targets: [...pkg.files, { path: dir, subtree: true }] };
+      return ref.ifPresent ? { targets: [] } : none(`no package ${ref.name}`);
     }
     if (ref.level && ref.level > 0) {
       let base = dirname(from);
@@ -29,12 +33,16 @@ export class PythonResolver {
       return { targets };
     }
     const roots = this.roots(from);
-    if (ref.ownPackage) {
-      // only a module of the package the naming file is in (its table of its own modules)
-      const top = this.find(ref.name.split('.')[0]!, roots);
-      if (!top?.dir || !from.startsWith(`${top.dir}/`)) return { targets: [] };
-      const own = this.find(ref.name, roots);
-      return own ? { targets: own.files } : { targets: [] };
+    if (ref.ifPresent) {
+      // 'pkg.mod.Class' (import_string, dictConfig) names pkg.mod; a name no module has is only a string
+      const parts = ref.name.split('.');
+      for (let n = parts.length; n >= Math.max(1, parts.length - ATTRIBUTE_DEPTH); n--) {
+        // a top-level module alone only before a class ('json.JSONDecoder'; 'config.yaml' is a file name)
+        if (n === 1 && parts.length > 1 && !/^[A-Z]/.test(parts[1]!)) break;
+        const mod = this.find(parts.slice(0, n).join('.'), roots);
+        if (mod) return { targets: mod.files };
+      }
+      return { targets: [] };
     }
     const mod = this.find(ref.name, roots);
     if (!mod) return none(`no module ${ref.name}`);

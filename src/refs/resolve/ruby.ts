@@ -25,7 +25,7 @@ export class RubyResolver {
       const f = this.feature(b === '' ? ref.name : join(b, ref.name));
       if (f) return { targets: [{ path: f }] };
     }
-    return none(`no feature ${ref.name}`);
+    return ref.ifPresent ? { targets: [] } : none(`no feature ${ref.name}`);
   }
 
   private feature(p: string): string | undefined {
@@ -55,15 +55,23 @@ export class RubyResolver {
         for (const v of this.fs.list(`/usr/lib/${a}/${sub}`).filter((n) => VERSION.test(n))) add(`/usr/lib/${a}/${sub}/${v}`);
       }
     }
-    // gems: <home>/gems/<name-version>/lib, for every gem home
+    // gems: <home>/gems/<name-version>/<each of its require_paths>, for every gem home
     const homes = ['/usr/share/rubygems-integration/all', '/usr/local/bundle'];
     for (const root of ['/var/lib/gems', '/usr/lib/ruby/gems', '/usr/local/lib/ruby/gems', '/usr/share/rubygems-integration']) {
       for (const v of this.fs.list(root)) homes.push(join(root, v));
     }
     const gemHome = envOf(this.env.env, 'GEM_HOME');
     if (gemHome) homes.push(gemHome);
-    for (const h of homes) for (const g of this.fs.list(join(h, 'gems'))) add(join(h, `gems/${g}/lib`));
+    for (const h of homes) for (const g of this.fs.list(join(h, 'gems'))) for (const p of this.requirePaths(h, g)) add(join(h, `gems/${g}/${p}`));
     this.path = out;
     return out;
+  }
+
+  /** A gem's load path dirs: its gemspec's `require_paths` (concurrent-ruby's is lib/concurrent-ruby), or lib. */
+  private requirePaths(home: string, gem: string): string[] {
+    const spec = this.fs.text(join(home, `specifications/${gem}.gemspec`));
+    const list = spec && /\.require_paths\s*=\s*\[([^\]]*)\]/.exec(spec);
+    const paths = list ? [...list[1]!.matchAll(/["']([^"'\/][^"']*)["']/g)].map((m) => m[1]!).filter((p) => !p.split('/').includes('..')) : [];
+    return paths.length ? paths : ['lib'];
   }
 }

@@ -38,7 +38,12 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
     const mod = m[2]!;
     if (!MODULE.test(mod) || /^v\d+$/.test(mod)) continue;
     ref({ kind: 'import', name: mod, line, how: m[1]! });
-    if (mod === 'parent' || mod === 'base') {
+    if (mod === 'if') {
+      // use if CONDITION, MODULE => ARGS: the module after the condition
+      const after = m[3]!.slice(m[3]!.indexOf(',') + 1);
+      const name = m[3]!.includes(',') ? listArgs(after)[0] : undefined;
+      if (name && MODULE.test(name)) ref({ kind: 'import', name, line, how: 'use if' });
+    } else if (mod === 'parent' || mod === 'base') {
       for (const n of listArgs(m[3]!)) if (MODULE.test(n) && n !== '-norequire') ref({ kind: 'import', name: n, line, how: mod });
     } else if (mod === 'lib') {
       for (const n of listArgs(m[3]!)) if (n.startsWith('/')) ref({ kind: 'unit', name: n, line, how: 'use lib' }); // a search dir: any module in it may be loaded
@@ -57,6 +62,15 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
     else if (s?.value.includes('/')) ref({ kind: 'unit', name: s.value.slice(0, s.value.lastIndexOf('/')), line, how: 'require file' }); // "Plugin/$name.pm"
   }
   out.push(...runtimeNames(src, l, lineOf));
+  // a module named in a string is loaded by that name somewhere: Digest's %MMAP ('Digest::SHA'),
+  // Template's $CONTEXT = 'Template::Context', Text::CSV's 'Text::CSV_PP'
+  const imported = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
+  for (const s of l.strings) {
+    if (!s.dynamic && MODULE_STRING.test(s.value) && !imported.has(s.value)) {
+      imported.add(s.value);
+      ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ifPresent: true });
+    }
+  }
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   // system($^X, "-MJSON::PP", "-e", $code) / exec("sh", "-c", "..."): the arguments as the command line they are
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*((?:${STR}|\\$\\^X)(?:\\s*,\\s*${STR})+)`, 'g'))) {
@@ -80,6 +94,9 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
 
 /** The namespace a string starts with when the rest is built at run time: "DBD::$driver", 'Fmt::' . $x. */
 const NAMESPACE_PREFIX = /^((?:[A-Za-z_]\w*::)+)/;
+/** A string that may name a module: two or more names joined by `::`. */
+const MODULE_STRING = /^[A-Za-z_]\w*(?:::\w+)+$/;
+
 /** Statement modifiers and low-precedence operators that may follow `require Module`. */
 const MODIFIER = 'if|unless|while|until|for|foreach|or|and|xor';
 
@@ -110,17 +127,27 @@ function runtimeNames(src: string, l: Lexed, lineOf: (at: number) => number): Ra
     const p = prefixOf(m[2], !!m[3]);
     if (p) named.set(m[1]!, p);
   }
+  const use = new RegExp(`(?:\\brequire|\\b(?:${BY_NAME}))\\s*\\(?\\s*\\$(\\w+)|\\$(\\w+)->require\\b`, 'g');
+  let requiresByName = false;
   if (named.size) {
     const srcLine = lineCounter(src);
-    const use = new RegExp(`(?:\\brequire|\\b(?:${BY_NAME}))\\s*\\(?\\s*\\$(\\w+)|\\$(\\w+)->require\\b`, 'g');
     for (const m of src.matchAll(use)) {
+      requiresByName = true;
       const p = named.get(m[1] ?? m[2]!);
       if (p) unit(p, srcLine(m.index!), 'require by name');
     }
-  }
+  } else requiresByName = use.test(src);
   for (const m of l.code.matchAll(new RegExp(`\\b(?:${BY_NAME})\\s*\\(?\\s*${STR}`, 'g'))) {
     const p = prefixOf(m[1], false);
     if (p) unit(p, lineOf(m.index!), 'require by name');
+  }
+  // a file that requires by a variable, whatever path the name took to get there (Digest's
+  // `"Digest::$algorithm"` becomes `$pm_file` through a loop): each namespace it builds a name in
+  if (requiresByName) {
+    for (const s of l.strings) {
+      const p = s.dynamic ? NAMESPACE_PREFIX.exec(s.value)?.[1] : undefined;
+      if (p && !out.some((r) => r.name === p.slice(0, -2))) out.push({ lang: 'perl', kind: 'unit', name: p.slice(0, -2), line: s.line, how: 'name built for a require', ifPresent: true });
+    }
   }
   return out;
 }

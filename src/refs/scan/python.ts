@@ -10,10 +10,12 @@ import type { Embedded } from './shell.js';
 const SPEC = { lineComments: ['#'], quotes: ["'", '"'], triple: true, prefixes: true };
 const DOTTED = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
 /**
- * A string that may be a module path: two or more lowercase dotted identifiers ('global.dat'
- * too: resolved only as a module of the naming file's own package, it keeps nothing).
+ * A string that may name a module, or an attribute of one: two or more dotted identifiers
+ * ('global.dat' too: no module has that name, so it keeps nothing).
  */
-const MODULE_STRING = /^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+$/;
+const MODULE_STRING = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
+/** A dotted package name, then a placeholder for the module ('%s', '%(lang)s', '{}', '{name}'). */
+const MODULE_TEMPLATE = /^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.(?:%s|%\(\w+\)s|\{\w*\})(?:\.[A-Za-z_]\w*)*$/;
 
 export function scanPython(text: string, embedded?: Embedded): RawRef[] {
   const l = lex(text, SPEC);
@@ -55,11 +57,14 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
       if (prefix.length > 1) ref({ kind: 'unit', name: prefix.slice(0, -1), line, how: 'import_module' });
     } else if (DOTTED.test(s.value)) ref({ kind: 'import', name: s.value, line, how: 'import_module' });
   }
-  // a package's table of its own modules by name (pygments's lexers, a plugin registry):
-  // `"pygments.lexers.python"` imported by `__import__(name)` once the table is looked up
+  // a module named in a string is imported by that name somewhere: a package's table of its own
+  // modules (pygments's lexers), settings naming classes (Django's backends, dictConfig handlers)
   const imported = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
   for (const s of l.strings) {
-    if (!s.dynamic && MODULE_STRING.test(s.value) && !imported.has(s.value)) ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ownPackage: true });
+    if (!s.dynamic && MODULE_STRING.test(s.value) && !imported.has(s.value)) ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ifPresent: true });
+    // a template of module names, filled in at run time: 'django.conf.locale.%s' is any module of that package
+    const template = s.dynamic ? undefined : MODULE_TEMPLATE.exec(s.value);
+    if (template) ref({ kind: 'unit', name: template[1]!, line: s.line, how: 'module name template', ifPresent: true });
   }
   // data beside the module (`os.path.dirname(__file__)`, `Path(__file__).parent`)
   if (code.includes('__file__')) out.push(...besideTheModule(l, lineOf).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));

@@ -10,6 +10,9 @@ const SPEC = {
   docBlocks: [[/^=begin\b/, /^=end\b/]] as Array<[RegExp, RegExp]>,
 };
 
+/** A string that may name a feature: lowercase words joined by '/' ('tilt/erb', 'digest/sha2'). */
+const FEATURE_STRING = /^[a-z_][\w-]*(?:\/[a-z_][\w-]*)+$/;
+
 export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
   const src = text.replace(/^__END__$[\s\S]*/m, '');
   const l = lex(src, SPEC);
@@ -28,6 +31,12 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how });
     } else ref({ kind: 'import', name: s.value, line, how });
   }
+  // `autoload :NumberHelper` with no path (ActiveSupport::Autoload, Zeitwerk): the file is the
+  // constant's name, underscored, in this file's directory or in the directory named after it
+  for (const m of code.matchAll(/\bautoload\s*\(?\s*:(\w+)\s*\)?\s*(?=$|[;\n}]|\bdo\b)/gm)) {
+    const file = `${underscore(m[1]!)}.rb`;
+    for (const name of [`\${__DIR__}/${file}`, `\${__DIR__}/*/${file}`]) ref({ kind: 'unit', name, line: lineOf(m.index!), how: 'autoload by name', ifPresent: true });
+  }
   // $LOAD_PATH.unshift "/usr/lib/app" / $: << File.expand_path("../lib", __dir__): a search dir,
   // any file in it may be required (by a name built at run time too)
   for (const m of code.matchAll(new RegExp(`(?:\\$LOAD_PATH|\\$:)\\s*(?:\\.(?:unshift|push|prepend|append)|<<|\\.insert\\s*\\(\\s*-?\\d+\\s*,)\\s*\\(?\\s*(?:File\\.(expand_path|join)\\s*\\(\\s*(?:(?:__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\))\\s*,\\s*)?)?${STR}(\\s*,\\s*(?:__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\)))?`, 'g'))) {
@@ -36,6 +45,21 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
     const relative = m[1] === 'join' || (m[1] === 'expand_path' && m[3]);
     const name = s.value.startsWith('/') ? s.value : relative ? `\${__DIR__}/${s.value}` : undefined;
     if (name) ref({ kind: 'unit', name, line: lineOf(m.index!), how: 'load path' });
+  }
+  // a path beside the file: File.expand_path("core_ext/*.rb", __dir__) (ActiveSupport globs its
+  // own files and requires each), File.join(__dir__, "data"): its literal part, whole
+  const HERE = '(__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\)|__FILE__)';
+  for (const m of code.matchAll(new RegExp(`File\\.expand_path\\s*\\(\\s*${STR}\\s*,\\s*${HERE}|File\\.join\\s*\\(\\s*${HERE}\\s*,\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[1] ?? m[4]);
+    if (!s || s.value.startsWith('/') || (s.dynamic && !s.value.includes('/'))) continue;
+    // expand_path(x, __FILE__) starts from the file itself: its first ".." is the file's own dir
+    const rel = m[2] === '__FILE__' ? s.value.replace(/^\.\.(\/|$)/, '') : s.value;
+    // a glob is matched as it is; a name built at run time ("plugins/#{x}.rb": the lexer knows
+    // "plugins/") keeps its directory
+    const known = (s.dynamic ? rel.slice(0, rel.lastIndexOf('/')) : rel).split('/').filter((c) => c !== '');
+    const name = `\${__DIR__}/${known.join('/')}`;
+    if (!known.some((c) => c !== '..' && c !== '.') || out.some((r) => r.kind === 'unit' && r.name === name)) continue; // a load path dir already
+    ref({ kind: 'unit', name, line: lineOf(m.index!), how: 'beside the file', ifPresent: true });
   }
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   // system("ruby", "-e", code) / spawn(RbConfig.ruby, "-rjson", ...): the arguments as the command line they are
@@ -55,5 +79,18 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
     if (s && !s.dynamic && /^[\w./@+-]+$/.test(s.value)) ref({ kind: 'library', name: s.value, line: lineOf(m.index!), how: m[1]! });
   }
   out.push(...pathLiterals('ruby', l.strings.filter((s) => s.quote !== '`')));
+  // a feature named in a string is required by that name somewhere (tilt's
+  // `register_lazy :ERBTemplate, 'tilt/erb'`, a table of backends): when it is a file on the load path
+  const required = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
+  for (const s of l.strings) {
+    if (s.quote === '`' || s.dynamic || !FEATURE_STRING.test(s.value) || required.has(s.value)) continue;
+    required.add(s.value);
+    ref({ kind: 'import', name: s.value, line: s.line, how: 'feature named in a string', ifPresent: true });
+  }
   return out;
+}
+
+/** ActiveSupport's underscore: "NumberToHumanSizeConverter" → "number_to_human_size_converter", "XMLMini" → "xml_mini". */
+function underscore(name: string): string {
+  return name.replace(/([A-Z\d]+)([A-Z][a-z])/g, '$1_$2').replace(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase();
 }
