@@ -126,6 +126,20 @@ describe('node, ruby, perl, php', () => {
     expect(s.keep.has('/usr/share/nodejs/pkg-b/sub.mjs') && s.keep.has('/usr/share/nodejs/pkg-b/sub.cjs')).toBe(true);
     expect(s.unresolved.filter((u) => u.name.includes('fs'))).toEqual([]);
   });
+  it('node: a package the app names in a string (express\'s view engine) is required by that name; a package\'s own strings are not followed', () => {
+    const s = run([
+      { path: '/opt/svc/index.js', content: "const express = require('express');\napp.set('view engine', 'ejs');\nconst enc = 'utf8';\n" },
+      { path: '/opt/svc/node_modules/express/package.json', content: '{"main": "index.js"}' },
+      { path: '/opt/svc/node_modules/express/index.js', content: "var def = 'pug';\n" },
+      { path: '/opt/svc/node_modules/ejs/package.json', content: '{"main": "lib/ejs.js"}' },
+      { path: '/opt/svc/node_modules/ejs/lib/ejs.js', content: '' },
+      { path: '/opt/svc/node_modules/pug/package.json', content: '{"main": "index.js"}' },
+      { path: '/opt/svc/node_modules/pug/index.js', content: '' },
+    ], [ev('/opt/svc/index.js'), ev('/opt/svc/node_modules/express/index.js')]);
+    expect(reasons(s, '/opt/svc/node_modules/ejs/lib/ejs.js')).toEqual(['imported by /opt/svc/index.js:2 (package named in a string ejs)']);
+    expect(s.keep.has('/opt/svc/node_modules/pug/index.js')).toBe(false);
+    expect(s.unresolved.filter((u) => u.name === 'utf8')).toEqual([]);
+  });
   it('node: each file a require reaches brings the package.json nearest above it (its "type" says CommonJS or ES module)', () => {
     const fl = '/usr/share/nodejs/flatted';
     const s = run([

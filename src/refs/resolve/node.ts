@@ -27,6 +27,12 @@ export class NodeResolver {
       const t = this.file(base) ?? this.directory(base);
       return t ? { targets: this.withScopes(t) } : none(`no file ${spec}`);
     }
+    if (ref.ifPresent) {
+      // only the app's own code configures packages by name; a package's strings are its own business
+      if (from.includes('/node_modules/') || from.startsWith('/usr/share/javascript/') || GLOBAL_DIRS.some((d) => from.startsWith(`${d}/`))) return { targets: [] };
+      const named = this.bare(from, spec);
+      return named.unresolved ? { targets: [] } : { ...named, targets: this.withScopes(named.targets) };
+    }
     const found = this.bare(from, spec);
     return 'targets' in found && found.targets.length ? { ...found, targets: this.withScopes(found.targets) } : found;
   }

@@ -10,6 +10,9 @@ const SPEC = {
   interpolation: { quote: '`', start: /^\$\{/ },
 };
 
+/** A string that may name a package: npm's name rules (lowercase, an optional @scope/). */
+const PACKAGE_STRING = /^(?:@[a-z0-9-~][a-z0-9._~-]*\/)?[a-z0-9-~][a-z0-9._~-]*$/;
+
 export function scanNode(text: string, embedded?: Embedded): RawRef[] {
   // a "#!" first line is not JavaScript
   const src = text.startsWith('#!') ? text.replace(/^#![^\n]*/, '') : text;
@@ -19,8 +22,11 @@ export function scanNode(text: string, embedded?: Embedded): RawRef[] {
   const out: RawRef[] = [];
   const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'node', ...r });
 
+  // require under another name (moment's `aliasedRequire = require`, to hide it from bundlers)
+  const aliases = [...code.matchAll(/\b([A-Za-z_$][\w$]*)\s*=\s*require\s*(?=[;,)\n])/g)].map((m) => m[1]!.replace(/\$/g, '\\$'));
+  const requireName = aliases.length ? `(?:require|${aliases.join('|')})` : 'require';
   const patterns: Array<[RegExp, string]> = [
-    [new RegExp(`\\brequire\\s*\\(\\s*${STR}\\s*(\\+)?`, 'g'), 'require'],
+    [new RegExp(`\\b${requireName}\\s*\\(\\s*${STR}\\s*(\\+)?`, 'g'), 'require'],
     [new RegExp(`\\brequire\\.resolve\\s*\\(\\s*${STR}\\s*(\\+)?`, 'g'), 'require.resolve'],
     [new RegExp(`\\bimport\\s*\\(\\s*${STR}\\s*(\\+)?`, 'g'), 'import()'],
     [new RegExp(`\\bfrom\\s*${STR}()`, 'g'), 'import'],
@@ -63,5 +69,13 @@ export function scanNode(text: string, embedded?: Embedded): RawRef[] {
   found.sort((a, b) => a.at - b.at);
   for (const f of found) ref({ ...f.r, line: lineOf(f.at) });
   out.push(...pathLiterals('node', l.strings));
+  // a package named in a string is required by that name somewhere: express's view engine
+  // (`app.set('view engine', 'ejs')` → `require('ejs')`), a database client, a session store
+  const required = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
+  for (const s of l.strings) {
+    if (s.dynamic || !PACKAGE_STRING.test(s.value) || required.has(s.value)) continue;
+    required.add(s.value);
+    ref({ kind: 'import', name: s.value, line: s.line, how: 'package named in a string', ifPresent: true });
+  }
   return out;
 }
