@@ -143,4 +143,31 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(reasons.get('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py')).toMatch(/_mapping\.py:\d+ \(module named in a string pygments\.lexers\.ruby\)/);
     expect(reasons.get('/usr/lib/python3/dist-packages/babel/locale-data')).toMatch(/babel\/localedata\.py:\d+ \(beside the module \$\{__DIR__\}\/locale-data\)/);
   });
+  it('module names written in strings: Django imports its template processors, the mail backend of the settings and the locale formats by names written as strings (a module and an attribute, a template of module names)', async () => {
+    const image = buildReach('djsite');
+    const s = slimOk(image);
+    const paths = ['/stats', '/mail', '/when', '/i18n'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8000, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    expect(original.get('/stats')!.body).toContain('count: 1,234,567 (1.2 million)');
+    expect(original.get('/when')!.body).toContain('1,234.50');
+    expect(differ).toEqual([]);
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    const dj = '/usr/lib/python3/dist-packages/django';
+    expect(reasons.get(`${dj}/core/mail/backends/console.py`)).toMatch(/mysite\/settings\.py:\d+ \(module named in a string django\.core\.mail\.backends\.console\.EmailBackend\)/);
+    expect(reasons.get(`${dj}/conf/locale/en/formats.py`)).toMatch(/utils\/formats\.py:\d+ \(module name template django\.conf\.locale\)/);
+  });
+
+  it('ruby features by name: tilt\'s lazy template table, a gem\'s require_paths, files globbed beside the file, autoload by constant name', async () => {
+    const image = buildReach('rbsite');
+    const s = slimOk(image);
+    const paths = ['/page', '/as', '/digest', '/yaml', '/csv'];
+    const { original, differ } = await compareRoutes(image, s.tag, 4567, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    expect(original.get('/as')!.body).toMatch(/^1\.18 MB \| 1,234,567 \| people \| HelloWorld \| €12\.50/);
+    expect(differ).toEqual([]);
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/lib/ruby/vendor_ruby/tilt/erb.rb') ?? [...reasons].find(([p]) => p.endsWith('/tilt/erb.rb'))?.[1]).toMatch(/feature named in a string tilt\/erb/);
+    expect([...reasons].find(([p]) => p.endsWith('/number_helper/number_to_human_size_converter.rb'))?.[1]).toMatch(/autoload by name/);
+  });
 });
