@@ -65,9 +65,20 @@ export function subtreeLimit(ref: RawRef): { entries: number; bytes: number } {
  */
 const CODE_FILE = /\.(py|pyc|js|mjs|cjs|rb|pm|pl|php|so(\.[\d.]+)?|node|jar|class)$/;
 
+/**
+ * Copies of code kept as examples, templates or backups: installed to be copied or read, never
+ * run in place (git's template hooks `pre-commit.sample`, `config.php.dist`, `x.pl.orig`, `x~`).
+ * Read only when the trace shows an interpreter opening one; data, not code, in a directory.
+ */
+const EXAMPLE = /\.(sample|example|dist|orig|bak|rej|dpkg-(old|new|dist))$|~$/i;
+
+export function isExample(name: string): boolean {
+  return EXAMPLE.test(name);
+}
+
 /** Whether a subtree (its file paths, and which are executable) holds data only. */
 export function holdsData(files: Iterable<{ path: string; executable: boolean }>): boolean {
-  for (const f of files) if (f.executable || CODE_FILE.test(f.path)) return false;
+  for (const f of files) if (!isExample(f.path) && (f.executable || CODE_FILE.test(f.path))) return false;
   return true;
 }
 
@@ -131,4 +142,13 @@ export function hostSourceRefused(path: string, mode: number | undefined, opts: 
   const under = (d: string) => path === d || path.startsWith(d.endsWith('/') ? d : d + '/');
   if (HOST_SYSTEM_DIRS.some(under) || opts.allowed.some(under)) return undefined;
   return 'host file outside the system software directories (/usr, /bin, /sbin, /lib*): not copied (--allow-host-path DIR allows a directory)';
+}
+
+/** More module names in strings than this in one file make it a catalog (see RawRef.catalog). */
+const CATALOG_MIN = 64;
+
+/** Marks a file's module names in strings as a catalog's when it has more than CATALOG_MIN of them. */
+export function markCatalog(refs: RawRef[]): void {
+  const named = refs.filter((r) => r.ifPresent && r.kind === 'import');
+  if (named.length > CATALOG_MIN) for (const r of named) r.catalog = true;
 }

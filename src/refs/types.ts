@@ -56,6 +56,12 @@ export interface RawRef {
    */
   ifPresent?: boolean;
   /**
+   * With `ifPresent`: the file names more modules in strings than a loader's table does (a
+   * catalog: Perl's Module::CoreList, a linter's list of the standard library). Followed only
+   * into the file's own package, as a package's table of its own modules is.
+   */
+  catalog?: boolean;
+  /**
    * A command another program runs (`xargs echo`, `find -exec basename`, `env printf`, `nice
    * kill`): a program found on PATH even where the shell has a builtin of the same name.
    */

@@ -33,6 +33,7 @@ export function formatReason(r: Reason): string {
     case 'library': return `library loaded by name in ${at(r)} (${r.detail ?? ''})`;
     case 'data-set': return `${r.detail ?? 'data set'} for ${of}`;
     case 'app-dir': return `app directory ${r.detail ?? ''}`.trim();
+    case 'app-state': return `the app's state in ${of} (${r.detail ?? ''})`;
     case 'package-db': return r.detail ?? 'package database';
     case 'binary-path': return `path in the strings of ${of} (${r.detail ?? ''})`;
     case 'binary-program': return `program run by name by ${of} (${r.detail ?? ''})`;

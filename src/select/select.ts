@@ -7,6 +7,7 @@ import type { FsEntry } from '../image/types.js';
 import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
+import { appStores, type StoreEvent } from './stores.js';
 import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
 import { binaryRefs, compiledImports, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
@@ -147,6 +148,8 @@ class Selector {
         if (ev.pid !== undefined) this.interpreterOf(program, ev);
       }
       this.familyEvents.push({ path: ev.path, intent: ev.intent, ok: !err });
+      // a change of owner, mode or times (an entrypoint's chown -R) keeps no state there
+      if (!/ch(own|mod)|utime/.test(ev.syscall)) this.storeEvents.push({ path: ev.path, intent: ev.intent, ok: !err });
       if (ev.intent === 'x') this.execs.push({ pid: ev.pid, intent: ev.intent, syscall: ev.syscall, path: ev.path, ok: !err });
       // lstat/readlink look at the link itself; keeping its target too costs little and makes
       // "what the link points at" survive for apps that readlink then open.
@@ -318,6 +321,7 @@ class Selector {
     const resolver = refResolver(this.view, this.env, this.workdir, this.tracedPaths, this.opts.ldLibraryDirs);
     this.refWork.push(...this.keep.keys()); // before the app directory, whose entries add() queues
     this.appDir(resolver);
+    this.keepStores();
     this.keepFamilies(resolver);
     const setsDone = new Set<string>();
     const dsCtx = {
@@ -389,6 +393,7 @@ class Selector {
   // ---- what kept binaries name, and data families (src/refs/binary.ts, src/refs/families.ts) ----
 
   private readonly familyEvents: FamilyEvent[] = [];
+  private readonly storeEvents: StoreEvent[] = [];
   private binaryCtx?: BinaryContext;
 
   /** The paths, programs and libraries a kept ELF file names in its read-only data. */
@@ -462,6 +467,33 @@ class Selector {
     for (const p of files) this.keepLookup(p, { kind: 'app-dir', detail: dir });
   }
 
+  /** Whether the files of a subtree are data only (no programs, no code). */
+  private holdsData(files: readonly string[]): boolean {
+    return holdsData(files.flatMap((p) => {
+      const e = this.input.index.get(p);
+      return e?.type === 'file' || e?.type === 'hardlink' ? [{ path: p, executable: (e.mode & 0o111) !== 0 }] : [];
+    }));
+  }
+
+  /** The app's stores (src/select/stores.ts): kept whole, with what the image ships in them. */
+  private keepStores(): void {
+    const cc = this.input.config.config ?? {};
+    const stores = appStores({
+      events: this.storeEvents, entrypoint: cc.Entrypoint ?? [], cmd: cc.Cmd ?? [], env: this.env,
+      volumes: Object.keys(cc.Volumes ?? {}), workdir: this.workdir, isDir: (p) => this.input.index.get(p)?.type === 'dir',
+    });
+    for (const store of stores) {
+      const files = this.subtree(store.dir, APP_DIR_LIMIT);
+      if (!files) {
+        this.unresolved.push({ from: store.dir, line: 0, lang: '', kind: 'app-state', name: store.dir, why: `${store.why}: larger than ${APP_DIR_LIMIT.entries} entries or ${APP_DIR_LIMIT.bytes >> 20} MB, kept as the run left it` });
+        continue;
+      }
+      if (store.dataOnly && !this.holdsData(files)) continue;
+      this.input.prefetch?.(files.filter((p) => !this.keep.has(p) && this.input.index.get(p)?.type === 'file'));
+      for (const p of files) this.keepLookup(p, { kind: 'app-state', of: store.dir, detail: store.why });
+    }
+  }
+
   /**
    * Keeps a reference's target: the path through its links, or a directory's whole subtree
    * within `limit` (for a path named in code, only when the subtree holds data: code in it is
@@ -479,10 +511,7 @@ class Selector {
       this.unresolved.push({ from, line, lang: '', kind: 'subtree', name: t.path, why: `directory larger than ${limit.entries} entries or ${limit.bytes >> 20} MB: kept as itself, not whole` });
       return;
     }
-    if (dataOnly && !holdsData(files.flatMap((p) => {
-      const e = this.input.index.get(p);
-      return e?.type === 'file' || e?.type === 'hardlink' ? [{ path: p, executable: (e.mode & 0o111) !== 0 }] : [];
-    }))) return;
+    if (dataOnly && !this.holdsData(files)) return;
     // their facts (ELF headers, "#!" lines) are read next: in one batch for readers with round trips
     this.input.prefetch?.(files.filter((p) => !this.keep.has(p) && this.input.index.get(p)?.type === 'file'));
     for (const p of files) {

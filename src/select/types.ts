@@ -56,6 +56,8 @@ export type ReasonKind =
   | RefReasonKind
   | 'data-set'
   | 'app-dir'
+  // a directory of the app's state kept whole: it wrote there, its config names it, a VOLUME (src/select/stores.ts)
+  | 'app-state'
   // the slim image's package database, rewritten to list only what remains, and the files scanners read with it (src/pkgdb)
   | 'package-db'
   // named by a string in a kept ELF file's read-only data (src/refs/binary.ts): a path that

@@ -26,3 +26,13 @@ describe('perl namespace units', () => {
     expect(resolve('Nope::Here')).toMatchObject({ targets: [], unresolved: expect.stringMatching(/no namespace Nope::Here/) });
   });
 });
+
+describe('perl: a package\'s own sub-modules', () => {
+  it('the modules directly below it in every @INC dir, each with its XS part; not deeper', () => {
+    const index = memIndex([...specs, '/usr/share/perl5/DBD/Pg/Deep.pm', '/usr/lib/x86_64-linux-gnu/perl5/5.36/DBD/notes.txt']);
+    const r = refResolver(indexView(index, memRead(index)), [], '/').resolve('/usr/share/perl5/DBD.pm', { lang: 'perl', kind: 'import', name: 'DBD::*', line: 1, how: 'its own sub-modules', ifPresent: true });
+    expect(r.targets.map((t) => t.path).sort()).toEqual([
+      '/usr/lib/x86_64-linux-gnu/perl5/5.36/DBD/SQLite.pm', '/usr/lib/x86_64-linux-gnu/perl5/5.36/auto/DBD/SQLite/SQLite.so', '/usr/share/perl5/DBD/Pg.pm',
+    ]);
+  });
+});

@@ -54,6 +54,11 @@ describe('module names written in strings', () => {
     expect(named('/srv/app/settings.py', 'json.JSONDecoder')).toContain('/usr/lib/python3.11/json/__init__.py');
     expect(named('/srv/app/settings.py', 'pygments.lexers.get_lexer')).toContain('/usr/lib/python3/dist-packages/pygments/lexers/__init__.py');
   });
+  it('a catalog (a file naming more modules than a loader\'s table does) is followed only into its own package', () => {
+    const cat = (from: string, name: string) => resolverOf(specs).resolve(from, { lang: 'python', kind: 'import', name, line: 1, how: 'module named in a string', ifPresent: true, catalog: true }).targets.map((t) => t.path);
+    expect(cat('/usr/lib/python3/dist-packages/other/__init__.py', 'logging.handlers')).toEqual([]);
+    expect(cat('/usr/lib/python3/dist-packages/pygments/lexers/_mapping.py', 'pygments.lexers.ruby')).toContain('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py');
+  });
   it('nothing, and nothing said, for a string no module has (a file name, a missing module)', () => {
     expect(named('/srv/app/settings.py', 'config.yaml')).toEqual([]);
     expect(named('/srv/app/settings.py', 'pygments.nope.deeper.name')).toEqual([]); // two names may be attributes, not three

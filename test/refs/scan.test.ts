@@ -127,6 +127,14 @@ describe('ruby, perl, php', () => {
     expect(refs.filter((r) => r.kind === 'unit').map((r) => [r.name, r.line, r.how, r.ifPresent])).toEqual([
       ['Digest', 1, 'name built for a require', true], ['Other', 3, 'name built for a require', true],
     ]);
+    // a package keeps the modules directly below it (B::Hooks::EndOfScope loads ::XS or ::PP by a built name)
+    expect(scan('perl', 'package B::Hooks::EndOfScope;\nuse strict;\npackage main;\n').filter((r) => r.how === 'its own sub-modules').map((r) => r.name)).toEqual(['B::Hooks::EndOfScope::*']);
+    // CORE:: names Perl's builtins (Fatal builds "CORE::$name")
+    expect(scan('perl', 'my $c = "CORE::$name"; require $x;').filter((r) => r.kind === 'unit')).toEqual([]);
+    // a file naming more modules than a loader's table does is a catalog (Module::CoreList)
+    const many = scan('perl', `my %v = (${Array.from({ length: 70 }, (_, i) => `'Mod${i}::X' => 1`).join(', ')});`);
+    expect(many.filter((r) => r.ifPresent).every((r) => r.catalog)).toBe(true);
+    expect(scan('perl', "my $x = 'Digest::SHA';").some((r) => r.catalog)).toBe(false);
     // without a require by a variable, a built name is only a string
     expect(scan('perl', 'my $x = "Digest::$alg"; print $x;').filter((r) => r.kind === 'unit')).toEqual([]);
   });

@@ -19,6 +19,8 @@ export class PerlResolver {
       }
       return none(`no file ${ref.name}`);
     }
+    if (ref.catalog && ref.name.split('::')[0] !== this.ownTop(from)) return { targets: [] };
+    if (ref.name.endsWith('::*')) return this.children(ref.name.slice(0, -3));
     const rel = ref.name.split('::').join('/');
     for (const d of this.incDirs()) {
       const pm = join(d, `${rel}.pm`);
@@ -36,6 +38,21 @@ export class PerlResolver {
       return { targets };
     }
     return ref.ifPresent ? { targets: [] } : none(`no module ${ref.name}`);
+  }
+
+  /** The top namespace of a module file in @INC ('Module' for Module/CoreList.pm), or '' elsewhere. */
+  private ownTop(from: string): string {
+    const d = this.incDirs().find((dir) => from.startsWith(`${dir}/`));
+    return d ? from.slice(d.length + 1).split('/')[0]!.replace(/\.pm$/, '') : '';
+  }
+
+  /** The modules directly in a namespace (`B::Hooks::EndOfScope::*`), each with its XS part. */
+  private children(ns: string): Resolution {
+    const rel = ns.split('::').join('/');
+    const names = new Set<string>();
+    for (const d of this.incDirs()) for (const n of this.fs.list(join(d, rel))) if (n.endsWith('.pm')) names.add(n.slice(0, -3));
+    const targets = [...names].flatMap((n) => this.resolve('', { lang: 'perl', kind: 'import', name: `${ns}::${n}`, line: 0, how: 'use', ifPresent: true }).targets);
+    return { targets };
   }
 
   /** A namespace (`DBD`) or a dir of module files (`Plugin`): its dir in every @INC entry, and the XS parts under auto/. */

@@ -36,6 +36,7 @@ export class PythonResolver {
     if (ref.ifPresent) {
       // 'pkg.mod.Class' (import_string, dictConfig) names pkg.mod; a name no module has is only a string
       const parts = ref.name.split('.');
+      if (ref.catalog && parts[0] !== this.ownTop(from)) return { targets: [] };
       for (let n = parts.length; n >= Math.max(1, parts.length - ATTRIBUTE_DEPTH); n--) {
         // a top-level module alone only before a class ('json.JSONDecoder'; 'config.yaml' is a file name)
         if (n === 1 && parts.length > 1 && !/^[A-Z]/.test(parts[1]!)) break;
@@ -49,6 +50,12 @@ export class PythonResolver {
     const targets = [...mod.files];
     if (mod.dir) for (const n of ref.names ?? []) targets.push(...(this.findIn(mod.dir, [n])?.files ?? []));
     return { targets };
+  }
+
+  /** The top-level package the file belongs to ('pygments' for pygments/lexers/_mapping.py). */
+  private ownTop(from: string): string {
+    const root = this.packageRoot(dirname(from));
+    return from.slice(root === '/' ? 1 : root.length + 1).split('/')[0]!.replace(/\.py$/, '');
   }
 
   /** sys.path as the interpreter builds it, with the importing file's package root first. */

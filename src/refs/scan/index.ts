@@ -7,6 +7,7 @@ import { scanPython } from './python.js';
 import { scanRuby } from './ruby.js';
 import { scanShell } from './shell.js';
 import { langOfProgram } from './lang.js';
+import { isExample } from '../policy.js';
 
 export { langOfProgram } from './lang.js';
 
@@ -20,12 +21,6 @@ const BY_EXT: Record<string, Lang> = {
 /** Extensions of data and compiled files, names of package metadata and documents: never read as code, whoever opened them. */
 const NOT_CODE = /\.(json|txt|csv|tsv|md|rst|html?|css|xml|ya?ml|toml|ini|cfg|conf|lock|map|svg|png|jpe?g|gif|ico|gz|bz2|xz|zst|zip|tar|jar|class|so(\.[\d.]+)?|a|o|pyc|pyo|node|wasm|mo|po|db|sqlite3?|bin|dat|pem|crt|key)$|^(PKG-INFO|METADATA|RECORD|WHEEL|INSTALLER|README|LICEN[CS]E|COPYING|NEWS|CHANGE(S|LOG)|AUTHORS)$/i;
 
-/**
- * Copies of code kept as examples, templates or backups: installed to be copied or read, never
- * run in place (git's template hooks `pre-commit.sample`, `config.php.dist`, `x.pl.orig`, `x~`).
- * Read only when the trace shows an interpreter opening one.
- */
-const EXAMPLE = /\.(sample|example|dist|orig|bak|rej|dpkg-(old|new|dist))$|~$/i;
 
 /** What is known of a file, most trusted first: the interpreter that opened it in the trace, its `#!`. */
 export interface LangHints {
@@ -42,7 +37,7 @@ export interface LangHints {
 export function languageOf(path: string, hints: LangHints = {}, text?: string): Lang | undefined {
   const base = path.slice(path.lastIndexOf('/') + 1);
   if (hints.openedBy && !NOT_CODE.test(base)) return hints.openedBy;
-  if (EXAMPLE.test(base)) return undefined;
+  if (isExample(base)) return undefined;
   const { shebang } = hints;
   if (shebang) {
     let prog = shebang.interpreter.slice(shebang.interpreter.lastIndexOf('/') + 1);

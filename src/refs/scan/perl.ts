@@ -1,6 +1,7 @@
 // Perl: use / no / require of modules, use parent/base, require of files, `use lib` dirs,
 // programs run through system/exec/backticks (and argument lists), modules loaded by a name
 // built at run time, and absolute paths named as literals.
+import { markCatalog } from '../policy.js';
 import { lex, lineCounter, STR, stringAt, type Lexed } from '../lex.js';
 import type { RawRef } from '../types.js';
 import { argvLine, pathLiterals, shellLine } from './literals.js';
@@ -71,6 +72,13 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
       ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ifPresent: true });
     }
   }
+  // a module's own sub-modules: Perl splits a module into its namespace and loads the parts by
+  // names it builds (B::Hooks::EndOfScope::XS or ::PP through Module::Implementation, a driver,
+  // a backend): a package keeps the modules directly below it
+  for (const m of code.matchAll(/(?:^|[;{}])\s*package\s+([A-Za-z_]\w*(?:::\w+)*)\s*[;{]/gm)) {
+    if (m[1] !== 'main' && m[1] !== 'DB') ref({ kind: 'import', name: `${m[1]}::*`, line: lineOf(m.index!), how: 'its own sub-modules', ifPresent: true });
+  }
+  markCatalog(out);
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   // system($^X, "-MJSON::PP", "-e", $code) / exec("sh", "-c", "..."): the arguments as the command line they are
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*((?:${STR}|\\$\\^X)(?:\\s*,\\s*${STR})+)`, 'g'))) {
@@ -146,7 +154,8 @@ function runtimeNames(src: string, l: Lexed, lineOf: (at: number) => number): Ra
   if (requiresByName) {
     for (const s of l.strings) {
       const p = s.dynamic ? NAMESPACE_PREFIX.exec(s.value)?.[1] : undefined;
-      if (p && !out.some((r) => r.name === p.slice(0, -2))) out.push({ lang: 'perl', kind: 'unit', name: p.slice(0, -2), line: s.line, how: 'name built for a require', ifPresent: true });
+      // CORE:: and CORE::GLOBAL:: name Perl's builtins, never a module
+      if (p && !/^CORE::/.test(p) && !out.some((r) => r.name === p.slice(0, -2))) out.push({ lang: 'perl', kind: 'unit', name: p.slice(0, -2), line: s.line, how: 'name built for a require', ifPresent: true });
     }
   }
   return out;

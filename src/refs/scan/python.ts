@@ -1,6 +1,7 @@
 // Python: every import statement anywhere in a file (inside functions, try blocks, if
 // branches), importlib.import_module / __import__ with literal names, programs run through
 // subprocess/os, and absolute paths named as literals.
+import { markCatalog } from '../policy.js';
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { Lexed, LexString } from '../lex.js';
 import type { RawRef } from '../types.js';
@@ -66,6 +67,7 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
     const template = s.dynamic ? undefined : MODULE_TEMPLATE.exec(s.value);
     if (template) ref({ kind: 'unit', name: template[1]!, line: s.line, how: 'module name template', ifPresent: true });
   }
+  markCatalog(out);
   // data beside the module (`os.path.dirname(__file__)`, `Path(__file__).parent`)
   if (code.includes('__file__')) out.push(...besideTheModule(l, lineOf).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
   // subprocess.run(["prog", ...]) / os.execvp("prog", ...) / shutil.which("prog")
