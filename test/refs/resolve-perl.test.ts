@@ -28,9 +28,9 @@ describe('perl namespace units', () => {
 });
 
 describe('perl: a package\'s own sub-modules', () => {
-  it('the modules directly below it in every @INC dir, each with its XS part; not deeper', () => {
+  it('the modules directly below it that its words name, in every @INC dir, each with its XS part; not deeper', () => {
     const index = memIndex([...specs, '/usr/share/perl5/DBD/Pg/Deep.pm', '/usr/lib/x86_64-linux-gnu/perl5/5.36/DBD/notes.txt']);
-    const r = refResolver(indexView(index, memRead(index)), [], '/').resolve('/usr/share/perl5/DBD.pm', { lang: 'perl', kind: 'import', name: 'DBD::*', line: 1, how: 'its own sub-modules', ifPresent: true });
+    const r = refResolver(indexView(index, memRead(index)), [], '/').resolve('/usr/share/perl5/DBD.pm', { lang: 'perl', kind: 'import', name: 'DBD::*', names: ['SQLite', 'Pg', 'Deep', 'Oracle'], line: 1, how: 'its own sub-modules by name', ifPresent: true });
     expect(r.targets.map((t) => t.path).sort()).toEqual([
       '/usr/lib/x86_64-linux-gnu/perl5/5.36/DBD/SQLite.pm', '/usr/lib/x86_64-linux-gnu/perl5/5.36/auto/DBD/SQLite/SQLite.so', '/usr/share/perl5/DBD/Pg.pm',
     ]);

@@ -128,7 +128,9 @@ describe('ruby, perl, php', () => {
       ['Digest', 1, 'name built for a require', true], ['Other', 3, 'name built for a require', true],
     ]);
     // a package keeps the modules directly below it (B::Hooks::EndOfScope loads ::XS or ::PP by a built name)
-    expect(scan('perl', 'package B::Hooks::EndOfScope;\nuse strict;\npackage main;\n').filter((r) => r.how === 'its own sub-modules').map((r) => r.name)).toEqual(['B::Hooks::EndOfScope::*']);
+    const own = scan('perl', "package B::Hooks::EndOfScope;\nbuild_loader_sub(implementations => [ 'XS', 'PP' ], symbols => ['on_scope_end']);\npackage main;\n");
+    expect(own.filter((r) => r.how === 'its own sub-modules by name').map((r) => [r.name, r.names])).toEqual([['B::Hooks::EndOfScope::*', ['XS', 'PP']]]);
+    expect(scan('perl', 'package B;\nmy $x = "op";\n').filter((r) => r.how === 'its own sub-modules by name')).toEqual([]);
     // CORE:: names Perl's builtins (Fatal builds "CORE::$name")
     expect(scan('perl', 'my $c = "CORE::$name"; require $x;').filter((r) => r.kind === 'unit')).toEqual([]);
     // a file naming more modules than a loader's table does is a catalog (Module::CoreList)

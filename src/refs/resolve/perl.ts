@@ -20,7 +20,7 @@ export class PerlResolver {
       return none(`no file ${ref.name}`);
     }
     if (ref.catalog && ref.name.split('::')[0] !== this.ownTop(from)) return { targets: [] };
-    if (ref.name.endsWith('::*')) return this.children(ref.name.slice(0, -3));
+    if (ref.name.endsWith('::*')) return this.children(ref.name.slice(0, -3), ref.names ?? []);
     const rel = ref.name.split('::').join('/');
     for (const d of this.incDirs()) {
       const pm = join(d, `${rel}.pm`);
@@ -46,11 +46,12 @@ export class PerlResolver {
     return d ? from.slice(d.length + 1).split('/')[0]!.replace(/\.pm$/, '') : '';
   }
 
-  /** The modules directly in a namespace (`B::Hooks::EndOfScope::*`), each with its XS part. */
-  private children(ns: string): Resolution {
+  /** The modules directly in a namespace (`B::Hooks::EndOfScope::*`) named by `words`, each with its XS part. */
+  private children(ns: string, words: readonly string[]): Resolution {
     const rel = ns.split('::').join('/');
+    const wanted = new Set(words);
     const names = new Set<string>();
-    for (const d of this.incDirs()) for (const n of this.fs.list(join(d, rel))) if (n.endsWith('.pm')) names.add(n.slice(0, -3));
+    for (const d of this.incDirs()) for (const n of this.fs.list(join(d, rel))) if (n.endsWith('.pm') && wanted.has(n.slice(0, -3))) names.add(n.slice(0, -3));
     const targets = [...names].flatMap((n) => this.resolve('', { lang: 'perl', kind: 'import', name: `${ns}::${n}`, line: 0, how: 'use', ifPresent: true }).targets);
     return { targets };
   }

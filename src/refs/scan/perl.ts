@@ -72,11 +72,14 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
       ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ifPresent: true });
     }
   }
-  // a module's own sub-modules: Perl splits a module into its namespace and loads the parts by
-  // names it builds (B::Hooks::EndOfScope::XS or ::PP through Module::Implementation, a driver,
-  // a backend): a package keeps the modules directly below it
-  for (const m of code.matchAll(/(?:^|[;{}])\s*package\s+([A-Za-z_]\w*(?:::\w+)*)\s*[;{]/gm)) {
-    if (m[1] !== 'main' && m[1] !== 'DB') ref({ kind: 'import', name: `${m[1]}::*`, line: lineOf(m.index!), how: 'its own sub-modules', ifPresent: true });
+  // a module's own sub-modules named by their last word: Perl splits a module into its namespace
+  // and loads a part by a name it builds from a word (B::Hooks::EndOfScope hands
+  // `implementations => ['XS', 'PP']` to Module::Implementation, which requires "${package}::$impl")
+  const partNames = [...new Set(l.strings.filter((s) => !s.dynamic && /^[A-Z][A-Za-z0-9_]*$/.test(s.value)).map((s) => s.value))];
+  if (partNames.length) {
+    for (const m of code.matchAll(/(?:^|[;{}])\s*package\s+([A-Za-z_]\w*(?:::\w+)*)\s*[;{]/gm)) {
+      if (m[1] !== 'main' && m[1] !== 'DB') ref({ kind: 'import', name: `${m[1]}::*`, names: partNames, line: lineOf(m.index!), how: 'its own sub-modules by name', ifPresent: true });
+    }
   }
   markCatalog(out);
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
