@@ -103,6 +103,17 @@ const RULES: Rule[] = [
     },
   },
   {
+    // one category of a locale read (Python's start reads C.utf8/LC_CTYPE): setlocale(LC_ALL, "")
+    // under the same locale reads every category, and fails when one is missing
+    set: 'locale', what: 'every category of a locale the run read',
+    tracedUnder: () => ['/usr/lib/locale/'],
+    tracedIgnore: /^\/usr\/lib\/locale\/(locale-archive$|[^/]*$)/,
+    roots: (ctx) => [...new Set(ctx.traced.flatMap((p) => {
+      const m = /^\/usr\/lib\/locale\/([^/]+)\//.exec(p);
+      return m && ctx.fs.isDir(`/usr/lib/locale/${m[1]}`) ? [`/usr/lib/locale/${m[1]}`] : [];
+    }))],
+  },
+  {
     set: 'jvm', what: 'JVM runtime data and lazily loaded libraries',
     kept: (p, ctx) => {
       const m = /^(.*?)(?:\/jre)?\/lib(?:\/[\w]+)?\/(?:server|client|zero)\/libjvm\.so$/.exec(p);

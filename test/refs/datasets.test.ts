@@ -50,3 +50,12 @@ describe('node compiled addons', () => {
     expect(addons([`${NM}/plain/index.js`])).toEqual([]);
   });
 });
+
+describe('a locale the run read', () => {
+  it('every category of it: one category read (LC_CTYPE at start) keeps the locale directory; the archive and the index alone keep nothing more', () => {
+    const index = memIndex(['/usr/lib/locale/C.utf8/LC_CTYPE', '/usr/lib/locale/C.utf8/LC_COLLATE', '/usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES', '/usr/lib/locale/de_DE.utf8/LC_CTYPE', '/usr/lib/locale/locale-archive']);
+    const at = (traced: string[]) => dataSetsFor([], { fs: new Fs(indexView(index, memRead(index))), env: [], traced, usesSymbol: () => false }).filter((n) => n.set === 'locale').flatMap((n) => n.roots);
+    expect(at(['/usr/lib/locale/C.utf8/LC_CTYPE'])).toEqual(['/usr/lib/locale/C.utf8']);
+    expect(at(['/usr/lib/locale/locale-archive'])).toEqual([]);
+  });
+});
