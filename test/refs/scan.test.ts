@@ -390,6 +390,25 @@ describe('ruby: paths beside the file', () => {
   });
 });
 
+describe('php: paths beside the file', () => {
+  it('Composer\'s class map and PSR-4 dirs; a generated autoloader\'s map of files it requires from its own dir', () => {
+    const composer = scan('php', [
+      '<?php',
+      'class ComposerStaticInit {',
+      "  public static $prefixDirsPsr4 = array('App\\\\' => array(0 => __DIR__ . '/../..' . '/src'));",
+      "  public static $classMap = array('Symfony\\\\Console\\\\Application' => __DIR__ . '/..' . '/symfony/console/Application.php');",
+      '}',
+      "require __DIR__ . '/platform_check.php';",
+      "$tpl = __DIR__ . '/lang/' . $code . '.php';",
+    ].join('\n'));
+    expect(composer.filter((r) => r.how === 'beside the file').map((r) => [r.name, r.line])).toEqual([
+      ['${__DIR__}/../../src', 3], ['${__DIR__}/../symfony/console/Application.php', 4], ['${__DIR__}/lang/', 7],
+    ]);
+    const phpab = scan('php', ['<?php', 'spl_autoload_register(function ($class) {', "  static $classes = array('twig\\\\environment' => '/Environment.php', 'twig\\\\token' => '/Token.php');", '  $cn = strtolower($class);', '  if (isset($classes[$cn])) { require __DIR__ . $classes[$cn]; }', '});'].join('\n'));
+    expect(phpab.filter((r) => r.how === 'class map beside the file').map((r) => r.name)).toEqual(['${__DIR__}/Environment.php', '${__DIR__}/Token.php']);
+  });
+});
+
 describe('registries of code (Python entry points)', () => {
   it('each entry point names its module, under its group; comments, extras and bad lines are skipped', () => {
     const refs = scanEntryPoints([

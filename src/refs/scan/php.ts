@@ -1,6 +1,6 @@
 // PHP: include / require (_once) of literal files, relative to __DIR__ or the include path,
 // programs run through exec/system/shell_exec/backticks, and absolute paths named as literals.
-import { lex, lineCounter, STR, stringAt } from '../lex.js';
+import { lex, lineCounter, STR, stringAt, type Lexed } from '../lex.js';
 import type { RawRef } from '../types.js';
 import { pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
@@ -48,11 +48,45 @@ export function scanPhp(text: string, embedded?: Embedded): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how: m[1]! });
     } else ref({ kind: 'import', name: value, line, how: m[1]! });
   }
+  out.push(...besideTheFile(l, code, lineOf, new Set(out.map((r) => r.name))));
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   for (const m of code.matchAll(new RegExp(`\\b(?:exec|shell_exec|system|passthru|popen|proc_open)\\s*\\(\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1]);
     if (s) out.push(...shellLine(s.value, s.dynamic, lineOf(m.index!), 'exec', embedded));
   }
   out.push(...pathLiterals('php', l.strings.filter((s) => s.quote !== '`')));
+  return out;
+}
+
+/**
+ * Paths beside the file: `__DIR__ . '/..' . '/symfony/console/Application.php'` anywhere (Composer's
+ * class map and PSR-4 dirs in autoload_static.php, templates, data), and in a file that includes
+ * a path built from its own directory and a variable (`require __DIR__ . $classes[$cn]`: Debian's
+ * generated autoloaders), each string naming a .php file there ('/Environment.php').
+ */
+function besideTheFile(l: Lexed, code: string, lineOf: (at: number) => number, included: ReadonlySet<string>): RawRef[] {
+  const out: RawRef[] = [];
+  const add = (rel: string, line: number, how: string) => {
+    const clean = rel.replace(/^\/+/, '');
+    const name = `\${__DIR__}/${clean}`;
+    if (included.has(`__DIR__/${clean}`)) return; // an include of it, read as one
+    if (!out.some((r) => r.name === name)) out.push({ lang: 'php', kind: 'unit', name, line, how, ifPresent: true });
+  };
+  const dir = String.raw`(?:__DIR__|dirname\s*\(\s*__FILE__\s*\))`;
+  for (const m of code.matchAll(new RegExp(`${dir}((?:\\s*\\.\\s*${STR})+)`, 'g'))) {
+    const parts = [...m[1]!.matchAll(new RegExp(STR, 'g'))].map((p) => stringAt(l, p[1]));
+    const known: string[] = [];
+    for (const p of parts) {
+      if (!p) break;
+      known.push(p.value);
+      if (p.dynamic) break;
+    }
+    let rel = known.join('');
+    if (parts.some((p) => !p || p.dynamic)) rel = rel.slice(0, rel.lastIndexOf('/') + 1); // "/lang/$x.php": its directory
+    if (rel.replace(/[/.]/g, '') !== '') add(rel, lineOf(m.index!), 'beside the file');
+  }
+  if (new RegExp(`\\b(?:include|require)(?:_once)?\\b\\s*\\(?\\s*${dir}\\s*\\.\\s*\\$`).test(code)) {
+    for (const s of l.strings) if (!s.dynamic && /^\/[\w./-]+\.php$/.test(s.value)) add(s.value, s.line, 'class map beside the file');
+  }
   return out;
 }
