@@ -480,7 +480,7 @@ class Selector {
     const cc = this.input.config.config ?? {};
     const stores = appStores({
       events: this.storeEvents, entrypoint: cc.Entrypoint ?? [], cmd: cc.Cmd ?? [], env: this.env,
-      volumes: Object.keys(cc.Volumes ?? {}), workdir: this.workdir, isDir: (p) => this.input.index.get(p)?.type === 'dir',
+      volumes: Object.keys(cc.Volumes ?? {}), isDir: (p) => this.input.index.get(p)?.type === 'dir',
     });
     for (const store of stores) {
       const files = this.subtree(store.dir, APP_DIR_LIMIT);

@@ -11,8 +11,8 @@
 //     `--data=/srv/data`, or an Env value, `PGDATA=…`, `GNUPGHOME=…`) and it holds data, not
 //     programs (`JAVA_HOME` names a runtime, whose code is found file by file),
 //   - it is a VOLUME (the image's content there seeds the volume),
-//   - or it is a data directory inside the app directory the run read in (`.git` under WORKDIR,
-//     which the app directory otherwise leaves out).
+//   - or it is a version-control repository's own directory the run read in (`.git`: objects
+//     found by hashes read from other objects), wherever it is (the app directory leaves it out).
 // Never the system's own trees (programs and libraries, scratch, caches, logs) nor a top-level
 // directory itself: only a directory specific to the app.
 import { normalize } from '../util/paths.js';
@@ -30,7 +30,6 @@ export interface StoreInput {
   cmd: readonly string[];
   env: readonly string[];
   volumes: readonly string[];
-  workdir: string;
   isDir(path: string): boolean;
 }
 
@@ -48,8 +47,8 @@ const SYSTEM = /^\/(usr|lib|lib32|lib64|libx32|bin|sbin|boot|proc|sys|dev|run|tm
 const TOP = /^\/(etc|home|media|mnt|opt|root|srv|var|var\/lib|var\/spool|var\/www|var\/mail|var\/backups|var\/opt|var\/local|usr\/local|usr\/src)?$/;
 /** Caches no run needs the image's copy of. */
 const CACHE = /\/(__pycache__|\.cache|\.npm|\.yarn-cache|\.pnpm-store)(\/|$)/;
-/** In the app directory, the data directories it leaves out unless the run reads in them. */
-const APP_DATA = /^\.(git|hg|svn)$/;
+/** A version-control repository's own directory, and the path to it. */
+const VCS = /^(.*?\/\.(?:git|hg|svn))(?:\/|$)/;
 
 /** Whether `dir` may be a store: a directory specific to the app, not the system's. */
 export function storeCandidate(dir: string): boolean {
@@ -83,14 +82,10 @@ export function appStores(input: StoreInput): Store[] {
     if (eq > 0 && value.startsWith('/') && !value.includes(':')) add(value, `Env ${kv}`, true);
   }
   for (const v of input.volumes) add(v, `VOLUME ${v}`, false);
-  // the app directory's own data directories the run read in
-  const wd = normalize(input.workdir);
-  if (wd !== '/') {
-    for (const ev of input.events) {
-      if (!ev.ok || !ev.path.startsWith(`${wd}/`)) continue;
-      const first = normalize(ev.path).slice(wd.length + 1).split('/')[0]!;
-      if (APP_DATA.test(first)) add(`${wd}/${first}`, `the run read ${normalize(ev.path)} in the app directory`, false);
-    }
+  // a repository the run read in
+  for (const ev of input.events) {
+    const repo = ev.ok ? VCS.exec(normalize(ev.path))?.[1] : undefined;
+    if (repo && !out.has(repo)) add(repo, `the run read the repository ${repo}`, false);
   }
   return [...out.values()];
 }

@@ -7,7 +7,7 @@ import type { TraceLike } from '../../src/select/index.js';
 import { memIndex, memRead, type Spec } from './memindex.js';
 
 const dirs = new Set(['/var/lib/pgdata', '/var/lib/pgdata/global', '/srv/data', '/opt/java', '/repo', '/repo/.git', '/repo/.git/objects', '/tmp', '/etc', '/etc/nginx', '/var/log/app', '/usr/lib/python3.11/__pycache__', '/home/app', '/keys']);
-const input = (o: Partial<StoreInput>): StoreInput => ({ events: [], entrypoint: [], cmd: [], env: [], volumes: [], workdir: '/', isDir: (p) => dirs.has(p), ...o });
+const input = (o: Partial<StoreInput>): StoreInput => ({ events: [], entrypoint: [], cmd: [], env: [], volumes: [], isDir: (p) => dirs.has(p), ...o });
 const w = (path: string) => ({ path, intent: 'w', ok: true });
 
 describe('which directories are the app\'s stores', () => {
@@ -28,9 +28,9 @@ describe('which directories are the app\'s stores', () => {
       ['/opt/java', 'Env JAVA_HOME=/opt/java', true], ['/keys', 'Env GNUPGHOME=/keys', true], ['/home/app', 'VOLUME /home/app', false],
     ]);
   });
-  it('the app directory\'s .git once the run read in it', () => {
-    expect(appStores(input({ workdir: '/repo', events: [{ path: '/repo/.git/objects/c9/8a', intent: 'r', ok: true }] })).map((s) => s.dir)).toEqual(['/repo/.git']);
-    expect(appStores(input({ workdir: '/repo', events: [{ path: '/repo/a.txt', intent: 'r', ok: true }] }))).toEqual([]);
+  it('a repository\'s own directory once the run read in it, wherever it is', () => {
+    expect(appStores(input({ events: [{ path: '/repo/.git/objects/c9/8a', intent: 'r', ok: true }] })).map((s) => [s.dir, s.why])).toEqual([['/repo/.git', 'the run read the repository /repo/.git']]);
+    expect(appStores(input({ events: [{ path: '/repo/a.txt', intent: 'r', ok: true }] }))).toEqual([]);
   });
 });
 

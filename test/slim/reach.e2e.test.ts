@@ -170,4 +170,31 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(reasons.get('/usr/lib/ruby/vendor_ruby/tilt/erb.rb') ?? [...reasons].find(([p]) => p.endsWith('/tilt/erb.rb'))?.[1]).toMatch(/feature named in a string tilt\/erb/);
     expect([...reasons].find(([p]) => p.endsWith('/number_helper/number_to_human_size_converter.rb'))?.[1]).toMatch(/autoload by name/);
   });
+  it('the app\'s stores: a repository read and a key ring written in by the default run are kept whole, so history, clone and signing work', () => {
+    const image = buildReach('stores');
+    const s = slimOk(image);
+    for (const args of [['check'], ['history'], ['show'], ['clone'], ['sign']]) {
+      const a = runOnce(image, args);
+      const b = runOnce(s.tag, args);
+      expect(a.status, `${args.join(' ')} on the original: ${a.stderr}`).toBe(0);
+      expect({ args, status: b.status, stdout: b.stdout }).toEqual({ args, status: 0, stdout: a.stdout });
+    }
+    expect(runOnce(image, ['history']).stdout).toBe('two\none\n');
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    const secret = [...reasons].find(([p]) => p.startsWith('/root/.gnupg/private-keys-v1.d/') && p.endsWith('.key'));
+    expect(secret?.[1]).toMatch(/the app's state in \/root\/\.gnupg \(the run wrote \/root\/\.gnupg\//);
+    expect([...reasons].filter(([p, r]) => p.startsWith('/srv/repo/.git/objects/') && /the run read the repository \/srv\/repo\/\.git/.test(r)).length).toBeGreaterThan(3);
+  });
+
+  it('php class maps: Twig\'s generated autoloader requires each class\'s file from its own dir by a name in its table', async () => {
+    const image = buildReach('phptwig');
+    const s = slimOk(image);
+    const paths = ['/twig', '/intl', '/pdo', '/mb'];
+    const { original, differ } = await compareRoutes(image, s.tag, 8081, paths);
+    for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+    expect(original.get('/twig')!.body).toContain('<li>1 A</li>');
+    expect(differ).toEqual([]);
+    const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
+    expect(reasons.get('/usr/share/php/Twig/Environment.php')).toMatch(/Twig\/autoload\.php:\d+ \(class map beside the file/);
+  });
 });
