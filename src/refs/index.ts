@@ -4,6 +4,7 @@
 import type { FileView } from '../elf/index.js';
 import { isData, languageOf, MAX_SCAN_BYTES, scan } from './scan/index.js';
 import { registryScanner } from './scan/registry.js';
+import { isConfig, scanConfig } from './scan/config.js';
 import type { LangHints } from './scan/index.js';
 import type { RawRef } from './types.js';
 
@@ -38,6 +39,10 @@ export function refsOf(view: FileView, path: string, size: number, hints: LangHi
   const registry = registryScanner(path); // data that names code (Python's entry points)
   if (registry) return registry(view.read(path, 0, size).toString('utf8'));
   let lang = languageOf(path, hints);
+  if (lang === undefined && hints.readByRun && isConfig(path)) {
+    const text = view.read(path, 0, size).toString('utf8');
+    return text.includes('\0') ? undefined : scanConfig(text);
+  }
   if (lang === undefined) {
     // nothing names its language: its first lines may (read only when the name does not say "data")
     if (isData(path)) return undefined;

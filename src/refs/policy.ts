@@ -76,9 +76,20 @@ export function isExample(name: string): boolean {
   return EXAMPLE.test(name);
 }
 
-/** Whether a subtree (its file paths, and which are executable) holds data only. */
-export function holdsData(files: Iterable<{ path: string; executable: boolean }>): boolean {
-  for (const f of files) if (!isExample(f.path) && (f.executable || CODE_FILE.test(f.path))) return false;
+/** Code of one language, by its file name. */
+const CODE_OF: Record<string, RegExp> = {
+  python: /\.(py|pyc)$/, node: /\.(js|mjs|cjs|node)$/, ruby: /\.rb$/, perl: /\.(pm|pl)$/, php: /\.php$/, shell: /\.(sh|bash)$/,
+};
+/** Code whatever runs: libraries and the JVM's. */
+const NATIVE_CODE = /\.(so(\.[\d.]+)?|jar|class)$/;
+
+/**
+ * Whether a subtree (its file paths, and which are executable) holds data only. With `langs`,
+ * a file of another language's code is data (a web server's docroot holds .js for browsers).
+ */
+export function holdsData(files: Iterable<{ path: string; executable: boolean }>, langs?: ReadonlySet<string>): boolean {
+  const code = (p: string) => (langs ? NATIVE_CODE.test(p) || [...langs].some((l) => CODE_OF[l]?.test(p)) : CODE_FILE.test(p));
+  for (const f of files) if (!isExample(f.path) && (f.executable || code(f.path))) return false;
   return true;
 }
 

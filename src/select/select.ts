@@ -153,7 +153,8 @@ class Selector {
       if (ev.intent === 'x') this.execs.push({ pid: ev.pid, intent: ev.intent, syscall: ev.syscall, path: ev.path, ok: !err });
       // lstat/readlink look at the link itself; keeping its target too costs little and makes
       // "what the link points at" survive for apps that readlink then open.
-      this.keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
+      const real = this.keepLookup(ev.path, { kind: 'traced', detail, of: normalize(ev.path) });
+      if (real && !err && ev.intent === 'r') this.readByRun.add(real); // through its links: what is read
       if (ev.path2 && ev.path2.startsWith('/') && !/symlink/.test(ev.syscall)) {
         this.keepLookup(ev.path2, { kind: 'traced', detail, of: normalize(ev.path2) });
       }
@@ -371,7 +372,7 @@ class Selector {
   private followCode(resolver: RefResolver, path: string): void {
     let refs: RawRef[] | undefined;
     try {
-      refs = this.input.refs!(path, { openedBy: this.openedBy.get(path) });
+      refs = this.input.refs!(path, { openedBy: this.openedBy.get(path), readByRun: this.readByRun.has(path) });
     } catch {
       return; // unreadable: the file is kept, its references are not followed
     }
@@ -385,7 +386,10 @@ class Selector {
       const reason: Reason = refReason(path, ref);
       for (const t of res.targets) {
         if (ref.optional && !this.keepOptional(t.path, `${ref.optional} (${ref.how} ${ref.name} in ${path}:${ref.line})`)) continue;
-        this.keepTarget(t, ref.optional ? { ...reason, detail: `${reason.detail} (optional)` } : reason, subtreeLimit(ref), path, ref.line, undefined, ref.kind === 'path');
+        // a directory a configuration names is data when it holds no program and no code of a
+        // language the run ran (nginx's docroot with its .js files: data to nginx)
+        const dataOnly = ref.kind !== 'path' ? false : ref.how === 'configuration' ? this.ranLanguages() : true;
+        this.keepTarget(t, ref.optional ? { ...reason, detail: `${reason.detail} (optional)` } : reason, subtreeLimit(ref), path, ref.line, undefined, dataOnly);
       }
     }
   }
@@ -394,6 +398,7 @@ class Selector {
 
   private readonly familyEvents: FamilyEvent[] = [];
   private readonly storeEvents: StoreEvent[] = [];
+  private readonly readByRun = new Set<string>();
   private binaryCtx?: BinaryContext;
 
   /** The paths, programs and libraries a kept ELF file names in its read-only data. */
@@ -467,12 +472,25 @@ class Selector {
     for (const p of files) this.keepLookup(p, { kind: 'app-dir', detail: dir });
   }
 
-  /** Whether the files of a subtree are data only (no programs, no code). */
-  private holdsData(files: readonly string[]): boolean {
+  /** Whether the files of a subtree are data only (no programs, no code; of `langs` only, when given). */
+  private holdsData(files: readonly string[], langs?: ReadonlySet<Lang>): boolean {
     return holdsData(files.flatMap((p) => {
       const e = this.input.index.get(p);
       return e?.type === 'file' || e?.type === 'hardlink' ? [{ path: p, executable: (e.mode & 0o111) !== 0 }] : [];
-    }));
+    }), langs);
+  }
+
+  private ran?: Set<Lang>;
+  /** The languages of the interpreters the run executed. */
+  private ranLanguages(): ReadonlySet<Lang> {
+    if (!this.ran) {
+      this.ran = new Set();
+      for (const x of this.execs) {
+        const lang = x.ok ? langOfProgram(x.path.slice(x.path.lastIndexOf('/') + 1)) : undefined;
+        if (lang) this.ran.add(lang);
+      }
+    }
+    return this.ran;
   }
 
   /** The app's stores (src/select/stores.ts): kept whole, with what the image ships in them. */
@@ -500,7 +518,7 @@ class Selector {
    * found file by file). Files matching `optional` are modules the program runs without:
    * reported, and left out with --drop-optional.
    */
-  private keepTarget(t: Target, reason: Reason, limit: { entries: number; bytes: number }, from: string, line = 0, optional?: { what: string; match: RegExp }, dataOnly = false): void {
+  private keepTarget(t: Target, reason: Reason, limit: { entries: number; bytes: number }, from: string, line = 0, optional?: { what: string; match: RegExp }, dataOnly: boolean | ReadonlySet<Lang> = false): void {
     // every engine mounts its own over these in each container: the image's copy is never read
     // (dockerd's engine reader cannot even see it, podman's can: keeping it would differ by engine)
     if (RUNTIME_MOUNTED.has(normalize(t.path))) return;
@@ -511,7 +529,7 @@ class Selector {
       this.unresolved.push({ from, line, lang: '', kind: 'subtree', name: t.path, why: `directory larger than ${limit.entries} entries or ${limit.bytes >> 20} MB: kept as itself, not whole` });
       return;
     }
-    if (dataOnly && !this.holdsData(files)) return;
+    if (dataOnly && !this.holdsData(files, dataOnly === true ? undefined : dataOnly)) return;
     // their facts (ELF headers, "#!" lines) are read next: in one batch for readers with round trips
     this.input.prefetch?.(files.filter((p) => !this.keep.has(p) && this.input.index.get(p)?.type === 'file'));
     for (const p of files) {

@@ -173,7 +173,7 @@ export interface SelectInput {
   config: ImageConfig;
   options?: SelectOptions;
   /** The references of a kept file of code (src/refs), or undefined when it is not code. */
-  refs?: (path: string, hints: { openedBy?: Lang }) => RawRef[] | undefined;
+  refs?: (path: string, hints: { openedBy?: Lang; readByRun?: boolean }) => RawRef[] | undefined;
   /** Bytes of a file entry, for the few small files resolution reads (package.json, .pth). */
   read?: (entry: FsEntry, offset: number, length: number) => Buffer;
   /**

@@ -462,3 +462,21 @@ describe('libtool archives', () => {
     expect(s.keep.has(`${LIBDIR}/libgif.so.7`)).toBe(true);
   });
 });
+
+describe('configuration the run read', () => {
+  it('a directory its config names is kept whole when it holds data to the programs that ran (a docroot\'s .js is data to nginx); a code dir is not', () => {
+    const specs: Spec[] = [
+      { path: '/usr/sbin/nginx', mode: X },
+      { path: '/etc/nginx/sites-enabled/default', link: '../sites-available/default' },
+      { path: '/etc/nginx/sites-available/default', content: 'server {\n  root /srv/www;\n  location /py { alias /usr/lib/python3/dist-packages/app; }\n}\n' },
+      '/srv/www/index.html', '/srv/www/docs/a.json', '/srv/www/js/app.js', '/srv/www/img/red.png',
+      { path: '/usr/lib/python3/dist-packages/app/x.py', content: '' }, { path: '/usr/lib/python3/dist-packages/app/bin/tool', mode: X },
+    ];
+    const s = run(specs, [ev('/usr/sbin/nginx', 'x'), ev('/etc/nginx/sites-enabled/default'), ev('/srv/www/index.html')], {
+      elf: { '/usr/sbin/nginx': elfInfo(['libc.so.6'], { interpreter: '/lib64/ld-linux-x86-64.so.2' }) },
+    });
+    for (const p of ['/srv/www/docs/a.json', '/srv/www/js/app.js', '/srv/www/img/red.png']) expect(s.keep.has(p), p).toBe(true);
+    expect(reasons(s, '/srv/www/docs/a.json')).toEqual(['path named in /etc/nginx/sites-available/default:2 (configuration /srv/www)']);
+    expect(s.keep.has('/usr/lib/python3/dist-packages/app/x.py')).toBe(false);
+  });
+});

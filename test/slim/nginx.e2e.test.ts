@@ -19,12 +19,14 @@ describe('slimts build nginx', () => {
     for (const k of s.report!.kept) expect(k.reasons.length, k.path).toBeGreaterThan(0);
   });
 
-  it('answers like the original, with worker processes', async () => {
-    const { results, slimLogs } = await sameAnswers(image, s.tag, 80, ['/', '/style.css', '/about.html', '/missing']);
+  it('answers like the original, with worker processes, also for a file nothing links (the docroot its config names is kept whole)', async () => {
+    const { results, slimLogs } = await sameAnswers(image, s.tag, 80, ['/', '/style.css', '/about.html', '/downloads/notes.txt', '/missing']);
     for (const r of results) {
       expect(r.b.status, r.path).toBe(r.a.status);
       if (r.a.status === 200) expect(r.b.body, r.path).toBe(r.a.body);
     }
+    expect(results.find((r) => r.path === '/downloads/notes.txt')!.a.status).toBe(200);
+    expect(s.report!.kept.find((k) => k.path === '/var/www/html/downloads/notes.txt')!.reasons.join('; ')).toMatch(/path named in \/etc\/nginx\/sites-available\/default:\d+ \(configuration \/var\/www\/html\)/);
     expect(slimLogs).not.toMatch(/emerg|No such file/);
   });
 

@@ -26,6 +26,8 @@ const NOT_CODE = /\.(json|txt|csv|tsv|md|rst|html?|css|xml|ya?ml|toml|ini|cfg|co
 export interface LangHints {
   /** The language of the interpreter the traced run saw open the file. */
   openedBy?: Lang;
+  /** The traced run read the file (a configuration it read names paths it uses). */
+  readByRun?: boolean;
   shebang?: { interpreter: string; arg?: string };
 }
 
