@@ -49,6 +49,11 @@ export interface ElfInfo {
    * `{ imports: true }`, which reads the dynamic symbol table.
    */
   imports?: string[];
+  /**
+   * The module-import functions (MODULE_IMPORTS) this object defines: it is the interpreter
+   * itself (libruby defines rb_require, and calls it with names of its own). Only with `{ imports: true }`.
+   */
+  defines?: string[];
   /** The names of the dynamic symbols this object defines (only from `exportedNames`). */
   exports?: string[];
 }
@@ -206,6 +211,9 @@ function parse(read: ReadAt, size: number, symbols?: 'imports' | 'exports'): Elf
       if (symbols === 'imports' && IMPORTED_WATCH.some((w) => strtab.includes(`\0${w}\0`))) {
         const imports = symbolsOf(read, size, r, tags, loads, strtab, shoff, ident, 'imports');
         if (imports.length) info.imports = imports;
+        const named = Object.keys(MODULE_IMPORTS).filter((f) => strtab.includes(`\0${f}\0`) && !imports.includes(f));
+        const defines = named.length ? symbolsOf(read, size, r, tags, loads, strtab, shoff, ident, 'exports').filter((f) => named.includes(f)) : [];
+        if (defines.length) info.defines = defines;
       }
       if (symbols === 'exports') info.exports = symbolsOf(read, size, r, tags, loads, strtab, shoff, ident, 'exports');
       for (const [tag, val] of tags) {

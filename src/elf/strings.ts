@@ -16,6 +16,8 @@ export interface ElfStrings {
   go?: boolean;
   /** The exec and dlopen calls the file imports (src/elf/parse.ts `imports`). */
   imports?: string[];
+  /** The module-import functions the file defines: the interpreter itself (src/elf/parse.ts `defines`). */
+  defines?: string[];
 }
 
 const SHT_PROGBITS = 1;
@@ -156,9 +158,11 @@ export function elfStrings(read: ReadAt, size: number, opts: { words?: boolean; 
  * when it imports an exec call: finding them reads the code).
  */
 export function namedBy(read: ReadAt, size: number): ElfStrings {
-  const imports = parseElf(read, size, { imports: true })?.imports ?? [];
-  const s = elfStrings(read, size, { words: imports.length > 0, tails: imports.some((i) => EXEC_IMPORTS.includes(i)) });
-  return imports.length > 0 ? { ...s, imports } : s;
+  const info = parseElf(read, size, { imports: true });
+  const imports = info?.imports ?? [];
+  const defines = info?.defines ?? [];
+  const s = elfStrings(read, size, { words: imports.length > 0 || defines.length > 0, tails: imports.some((i) => EXEC_IMPORTS.includes(i)) });
+  return { ...s, ...(imports.length ? { imports } : {}), ...(defines.length ? { defines } : {}) };
 }
 
 function scanData(read: ReadAt, layout: Layout, paths: Set<string>, words: Set<string> | undefined, targets: number[]): void {

@@ -19,9 +19,15 @@ const NAME: Partial<Record<Lang, RegExp>> = {
   perl: /^(?:[A-Z]\w*(?:::\w+)*|[A-Za-z_]\w*(?:\/\w+)*\.pm)$/,
 };
 
-/** The imports a compiled file makes by name, one per (language, well-formed string). */
+/**
+ * The imports a compiled file makes by name, one per (language, well-formed string). The
+ * interpreter's own library (it defines the import function) requires features of its own the
+ * same way (libruby: `rb_require("unicode_normalize/normalize.rb")` on first use); there only a
+ * name of more than one part counts: a bare word in an interpreter's strings is as often a
+ * method or an entry of its table of every standard module (python's) as a module it loads.
+ */
 export function compiledImports(strings: ElfStrings): RawRef[] {
-  const fns = (strings.imports ?? []).filter((i) => MODULE_IMPORTS[i] !== undefined);
+  const fns = [...(strings.imports ?? []), ...(strings.defines ?? [])].filter((i) => MODULE_IMPORTS[i] !== undefined);
   if (fns.length === 0 || !strings.words) return [];
   const out: RawRef[] = [];
   const seen = new Set<Lang>();
@@ -38,6 +44,9 @@ export function compiledImports(strings: ElfStrings): RawRef[] {
       // `from lxml import _elementpath`): the name relative to the extension's own package
       if (lang === 'python') out.push({ lang, kind: 'import', name: w, line: 0, how: fn, level: 1 });
     }
+  }
+  if (strings.defines?.length && !strings.imports?.some((i) => MODULE_IMPORTS[i] !== undefined)) {
+    return out.filter((r) => /[/.]|::/.test(r.name)).map((r) => ({ ...r, ifPresent: true }));
   }
   return out;
 }

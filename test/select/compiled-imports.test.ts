@@ -18,17 +18,20 @@ const specs: Spec[] = [
   '/usr/lib/ruby/3.1.0/psych.rb', '/usr/lib/ruby/3.1.0/psych/syntax_error.rb', '/usr/lib/ruby/3.1.0/psych/unused.rb',
   { path: `${LIB}/ruby/3.1.0/psych.so`, mode: X }, { path: `${LIB}/ruby/3.1.0/other.so`, mode: X }, '/usr/lib/ruby/3.1.0/date.rb',
   '/usr/lib/python3.11/_strptime.py', '/usr/lib/python3.11/calendar.py', { path: '/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so', mode: X },
+  { path: `${LIB}/libruby-3.1.so.3.1`, mode: X }, '/usr/lib/ruby/3.1.0/unicode_normalize/normalize.rb', '/usr/lib/ruby/3.1.0/set.rb',
   '/usr/lib/python3/dist-packages/lxml/__init__.py', '/usr/lib/python3/dist-packages/lxml/_elementpath.py', { path: '/usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so', mode: X },
 ];
 const elf: Record<string, ElfInfo> = {
   [`${LIB}/ruby/3.1.0/psych.so`]: elfInfo({ imports: ['rb_require'] }),
   [`${LIB}/ruby/3.1.0/other.so`]: elfInfo({ imports: ['dlopen'] }),
+  [`${LIB}/libruby-3.1.so.3.1`]: elfInfo({ defines: ['rb_require'] }),
   '/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so': elfInfo({ imports: ['PyImport_ImportModule'] }),
   '/usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so': elfInfo({ imports: ['PyImport_ImportModuleLevelObject'] }),
 };
 const strings: Record<string, ElfStrings> = {
   [`${LIB}/ruby/3.1.0/psych.so`]: { paths: [], words: ['psych/syntax_error', 'load', 'Psych::Nodes', 'no such file'], imports: ['rb_require'] },
   [`${LIB}/ruby/3.1.0/other.so`]: { paths: [], words: ['date'], imports: ['dlopen'] },
+  [`${LIB}/libruby-3.1.so.3.1`]: { paths: [], words: ['unicode_normalize/normalize.rb', 'set', 'unicode_normalize/nope.rb'], defines: ['rb_require'] },
   '/usr/lib/python3.11/lib-dynload/_ext.cpython-311-x86_64-linux-gnu.so': { paths: [], words: ['_strptime', 'strptime', 'not a module'], imports: ['PyImport_ImportModule'] },
   '/usr/lib/python3/dist-packages/lxml/etree.cpython-311-x86_64-linux-gnu.so': { paths: [], words: ['_elementpath', 'tag'], imports: ['PyImport_ImportModuleLevelObject'] },
 };
@@ -58,6 +61,13 @@ describe('modules compiled code imports by name', () => {
     const sel = run(trace);
     for (const p of ['/usr/lib/ruby/3.1.0/psych/unused.rb', '/usr/lib/ruby/3.1.0/date.rb', '/usr/lib/python3.11/calendar.py']) expect(sel.keep.has(p), p).toBe(false);
     expect(sel.unresolved.filter((u) => /load|strptime|no such/.test(u.name))).toEqual([]);
+  });
+
+  it('the interpreter\'s own library (it defines the import function): only names of more than one part', () => {
+    const sel = run([ev('/usr/bin/ruby', 'x'), ev(`${LIB}/libruby-3.1.so.3.1`)]);
+    expect(reasons(sel, '/usr/lib/ruby/3.1.0/unicode_normalize/normalize.rb')).toEqual([`imported by ${LIB}/libruby-3.1.so.3.1 (rb_require unicode_normalize/normalize.rb)`]);
+    expect(sel.keep.has('/usr/lib/ruby/3.1.0/set.rb')).toBe(false); // a bare word: as often a method name
+    expect(sel.unresolved.filter((u) => /nope/.test(u.name))).toEqual([]);
   });
 
   it('--no-references: none', () => {

@@ -158,10 +158,10 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(reasons.get(`${dj}/conf/locale/en/formats.py`)).toMatch(/utils\/formats\.py:\d+ \(module name template django\.conf\.locale\)/);
   });
 
-  it('ruby features by name: tilt\'s lazy template table, a gem\'s require_paths, files globbed beside the file, autoload by constant name', async () => {
+  it('ruby features by name: tilt\'s lazy template table, a gem\'s require_paths, files globbed beside the file, autoload by constant name, libruby\'s own rb_require', async () => {
     const image = buildReach('rbsite');
     const s = slimOk(image);
-    const paths = ['/page', '/as', '/digest', '/yaml', '/csv'];
+    const paths = ['/page', '/as', '/nfd', '/digest', '/yaml', '/csv'];
     const { original, differ } = await compareRoutes(image, s.tag, 4567, paths);
     for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
     expect(original.get('/as')!.body).toMatch(/^1\.18 MB \| 1,234,567 \| people \| HelloWorld \| €12\.50/);
@@ -169,6 +169,7 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
     expect(reasons.get('/usr/lib/ruby/vendor_ruby/tilt/erb.rb') ?? [...reasons].find(([p]) => p.endsWith('/tilt/erb.rb'))?.[1]).toMatch(/feature named in a string tilt\/erb/);
     expect([...reasons].find(([p]) => p.endsWith('/number_helper/number_to_human_size_converter.rb'))?.[1]).toMatch(/autoload by name/);
+    expect(reasons.get('/usr/lib/ruby/3.1.0/unicode_normalize/normalize.rb')).toMatch(/imported by \/usr\/lib\/x86_64-linux-gnu\/libruby[\w.-]* \(rb_require unicode_normalize\/normalize\.rb\)/);
   });
   it('the app\'s stores: a repository read and a key ring written in by the default run are kept whole, so history, clone and signing work', () => {
     const image = buildReach('stores');

@@ -15,6 +15,7 @@ get('/about') { '<html><body>about</body></html>' }
 get('/page') { erb :page, locals: { items: %w[a b] } }
 get('/digest') { require 'digest'; Digest.const_get(params['alg'] || 'MD5').hexdigest('x') }
 get('/enc') { "日本語".encode(params['to'] || 'Shift_JIS').bytes.map { |b| '%02x' % b }.join }
+get('/nfd') { "é".unicode_normalize(:nfd).codepoints.inspect }
 get('/yaml') { require 'yaml'; require 'date'; YAML.safe_load("d: 2024-03-05\ns: :sym\n", permitted_classes: [Date, Symbol]).inspect }
 get('/jsonadd') { require 'json/add/core'; JSON.parse(JSON.generate(1..3), create_additions: true).inspect }
 get('/as') do
