@@ -131,6 +131,10 @@ describe('ruby, perl, php', () => {
     const own = scan('perl', "package B::Hooks::EndOfScope;\nbuild_loader_sub(implementations => [ 'XS', 'PP' ], symbols => ['on_scope_end']);\npackage main;\n");
     expect(own.filter((r) => r.how === 'its own sub-modules by name').map((r) => [r.name, r.names])).toEqual([['B::Hooks::EndOfScope::*', ['XS', 'PP']]]);
     expect(scan('perl', 'package B;\nmy $x = "op";\n').filter((r) => r.how === 'its own sub-modules by name')).toEqual([]);
+    // File::ShareDir: a distribution's shared data by its name
+    expect(scan('perl', "my $f = dist_file('DateTime-Locale', $code . '.pl');\nmodule_dir('Foo::Bar');").filter((r) => r.kind === 'unit').map((r) => [r.name, r.how])).toEqual([
+      ['auto/share/dist/DateTime-Locale', 'dist_file'], ['auto/share/module/Foo-Bar', 'module_dir'],
+    ]);
     // CORE:: names Perl's builtins (Fatal builds "CORE::$name")
     expect(scan('perl', 'my $c = "CORE::$name"; require $x;').filter((r) => r.kind === 'unit')).toEqual([]);
     // a file naming more modules than a loader's table does is a catalog (Module::CoreList)

@@ -81,6 +81,14 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
       if (m[1] !== 'main' && m[1] !== 'DB') ref({ kind: 'import', name: `${m[1]}::*`, names: partNames, line: lineOf(m.index!), how: 'its own sub-modules by name', ifPresent: true });
     }
   }
+  // File::ShareDir: a distribution's shared data, found by its name (DateTime::Locale's
+  // `dist_file('DateTime-Locale', "$code.pl")`): its whole share dir in @INC
+  for (const m of code.matchAll(new RegExp(`\\b(dist_file|dist_dir|module_file|module_dir)\\s*\\(\\s*${STR}`, 'g'))) {
+    const s = stringAt(l, m[2]);
+    if (!s || s.dynamic || !/^[\w:-]+$/.test(s.value)) continue;
+    const dir = m[1]!.startsWith('dist') ? `auto/share/dist/${s.value}` : `auto/share/module/${s.value.replace(/::/g, '-')}`;
+    ref({ kind: 'unit', name: dir, line: lineOf(m.index!), how: m[1]!, ifPresent: true });
+  }
   markCatalog(out);
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   // system($^X, "-MJSON::PP", "-e", $code) / exec("sh", "-c", "..."): the arguments as the command line they are
