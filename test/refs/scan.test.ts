@@ -384,6 +384,8 @@ describe('ruby: paths beside the file', () => {
       'load File.expand_path("plugins/#{name}.rb", File.dirname(__FILE__))',
       'ROOT = File.expand_path("..", __dir__)',
     ].join('\n'));
+    const digest = scan('ruby', ['def self.const_missing(name)', '  lib = File.join(\'digest\', name.to_s.downcase)', '  begin', '    require lib', '  end', 'end', 'other = "x/#{y}"', 'puts other'].join('\n'));
+    expect(digest.filter((r) => r.how === 'require by a built name').map((r) => [r.name, r.line])).toEqual([['digest/', 4]]);
     const auto = scan('ruby', ['module NumberHelper', '  extend ActiveSupport::Autoload', '  eager_autoload do', '    autoload :NumberToHumanSizeConverter', '    autoload :XMLMini', '  end', '  autoload :Given, "x/given"', 'end'].join('\n'));
     expect(auto.filter((r) => r.how === 'autoload by name').map((r) => [r.name, r.line])).toEqual([
       ['${__DIR__}/number_to_human_size_converter.rb', 4], ['${__DIR__}/*/number_to_human_size_converter.rb', 4], ['${__DIR__}/xml_mini.rb', 5], ['${__DIR__}/*/xml_mini.rb', 5],

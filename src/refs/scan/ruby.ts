@@ -31,6 +31,19 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
       if (prefix !== '') ref({ kind: 'unit', name: prefix, line, how });
     } else ref({ kind: 'import', name: s.value, line, how });
   }
+  // a feature name built in a variable, then required: `lib = File.join('digest', name.downcase)`
+  // or `lib = "digest/#{name}"`, `require lib` (Digest's const_missing): that feature directory
+  const built = new Map<string, string>();
+  for (const m of code.matchAll(new RegExp(`\\b(\\w+)\\s*=\\s*(?:File\\.join\\s*\\(\\s*${STR}\\s*,|${STR})`, 'g'))) {
+    const s = stringAt(l, m[2] ?? m[3]);
+    if (!s || s.value.startsWith('/')) continue;
+    const dir = m[2] ? s.value.replace(/\/+$/, '') : s.dynamic && s.value.includes('/') ? s.value.slice(0, s.value.lastIndexOf('/')) : undefined;
+    if (dir && /^[a-z_][\w/-]*$/.test(dir)) built.set(m[1]!, dir);
+  }
+  for (const m of code.matchAll(/\b(?:require|load)\s*\(?\s*(\w+)\s*(?:$|[)\n;])/gm)) {
+    const dir = built.get(m[1]!);
+    if (dir && !out.some((r) => r.kind === 'unit' && r.name === `${dir}/`)) ref({ kind: 'unit', name: `${dir}/`, line: lineOf(m.index!), how: 'require by a built name' });
+  }
   // `autoload :NumberHelper` with no path (ActiveSupport::Autoload, Zeitwerk): the file is the
   // constant's name, underscored, in this file's directory or in the directory named after it
   for (const m of code.matchAll(/\bautoload\s*\(?\s*:(\w+)\s*\)?\s*(?=$|[;\n}]|\bdo\b)/gm)) {
