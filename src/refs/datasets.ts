@@ -14,7 +14,7 @@ export interface DataSetContext {
 }
 
 export interface DataSetNeed {
-  /** Short name: tz, ca, gconv, locale, jvm, python-encodings, python-metadata, node-addons, ruby-encodings, perl-encode, netdb. */
+  /** Short name: tz, ca, gconv, locale, fonts, jvm, python-encodings, python-metadata, node-addons, ruby-encodings, perl-encode, netdb. */
   set: string;
   /** What it is, for the report: "time zone database". */
   what: string;
@@ -101,6 +101,13 @@ const RULES: Rule[] = [
       }
       return [...new Set(out)];
     },
+  },
+  {
+    // fontconfig finds a font by a family name the program asks for at run time (Java's AWT
+    // drawing text, a PDF or image renderer): its configuration and every font dir it lists
+    set: 'fonts', what: 'fonts fontconfig finds by name, with its configuration',
+    kept: (p, ctx) => (/\/libfontconfig\.so(\.[\d.]+)?$/.test(p) ? fontRoots(ctx) : undefined),
+    roots: (ctx) => fontRoots(ctx),
   },
   {
     // one category of a locale read (Python's start reads C.utf8/LC_CTYPE): setlocale(LC_ALL, "")
@@ -261,6 +268,16 @@ function caRoots(ctx: DataSetContext): string[] {
 }
 function gconvRoots(ctx: DataSetContext): string[] {
   return existing(ctx.fs, [...arches(ctx.fs).map((a) => `/usr/lib/${a}/gconv`), '/usr/lib/gconv', '/usr/lib64/gconv']);
+}
+
+/** /etc/fonts, the font dirs its configuration lists (`<dir>/usr/share/fonts</dir>`), and fontconfig's cache. */
+function fontRoots(ctx: DataSetContext): string[] {
+  const confs = ['/etc/fonts/fonts.conf', ...ctx.fs.list('/etc/fonts/conf.d').filter((n) => n.endsWith('.conf')).map((n) => `/etc/fonts/conf.d/${n}`)];
+  const dirs = new Set(['/usr/share/fonts', '/usr/local/share/fonts']);
+  for (const c of confs) {
+    for (const m of (ctx.fs.text(c) ?? '').matchAll(/<dir(?:\s[^>]*)?>\s*(\/[^<\s]+)\s*<\/dir>/g)) dirs.add(m[1]!.replace(/\/+$/, ''));
+  }
+  return existing(ctx.fs, ['/etc/fonts', ...dirs, '/var/cache/fontconfig']);
 }
 
 /** LANG, LC_ALL and LC_* values naming a locale other than C/POSIX. */

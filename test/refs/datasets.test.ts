@@ -59,3 +59,16 @@ describe('a locale the run read', () => {
     expect(at(['/usr/lib/locale/locale-archive'])).toEqual([]);
   });
 });
+
+describe('fonts fontconfig finds by name', () => {
+  it('a kept libfontconfig keeps its configuration, every font dir it lists and its cache', () => {
+    const index = memIndex([
+      { path: '/usr/lib/x86_64-linux-gnu/libfontconfig.so.1.12.0', mode: 0o755 },
+      { path: '/etc/fonts/fonts.conf', content: '<fontconfig>\n  <dir>/usr/share/fonts</dir>\n  <dir prefix="xdg">fonts</dir>\n  <dir>/opt/brand/fonts</dir>\n</fontconfig>\n' },
+      '/etc/fonts/conf.d/10-hinting.conf', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/opt/brand/fonts/Brand.otf', '/var/cache/fontconfig/x.cache-8',
+    ]);
+    const sets = dataSetsFor(['/usr/lib/x86_64-linux-gnu/libfontconfig.so.1.12.0'], { fs: new Fs(indexView(index, memRead(index))), env: [], traced: [], usesSymbol: () => false }).filter((n) => n.set === 'fonts');
+    expect(sets.flatMap((n) => n.roots)).toEqual(['/etc/fonts', '/usr/share/fonts', '/opt/brand/fonts', '/var/cache/fontconfig']);
+    expect(dataSetsFor(['/usr/bin/ls'], { fs: new Fs(indexView(index, memRead(index))), env: [], traced: [], usesSymbol: () => false }).filter((n) => n.set === 'fonts')).toEqual([]);
+  });
+});
