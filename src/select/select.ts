@@ -4,10 +4,10 @@
 // ELF libraries, #! interpreters), then references (what kept code refers to, the app's own
 // directory, on-demand data sets) to a fixpoint, and excludes last.
 import type { FsEntry } from '../image/types.js';
-import { indexView, resolveLibraries, resolvePath } from '../elf/index.js';
+import { indexView, readWhole, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
-import { appStores, type StoreEvent } from './stores.js';
+import { appStores, homeOf, type StoreEvent } from './stores.js';
 import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
 import { binaryRefs, compiledImports, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
@@ -472,6 +472,17 @@ class Selector {
     for (const p of files) this.keepLookup(p, { kind: 'app-dir', detail: dir });
   }
 
+  /** The home of the image's USER, from the image's /etc/passwd. */
+  private userHome(user: string): string | undefined {
+    if (user === '' || !this.input.index.get('/etc/passwd') || !this.input.read) return undefined;
+    try {
+      const text = readWhole(this.view, '/etc/passwd');
+      return text === undefined ? undefined : homeOf(text, user);
+    } catch {
+      return undefined; // unreadable: no home
+    }
+  }
+
   /** Whether the files of a subtree are data only (no programs, no code; of `langs` only, when given). */
   private holdsData(files: readonly string[], langs?: ReadonlySet<Lang>): boolean {
     return holdsData(files.flatMap((p) => {
@@ -498,7 +509,7 @@ class Selector {
     const cc = this.input.config.config ?? {};
     const stores = appStores({
       events: this.storeEvents, entrypoint: cc.Entrypoint ?? [], cmd: cc.Cmd ?? [], env: this.env,
-      volumes: Object.keys(cc.Volumes ?? {}), isDir: (p) => this.input.index.get(p)?.type === 'dir',
+      volumes: Object.keys(cc.Volumes ?? {}), home: this.userHome(cc.User ?? ''), isDir: (p) => this.input.index.get(p)?.type === 'dir',
     });
     for (const store of stores) {
       const files = this.subtree(store.dir, APP_DIR_LIMIT);

@@ -10,7 +10,8 @@
 //   - the image's config names it (an Entrypoint/Cmd argument, `-D /var/lib/pgdata`,
 //     `--data=/srv/data`, or an Env value, `PGDATA=…`, `GNUPGHOME=…`) and it holds data, not
 //     programs (`JAVA_HOME` names a runtime, whose code is found file by file),
-//   - it is a VOLUME (the image's content there seeds the volume),
+//   - it is a VOLUME (the image's content there seeds the volume), or the home of the image's
+//     USER (from /etc/passwd: the app runs there as that user, other runs too),
 //   - or it is a version-control repository's own directory the run read in (`.git`: objects
 //     found by hashes read from other objects), wherever it is (the app directory leaves it out).
 // Never the system's own trees (programs and libraries, scratch, caches, logs) nor a top-level
@@ -30,6 +31,8 @@ export interface StoreInput {
   cmd: readonly string[];
   env: readonly string[];
   volumes: readonly string[];
+  /** The home directory of the image's USER, from /etc/passwd. */
+  home?: string;
   isDir(path: string): boolean;
 }
 
@@ -82,6 +85,7 @@ export function appStores(input: StoreInput): Store[] {
     if (eq > 0 && value.startsWith('/') && !value.includes(':')) add(value, `Env ${kv}`, true);
   }
   for (const v of input.volumes) add(v, `VOLUME ${v}`, false);
+  if (input.home) add(input.home, `the home of the image's USER`, false);
   // a repository the run read in
   for (const ev of input.events) {
     const repo = ev.ok ? VCS.exec(normalize(ev.path))?.[1] : undefined;
@@ -102,4 +106,15 @@ function nearestDir(path: string, isDir: (p: string) => boolean): string | undef
 function pathOfArg(word: string): string | undefined {
   const value = /^--?[\w-]+=/.test(word) ? word.slice(word.indexOf('=') + 1) : word;
   return value.startsWith('/') && !/[\s:*?]/.test(value) ? value : undefined;
+}
+
+/** The home directory /etc/passwd gives `user` (a name or a uid; `name:group` too). */
+export function homeOf(passwd: string, user: string): string | undefined {
+  const who = user.split(':')[0]!;
+  if (who === '' || who === 'root' || who === '0') return undefined;
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 7 && (f[0] === who || f[2] === who)) return f[5]!.startsWith('/') ? f[5] : undefined;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // The app's stores without Docker: directories of state kept whole because the run wrote in them,
 // the config names them, they are VOLUMEs, or the app directory's own data the run read in.
 import { describe, expect, it } from 'vitest';
-import { appStores, storeCandidate, type StoreInput } from '../../src/select/stores.js';
+import { appStores, homeOf, storeCandidate, type StoreInput } from '../../src/select/stores.js';
 import { select, formatReason } from '../../src/select/index.js';
 import type { TraceLike } from '../../src/select/index.js';
 import { memIndex, memRead, type Spec } from './memindex.js';
@@ -27,6 +27,11 @@ describe('which directories are the app\'s stores', () => {
       ['/srv/data', 'Entrypoint argument --data=/srv/data', true], ['/var/lib/pgdata', 'Cmd argument -D /var/lib/pgdata', true],
       ['/opt/java', 'Env JAVA_HOME=/opt/java', true], ['/keys', 'Env GNUPGHOME=/keys', true], ['/home/app', 'VOLUME /home/app', false],
     ]);
+  });
+  it('the home of the image\'s USER, by name or uid; never root\'s', () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/home/app:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n';
+    expect([homeOf(passwd, 'app'), homeOf(passwd, '1000:1000'), homeOf(passwd, 'root'), homeOf(passwd, 'ghost')]).toEqual(['/home/app', '/home/app', undefined, undefined]);
+    expect(appStores(input({ home: '/home/app' })).map((s) => [s.dir, s.why])).toEqual([['/home/app', "the home of the image's USER"]]);
   });
   it('a repository\'s own directory once the run read in it, wherever it is', () => {
     expect(appStores(input({ events: [{ path: '/repo/.git/objects/c9/8a', intent: 'r', ok: true }] })).map((s) => [s.dir, s.why])).toEqual([['/repo/.git', 'the run read the repository /repo/.git']]);
