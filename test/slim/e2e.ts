@@ -62,6 +62,28 @@ export async function compareRoutes(image: string, slimTag: string, port: number
   return { original, differ };
 }
 
+/**
+ * Runs each argument list on the original and on the slim image: it succeeds on the original,
+ * and the slim one exits 0 with the same stdout (and, unless `stderr` is false, nothing on stderr).
+ */
+export function runsAlike(image: string, slimTag: string, argsList: string[][], opts: { stderr?: boolean } = {}): void {
+  for (const args of argsList) {
+    const a = runOnce(image, args);
+    const b = runOnce(slimTag, args);
+    expect(a.status, `${args.join(' ')} on the original: ${a.stderr}`).toBe(0);
+    if (opts.stderr === false) expect({ args, status: b.status, stdout: b.stdout }).toEqual({ args, status: 0, stdout: a.stdout });
+    else expect({ args, status: b.status, stdout: b.stdout, stderr: b.stderr.slice(-400) }).toEqual({ args, status: 0, stdout: a.stdout, stderr: '' });
+  }
+}
+
+/** GETs every path on both images: 200 from the original, the same answer from the slim one; the original's answers. */
+export async function answersAlike(image: string, slimTag: string, port: number, paths: string[]) {
+  const { original, differ } = await compareRoutes(image, slimTag, port, paths);
+  for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
+  expect(differ).toEqual([]);
+  return original;
+}
+
 /** Runs `ref` once with `args` (its own container, removed after). */
 export function runOnce(ref: string, args: string[]) {
   const r = docker(['run', '--rm', ref, ...args], { allowFail: true });
