@@ -5,6 +5,7 @@ import type { FileView } from '../elf/index.js';
 import { isData, languageOf, MAX_SCAN_BYTES, scan } from './scan/index.js';
 import { registryScanner } from './scan/registry.js';
 import { isConfig, scanConfig } from './scan/config.js';
+import { looksLikePickle, scanPickle } from './scan/pickle.js';
 import type { LangHints } from './scan/index.js';
 import type { RawRef } from './types.js';
 
@@ -29,6 +30,8 @@ export type { Family, FamilyEvent, FamilyOptions } from './families.js';
 export { isSystemRuntime, launchers } from './binary.js';
 export type { ExecEvent } from './binary.js';
 
+const PICKLE_NAME = /\.(pkl|pickle)$/;
+
 /**
  * The references of the file at `path` (read through `view`), or undefined when it is not
  * code in a language we read (by `languageOf`: the interpreter that opened it, its `#!`, its
@@ -38,6 +41,8 @@ export function refsOf(view: FileView, path: string, size: number, hints: LangHi
   if (size > MAX_SCAN_BYTES || size === 0) return undefined;
   const registry = registryScanner(path); // data that names code (Python's entry points)
   if (registry) return registry(view.read(path, 0, size).toString('utf8'));
+  // a pickle the app read (or named as one) imports the modules of what it holds when loaded
+  if (PICKLE_NAME.test(path) || (hints.readByRun && looksLikePickle(view.read(path, 0, 2)))) return scanPickle(view.read(path, 0, size));
   let lang = languageOf(path, hints);
   if (lang === undefined && hints.readByRun && isConfig(path)) {
     const text = view.read(path, 0, size).toString('utf8');
