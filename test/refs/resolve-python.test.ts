@@ -66,3 +66,15 @@ describe('module names written in strings', () => {
     expect(resolverOf(specs).resolve('/srv/app/settings.py', { lang: 'python', kind: 'import', name: 'nope.mod', line: 1, how: 'module named in a string', ifPresent: true })).toEqual({ targets: [] });
   });
 });
+
+describe('package resources', () => {
+  const specs: Spec[] = ['/usr/lib/python3/dist-packages/jsonschema/__init__.py', '/usr/lib/python3/dist-packages/jsonschema/_utils.py',
+    '/usr/lib/python3/dist-packages/jsonschema/schemas/draft7.json', '/usr/lib/python3/dist-packages/certifi/__init__.py', '/usr/lib/python3/dist-packages/certifi/cacert.pem', '/usr/lib/python3.11/os.py'];
+  const res = (from: string, name: string) => resolverOf(specs).resolve(from, { lang: 'python', kind: 'unit', name, line: 1, how: 'package resource', ifPresent: true }).targets;
+  it('a path in the named package, or in the naming file\'s own (a directory whole); nothing for what is not there', () => {
+    expect(res('/usr/lib/python3/dist-packages/jsonschema/_utils.py', '.:schemas')).toEqual([{ path: '/usr/lib/python3/dist-packages/jsonschema/schemas', subtree: true }]);
+    expect(res('/app/x.py', 'certifi:cacert.pem')).toEqual([{ path: '/usr/lib/python3/dist-packages/certifi/cacert.pem' }]);
+    expect(res('/app/x.py', 'certifi:nope.pem')).toEqual([]);
+    expect(res('/app/x.py', 'nopkg:x')).toEqual([]);
+  });
+});

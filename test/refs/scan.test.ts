@@ -415,6 +415,23 @@ describe('php: paths beside the file', () => {
   });
 });
 
+describe('python: data a package reads through the import system', () => {
+  it('importlib.resources, pkgutil and pkg_resources by the package\'s name and a path in it', () => {
+    const refs = scan('python', [
+      'from importlib import resources',
+      'def load_schema(name):',
+      '    return json.loads(resources.files(__package__).joinpath(f"schemas/{name}.json").read_text())',
+      'CA = files("certifi") / "cacert.pem"',
+      'tpl = pkgutil.get_data(__name__, "templates/page.html")',
+      'd = pkg_resources.resource_filename("myapp.assets", "icons")',
+      'x = read_text("pkg", "../escape.txt")',
+    ].join('\n'));
+    expect(refs.filter((r) => r.how === 'package resource').map((r) => [r.name, r.line])).toEqual([
+      ['.:schemas', 3], ['certifi:cacert.pem', 4], ['.:templates/page.html', 5], ['myapp.assets:icons', 6],
+    ]);
+  });
+});
+
 describe('registries of code (Python entry points)', () => {
   it('each entry point names its module, under its group; comments, extras and bad lines are skipped', () => {
     const refs = scanEntryPoints([

@@ -114,14 +114,15 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(reasons.get('/usr/bin/echo')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(run by xargs echo\)/);
     expect(reasons.get('/usr/bin/basename')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(find -exec basename\)/);
   });
-  it('python packages\' own tables and data: pygments imports a lexer by a module name written in its table, babel reads CLDR files beside its modules', () => {
+  it('python packages\' own tables and data: pygments imports a lexer by a module name written in its table, babel reads CLDR files beside its modules, the app\'s package reads templates through importlib.resources', () => {
     const image = buildReach('pydata');
     const s = slimOk(image);
     expect(runOnce(image, ['money', 'de_DE']).stdout).toBe('1.234,50\u00a0€\n');
-    runsAlike(image, s.tag, [['hello'], ['hl', 'python'], ['hl', 'ruby'], ['money', 'de_DE'], ['money', 'ja_JP'], ['date', 'fr_FR']]);
+    runsAlike(image, s.tag, [['hello'], ['hl', 'python'], ['hl', 'ruby'], ['money', 'de_DE'], ['money', 'ja_JP'], ['date', 'fr_FR'], ['report', 'weekly'], ['report', 'monthly']]);
     const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
     expect(reasons.get('/usr/lib/python3/dist-packages/pygments/lexers/ruby.py')).toMatch(/_mapping\.py:\d+ \(module named in a string pygments\.lexers\.ruby\)/);
     expect(reasons.get('/usr/lib/python3/dist-packages/babel/locale-data')).toMatch(/babel\/localedata\.py:\d+ \(beside the module \$\{__DIR__\}\/locale-data\)/);
+    expect(reasons.get('/app/reports/templates/monthly.txt')).toMatch(/\/app\/reports\/__init__\.py:\d+ \(package resource \.:templates\)/);
   });
   it('module names written in strings: Django imports its template processors, the mail backend of the settings and the locale formats by names written as strings (a module and an attribute, a template of module names)', async () => {
     const image = buildReach('djsite');

@@ -1,7 +1,8 @@
 # `hello` (the default run) imports nothing of the two libraries' lazily loaded parts.
 # `hl LANG`: pygments finds the lexer module in its own table of module names
 # (pygments/lexers/_mapping.py) and imports it by that name; `money LOCALE` / `date LOCALE`:
-# babel reads its CLDR data from files beside its modules (os.path.dirname(__file__)).
+# babel reads its CLDR data from files beside its modules (os.path.dirname(__file__));
+# `report KIND`: the app's own package reads a template through importlib.resources.
 import datetime
 import sys
 
@@ -20,5 +21,9 @@ elif cmd == 'money':
 elif cmd == 'date':
     from babel.dates import format_date
     print(format_date(datetime.date(2020, 1, 1), format='full', locale=arg))
+elif cmd == 'report':
+    sys.path.insert(0, '/app')
+    from reports import summary
+    print(summary(arg))
 else:
     sys.exit(f'unknown command {cmd}')

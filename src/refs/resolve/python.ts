@@ -15,6 +15,7 @@ export class PythonResolver {
   constructor(private readonly fs: Fs, private readonly env: RefEnv) {}
 
   resolve(from: string, ref: RawRef): Resolution {
+    if (ref.how === 'package resource') return this.resource(from, ref.name);
     if (ref.kind === 'unit') {
       const pkg = this.find(ref.name, this.roots(from));
       const dir = pkg?.dir;
@@ -50,6 +51,17 @@ export class PythonResolver {
     const targets = [...mod.files];
     if (mod.dir) for (const n of ref.names ?? []) targets.push(...(this.findIn(mod.dir, [n])?.files ?? []));
     return { targets };
+  }
+
+  /** `pkg:path`: that path in the package's directory (`.`: the naming file's own package), whole when a directory. */
+  private resource(from: string, name: string): Resolution {
+    const colon = name.indexOf(':');
+    const pkg = name.slice(0, colon);
+    const dir = pkg === '.' ? dirname(from) : this.find(pkg, this.roots(from))?.dir;
+    if (!dir) return { targets: [] };
+    const p = join(dir, name.slice(colon + 1));
+    if (this.fs.isDir(p)) return { targets: [{ path: p, subtree: true }] };
+    return this.fs.isFile(p) ? { targets: [{ path: p }] } : { targets: [] };
   }
 
   /** The top-level package the file belongs to ('pygments' for pygments/lexers/_mapping.py). */

@@ -68,6 +68,8 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
     if (template) ref({ kind: 'unit', name: template[1]!, line: s.line, how: 'module name template', ifPresent: true });
   }
   markCatalog(out);
+  // data a package reads through the import system (importlib.resources, pkgutil, pkg_resources)
+  if (/\b(resources|files|get_data|resource_\w+|open_text|read_text|open_binary|read_binary)\b/.test(code)) out.push(...packageResources(l, lineOf));
   // data beside the module (`os.path.dirname(__file__)`, `Path(__file__).parent`)
   if (code.includes('__file__')) out.push(...besideTheModule(l, lineOf).filter((r) => !mainOnly.has(r.line)).map((r) => (inDef.has(r.line) ? { ...r, lazy: true } : r)));
   // subprocess.run(["prog", ...]) / os.execvp("prog", ...) / shutil.which("prog")
@@ -238,6 +240,40 @@ function besideTheModule(l: Lexed, lineOf: (at: number) => number): RawRef[] {
         out.push({ lang: 'python', kind: 'unit', name: `\${__DIR__}/${parts.map((p) => p!.value).join('/')}`, line: lineOf(m.index!), how: 'beside the module' });
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Data a package reads through the import system, by the package's name and a path in it:
+ * `importlib.resources.files("pkg").joinpath("schemas/x.json")`, `files(__package__) / "data"`,
+ * `read_text("pkg", "x.txt")`, `pkgutil.get_data(__name__, "templates/a.html")`,
+ * `pkg_resources.resource_filename("pkg", "data")`. As `pkg:path`, the package `.` for the
+ * file's own (`__name__`, `__package__`); a path built at run time keeps its directory.
+ */
+function packageResources(l: Lexed, lineOf: (at: number) => number): RawRef[] {
+  const code = l.code;
+  const out: RawRef[] = [];
+  const pkg = `(?:${STR}|__package__|__name__|__spec__\\.parent)`;
+  const add = (pkgAt: string | undefined, rel: LexString | undefined, at: number) => {
+    const p = pkgAt === undefined ? '.' : stringAt(l, pkgAt)?.value;
+    if (!p || !rel || !/^[\w.]+$/.test(p)) return;
+    const known = rel.dynamic ? rel.value.slice(0, rel.value.lastIndexOf('/') + 1) : rel.value;
+    const path = known.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+    if (path === '' || path.split('/').includes('..')) return;
+    out.push({ lang: 'python', kind: 'unit', name: `${p}:${path}`, line: lineOf(at), how: 'package resource', ifPresent: true });
+  };
+  // files(pkg).joinpath("a/b") / files(pkg) / "a" / "b"
+  for (const m of code.matchAll(new RegExp(`\\bfiles\\(\\s*${pkg}\\s*\\)\\s*(?:\\.joinpath\\(\\s*${STR}|((?:\\s*\\/\\s*${STR})+))`, 'g'))) {
+    const parts = m[2] !== undefined ? [stringAt(l, m[2])] : [...(m[3] ?? '').matchAll(new RegExp(STR, 'g'))].map((x) => stringAt(l, x[1]));
+    if (parts.some((x) => !x)) continue;
+    const dynamic = parts.findIndex((x) => x!.dynamic);
+    const joined = (dynamic < 0 ? parts : parts.slice(0, dynamic + 1)).map((x) => x!.value).join('/');
+    add(m[1], { ...parts[0]!, value: joined, dynamic: dynamic >= 0 }, m.index!);
+  }
+  // read_text(pkg, "x") / get_data(pkg, "x") / resource_filename(pkg, "x") ...
+  for (const m of code.matchAll(new RegExp(`\\b(?:open_text|read_text|open_binary|read_binary|path|is_resource|get_data|resource_(?:filename|string|stream|listdir|exists|isdir))\\(\\s*${pkg}\\s*,\\s*${STR}`, 'g'))) {
+    add(m[1], stringAt(l, m[2]), m.index!);
   }
   return out;
 }
