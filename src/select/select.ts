@@ -7,7 +7,7 @@ import type { FsEntry } from '../image/types.js';
 import { indexView, readWhole, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
-import { appStores, homeOf, type StoreEvent } from './stores.js';
+import { appStores, homeOf, STORE_SKIP, type StoreEvent } from './stores.js';
 import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
 import { binaryRefs, compiledImports, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
@@ -512,7 +512,7 @@ class Selector {
       volumes: Object.keys(cc.Volumes ?? {}), home: this.userHome(cc.User ?? ''), isDir: (p) => this.input.index.get(p)?.type === 'dir',
     });
     for (const store of stores) {
-      const files = this.subtree(store.dir, APP_DIR_LIMIT);
+      const files = this.subtree(store.dir, APP_DIR_LIMIT, STORE_SKIP);
       if (!files) {
         this.unresolved.push({ from: store.dir, line: 0, lang: '', kind: 'app-state', name: store.dir, why: `${store.why}: larger than ${APP_DIR_LIMIT.entries} entries or ${APP_DIR_LIMIT.bytes >> 20} MB, kept as the run left it` });
         continue;

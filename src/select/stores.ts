@@ -50,6 +50,11 @@ const SYSTEM = /^\/(usr|lib|lib32|lib64|libx32|bin|sbin|boot|proc|sys|dev|run|tm
 const TOP = /^\/(etc|home|media|mnt|opt|root|srv|var|var\/lib|var\/spool|var\/www|var\/mail|var\/backups|var\/opt|var\/local|usr\/local|usr\/src)?$/;
 /** Caches no run needs the image's copy of. */
 const CACHE = /\/(__pycache__|\.cache|\.npm|\.yarn-cache|\.pnpm-store)(\/|$)/;
+/**
+ * What a store's subtree leaves out: caches, and installed dependencies (a home holding an
+ * app's node_modules), whose code is found file by file.
+ */
+export const STORE_SKIP = /\/(node_modules|__pycache__|\.cache|\.npm|\.yarn-cache|\.pnpm-store)$/;
 /** A version-control repository's own directory, and the path to it. */
 const VCS = /^(.*?\/\.(?:git|hg|svn))(?:\/|$)/;
 

@@ -66,6 +66,12 @@ describe('select keeps a store whole', () => {
     expect(s.keep.has('/var/lib/pgdata/global/1260')).toBe(false);
     expect(s.keep.has('/opt/java/lib/modules')).toBe(false);
   });
+  it('a store leaves out caches and installed dependencies (a home holding an app\'s node_modules)', () => {
+    const s = run(['/home/app/.config/x.json', '/home/app/.npm/_cacache/big', '/home/app/svc/node_modules/dep/index.js', '/home/app/.cache/pip/wheel'],
+      [{ syscall: 'openat', intent: 'w', result: '0', path: '/home/app/notes.txt' }]);
+    expect(s.keep.has('/home/app/.config/x.json')).toBe(true);
+    for (const p of ['/home/app/.npm/_cacache/big', '/home/app/svc/node_modules/dep/index.js', '/home/app/.cache/pip/wheel']) expect(s.keep.has(p), p).toBe(false);
+  });
   it('the directory the command line names, when it holds data', () => {
     const s = run(pgdata, [], { Cmd: ['/usr/bin/postgres', '-D', '/var/lib/pgdata'] });
     expect(s.keep.has('/var/lib/pgdata/base/1/PG_VERSION')).toBe(true);
