@@ -432,6 +432,21 @@ describe('python: data a package reads through the import system', () => {
   });
 });
 
+describe('shell: paths built from variables, sudo\'s options, su -c', () => {
+  it('a path with a variable between literal parts is what the literal parts match; sudo -u USER CMD runs CMD; su … -c runs a command line', () => {
+    const refs = scan('shell', [
+      '#!/bin/sh',
+      'if [ "$1" = "job" ]; then shift; exec sh /jobs/"$1".sh; fi',
+      'cat /etc/app/${NAME}.conf',
+      'exec /usr/bin/$PROG',
+      'sudo -u app -E whoami',
+      "su -s /bin/sh app -c 'id -un; touch /var/log/app/x'",
+    ].join('\n'));
+    expect(refs.filter((r) => r.how === 'glob of a built path').map((r) => [r.name, r.line])).toEqual([['/jobs/*.sh', 2], ['/etc/app/*.conf', 3]]);
+    expect(refs.filter((r) => r.kind === 'command').map((r) => r.name)).toEqual(['shift', 'exec', 'sh', 'cat', 'exec', '/usr/bin/${PROG}', 'sudo', 'whoami', 'su', 'id', 'touch']);
+  });
+});
+
 describe('registries of code (Python entry points)', () => {
   it('each entry point names its module, under its group; comments, extras and bad lines are skipped', () => {
     const refs = scanEntryPoints([

@@ -22,6 +22,14 @@ const WRAPPERS = new Set(['exec', 'command', 'nohup', 'env', 'sudo', 'nice', 'ti
   'chroot', 'gosu', 'su-exec', 'xargs', 'busybox', 'tini', 'dumb-init', 'chpst', 'runuser', 'setpriv', 'taskset', 'unbuffer', 'flock', 'watch', 'strace']);
 /** Wrappers whose first non-option argument is not the command (a user, a duration, a dir, a lock file...). */
 const WRAPPER_ARG = new Set(['gosu', 'su-exec', 'timeout', 'chroot', 'flock', 'taskset', 'chpst']);
+/** Wrappers' options that take a value as the next word (`sudo -u app whoami`, `runuser -u app -- id`). */
+const OPTION_VALUE: Record<string, RegExp> = {
+  sudo: /^-[ugCDhprtUT]$/, runuser: /^-[ugG]$/, setpriv: /^--(reuid|regid|groups|inh-caps|bounding-set)$/, nice: /^-n$/, ionice: /^-[cnp]$/, stdbuf: /^-[ioe]$/, env: /^-[uSC]$/,
+};
+/** Programs that run a shell command line given with -c after their own arguments (`su -s /bin/sh app -c '…'`). */
+const SU = /^(su|runuser)$/;
+/** A word naming a path built from variables between literal parts (`/jobs/"$1".sh`, `/etc/app/${NAME}.conf`). */
+const BUILT_PATH = /^\/[\w.@+,:=~%-]+(?:\/[\w.@+,:=~%-]+)*\/[\w.@+,:=~%-]*\$\{?\w+\}?[\w.@+,:=~%-]*\.[\w]+$/;
 const SCRIPT_DIR = [
   /\$\(\s*cd\s+"?\$\(\s*dirname\s+"?\$\{?(?:0|BASH_SOURCE(?:\[0\])?)\}?"?\s*\)"?\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*\)/g,
   /`\s*cd\s+"?`?\s*dirname\s+"?\$\{?0\}?"?`?"?\s*(?:&&|;)\s*pwd\s*`/g,
@@ -87,6 +95,7 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
   let findExec = false;
   let sourceNext = false;
   let shellC = 0; // 1: saw sh/bash, 2: saw -c
+  let suC = false; // saw su/runuser: a -c among its arguments gives a shell command line
   let interp: { lang: Lang; next?: 'code' | 'module' } | undefined; // an interpreter's options being read
   const frames: Array<{ kind: string; cmdPos: boolean }> = [];
   let command: string | undefined; // the program of the simple command being read
@@ -130,6 +139,7 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
       findExec = false;
       sourceNext = false;
       shellC = 0;
+      suC = false;
       interp = undefined;
       continue;
     }
@@ -158,6 +168,8 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
     // also "$VAR/x" for a variable only the image's environment sets (the resolver expands it)
     if (!sourceNext && (ABS_PATH.test(named) || /^\$\{\w+\}[\w.@+,:=~%/-]*$/.test(named))) ref('path', named, k.line, 'named');
     else if (!sourceNext && GLOB_PATH.test(named)) ref('path', named, k.line, 'glob'); // for f in /etc/app/conf.d/*.conf
+    // a path built from a variable between literal parts: what the literal parts match
+    else if (BUILT_PATH.test(named)) ref('path', named.replace(/\$\{?\w+\}?/g, '*'), k.line, 'glob of a built path');
     if (sourceNext) {
       ref('source', v, k.line, 'source');
       sourceNext = false;
@@ -188,15 +200,20 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
       out.pop();
       out.push(...analyse(tokenize(v), depth + 1).map((r) => ({ ...r, line: k.line })));
       shellC = 0;
+      suC = false;
       continue;
     }
     if (shellC === 1) {
       shellC = w === '-c' ? 2 : /^-/.test(w) ? 1 : 0;
       continue;
     }
+    if (suC) { // su's own options and the user come before -c
+      if (w === '-c' || w === '--command') shellC = 2;
+      continue;
+    }
     if (wrapper) {
       if (/^-/.test(w) || /^\w+=/.test(w)) {
-        if (wrapper === 'nice' && w === '-n') i++;
+        if (OPTION_VALUE[wrapper]?.test(w)) i++;
         continue;
       }
       if (wrapperSkip > 0) {
@@ -259,6 +276,7 @@ function analyse(toks: Tok[], depth: number, embedded?: Embedded): RawRef[] {
       runBy = runsArgs.get(v);
     }
     if (/^(sh|bash|dash|ash|ksh|zsh)$/.test(base) && depth < 3) shellC = 1;
+    if (SU.test(base) && depth < 3) suC = true;
     const lang = langOfProgram(base);
     if (lang && lang !== 'shell') interp = { lang };
   }
