@@ -34,6 +34,8 @@ export function formatReason(r: Reason): string {
     case 'data-set': return `${r.detail ?? 'data set'} for ${of}`;
     case 'app-dir': return `app directory ${r.detail ?? ''}`.trim();
     case 'app-state': return `the app's state in ${of} (${r.detail ?? ''})`;
+    case 'config-file': return `named by the image's config (${r.detail ?? ''})`;
+    case 'home-config': return `configuration in the home of the app's user, ${of}`;
     case 'package-db': return r.detail ?? 'package database';
     case 'binary-path': return `path in the strings of ${of} (${r.detail ?? ''})`;
     case 'binary-program': return `program run by name by ${of} (${r.detail ?? ''})`;

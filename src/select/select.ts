@@ -7,7 +7,7 @@ import type { FsEntry } from '../image/types.js';
 import { indexView, readWhole, resolveLibraries, resolvePath } from '../elf/index.js';
 import type { FileView } from '../elf/index.js';
 import type { RawRef } from '../refs/index.js';
-import { appStores, homeOf, STORE_SKIP, type StoreEvent } from './stores.js';
+import { appStores, configPaths, homeOf, STORE_SKIP, type StoreEvent } from './stores.js';
 import { dataSetsFor, fallbackUnneeded, holdsData, langOfProgram, NAMED_DIR_LIMIT, refReason, refResolver, subtreeLimit, UNIT_LIMIT, type Lang, type RefResolver, type Target } from '../refs/index.js';
 import { binaryRefs, compiledImports, dataFamilies, FAMILY_LIMIT_BYTES, type BinaryContext, type FamilyEvent } from '../refs/index.js';
 import type { KeepEntry, KeepSet, KeptDataSet, KeptFamily, OptionalModule, Reason, SelectInput, Selection, TraceLike, Unresolved } from './types.js';
@@ -193,6 +193,11 @@ class Selector {
       this.keepLookup(p, { kind: 'user-db', detail: user && !/^\d+$/.test(user) ? user : undefined });
     }
     this.keepLookup('/etc/nsswitch.conf', { kind: 'nsswitch' });
+    // a file the config names (REQUESTS_CA_BUNDLE=/opt/corp/ca.pem, -c /etc/app.conf): read by name, maybe later
+    for (const [where, path] of configPaths(cc.Entrypoint ?? [], cc.Cmd ?? [], this.env)) {
+      const r = resolvePath(this.view, path);
+      if (r.stat && r.stat.type !== 'dir') this.keepLookup(path, { kind: 'config-file', detail: where });
+    }
     // the scratch directories every program may write to (as they are in the image: empty)
     for (const d of ['/tmp', '/var/tmp']) if (this.input.index.get(d)?.type === 'dir') this.keepLookup(d, { kind: 'scratch-dir' });
   }
@@ -323,6 +328,7 @@ class Selector {
     this.refWork.push(...this.keep.keys()); // before the app directory, whose entries add() queues
     this.appDir(resolver);
     this.keepStores();
+    this.keepHomeConfig();
     this.keepFamilies(resolver);
     const setsDone = new Set<string>();
     const dsCtx = {
@@ -502,6 +508,26 @@ class Selector {
       }
     }
     return this.ran;
+  }
+
+  /**
+   * The configuration in the home of the app's user: its dot files and ~/.config, which
+   * libraries look up by fixed names (requests reads ~/.netrc, libpq ~/.pgpass, an app
+   * ~/.config/<app>/…), also on a path the run never took.
+   */
+  private keepHomeConfig(): void {
+    const cc = this.input.config.config ?? {};
+    const user = (cc.User ?? '').split(':')[0]!;
+    const home = envValue(this.env, 'HOME') ?? (user === '' || user === 'root' || user === '0' ? '/root' : this.userHome(user));
+    if (!home || this.input.index.get(normalize(home))?.type !== 'dir') return;
+    for (const c of this.input.index.children(normalize(home))) {
+      const name = c.path.slice(c.path.lastIndexOf('/') + 1);
+      if (!name.startsWith('.') || STORE_SKIP.test(c.path)) continue;
+      if (c.type === 'file' || c.type === 'symlink') this.keepLookup(c.path, { kind: 'home-config', of: home });
+      else if (c.type === 'dir' && name === '.config') {
+        for (const p of this.subtree(c.path, APP_DIR_LIMIT, STORE_SKIP) ?? []) this.keepLookup(p, { kind: 'home-config', of: home });
+      }
+    }
   }
 
   /** The app's stores (src/select/stores.ts): kept whole, with what the image ships in them. */

@@ -78,17 +78,7 @@ export function appStores(input: StoreInput): Store[] {
     const dir = nearestDir(normalize(ev.path), input.isDir);
     if (dir) add(dir, `the run wrote ${normalize(ev.path)}`, false);
   }
-  for (const [where, words] of [['Entrypoint', input.entrypoint], ['Cmd', input.cmd]] as const) {
-    words.forEach((w, i) => {
-      const path = pathOfArg(w);
-      if (path) add(path, `${where} argument ${i > 0 && words[i - 1]!.startsWith('-') && !words[i - 1]!.includes('=') ? `${words[i - 1]} ` : ''}${w}`, true);
-    });
-  }
-  for (const kv of input.env) {
-    const eq = kv.indexOf('=');
-    const value = kv.slice(eq + 1);
-    if (eq > 0 && value.startsWith('/') && !value.includes(':')) add(value, `Env ${kv}`, true);
-  }
+  for (const [why, path] of configPaths(input.entrypoint, input.cmd, input.env)) add(path, why, true);
   for (const v of input.volumes) add(v, `VOLUME ${v}`, false);
   if (input.home) add(input.home, `the home of the image's USER`, false);
   // a repository the run read in
@@ -97,6 +87,26 @@ export function appStores(input: StoreInput): Store[] {
     if (repo && !out.has(repo)) add(repo, `the run read the repository ${repo}`, false);
   }
   return [...out.values()];
+}
+
+/**
+ * The absolute paths the image's config names, with where: an Entrypoint/Cmd argument or an
+ * option's value (`-D /var/lib/pgdata`, `--data=/srv/data`), an Env value that is one path.
+ */
+export function configPaths(entrypoint: readonly string[], cmd: readonly string[], env: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [where, words] of [['Entrypoint', entrypoint], ['Cmd', cmd]] as const) {
+    words.forEach((w, i) => {
+      const path = pathOfArg(w);
+      if (path) out.push([`${where} argument ${i > 0 && words[i - 1]!.startsWith('-') && !words[i - 1]!.includes('=') ? `${words[i - 1]} ` : ''}${w}`, path]);
+    });
+  }
+  for (const kv of env) {
+    const eq = kv.indexOf('=');
+    const value = kv.slice(eq + 1);
+    if (eq > 0 && value.startsWith('/') && !value.includes(':')) out.push([`Env ${kv}`, value]);
+  }
+  return out;
 }
 
 /** `path` itself when it is a directory, else the nearest directory above it that exists. */

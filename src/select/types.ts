@@ -58,6 +58,10 @@ export type ReasonKind =
   | 'app-dir'
   // a directory of the app's state kept whole: it wrote there, its config names it, a VOLUME (src/select/stores.ts)
   | 'app-state'
+  // a file the image's config names (an Env value, an Entrypoint/Cmd argument)
+  | 'config-file'
+  // a dot file or ~/.config in the home of the app's user
+  | 'home-config'
   // the slim image's package database, rewritten to list only what remains, and the files scanners read with it (src/pkgdb)
   | 'package-db'
   // named by a string in a kept ELF file's read-only data (src/refs/binary.ts): a path that

@@ -415,6 +415,21 @@ describe('php: paths beside the file', () => {
   });
 });
 
+describe('python: gettext catalogs', () => {
+  it('a domain\'s catalogs in every language under its locale dir, the interpreter\'s when none is given', () => {
+    const refs = scan('python', [
+      'import gettext',
+      't = gettext.translation("webapp", localedir="/usr/share/locale", languages=[lang], fallback=True)',
+      "gettext.bindtextdomain('tool', '/opt/tool/locale/')",
+      'gettext.translation("plain")',
+      'gettext.translation(domain, localedir=d)',
+    ].join('\n'));
+    expect(refs.filter((r) => r.how === 'gettext catalogs').map((r) => [r.name, r.line])).toEqual([
+      ['/usr/share/locale/*/LC_MESSAGES/webapp.mo', 2], ['/opt/tool/locale/*/LC_MESSAGES/tool.mo', 3], ['/usr/share/locale/*/LC_MESSAGES/plain.mo', 4],
+    ]);
+  });
+});
+
 describe('python: data a package reads through the import system', () => {
   it('importlib.resources, pkgutil and pkg_resources by the package\'s name and a path in it', () => {
     const refs = scan('python', [

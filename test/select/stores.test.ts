@@ -72,6 +72,15 @@ describe('select keeps a store whole', () => {
     expect(s.keep.has('/home/app/.config/x.json')).toBe(true);
     for (const p of ['/home/app/.npm/_cacache/big', '/home/app/svc/node_modules/dep/index.js', '/home/app/.cache/pip/wheel']) expect(s.keep.has(p), p).toBe(false);
   });
+  it('a file the config names (an Env value, a Cmd option\'s value); the configuration in the home of the app\'s user', () => {
+    const s = run(['/opt/corp/ca.pem', '/etc/app/app.conf', '/root/.netrc', '/root/.config/webapp/override.toml', '/root/.cache/pip/x', '/root/notes.txt', '/root/.npm/_cacache/y'], [],
+      { Env: ['PATH=/usr/bin', 'REQUESTS_CA_BUNDLE=/opt/corp/ca.pem'], Cmd: ['/usr/bin/postgres', '--config=/etc/app/app.conf'] });
+    expect(s.keep.get('/opt/corp/ca.pem')!.reasons.map(formatReason)).toEqual(["named by the image's config (Env REQUESTS_CA_BUNDLE=/opt/corp/ca.pem)"]);
+    expect(s.keep.get('/etc/app/app.conf')!.reasons.map(formatReason)).toEqual(["named by the image's config (Cmd argument --config=/etc/app/app.conf)"]);
+    expect(s.keep.get('/root/.netrc')!.reasons.map(formatReason)).toEqual(["configuration in the home of the app's user, /root"]);
+    expect(s.keep.has('/root/.config/webapp/override.toml')).toBe(true);
+    for (const p of ['/root/.cache/pip/x', '/root/notes.txt', '/root/.npm/_cacache/y']) expect(s.keep.has(p), p).toBe(false);
+  });
   it('the directory the command line names, when it holds data', () => {
     const s = run(pgdata, [], { Cmd: ['/usr/bin/postgres', '-D', '/var/lib/pgdata'] });
     expect(s.keep.has('/var/lib/pgdata/base/1/PG_VERSION')).toBe(true);

@@ -68,6 +68,14 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
     if (template) ref({ kind: 'unit', name: template[1]!, line: s.line, how: 'module name template', ifPresent: true });
   }
   markCatalog(out);
+  // gettext catalogs: a domain's .mo in every language under its locale dir (the language is the
+  // caller's, at run time); without a localedir, the interpreter's share/locale
+  for (const m of code.matchAll(new RegExp(`\\b(?:translation|bindtextdomain|install)\\(\\s*${STR}\\s*(?:,\\s*(?:localedir\\s*=\\s*)?${STR})?`, 'g'))) {
+    const domain = stringAt(l, m[1]);
+    const dir = m[2] === undefined ? '/usr/share/locale' : stringAt(l, m[2])?.value;
+    if (!domain || domain.dynamic || !/^[\w.-]+$/.test(domain.value) || !dir?.startsWith('/')) continue;
+    ref({ kind: 'path', name: `${dir.replace(/\/+$/, '')}/*/LC_MESSAGES/${domain.value}.mo`, line: lineOf(m.index!), how: 'gettext catalogs' });
+  }
   // data a package reads through the import system (importlib.resources, pkgutil, pkg_resources)
   if (/\b(resources|files|get_data|resource_\w+|open_text|read_text|open_binary|read_binary)\b/.test(code)) out.push(...packageResources(l, lineOf));
   // data beside the module (`os.path.dirname(__file__)`, `Path(__file__).parent`)
