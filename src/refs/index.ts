@@ -6,6 +6,7 @@ import { isData, languageOf, MAX_SCAN_BYTES, scan } from './scan/index.js';
 import { registryScanner } from './scan/registry.js';
 import { isConfig, scanConfig } from './scan/config.js';
 import { looksLikePickle, scanPickle } from './scan/pickle.js';
+import { scanJar } from './scan/jar.js';
 import type { LangHints } from './scan/index.js';
 import type { RawRef } from './types.js';
 
@@ -31,6 +32,9 @@ export { isSystemRuntime, launchers } from './binary.js';
 export type { ExecEvent } from './binary.js';
 
 const PICKLE_NAME = /\.(pkl|pickle)$/;
+const JAR_NAME = /\.(jar|war)$/;
+/** The largest jar read for its classes' literals. */
+const MAX_JAR_BYTES = 128 << 20;
 
 /**
  * The references of the file at `path` (read through `view`), or undefined when it is not
@@ -38,6 +42,8 @@ const PICKLE_NAME = /\.(pkl|pickle)$/;
  * name, its content) nor a registry of code (`registryScanner`), or too large to scan.
  */
 export function refsOf(view: FileView, path: string, size: number, hints: LangHints = {}): RawRef[] | undefined {
+  // a jar: its classes' literals (read from its own directory of entries, bounded there)
+  if (JAR_NAME.test(path) && size > 0 && size <= MAX_JAR_BYTES) return scanJar(view.read(path, 0, size));
   if (size > MAX_SCAN_BYTES || size === 0) return undefined;
   const registry = registryScanner(path); // data that names code (Python's entry points)
   if (registry) return registry(view.read(path, 0, size).toString('utf8'));

@@ -32,7 +32,8 @@ export class CommandResolver {
       return this.fs.isFile(p) ? { targets: [{ path: p }] } : none(`no program ${word}`);
     }
     const found = this.lookPath(word);
-    return found ? { targets: [{ path: found }] } : none(`${word} not on PATH`);
+    if (found) return { targets: [{ path: found }] };
+    return ref.ifPresent ? { targets: [] } : none(`${word} not on PATH`);
   }
 
   source(from: string, ref: RawRef): Resolution {
