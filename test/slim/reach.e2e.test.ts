@@ -12,10 +12,10 @@ beforeAll(() => ensureCli());
 afterAll(() => once.cleanup());
 
 describe('reach: what kept code reaches, by principle, on paths the probes never took', () => {
-  it('python stdlib: zip archives (shutil imports zipfile inside a function), a library by name (ctypes.util.find_library runs /sbin/ldconfig), /etc/mime.types read on first use, terminfo entries by terminal name', async () => {
+  it('python stdlib: zip archives (shutil imports zipfile inside a function), a library by name (ctypes.util.find_library runs /sbin/ldconfig), /etc/mime.types read on first use, terminfo entries by terminal name, a file the image\'s ENV names, ~/.netrc', async () => {
     const image = buildReach('pyctl');
     const s = slimOk(image);
-    const paths = ['/archive', '/bzip', '/mime', '/term/vt100', '/term/screen', '/term/linux', '/pretty'];
+    const paths = ['/archive', '/bzip', '/mime', '/term/vt100', '/term/screen', '/term/linux', '/pretty', '/limits', '/credentials'];
     const { original, differ } = await compareRoutes(image, s.tag, 8081, paths);
     for (const p of paths) expect(original.get(p)!.status, p).toBe(200);
     // the original really did the work the slim one is held to
@@ -24,12 +24,16 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     expect(JSON.parse(original.get('/mime')!.body)['.odt']).toBe('application/vnd.oasis.opendocument.text');
     expect(['vt100', 'screen', 'linux'].map((t) => JSON.parse(original.get(`/term/${t}`)!.body)[t])).toEqual([11, 6, 6]);
     expect(JSON.parse(original.get('/pretty')!.body).pretty).toBe('{\n    "a": [\n        2\n    ],\n    "b": 1\n}\n');
+    expect(JSON.parse(original.get('/limits')!.body).queue).toBe('nightly');
+    expect(JSON.parse(original.get('/credentials')!.body).login).toBe('ops');
     expect(differ).toEqual([]);
     // each kept with the mechanism and the file and line that named it
     const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
     expect(reasons.get('/usr/sbin/ldconfig')).toMatch(/ctypes\/util\.py:\d+/); // (/sbin is a link to usr/sbin)
     expect(reasons.get('/usr/lib/python3.11/json/tool.py')).toMatch(/imported by \/srv\/ctl\/ctl\.py:\d+ \(subprocess: command-line module json\.tool\)/);
     expect(reasons.get('/etc/mime.types')).toMatch(/path named in \/usr\/lib\/python3\.11\/mimetypes\.py:\d+/);
+    expect(reasons.get('/opt/ctl/limits.json')).toBe("named by the image's config (Env CTL_LIMITS=/opt/ctl/limits.json)");
+    expect(reasons.get('/root/.netrc')).toBe("configuration in the home of the app's user, /root");
     expect(reasons.get('/usr/lib/terminfo/v/vt100')).toMatch(/path in the strings of \/usr\/lib\/x86_64-linux-gnu\/libtinfo\.so\.6[\d.]* \("\/lib\/terminfo"\)/);
     expect(s.report!.references.byMechanism.map((m) => m.mechanism)).toEqual(expect.arrayContaining(['import', 'library', 'named']));
   });
@@ -105,11 +109,12 @@ describe('reach: what kept code reaches, by principle, on paths the probes never
     const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
     expect(reasons.get('/usr/local/lib/python3.11/dist-packages/ledgerfmt/tables.py')).toMatch(/imported by \/usr\/local\/lib\/python3\.11\/dist-packages\/ledgerfmt-1\.0\.dist-info\/entry_points\.txt:3 \(entry point \[ledger\.formats\] table ledgerfmt\.tables\)/);
   });
-  it('shell: programs run by other programs (find -exec basename, xargs echo: the program, not the builtin), a function that runs its arguments, a library sourced by a computed name', () => {
+  it('shell: programs run by other programs (find -exec basename, xargs echo: the program, not the builtin), a function that runs its arguments, a library sourced by a computed name, a script run by a path built from an argument', () => {
     const image = buildReach('shtools');
     const s = slimOk(image);
     expect(runOnce(image, ['names']).stdout).toBe('pack.sh util.sh\n');
-    runsAlike(image, s.tag, [['hello'], ['names'], ['bzip'], ['plugin', 'pack']]);
+    expect(runOnce(image, ['job', 'reverse']).stdout).toBe('owt\neno\n');
+    runsAlike(image, s.tag, [['hello'], ['names'], ['bzip'], ['plugin', 'pack'], ['job', 'reverse'], ['job', 'count']]);
     const reasons = new Map(s.report!.kept.map((k) => [k.path, k.reasons.join('; ')]));
     expect(reasons.get('/usr/bin/echo')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(run by xargs echo\)/);
     expect(reasons.get('/usr/bin/basename')).toMatch(/command in \/usr\/local\/bin\/tools:\d+ \(find -exec basename\)/);

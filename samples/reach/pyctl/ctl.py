@@ -4,6 +4,8 @@
 # runs /sbin/ldconfig to find a library by name, mimetypes reads /etc/mime.types on first use,
 # curses reads the terminfo entry of the terminal it is asked about (one file of a database
 # keyed by the name), and `python3 -m json.tool` runs a module no code here imports.
+# /limits reads the file the image's ENV names (CTL_LIMITS); /credentials reads ~/.netrc, which
+# the netrc module finds in the user's home by its fixed name.
 import ctypes
 import ctypes.util
 import json
@@ -58,7 +60,18 @@ def mime():
     return {ext: mimetypes.guess_type('file' + ext)[0] for ext in ('.odt', '.epub', '.flac', '.ogx')}
 
 
-ROUTES = {'/status': status, '/archive': archive, '/bzip': bzip, '/mime': mime, '/pretty': pretty}
+def limits():
+    with open(os.environ['CTL_LIMITS']) as f:
+        return json.load(f)
+
+
+def credentials():
+    import netrc
+    auth = netrc.netrc().authenticators('ctl.example.org')
+    return {'login': auth[0] if auth else None}
+
+
+ROUTES = {'/status': status, '/archive': archive, '/bzip': bzip, '/mime': mime, '/pretty': pretty, '/limits': limits, '/credentials': credentials}
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A shell entrypoint whose subcommands run programs through other programs: find -exec runs
 # basename, xargs runs the echo program (not the shell's builtin), a function runs its own
-# arguments ("$@"), and a library file is sourced by a computed name.
+# arguments ("$@"), a library file is sourced by a computed name, and a job script is run by a
+# path built from the argument.
 set -e
 . /opt/tools/lib/util.sh
 retry() { "$@" || "$@"; }
@@ -10,5 +11,6 @@ hello) say hello;;
 names) find /opt/tools/lib -name '*.sh' -exec basename {} \; | sort | xargs echo;;
 bzip) retry bzip2 --help 2>&1 | head -1 | cut -c1-5;;
 plugin) . "/opt/tools/lib/$2.sh"; "$2";;
+job) exec sh /opt/tools/jobs/"$2".sh;;
 *) echo "unknown: $1" >&2; exit 2;;
 esac

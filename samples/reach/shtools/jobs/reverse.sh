@@ -1,0 +1,3 @@
+#!/bin/sh
+# a job: reversed lines
+printf 'one\ntwo\n' | tac | rev
