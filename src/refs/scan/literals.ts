@@ -12,6 +12,23 @@ const ABS_PATH = /^\/[\w.@+,:=~%-]*(?:\/[\w.@+,:=~%-]*)*$/;
 const ZONE = /^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc|US|Canada|Brazil|Mexico|Chile)\/[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)?$/;
 
 /**
+ * Module names written as strings (a package's table of its modules, settings naming classes,
+ * a backend chosen by name): each string `name` matches is an import when such a module is
+ * there (`ifPresent`), once, and never again for a name the file already imports. Not a
+ * backtick string: a shell line in Perl and Ruby, a template in JavaScript.
+ */
+export function namedInStrings(lang: Lang, strings: readonly LexString[], name: RegExp, how: string, refs: readonly RawRef[]): RawRef[] {
+  const seen = new Set(refs.filter((r) => r.kind === 'import').map((r) => r.name));
+  const out: RawRef[] = [];
+  for (const s of strings) {
+    if (s.dynamic || s.quote === '`' || !name.test(s.value) || seen.has(s.value)) continue;
+    seen.add(s.value);
+    out.push({ lang, kind: 'import', name: s.value, line: s.line, how, ifPresent: true });
+  }
+  return out;
+}
+
+/**
  * Path refs for the string literals that name absolute paths (an interpolated one names its
  * directory prefix), and for time zone names (as their file in the time zone database).
  */

@@ -2,7 +2,7 @@
 // require.resolve(), child_process calls, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { argvLine, pathLiterals, shellLine } from './literals.js';
+import { argvLine, namedInStrings, pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
 
 const SPEC = {
@@ -71,11 +71,6 @@ export function scanNode(text: string, embedded?: Embedded): RawRef[] {
   out.push(...pathLiterals('node', l.strings));
   // a package named in a string is required by that name somewhere: express's view engine
   // (`app.set('view engine', 'ejs')` → `require('ejs')`), a database client, a session store
-  const required = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
-  for (const s of l.strings) {
-    if (s.dynamic || !PACKAGE_STRING.test(s.value) || required.has(s.value)) continue;
-    required.add(s.value);
-    ref({ kind: 'import', name: s.value, line: s.line, how: 'package named in a string', ifPresent: true });
-  }
+  out.push(...namedInStrings('node', l.strings, PACKAGE_STRING, 'package named in a string', out));
   return out;
 }

@@ -4,7 +4,7 @@
 import { markCatalog } from '../policy.js';
 import { lex, lineCounter, STR, stringAt, type Lexed } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { argvLine, pathLiterals, shellLine } from './literals.js';
+import { argvLine, namedInStrings, pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
 
 const SPEC = {
@@ -65,13 +65,7 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
   out.push(...runtimeNames(src, l, lineOf));
   // a module named in a string is loaded by that name somewhere: Digest's %MMAP ('Digest::SHA'),
   // Template's $CONTEXT = 'Template::Context', Text::CSV's 'Text::CSV_PP'
-  const imported = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
-  for (const s of l.strings) {
-    if (!s.dynamic && MODULE_STRING.test(s.value) && !imported.has(s.value)) {
-      imported.add(s.value);
-      ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ifPresent: true });
-    }
-  }
+  out.push(...namedInStrings('perl', l.strings, MODULE_STRING, 'module named in a string', out));
   // a module's own sub-modules named by their last word: Perl splits a module into its namespace
   // and loads a part by a name it builds from a word (B::Hooks::EndOfScope hands
   // `implementations => ['XS', 'PP']` to Module::Implementation, which requires "${package}::$impl")

@@ -5,7 +5,7 @@ import { markCatalog } from '../policy.js';
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { Lexed, LexString } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { argvLine, pathLiterals, shellLine } from './literals.js';
+import { argvLine, namedInStrings, pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
 
 const SPEC = { lineComments: ['#'], quotes: ["'", '"'], triple: true, prefixes: true };
@@ -60,13 +60,13 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
   }
   // a module named in a string is imported by that name somewhere: a package's table of its own
   // modules (pygments's lexers), settings naming classes (Django's backends, dictConfig handlers)
-  const imported = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
-  for (const s of l.strings) {
-    if (!s.dynamic && MODULE_STRING.test(s.value) && !imported.has(s.value)) ref({ kind: 'import', name: s.value, line: s.line, how: 'module named in a string', ifPresent: true });
-    // a template of module names, filled in at run time: 'django.conf.locale.%s' is any module of that package
-    const template = s.dynamic ? undefined : MODULE_TEMPLATE.exec(s.value);
-    if (template) ref({ kind: 'unit', name: template[1]!, line: s.line, how: 'module name template', ifPresent: true });
-  }
+  const named = namedInStrings('python', l.strings, MODULE_STRING, 'module named in a string', out);
+  // a template of module names, filled in at run time: 'django.conf.locale.%s' is any module of that package
+  const templates = l.strings.flatMap((s): RawRef[] => {
+    const t = s.dynamic ? undefined : MODULE_TEMPLATE.exec(s.value);
+    return t ? [{ lang: 'python', kind: 'unit', name: t[1]!, line: s.line, how: 'module name template', ifPresent: true }] : [];
+  });
+  out.push(...[...named, ...templates].sort((a, b) => a.line - b.line));
   markCatalog(out);
   // gettext catalogs: a domain's .mo in every language under its locale dir (the language is the
   // caller's, at run time); without a localedir, the interpreter's share/locale

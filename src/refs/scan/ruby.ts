@@ -2,7 +2,7 @@
 // backticks, system, exec, spawn and Open3, and absolute paths named as literals.
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { RawRef } from '../types.js';
-import { argvLine, pathLiterals, shellLine } from './literals.js';
+import { argvLine, namedInStrings, pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
 
 const SPEC = {
@@ -94,12 +94,7 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
   out.push(...pathLiterals('ruby', l.strings.filter((s) => s.quote !== '`')));
   // a feature named in a string is required by that name somewhere (tilt's
   // `register_lazy :ERBTemplate, 'tilt/erb'`, a table of backends): when it is a file on the load path
-  const required = new Set(out.filter((r) => r.kind === 'import').map((r) => r.name));
-  for (const s of l.strings) {
-    if (s.quote === '`' || s.dynamic || !FEATURE_STRING.test(s.value) || required.has(s.value)) continue;
-    required.add(s.value);
-    ref({ kind: 'import', name: s.value, line: s.line, how: 'feature named in a string', ifPresent: true });
-  }
+  out.push(...namedInStrings('ruby', l.strings, FEATURE_STRING, 'feature named in a string', out));
   return out;
 }
 
