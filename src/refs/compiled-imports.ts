@@ -19,6 +19,9 @@ const NAME: Partial<Record<Lang, RegExp>> = {
   perl: /^(?:[A-Z]\w*(?:::\w+)*|[A-Za-z_]\w*(?:\/\w+)*\.pm)$/,
 };
 
+/** A module name of more than one part: `a/b`, `a.b`, `A::B`. */
+const MULTI_PART = /[/.]|::/;
+
 /**
  * The imports a compiled file makes by name, one per (language, well-formed string). The
  * interpreter's own library (it defines the import function) requires features of its own the
@@ -27,7 +30,10 @@ const NAME: Partial<Record<Lang, RegExp>> = {
  * method or an entry of its table of every standard module (python's) as a module it loads.
  */
 export function compiledImports(strings: ElfStrings): RawRef[] {
-  const fns = [...(strings.imports ?? []), ...(strings.defines ?? [])].filter((i) => MODULE_IMPORTS[i] !== undefined);
+  const imported = (strings.imports ?? []).filter((i) => MODULE_IMPORTS[i] !== undefined);
+  // the interpreter itself: it defines the import function and imports none
+  const itself = imported.length === 0;
+  const fns = itself ? (strings.defines ?? []).filter((i) => MODULE_IMPORTS[i] !== undefined) : imported;
   if (fns.length === 0 || !strings.words) return [];
   const out: RawRef[] = [];
   const seen = new Set<Lang>();
@@ -37,16 +43,13 @@ export function compiledImports(strings: ElfStrings): RawRef[] {
     if (seen.has(lang) || !name) continue;
     seen.add(lang);
     for (const w of strings.words) {
-      if (!name.test(w)) continue;
+      if (!name.test(w) || (itself && !MULTI_PART.test(w))) continue;
       const file = lang === 'perl' && w.endsWith('.pm');
-      out.push({ lang, kind: 'import', name: w, line: 0, how: file ? 'require file' : fn });
+      out.push({ lang, kind: 'import', name: w, line: 0, how: file ? 'require file' : fn, ...(itself ? { ifPresent: true } : {}) });
       // an extension in a package imports its siblings too (Cython's `from . import x`,
       // `from lxml import _elementpath`): the name relative to the extension's own package
-      if (lang === 'python') out.push({ lang, kind: 'import', name: w, line: 0, how: fn, level: 1 });
+      if (lang === 'python' && !itself) out.push({ lang, kind: 'import', name: w, line: 0, how: fn, level: 1 });
     }
-  }
-  if (strings.defines?.length && !strings.imports?.some((i) => MODULE_IMPORTS[i] !== undefined)) {
-    return out.filter((r) => /[/.]|::/.test(r.name)).map((r) => ({ ...r, ifPresent: true }));
   }
   return out;
 }
