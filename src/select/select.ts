@@ -478,15 +478,22 @@ class Selector {
     for (const p of files) this.keepLookup(p, { kind: 'app-dir', detail: dir });
   }
 
-  /** The home of the image's USER, from the image's /etc/passwd. */
-  private userHome(user: string): string | undefined {
-    if (user === '' || !this.input.index.get('/etc/passwd') || !this.input.read) return undefined;
-    try {
-      const text = readWhole(this.view, '/etc/passwd');
-      return text === undefined ? undefined : homeOf(text, user);
-    } catch {
-      return undefined; // unreadable: no home
+  private home?: { of: string | undefined };
+  /** The home of the image's USER, from the image's /etc/passwd (read once: the stores and the home's configuration ask). */
+  private userHome(): string | undefined {
+    if (this.home) return this.home.of;
+    const user = (this.input.config.config?.User ?? '').split(':')[0]!;
+    let of: string | undefined;
+    if (user !== '' && this.input.index.get('/etc/passwd') && this.input.read) {
+      try {
+        const text = readWhole(this.view, '/etc/passwd');
+        of = text === undefined ? undefined : homeOf(text, user);
+      } catch {
+        of = undefined; // unreadable: no home
+      }
     }
+    this.home = { of };
+    return of;
   }
 
   /** Whether the files of a subtree are data only (no programs, no code; of `langs` only, when given). */
@@ -518,7 +525,7 @@ class Selector {
   private keepHomeConfig(): void {
     const cc = this.input.config.config ?? {};
     const user = (cc.User ?? '').split(':')[0]!;
-    const home = envValue(this.env, 'HOME') ?? (user === '' || user === 'root' || user === '0' ? '/root' : this.userHome(user));
+    const home = envValue(this.env, 'HOME') ?? (user === '' || user === 'root' || user === '0' ? '/root' : this.userHome());
     if (!home || this.input.index.get(normalize(home))?.type !== 'dir') return;
     for (const c of this.input.index.children(normalize(home))) {
       const name = c.path.slice(c.path.lastIndexOf('/') + 1);
@@ -535,7 +542,7 @@ class Selector {
     const cc = this.input.config.config ?? {};
     const stores = appStores({
       events: this.storeEvents, entrypoint: cc.Entrypoint ?? [], cmd: cc.Cmd ?? [], env: this.env,
-      volumes: Object.keys(cc.Volumes ?? {}), home: this.userHome(cc.User ?? ''), isDir: (p) => this.input.index.get(p)?.type === 'dir',
+      volumes: Object.keys(cc.Volumes ?? {}), home: this.userHome(), isDir: (p) => this.input.index.get(p)?.type === 'dir',
     });
     for (const store of stores) {
       const files = this.subtree(store.dir, APP_DIR_LIMIT, STORE_SKIP);

@@ -5,6 +5,9 @@ import type { RawRef } from '../types.js';
 import { pathLiterals, shellLine } from './literals.js';
 import type { Embedded } from './shell.js';
 
+/** The file's own directory as PHP writes it. */
+const FILE_DIR = String.raw`__DIR__|dirname\s*\(\s*__FILE__\s*\)`;
+
 const SPEC = {
   lineComments: ['//', '#'], blockComments: [['/*', '*/']] as Array<[string, string]>, quotes: ["'", '"', '`'],
   interpolation: { quote: '"', start: /^\$\w|^\{\$/ },
@@ -35,7 +38,7 @@ export function scanPhp(text: string, embedded?: Embedded): RawRef[] {
   const lineOf = lineCounter(code);
   const out: RawRef[] = [];
   const ref = (r: Omit<RawRef, 'lang'>) => out.push({ lang: 'php', ...r });
-  const dirExpr = String.raw`(__DIR__|dirname\s*\(\s*__FILE__\s*\))\s*\.\s*`;
+  const dirExpr = `(${FILE_DIR})\\s*\\.\\s*`;
   const re = new RegExp(`\\b(include_once|include|require_once|require)\\b\\s*\\(?\\s*(?:${dirExpr})?${STR}\\s*(\\.)?`, 'g');
   for (const m of code.matchAll(re)) {
     const s = stringAt(l, m[3]);
@@ -72,7 +75,7 @@ function besideTheFile(l: Lexed, code: string, lineOf: (at: number) => number, i
     if (included.has(`__DIR__/${clean}`)) return; // an include of it, read as one
     if (!out.some((r) => r.name === name)) out.push({ lang: 'php', kind: 'unit', name, line, how, ifPresent: true });
   };
-  const dir = String.raw`(?:__DIR__|dirname\s*\(\s*__FILE__\s*\))`;
+  const dir = `(?:${FILE_DIR})`;
   for (const m of code.matchAll(new RegExp(`${dir}((?:\\s*\\.\\s*${STR})+)`, 'g'))) {
     const parts = [...m[1]!.matchAll(new RegExp(STR, 'g'))].map((p) => stringAt(l, p[1]));
     const known: string[] = [];

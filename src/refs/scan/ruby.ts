@@ -10,6 +10,9 @@ const SPEC = {
   docBlocks: [[/^=begin\b/, /^=end\b/]] as Array<[RegExp, RegExp]>,
 };
 
+/** The file's own directory as Ruby writes it. */
+const FILE_DIR = '__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\)';
+
 /** A string that may name a feature: lowercase words joined by '/' ('tilt/erb', 'digest/sha2'). */
 const FEATURE_STRING = /^[a-z_][\w-]*(?:\/[a-z_][\w-]*)+$/;
 
@@ -52,7 +55,7 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
   }
   // $LOAD_PATH.unshift "/usr/lib/app" / $: << File.expand_path("../lib", __dir__): a search dir,
   // any file in it may be required (by a name built at run time too)
-  for (const m of code.matchAll(new RegExp(`(?:\\$LOAD_PATH|\\$:)\\s*(?:\\.(?:unshift|push|prepend|append)|<<|\\.insert\\s*\\(\\s*-?\\d+\\s*,)\\s*\\(?\\s*(?:File\\.(expand_path|join)\\s*\\(\\s*(?:(?:__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\))\\s*,\\s*)?)?${STR}(\\s*,\\s*(?:__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\)))?`, 'g'))) {
+  for (const m of code.matchAll(new RegExp(`(?:\\$LOAD_PATH|\\$:)\\s*(?:\\.(?:unshift|push|prepend|append)|<<|\\.insert\\s*\\(\\s*-?\\d+\\s*,)\\s*\\(?\\s*(?:File\\.(expand_path|join)\\s*\\(\\s*(?:(?:${FILE_DIR})\\s*,\\s*)?)?${STR}(\\s*,\\s*(?:${FILE_DIR}))?`, 'g'))) {
     const s = stringAt(l, m[2]);
     if (!s || s.dynamic) continue;
     const relative = m[1] === 'join' || (m[1] === 'expand_path' && m[3]);
@@ -61,7 +64,7 @@ export function scanRuby(text: string, embedded?: Embedded): RawRef[] {
   }
   // a path beside the file: File.expand_path("core_ext/*.rb", __dir__) (ActiveSupport globs its
   // own files and requires each), File.join(__dir__, "data"): its literal part, whole
-  const HERE = '(__dir__|File\\.dirname\\s*\\(\\s*__FILE__\\s*\\)|__FILE__)';
+  const HERE = `(${FILE_DIR}|__FILE__)`;
   for (const m of code.matchAll(new RegExp(`File\\.expand_path\\s*\\(\\s*${STR}\\s*,\\s*${HERE}|File\\.join\\s*\\(\\s*${HERE}\\s*,\\s*${STR}`, 'g'))) {
     const s = stringAt(l, m[1] ?? m[4]);
     if (!s || s.value.startsWith('/') || (s.dynamic && !s.value.includes('/'))) continue;
