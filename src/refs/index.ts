@@ -47,17 +47,21 @@ export function refsOf(view: FileView, path: string, size: number, hints: LangHi
   if (size > MAX_SCAN_BYTES || size === 0) return undefined;
   const registry = registryScanner(path); // data that names code (Python's entry points)
   if (registry) return registry(view.read(path, 0, size).toString('utf8'));
-  // a pickle the app read (or named as one) imports the modules of what it holds when loaded
-  if (PICKLE_NAME.test(path) || (hints.readByRun && looksLikePickle(view.read(path, 0, 2)))) return scanPickle(view.read(path, 0, size));
+  // a pickle named as one imports the modules of what it holds when loaded
+  if (PICKLE_NAME.test(path)) return scanPickle(view.read(path, 0, size));
   let lang = languageOf(path, hints);
   if (lang === undefined && hints.readByRun && isConfig(path)) {
     const text = view.read(path, 0, size).toString('utf8');
     return text.includes('\0') ? undefined : scanConfig(text);
   }
   if (lang === undefined) {
-    // nothing names its language: its first lines may (read only when the name does not say "data")
+    // nothing names its language: its first bytes may (read only when the name does not say
+    // "data", or the run read it: a pickle the app loaded, whatever its name)
+    if (isData(path) && !hints.readByRun) return undefined;
+    const first = view.read(path, 0, Math.min(size, SNIFF_BYTES));
+    if (hints.readByRun && looksLikePickle(first)) return scanPickle(view.read(path, 0, size));
     if (isData(path)) return undefined;
-    const head = view.read(path, 0, Math.min(size, SNIFF_BYTES)).toString('utf8');
+    const head = first.toString('utf8');
     if (head.includes('\0')) return undefined;
     lang = languageOf(path, hints, head);
     if (lang === undefined) return undefined;
