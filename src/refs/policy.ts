@@ -155,11 +155,8 @@ export function hostSourceRefused(path: string, mode: number | undefined, opts: 
   return 'host file outside the system software directories (/usr, /bin, /sbin, /lib*): not copied (--allow-host-path DIR allows a directory)';
 }
 
-/** More module names in strings than this in one file make it a catalog (see RawRef.catalog). */
-const CATALOG_MIN = 64;
-
-/** Marks a file's module names in strings as a catalog's when it has more than CATALOG_MIN of them. */
-export function markCatalog(refs: RawRef[]): void {
-  const named = refs.filter((r) => r.ifPresent && r.kind === 'import');
-  if (named.length > CATALOG_MIN) for (const r of named) r.catalog = true;
-}
+/**
+ * More module names written in strings than this in one file (counted as written, repeats
+ * too: a table that maps names writes them again and again) make it a catalog (RawRef.catalog).
+ */
+export const CATALOG_MIN = 64;

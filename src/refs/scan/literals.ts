@@ -3,6 +3,7 @@
 import { STR, type Lexed, type LexString } from '../lex.js';
 import type { Lang, RawRef } from '../types.js';
 import { GLOB_PATH } from './glob.js';
+import { CATALOG_MIN } from '../policy.js';
 import { scanShell, type Embedded } from './shell.js';
 
 /** A literal that is plausibly an absolute path (no spaces, globs or shell syntax). */
@@ -14,18 +15,22 @@ const ZONE = /^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|
 /**
  * Module names written as strings (a package's table of its modules, settings naming classes,
  * a backend chosen by name): each string `name` matches is an import when such a module is
- * there (`ifPresent`), once, and never again for a name the file already imports. Not a
- * backtick string: a shell line in Perl and Ruby, a template in JavaScript.
+ * there (`ifPresent`), once, and never again for a name the file already imports; all of them
+ * a catalog's when the file writes more than CATALOG_MIN. Not a backtick string: a shell line
+ * in Perl and Ruby, a template in JavaScript.
  */
 export function namedInStrings(lang: Lang, strings: readonly LexString[], name: RegExp, how: string, refs: readonly RawRef[]): RawRef[] {
-  const seen = new Set(refs.filter((r) => r.kind === 'import').map((r) => r.name));
-  const out: RawRef[] = [];
+  const imported = new Set(refs.filter((r) => r.kind === 'import').map((r) => r.name));
+  const out = new Map<string, RawRef>();
+  let written = 0;
   for (const s of strings) {
-    if (s.dynamic || s.quote === '`' || !name.test(s.value) || seen.has(s.value)) continue;
-    seen.add(s.value);
-    out.push({ lang, kind: 'import', name: s.value, line: s.line, how, ifPresent: true });
+    if (s.dynamic || s.quote === '`' || !name.test(s.value) || imported.has(s.value)) continue;
+    written++;
+    if (!out.has(s.value)) out.set(s.value, { lang, kind: 'import', name: s.value, line: s.line, how, ifPresent: true });
   }
-  return out;
+  const named = [...out.values()];
+  if (written > CATALOG_MIN) for (const r of named) r.catalog = true;
+  return named;
 }
 
 /**

@@ -1,7 +1,6 @@
 // Perl: use / no / require of modules, use parent/base, require of files, `use lib` dirs,
 // programs run through system/exec/backticks (and argument lists), modules loaded by a name
 // built at run time, and absolute paths named as literals.
-import { markCatalog } from '../policy.js';
 import { lex, lineCounter, STR, stringAt, type Lexed } from '../lex.js';
 import type { RawRef } from '../types.js';
 import { argvLine, namedInStrings, pathLiterals, shellLine } from './literals.js';
@@ -83,7 +82,6 @@ export function scanPerl(text: string, embedded?: Embedded): RawRef[] {
     const dir = m[1]!.startsWith('dist') ? `auto/share/dist/${s.value}` : `auto/share/module/${s.value.replace(/::/g, '-')}`;
     ref({ kind: 'unit', name: dir, line: lineOf(m.index!), how: m[1]!, ifPresent: true });
   }
-  markCatalog(out);
   for (const s of l.strings) if (s.quote === '`') out.push(...shellLine(s.value, s.dynamic, s.line, 'backtick', embedded));
   // system($^X, "-MJSON::PP", "-e", $code) / exec("sh", "-c", "..."): the arguments as the command line they are
   for (const m of code.matchAll(new RegExp(`\\b(?:system|exec)\\s*\\(?\\s*((?:${STR}|\\$\\^X)(?:\\s*,\\s*${STR})+)`, 'g'))) {

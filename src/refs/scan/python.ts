@@ -1,7 +1,6 @@
 // Python: every import statement anywhere in a file (inside functions, try blocks, if
 // branches), importlib.import_module / __import__ with literal names, programs run through
 // subprocess/os, and absolute paths named as literals.
-import { markCatalog } from '../policy.js';
 import { lex, lineCounter, STR, stringAt } from '../lex.js';
 import type { Lexed, LexString } from '../lex.js';
 import type { RawRef } from '../types.js';
@@ -67,7 +66,6 @@ export function scanPython(text: string, embedded?: Embedded): RawRef[] {
     return t ? [{ lang: 'python', kind: 'unit', name: t[1]!, line: s.line, how: 'module name template', ifPresent: true }] : [];
   });
   out.push(...[...named, ...templates].sort((a, b) => a.line - b.line));
-  markCatalog(out);
   // gettext catalogs: a domain's .mo in every language under its locale dir (the language is the
   // caller's, at run time); without a localedir, the interpreter's share/locale
   for (const m of code.matchAll(new RegExp(`\\b(?:translation|bindtextdomain|install)\\(\\s*${STR}\\s*(?:,\\s*(?:localedir\\s*=\\s*)?${STR})?`, 'g'))) {
